@@ -2,11 +2,15 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "lua/laux.h"
 #include "lua/lbloop.h"
 
 int luaopen_bloop_core(lua_State *L) {
-  lua_newtable(L);
+  lua_newtable(L);                                /* [core] */
   lua_pushliteral(L, BLOOP_VERSION);
   lua_setfield(L, -2, "version");
+  bloopL_open_errors(L);
+  bloopL_open_json(L);
+  bloopL_open_client(L);
   return 1;
 }

@@ -1,0 +1,37 @@
+-- bloop.client: low-level DynamoDB and DynamoDB Streams clients.
+--
+-- bloop.client("dynamodb" | "dynamodbstreams", opts) returns the native client from the
+-- C core: one snake_case method per operation, :call(Name, request), :call_many{...}.
+-- wrap_client lets a user override some operations in Lua while every other operation
+-- still runs natively (the seed's DynamoDB Local patch is written this way).
+local core = require("bloop.core")
+require("bloop.errors") -- registers the error classes the native client raises
+
+local M = {}
+
+function M.new(service, opts)
+  return core.client(service, opts)
+end
+
+-- wrap_client(real, overrides): overrides is a table of methods (called with the wrapper
+-- as self); any other key is looked up on `real`, and its methods are called on `real`.
+function M.wrap_client(real, overrides)
+  assert(real ~= nil, "bloop.wrap_client: a client to wrap is required")
+  overrides = overrides or {}
+  local bound = {}
+  return setmetatable(overrides, {
+    __index = function(_, key)
+      local value = real[key]
+      if type(value) ~= "function" then return value end
+      local method = bound[key]
+      if not method then
+        method = function(_, ...) return value(real, ...) end
+        bound[key] = method
+      end
+      return method
+    end,
+    __tostring = function() return "wrapped " .. tostring(real) end,
+  })
+end
+
+return M

@@ -1,0 +1,97 @@
+/*
+ * lerrors.c: bloop error objects as the binding raises them.
+ *
+ * An error object is a table {name, code, message, status, request_id, attempts, retried}.
+ * Its metatable is the class registered under its name by lua/bloop/errors.lua
+ * (core.register_error_class); when bloop.core is used alone, a minimal metatable with
+ * __tostring keeps errors readable.
+ */
+#include <string.h>
+
+#include "lua/laux.h"
+
+static int le_fallback_tostring(lua_State *L) {
+  lua_getfield(L, 1, "name");
+  lua_getfield(L, 1, "code");
+  lua_getfield(L, 1, "message");
+  const char *name = luaL_optstring(L, -3, "Error");
+  const char *code = luaL_optstring(L, -2, "");
+  const char *msg = luaL_optstring(L, -1, "");
+  if (*code)
+    lua_pushfstring(L, "%s: %s: %s", name, code, msg);
+  else
+    lua_pushfstring(L, "%s: %s", name, msg);
+  return 1;
+}
+
+/* [] -> [mt] : the registered class of `name`, or the fallback metatable. */
+static void push_class(lua_State *L, const char *name) {
+  lua_getfield(L, LUA_REGISTRYINDEX, BLOOP_ERROR_CLASSES);  /* [classes] */
+  if (lua_getfield(L, -1, name) == LUA_TTABLE) {            /* [classes, cls] */
+    lua_remove(L, -2);
+    return;
+  }
+  lua_pop(L, 1);
+  lua_getfield(L, -1, "\1fallback");                        /* [classes, mt] */
+  lua_remove(L, -2);
+}
+
+void bloopL_push_error(lua_State *L, const char *name, const bloop_error *err) {
+  lua_createtable(L, 0, 8);
+  lua_pushstring(L, name);
+  lua_setfield(L, -2, "name");
+  if (err->code[0]) {
+    lua_pushstring(L, err->code);
+    lua_setfield(L, -2, "code");
+  }
+  lua_pushstring(L, err->message[0] ? err->message : bloop_status_name(err->status));
+  lua_setfield(L, -2, "message");
+  if (err->http_status) {
+    lua_pushinteger(L, err->http_status);
+    lua_setfield(L, -2, "status");
+  }
+  if (err->request_id[0]) {
+    lua_pushstring(L, err->request_id);
+    lua_setfield(L, -2, "request_id");
+  }
+  lua_pushinteger(L, err->attempts);
+  lua_setfield(L, -2, "attempts");
+  lua_pushboolean(L, err->attempts > 1);
+  lua_setfield(L, -2, "retried");
+  lua_pushstring(L, bloop_status_name(err->status));
+  lua_setfield(L, -2, "kind");
+  push_class(L, name);
+  lua_setmetatable(L, -2);
+}
+
+int bloopL_raise_error(lua_State *L, const char *name, const bloop_error *err) {
+  bloopL_push_error(L, name, err);
+  return lua_error(L);
+}
+
+/* core.register_error_class(name, class_metatable) */
+static int le_register(lua_State *L) {
+  luaL_checkstring(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_getfield(L, LUA_REGISTRYINDEX, BLOOP_ERROR_CLASSES);
+  lua_pushvalue(L, 1);
+  lua_pushvalue(L, 2);
+  lua_settable(L, -3);
+  return 0;
+}
+
+int bloopL_open_errors(lua_State *L) {
+  /* [core] */
+  if (luaL_getsubtable(L, LUA_REGISTRYINDEX, BLOOP_ERROR_CLASSES) == 0) {
+    lua_createtable(L, 0, 2);                   /* [core, classes, mt] */
+    lua_pushcfunction(L, le_fallback_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "bloop.Error");
+    lua_setfield(L, -2, "__name");
+    lua_setfield(L, -2, "\1fallback");
+  }
+  lua_pop(L, 1);                                /* [core] */
+  lua_pushcfunction(L, le_register);
+  lua_setfield(L, -2, "register_error_class");
+  return 0;
+}

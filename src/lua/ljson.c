@@ -1,0 +1,325 @@
+/*
+ * ljson.c: Lua values <-> the service's JSON, for requests and answers.
+ *
+ * Encoding is ours (straight from the Lua stack into a bloop_buf, no intermediate tree);
+ * decoding goes through cJSON. The one ambiguity of Lua tables, an empty table, encodes as
+ * an object unless it carries the bloop.array metatable or sits under the key "L" (an empty
+ * DynamoDB list); decoded arrays get that metatable so answers round-trip unchanged.
+ */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lua/laux.h"
+
+#define MAX_DEPTH 128
+
+typedef struct path_elem {
+  const char *key;      /* NULL: an array index */
+  lua_Integer index;
+} path_elem;
+
+typedef struct encoder {
+  lua_State *L;
+  bloop_buf *b;
+  bloop_error *err;
+  path_elem path[MAX_DEPTH];
+  int depth;
+} encoder;
+
+static bloop_status enc_fail(encoder *e, const char *what) {
+  char path[512];
+  size_t n = 0;
+  path[0] = '\0';
+  for (int i = 0; i < e->depth && n < sizeof path - 1; i++) {
+    int w = e->path[i].key
+                ? snprintf(path + n, sizeof path - n, "%s%s", i ? "." : "", e->path[i].key)
+                : snprintf(path + n, sizeof path - n, "[%lld]", (long long)e->path[i].index);
+    if (w < 0) break;
+    n += (size_t)w;
+    if (n >= sizeof path) n = sizeof path - 1;
+  }
+  return bloop_error_set(e->err, BLOOP_EINVAL, "InvalidRequest", "%s%s%s",
+                         path[0] ? path : "", path[0] ? ": " : "", what);
+}
+
+/* Returns the length of the valid UTF-8 prefix of s. */
+static size_t utf8_valid_prefix(const unsigned char *s, size_t len) {
+  size_t i = 0;
+  while (i < len) {
+    unsigned char c = s[i];
+    size_t n;
+    unsigned min;
+    unsigned cp;
+    if (c < 0x80) { i++; continue; }
+    else if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; min = 0x80; }
+    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; min = 0x800; }
+    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; min = 0x10000; }
+    else return i;
+    for (size_t k = 1; k <= n; k++) {
+      if (i + k >= len || (s[i + k] & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += n + 1;
+  }
+  return i;
+}
+
+static bloop_status enc_string(encoder *e, const char *s, size_t len) {
+  static const char hex[] = "0123456789abcdef";
+  if (utf8_valid_prefix((const unsigned char *)s, len) != len)
+    return enc_fail(e, "string is not valid UTF-8 (binary values travel base64-encoded)");
+  bloop_buf *b = e->b;
+  bloop_buf_reserve(b, len + 2);
+  bloop_buf_putc(b, '"');
+  size_t run = 0;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    bloop_buf_append(b, s + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': bloop_buf_append(b, "\\\"", 2); break;
+      case '\\': bloop_buf_append(b, "\\\\", 2); break;
+      case '\n': bloop_buf_append(b, "\\n", 2); break;
+      case '\r': bloop_buf_append(b, "\\r", 2); break;
+      case '\t': bloop_buf_append(b, "\\t", 2); break;
+      default: {
+        char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        bloop_buf_append(b, u, 6);
+      }
+    }
+  }
+  bloop_buf_append(b, s + run, len - run);
+  bloop_buf_putc(b, '"');
+  return b->failed ? BLOOP_ENOMEM : BLOOP_OK;
+}
+
+static bloop_status enc_value(encoder *e, int idx, int empty_is_array);
+
+/* Is the table at idx a sequence 1..n with n > 0 (and nothing else)? */
+static int is_sequence(lua_State *L, int idx, lua_Integer *n_out) {
+  lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+  if (n == 0) return 0;
+  lua_Integer count = 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    int isint;
+    lua_Integer k = lua_tointegerx(L, -1, &isint);
+    if (!isint || lua_type(L, -1) != LUA_TNUMBER || k < 1 || k > n) {
+      lua_pop(L, 1);
+      return 0;
+    }
+    count++;
+  }
+  *n_out = n;
+  return count == n;
+}
+
+static int has_array_meta(lua_State *L, int idx) {
+  if (!lua_getmetatable(L, idx)) return 0;
+  luaL_getmetatable(L, BLOOP_ARRAY_META);
+  int same = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return same;
+}
+
+static bloop_status enc_table(encoder *e, int idx, int empty_is_array) {
+  lua_State *L = e->L;
+  if (e->depth >= MAX_DEPTH) return enc_fail(e, "nested too deeply (a cycle?)");
+  if (!lua_checkstack(L, 8)) return enc_fail(e, "out of Lua stack");
+  lua_Integer n = 0;
+  int arr = has_array_meta(L, idx) || is_sequence(L, idx, &n);
+  if (!arr && empty_is_array) {
+    lua_pushnil(L);
+    if (lua_next(L, idx)) lua_pop(L, 2);
+    else arr = 1;
+  }
+  bloop_status st = BLOOP_OK;
+  if (arr) {
+    if (n == 0) n = (lua_Integer)lua_rawlen(L, idx);
+    bloop_buf_putc(e->b, '[');
+    for (lua_Integer i = 1; i <= n && st == BLOOP_OK; i++) {
+      if (i > 1) bloop_buf_putc(e->b, ',');
+      e->path[e->depth].key = NULL;
+      e->path[e->depth].index = i;
+      e->depth++;
+      lua_rawgeti(L, idx, i);
+      st = enc_value(e, lua_gettop(L), 0);
+      lua_pop(L, 1);
+      if (st == BLOOP_OK) e->depth--;
+    }
+    bloop_buf_putc(e->b, ']');
+    return st;
+  }
+  bloop_buf_putc(e->b, '{');
+  int first = 1;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {           /* [..., key, value] */
+    if (lua_type(L, -2) != LUA_TSTRING) {
+      lua_pop(L, 2);
+      return enc_fail(e, "table mixes array items and named fields, or has a non-string key");
+    }
+    size_t klen;
+    const char *k = lua_tolstring(L, -2, &klen);
+    if (!first) bloop_buf_putc(e->b, ',');
+    first = 0;
+    e->path[e->depth].key = k;
+    e->depth++;
+    st = enc_string(e, k, klen);
+    if (st == BLOOP_OK) {
+      bloop_buf_putc(e->b, ':');
+      st = enc_value(e, lua_gettop(L), klen == 1 && k[0] == 'L');
+    }
+    lua_pop(L, 1);
+    if (st != BLOOP_OK) {
+      lua_pop(L, 1);
+      return st;
+    }
+    e->depth--;
+  }
+  bloop_buf_putc(e->b, '}');
+  return e->b->failed ? BLOOP_ENOMEM : BLOOP_OK;
+}
+
+static bloop_status enc_value(encoder *e, int idx, int empty_is_array) {
+  lua_State *L = e->L;
+  switch (lua_type(L, idx)) {
+    case LUA_TSTRING: {
+      size_t len;
+      const char *s = lua_tolstring(L, idx, &len);
+      return enc_string(e, s, len);
+    }
+    case LUA_TNUMBER:
+      if (lua_isinteger(L, idx)) {
+        return bloop_buf_printf(e->b, "%lld", (long long)lua_tointeger(L, idx));
+      } else {
+        double d = lua_tonumber(L, idx);
+        if (!isfinite(d)) return enc_fail(e, "number is NaN or infinite");
+        return bloop_buf_printf(e->b, "%.17g", d);
+      }
+    case LUA_TBOOLEAN:
+      return bloop_buf_puts(e->b, lua_toboolean(L, idx) ? "true" : "false");
+    case LUA_TTABLE:
+      return enc_table(e, idx, empty_is_array);
+    case LUA_TLIGHTUSERDATA:
+      if (lua_touserdata(L, idx) == NULL) return bloop_buf_puts(e->b, "null");
+      /* fallthrough */
+    default: {
+      char what[96];
+      snprintf(what, sizeof what, "cannot send a %s value as JSON", luaL_typename(L, idx));
+      return enc_fail(e, what);
+    }
+  }
+}
+
+bloop_status bloopL_to_json(lua_State *L, int idx, bloop_buf *b, bloop_error *err) {
+  encoder e;
+  e.L = L;
+  e.b = b;
+  e.err = err;
+  e.depth = 0;
+  idx = lua_absindex(L, idx);
+  bloop_status st = enc_value(&e, idx, 0);
+  if (st == BLOOP_OK && b->failed) st = BLOOP_ENOMEM;
+  if (st == BLOOP_ENOMEM) bloop_error_set(err, st, "OutOfMemory", "out of memory encoding JSON");
+  return st;
+}
+
+/* ---- decoding ---------------------------------------------------------------------- */
+
+static void push_node(lua_State *L, const cJSON *node, int depth) {
+  luaL_checkstack(L, 4, "JSON nested too deeply");
+  if (cJSON_IsString(node)) {
+    lua_pushstring(L, node->valuestring);
+  } else if (cJSON_IsNumber(node)) {
+    double d = node->valuedouble;
+    if (d == floor(d) && fabs(d) < 9007199254740992.0)
+      lua_pushinteger(L, (lua_Integer)d);
+    else
+      lua_pushnumber(L, d);
+  } else if (cJSON_IsBool(node)) {
+    lua_pushboolean(L, cJSON_IsTrue(node));
+  } else if (cJSON_IsArray(node)) {
+    lua_createtable(L, cJSON_GetArraySize(node), 0);
+    lua_Integer i = 1;
+    for (const cJSON *c = node->child; c; c = c->next) {
+      push_node(L, c, depth + 1);
+      lua_rawseti(L, -2, i++);
+    }
+    luaL_setmetatable(L, BLOOP_ARRAY_META);
+  } else if (cJSON_IsObject(node)) {
+    lua_createtable(L, 0, 4);
+    for (const cJSON *c = node->child; c; c = c->next) {
+      push_node(L, c, depth + 1);
+      lua_setfield(L, -2, c->string);
+    }
+  } else {
+    lua_pushlightuserdata(L, NULL); /* JSON null: never sent by DynamoDB in answers */
+  }
+}
+
+int bloopL_push_json(lua_State *L, const char *json, size_t len) {
+  cJSON *root = cJSON_ParseWithLength(json, len);
+  if (!root) return 0;
+  /* push_node may raise (stack overflow): protect root by freeing it through a to-be-closed
+   * value would need 5.4.3+; DynamoDB answers are shallow, so the checkstack above only
+   * fails on hostile input, and cJSON's own nesting limit (1000) bounds it first. */
+  push_node(L, root, 0);
+  cJSON_Delete(root);
+  return 1;
+}
+
+/* core.json_encode(v) -> string | raises */
+static int lj_encode(lua_State *L) {
+  luaL_checkany(L, 1);
+  bloop_buf b = BLOOP_BUF_INIT;
+  bloop_error err;
+  bloop_error_clear(&err);
+  bloop_status st = bloopL_to_json(L, 1, &b, &err);
+  if (st != BLOOP_OK) {
+    bloop_buf_free(&b);
+    return luaL_error(L, "bloop.json_encode: %s", err.message);
+  }
+  lua_pushlstring(L, b.data, b.len);
+  bloop_buf_free(&b);
+  return 1;
+}
+
+/* core.json_decode(s) -> value | raises */
+static int lj_decode(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  if (!bloopL_push_json(L, s, len)) return luaL_error(L, "bloop.json_decode: invalid JSON");
+  return 1;
+}
+
+/* core.array(t) -> t marked to encode as a JSON array (even when empty) */
+static int lj_array(lua_State *L) {
+  if (lua_isnoneornil(L, 1)) lua_newtable(L);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  luaL_setmetatable(L, BLOOP_ARRAY_META);
+  return 1;
+}
+
+int bloopL_open_json(lua_State *L) {
+  /* [core] */
+  if (luaL_newmetatable(L, BLOOP_ARRAY_META)) { /* [core, mt] */
+    lua_pushliteral(L, "bloop.array");
+    lua_setfield(L, -2, "__name");
+  }
+  lua_setfield(L, -2, "array_mt");
+  lua_pushlightuserdata(L, NULL);
+  lua_setfield(L, -2, "null");
+  lua_pushcfunction(L, lj_encode);
+  lua_setfield(L, -2, "json_encode");
+  lua_pushcfunction(L, lj_decode);
+  lua_setfield(L, -2, "json_decode");
+  lua_pushcfunction(L, lj_array);
+  lua_setfield(L, -2, "array");
+  return 0;
+}
