@@ -4,6 +4,7 @@
 
 #include "lua/laux.h"
 #include "lua/lbloop.h"
+#include "lua/ldecimal.h"
 
 int luaopen_bloop_core(lua_State *L) {
   lua_newtable(L);                                /* [core] */
@@ -12,5 +13,6 @@ int luaopen_bloop_core(lua_State *L) {
   bloopL_open_errors(L);
   bloopL_open_json(L);
   bloopL_open_client(L);
+  bloopL_open_decimal(L);
   return 1;
 }

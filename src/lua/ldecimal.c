@@ -1,0 +1,206 @@
+/*
+ * ldecimal.c: bloop.decimal(x) and the bloop.Decimal metatable. See lua/ldecimal.h.
+ *
+ * Values are immutable, so a decimal passed to the constructor is returned as is, and
+ * every operation pushes a new userdata. Nothing here allocates with malloc, so raising
+ * anywhere is safe. Lua calls __eq only when both operands are tables or userdata, so
+ * `decimal(1) == 1` is false (as `{} == 1` is); __lt and __le do accept plain numbers.
+ */
+#include "lua/ldecimal.h"
+
+#include <lauxlib.h>
+#include <math.h>
+#include <string.h>
+
+#define ERR_PREFIX "bloop.decimal: "
+
+int bloopL_is_decimal(lua_State *L, int idx) {
+  return luaL_testudata(L, idx, BLOOP_DECIMAL_META) != NULL;
+}
+
+const bloop_decimal *bloopL_check_decimal(lua_State *L, int idx) {
+  return (const bloop_decimal *)luaL_checkudata(L, idx, BLOOP_DECIMAL_META);
+}
+
+void bloopL_push_decimal(lua_State *L, bloop_decimal d) {
+  bloop_decimal *p = (bloop_decimal *)lua_newuserdatauv(L, sizeof *p, 0); /* [ud] */
+  *p = d;
+  luaL_setmetatable(L, BLOOP_DECIMAL_META);
+}
+
+/* Raises err's message. Never returns. */
+static int raise(lua_State *L, const bloop_error *err) {
+  return luaL_error(L, ERR_PREFIX "%s", err->message);
+}
+
+bloop_decimal bloopL_to_decimal(lua_State *L, int idx) {
+  bloop_decimal d;
+  bloop_error err;
+  bloop_error_clear(&err);
+  const bloop_decimal *p = (const bloop_decimal *)luaL_testudata(L, idx, BLOOP_DECIMAL_META);
+  if (p) return *p;
+  switch (lua_type(L, idx)) {
+    case LUA_TNUMBER:
+      if (lua_isinteger(L, idx)) return bloop_decimal_from_int64(lua_tointeger(L, idx));
+      if (bloop_decimal_from_double(&d, lua_tonumber(L, idx), &err) != BLOOP_OK)
+        raise(L, &err);
+      return d;
+    case LUA_TSTRING: {
+      size_t len;
+      const char *s = lua_tolstring(L, idx, &len);
+      if (bloop_decimal_parse(&d, s, len, &err) != BLOOP_OK) raise(L, &err);
+      return d;
+    }
+    default:
+      luaL_error(L, ERR_PREFIX "number, string or bloop.Decimal expected, got %s",
+                 luaL_typename(L, idx));
+      return bloop_decimal_from_int64(0); /* not reached: luaL_error does not return */
+  }
+}
+
+/* decimal(x) */
+static int ld_new(lua_State *L) {
+  luaL_checkany(L, 1);
+  if (bloopL_is_decimal(L, 1)) {
+    lua_settop(L, 1);
+    return 1;
+  }
+  bloopL_push_decimal(L, bloopL_to_decimal(L, 1));
+  return 1;
+}
+
+typedef bloop_status (*binop)(bloop_decimal *, bloop_decimal, bloop_decimal, bloop_error *);
+
+/* [a, b] -> [a, b, a op b]; either operand may be a plain number or a string. */
+static int arith(lua_State *L, binop fn) {
+  bloop_decimal a = bloopL_to_decimal(L, 1), b = bloopL_to_decimal(L, 2), r;
+  bloop_error err;
+  bloop_error_clear(&err);
+  if (fn(&r, a, b, &err) != BLOOP_OK) return raise(L, &err);
+  bloopL_push_decimal(L, r);
+  return 1;
+}
+
+static int ld_add(lua_State *L) { return arith(L, bloop_decimal_add); }
+static int ld_sub(lua_State *L) { return arith(L, bloop_decimal_sub); }
+static int ld_mul(lua_State *L) { return arith(L, bloop_decimal_mul); }
+static int ld_div(lua_State *L) { return arith(L, bloop_decimal_div); }
+
+static int ld_unm(lua_State *L) {
+  bloopL_push_decimal(L, bloop_decimal_negate(*bloopL_check_decimal(L, 1)));
+  return 1;
+}
+
+/* Orders the values at 1 and 2: -1, 0, 1, or 2 when unordered (a NaN float). A float
+ * compares as its shortest round-trip decimal (what decimal(x) would hold); one outside
+ * DynamoDB's range still has a definite place, so comparing never raises on numbers. */
+static int order(lua_State *L) {
+  int flip = 0, other = 2;
+  if (!bloopL_is_decimal(L, 1)) {
+    flip = 1;
+    other = 1;
+  }
+  bloop_decimal self = *bloopL_check_decimal(L, flip ? 2 : 1), x;
+  int c;
+  if (lua_type(L, other) == LUA_TNUMBER && !lua_isinteger(L, other)) {
+    double v = lua_tonumber(L, other);
+    if (isnan(v)) return 2;
+    if (bloop_decimal_from_double(&x, v, NULL) == BLOOP_OK) {
+      c = bloop_decimal_compare(self, x);
+    } else if (fabs(v) >= 1.0) { /* beyond 1E+126 (or infinite): larger than any decimal */
+      c = v > 0 ? -1 : 1;
+    } else { /* below 1E-130 but not zero: between the smallest decimals and 0 */
+      bloop_decimal zero = bloop_decimal_from_int64(0);
+      c = bloop_decimal_compare(self, zero);
+      if (c == 0) c = v > 0 ? -1 : 1;
+    }
+  } else {
+    c = bloop_decimal_compare(self, bloopL_to_decimal(L, other));
+  }
+  return flip ? -c : c;
+}
+
+static int ld_eq(lua_State *L) {
+  lua_pushboolean(L, bloop_decimal_compare(*bloopL_check_decimal(L, 1),
+                                           *bloopL_check_decimal(L, 2)) == 0);
+  return 1;
+}
+
+static int ld_lt(lua_State *L) {
+  lua_pushboolean(L, order(L) == -1);
+  return 1;
+}
+
+static int ld_le(lua_State *L) {
+  int c = order(L);
+  lua_pushboolean(L, c == -1 || c == 0);
+  return 1;
+}
+
+static int ld_tostring(lua_State *L) {
+  char buf[BLOOP_DECIMAL_STRING_MAX];
+  size_t n = bloop_decimal_format(*bloopL_check_decimal(L, 1), buf);
+  lua_pushlstring(L, buf, n);
+  return 1;
+}
+
+/* [a, b] -> [a, b, text(a) .. text(b)] with a decimal on at least one side. */
+static int ld_concat(lua_State *L) {
+  char buf[BLOOP_DECIMAL_STRING_MAX];
+  for (int i = 1; i <= 2; i++) {
+    const bloop_decimal *p = (const bloop_decimal *)luaL_testudata(L, i, BLOOP_DECIMAL_META);
+    if (p) {
+      size_t n = bloop_decimal_format(*p, buf);
+      lua_pushlstring(L, buf, n);
+    } else if (lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER) {
+      luaL_tolstring(L, i, NULL);
+    } else {
+      return luaL_error(L, ERR_PREFIX "attempt to concatenate a %s value",
+                        luaL_typename(L, i));
+    }
+  }
+  lua_concat(L, 2);
+  return 1;
+}
+
+/* d:tonumber(): a Lua integer when d is integral and fits, else the nearest float. */
+static int ld_tonumber(lua_State *L) {
+  bloop_decimal d = *bloopL_check_decimal(L, 1);
+  int64_t i;
+  if (bloop_decimal_is_integer(d) && bloop_decimal_to_int64(d, &i, NULL) == BLOOP_OK)
+    lua_pushinteger(L, (lua_Integer)i);
+  else
+    lua_pushnumber(L, (lua_Number)bloop_decimal_to_double(d));
+  return 1;
+}
+
+static int ld_isinteger(lua_State *L) {
+  lua_pushboolean(L, bloop_decimal_is_integer(*bloopL_check_decimal(L, 1)));
+  return 1;
+}
+
+static int ld_abs(lua_State *L) {
+  bloopL_push_decimal(L, bloop_decimal_abs(*bloopL_check_decimal(L, 1)));
+  return 1;
+}
+
+static const luaL_Reg decimal_meta[] = {
+    {"__add", ld_add}, {"__sub", ld_sub}, {"__mul", ld_mul}, {"__div", ld_div},
+    {"__unm", ld_unm}, {"__eq", ld_eq}, {"__lt", ld_lt}, {"__le", ld_le},
+    {"__tostring", ld_tostring}, {"__concat", ld_concat}, {"__index", NULL}, /* below */
+    {NULL, NULL}};
+
+static const luaL_Reg decimal_methods[] = {
+    {"tonumber", ld_tonumber}, {"isinteger", ld_isinteger}, {"abs", ld_abs}, {NULL, NULL}};
+
+int bloopL_open_decimal(lua_State *L) {
+  luaL_checktype(L, -1, LUA_TTABLE);       /* [core] */
+  luaL_newmetatable(L, BLOOP_DECIMAL_META); /* [core, mt] (the same one if opened before) */
+  luaL_setfuncs(L, decimal_meta, 0);
+  luaL_newlib(L, decimal_methods);          /* [core, mt, methods] */
+  lua_setfield(L, -2, "__index");           /* [core, mt] */
+  lua_setfield(L, -2, "Decimal");           /* [core] */
+  lua_pushcfunction(L, ld_new);
+  lua_setfield(L, -2, "decimal");
+  return 0;
+}
