@@ -27,6 +27,14 @@ typedef struct bloop_header {
   const char *value;
 } bloop_header;
 
+/* The path is percent-encoded once more for the canonical URI (every byte but unreserved
+ * and '/', '%' included: what non-S3 services verify). In the query, existing %XX escapes
+ * are kept and other reserved bytes encoded; parameters are sorted by encoded key, then value.
+ * Headers: all are signed except User-Agent, X-Amzn-Trace-Id, Expect, Connection and
+ * Transfer-Encoding (proxies may change them). Repeated names are joined with ',' in the
+ * order given. The request must not already carry a header the signer adds (Authorization,
+ * X-Amz-Date, and X-Amz-Security-Token / x-amz-content-sha256 when the signer adds them) nor
+ * a CR or LF in a value (unfold obsolete line folding before signing): BLOOP_EINVAL. */
 typedef struct bloop_sigv4_request {
   const char *method;           /* "POST" */
   const char *path;             /* "/" ; raw, as on the request line */
@@ -75,7 +83,9 @@ void bloop_sigv4_result_init(bloop_sigv4_result *r);
 /* Frees what a result owns (wiping nothing secret: a result never holds the secret). */
 void bloop_sigv4_result_clear(bloop_sigv4_result *r);
 
-/* Signs req. With want_debug, also fills canonical_request and string_to_sign. */
+/* Signs req. With want_debug, also fills canonical_request and string_to_sign. out must have
+ * been initialised with bloop_sigv4_result_init; it may be reused for many calls (each call
+ * replaces its contents). On failure out->nadded is 0 and out->authorization NULL. */
 bloop_status bloop_sigv4_sign(bloop_sigv4 *s, const bloop_sigv4_params *params,
                               const bloop_sigv4_request *req, int want_debug,
                               bloop_sigv4_result *out, bloop_error *err);
