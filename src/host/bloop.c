@@ -1,0 +1,340 @@
+/*
+ * bloop.c: the `bloop` host, a stand-alone Lua 5.4 interpreter with bloop built in.
+ *
+ * It follows lua.c's shape and behaviour (options, `arg`, LUA_INIT, exit codes, messages)
+ * so that anything run with `lua5.4` runs the same way with `bloop`; the differences are
+ * that `bloop.core` is linked in and preloaded, package.path already finds the bloop Lua
+ * modules (bloop_runtime_openlibs), messages start with "bloop:", and the REPL (repl.c)
+ * pretty-prints results and has `bloop` as a global.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "bloop/bloop.h"
+#include "host/repl.h"
+
+#ifndef BLOOP_VERSION
+#define BLOOP_VERSION "0.0.0"
+#endif
+
+#define PROGNAME "bloop"
+
+/* The state the SIGINT handler must reach. A signal handler receives no context pointer,
+ * so this is the one piece of state kept in a C global (lua.c does the same). */
+static lua_State *interrupt_target = NULL;
+
+static void set_signal(int sig, void (*handler)(int)) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = handler;
+  sigemptyset(&sa.sa_mask);
+  sigaction(sig, &sa, NULL);
+}
+
+/* Installed by on_sigint: raises "interrupted!" at the next Lua call, return, line or
+ * instruction count, i.e. at a point where raising is safe. */
+static void stop_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  lua_sethook(L, NULL, 0, 0);
+  luaL_error(L, "interrupted!");
+}
+
+/* A signal handler must not touch the Lua state beyond setting a hook (lua_sethook is
+ * written to be safe here). A second Ctrl-C kills the process, as in lua. */
+static void on_sigint(int sig) {
+  set_signal(sig, SIG_DFL);
+  lua_sethook(interrupt_target, stop_hook,
+              LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+}
+
+static void print_usage(const char *badoption) {
+  fprintf(stderr, "%s: ", PROGNAME);
+  if (badoption[1] == 'e' || badoption[1] == 'l')
+    fprintf(stderr, "'%s' needs argument\n", badoption);
+  else
+    fprintf(stderr, "unrecognized option '%s'\n", badoption);
+  fprintf(stderr,
+          "usage: %s [options] [script [args]]\n"
+          "Available options are:\n"
+          "  -e stat   execute string 'stat'\n"
+          "  -i        enter interactive mode after executing 'script'\n"
+          "  -l mod    require library 'mod' into global 'mod'\n"
+          "  -l g=mod  require library 'mod' into global 'g'\n"
+          "  -v        show version information\n"
+          "  -E        ignore environment variables\n"
+          "  -W        turn warnings on\n"
+          "  --        stop handling options\n"
+          "  -         stop handling options and execute stdin\n",
+          PROGNAME);
+  fflush(stderr);
+}
+
+static void print_message(const char *pname, const char *msg) {
+  if (pname != NULL) fprintf(stderr, "%s: ", pname);
+  fprintf(stderr, "%s\n", msg);
+  fflush(stderr);
+}
+
+int bloopi_host_report(lua_State *L, int status, const char *pname) {
+  if (status != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    print_message(pname, msg ? msg : "(error object is not a string)");
+    lua_pop(L, 1);
+  }
+  return status;
+}
+
+static int report(lua_State *L, int status) {
+  return bloopi_host_report(L, status, PROGNAME);
+}
+
+/* Message handler for every chunk: a string message gets a traceback; an error object
+ * with __tostring (bloop's errors have one) is shown through it, as lua does. */
+static int msghandler(lua_State *L) {
+  const char *msg = lua_tostring(L, 1);
+  if (msg == NULL) {
+    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+      return 1;
+    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  }
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}
+
+int bloopi_host_docall(lua_State *L, int narg, int nres) {
+  int base = lua_gettop(L) - narg;       /* the function's index */
+  lua_pushcfunction(L, msghandler);
+  lua_insert(L, base);                   /* [handler, f, args...] */
+  interrupt_target = L;
+  set_signal(SIGINT, on_sigint);
+  int status = lua_pcall(L, narg, nres, base);
+  set_signal(SIGINT, SIG_DFL);
+  lua_remove(L, base);
+  return status;
+}
+
+static void print_version(void) {
+  printf("%s %s (%s)\n", PROGNAME, BLOOP_VERSION, LUA_RELEASE);
+  fflush(stdout);
+}
+
+/* The global `arg`: arg[0] is the script, its arguments are 1..n, and everything before
+ * it (interpreter and options) goes to negative indices. Without a script, arg[0] is the
+ * interpreter. */
+static void create_arg_table(lua_State *L, char **argv, int argc, int script) {
+  if (script == argc) script = 0;
+  lua_createtable(L, argc - (script + 1), script + 1);
+  for (int i = 0; i < argc; i++) {
+    lua_pushstring(L, argv[i]);
+    lua_rawseti(L, -2, i - script);
+  }
+  lua_setglobal(L, "arg");
+}
+
+static int dochunk(lua_State *L, int status) {
+  if (status == LUA_OK) status = bloopi_host_docall(L, 0, 0);
+  return report(L, status);
+}
+
+static int dofile(lua_State *L, const char *name) {
+  return dochunk(L, luaL_loadfile(L, name));
+}
+
+static int dostring(lua_State *L, const char *s, const char *name) {
+  return dochunk(L, luaL_loadbuffer(L, s, strlen(s), name));
+}
+
+/* -l mod, or -l g=mod: global g (default mod) = require(mod). spec is a copy we may cut. */
+static int dolibrary(lua_State *L, char *spec) {
+  char *modname = strchr(spec, '=');
+  const char *globname = spec;
+  if (modname == NULL) {
+    modname = spec;
+  } else {
+    *modname++ = '\0';
+  }
+  lua_getglobal(L, "require");
+  lua_pushstring(L, modname);
+  int status = bloopi_host_docall(L, 1, 1);
+  if (status == LUA_OK) lua_setglobal(L, globname);
+  return report(L, status);
+}
+
+/* Pushes arg[1..#arg] for the script's `...`. */
+static int push_script_args(lua_State *L) {
+  if (lua_getglobal(L, "arg") != LUA_TTABLE) luaL_error(L, "'arg' is not a table");
+  int n = (int)luaL_len(L, -1);
+  luaL_checkstack(L, n + 3, "too many arguments to script");
+  int i;
+  for (i = 1; i <= n; i++) lua_rawgeti(L, -i, i);
+  lua_remove(L, -i);
+  return n;
+}
+
+static int handle_script(lua_State *L, char **argv) {
+  const char *fname = argv[0];
+  if (strcmp(fname, "-") == 0 && strcmp(argv[-1], "--") != 0)
+    fname = NULL;  /* "-" is stdin, unless it came after "--" (then it is a file name) */
+  int status = luaL_loadfile(L, fname);
+  if (status == LUA_OK) {
+    int n = push_script_args(L);
+    status = bloopi_host_docall(L, n, LUA_MULTRET);
+  }
+  return report(L, status);
+}
+
+enum {
+  HAS_ERROR = 1,  /* bad option */
+  HAS_I = 2,      /* -i */
+  HAS_V = 4,      /* -v */
+  HAS_E = 8,      /* -e */
+  HAS_NOENV = 16  /* -E */
+};
+
+/* First pass over the options: what must be known before any Lua code runs. *first is
+ * the script's index (argc when none), or the bad option's index on HAS_ERROR. */
+static int collect_args(char **argv, int *first) {
+  int args = 0;
+  int i;
+  if (argv[0] == NULL) {  /* no program name at all */
+    *first = -1;
+    return 0;
+  }
+  for (i = 1; argv[i] != NULL; i++) {
+    *first = i;
+    if (argv[i][0] != '-') return args;  /* the script */
+    switch (argv[i][1]) {
+      case '-':
+        if (argv[i][2] != '\0') return HAS_ERROR;
+        *first = i + 1;
+        return args;
+      case '\0':
+        return args;  /* "-": the script is stdin */
+      case 'E':
+        if (argv[i][2] != '\0') return HAS_ERROR;
+        args |= HAS_NOENV;
+        break;
+      case 'W':
+        if (argv[i][2] != '\0') return HAS_ERROR;
+        break;
+      case 'i':
+        args |= HAS_I;  /* -i implies -v */
+        /* fall through */
+      case 'v':
+        if (argv[i][2] != '\0') return HAS_ERROR;
+        args |= HAS_V;
+        break;
+      case 'e':
+        args |= HAS_E;
+        /* fall through */
+      case 'l':
+        if (argv[i][2] == '\0') {  /* the argument is the next word */
+          i++;
+          if (argv[i] == NULL || argv[i][0] == '-') return HAS_ERROR;
+        }
+        break;
+      default:
+        return HAS_ERROR;
+    }
+  }
+  *first = i;
+  return args;
+}
+
+/* Second pass: runs -e, -l and -W in order, up to the script. Returns 0 on error. */
+static int run_args(lua_State *L, char **argv, int n) {
+  for (int i = 1; i < n; i++) {
+    int option = argv[i][1];
+    switch (option) {
+      case 'e':
+      case 'l': {
+        char *extra = argv[i] + 2;
+        if (*extra == '\0') extra = argv[++i];
+        int status = option == 'e' ? dostring(L, extra, "=(command line)")
+                                   : dolibrary(L, extra);
+        if (status != LUA_OK) return 0;
+        break;
+      }
+      case 'W':
+        lua_warning(L, "@on", 0);
+        break;
+      default:
+        break;
+    }
+  }
+  return 1;
+}
+
+static int handle_luainit(lua_State *L) {
+  const char *name = "=LUA_INIT_5_4";
+  const char *init = getenv(name + 1);
+  if (init == NULL) {
+    name = "=LUA_INIT";
+    init = getenv(name + 1);
+  }
+  if (init == NULL) return LUA_OK;
+  if (init[0] == '@') return dofile(L, init + 1);
+  return dostring(L, init, name);
+}
+
+/* Everything, in protected mode so that a memory error anywhere is reported. Returns
+ * (pushes) true when all went well. */
+static int pmain(lua_State *L) {
+  int argc = (int)lua_tointeger(L, 1);
+  char **argv = (char **)lua_touserdata(L, 2);
+  int script;
+  int args = collect_args(argv, &script);
+  int optlim = script > 0 ? script : argc;  /* first argument that is not an option */
+  luaL_checkversion(L);
+  if (args == HAS_ERROR) {
+    print_usage(argv[script]);
+    return 0;
+  }
+  if (args & HAS_V) print_version();
+  if (args & HAS_NOENV) {  /* read by the package library and bloop_runtime_openlibs */
+    lua_pushboolean(L, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
+  }
+  bloop_runtime_openlibs(L);
+  create_arg_table(L, argv, argc, script);
+  lua_gc(L, LUA_GCRESTART);
+  if (!(args & HAS_NOENV) && handle_luainit(L) != LUA_OK) return 0;
+  if (!run_args(L, argv, optlim)) return 0;
+  if (script > 0 && script < argc && handle_script(L, argv + script) != LUA_OK) return 0;
+  if (args & HAS_I) {
+    bloopi_repl_run(L);
+  } else if ((script <= 0 || script >= argc) && !(args & (HAS_E | HAS_V))) {
+    if (isatty(STDIN_FILENO)) {
+      print_version();
+      bloopi_repl_run(L);
+    } else {
+      if (dofile(L, NULL) != LUA_OK) return 0;  /* stdin is a script, as with lua */
+    }
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  lua_State *L = luaL_newstate();
+  if (L == NULL) {
+    print_message(PROGNAME, "cannot create state: not enough memory");
+    return EXIT_FAILURE;
+  }
+  lua_gc(L, LUA_GCSTOP);  /* no collections while the libraries are set up */
+  lua_pushcfunction(L, pmain);
+  lua_pushinteger(L, argc);
+  lua_pushlightuserdata(L, argv);
+  int status = lua_pcall(L, 2, 1, 0);
+  int ok = lua_toboolean(L, -1);
+  report(L, status);
+  lua_close(L);
+  return (ok && status == LUA_OK) ? EXIT_SUCCESS : EXIT_FAILURE;
+}
