@@ -43,6 +43,9 @@ typedef struct bloop_client_config {
   long low_speed_time_s;           /* ... for this long aborts the attempt (default 30) */
   long buffer_size;                /* CURLOPT_BUFFERSIZE; default 256 KiB */
 } bloop_client_config;
+/* Start from bloop_client_config_init. bloop_client_new rejects negative numbers and
+ * max_attempts < 1 (BLOOP_EINVAL); a zero connect/attempt timeout, backoff cap or buffer
+ * size means the default. */
 
 /* Fills every field with its default (all strings NULL: resolved from the environment). */
 void bloop_client_config_init(bloop_client_config *cfg);
@@ -82,7 +85,10 @@ bloop_call *bloop_client_wait(bloop_client *c, long timeout_ms);
 size_t bloop_client_pending(const bloop_client *c);
 
 /* A completed call's outcome: BLOOP_OK and the body, or the error. The body stays owned
- * by the call. */
+ * by the call. err (may be NULL) is filled either way: on success it carries
+ * attempts and http_status, so callers can see that a call was retried. A call not yet
+ * returned by bloop_client_wait gives BLOOP_ESTATE ("NotFinished"); one whose client was
+ * freed first gives BLOOP_ESTATE ("ClientClosed"). */
 bloop_status bloop_call_result(const bloop_call *call, const char **body, size_t *len,
                                bloop_error *err);
 void *bloop_call_userdata(const bloop_call *call);

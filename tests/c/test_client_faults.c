@@ -1,0 +1,539 @@
+/*
+ * test_client_faults.c: the client (client.h) against tests/tools/fault_server.py, which
+ * this test starts itself on a free loopback port and stops at the end. Each request's
+ * TableName scripts the server's answers per attempt ("tag|throttle,ok"); the server echoes
+ * what it saw on success and keeps a log per tag (GET /__log?tag=...), so the test checks
+ * attempts, headers, error fields, retry quota, CRC32 checks, skew correction, deadlines and
+ * that calls in flight do not wait for one that is backing off.
+ */
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bloop/client.h"
+#include "tap.h"
+
+static pid_t server_pid;
+static int server_port;
+static char endpoint[64];
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int start_server(void) {
+  const char *src = getenv("BLOOP_SOURCE_DIR");
+  char script[1024];
+  snprintf(script, sizeof script, "%s/tests/tools/fault_server.py", src ? src : ".");
+  if (access(script, R_OK) != 0) {
+    printf("# cannot read %s (set BLOOP_SOURCE_DIR to the source tree)\n", script);
+    return 0;
+  }
+  int fds[2];
+  if (pipe(fds) != 0) return 0;
+  server_pid = fork();
+  if (server_pid < 0) return 0;
+  if (server_pid == 0) {
+    dup2(fds[1], 1);
+    close(fds[0]);
+    close(fds[1]);
+    execlp("python3", "python3", script, "--idle", "1", "--lifetime", "120", (char *)NULL);
+    _exit(127);
+  }
+  close(fds[1]);
+  FILE *f = fdopen(fds[0], "r");
+  char line[64] = "";
+  int ok = f && fgets(line, sizeof line, f) && sscanf(line, "PORT %d", &server_port) == 1;
+  if (f) fclose(f);
+  snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", server_port);
+  return ok;
+}
+
+static void stop_server(void) {
+  if (server_pid > 0) {
+    kill(server_pid, SIGTERM);
+    waitpid(server_pid, NULL, 0);
+  }
+}
+
+static size_t grab(char *p, size_t s, size_t n, void *ud) {
+  bloop_buf_append(ud, p, s * n);
+  return s * n;
+}
+
+/* The server's log for a tag, as parsed JSON (caller deletes). */
+static cJSON *server_log(const char *tag) {
+  char url[256];
+  snprintf(url, sizeof url, "%s/__log?tag=%s", endpoint, tag);
+  bloop_buf b = BLOOP_BUF_INIT;
+  CURL *e = curl_easy_init();
+  curl_easy_setopt(e, CURLOPT_URL, url);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, grab);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
+  curl_easy_perform(e);
+  curl_easy_cleanup(e);
+  cJSON *j = cJSON_Parse(b.data ? b.data : "[]");
+  bloop_buf_free(&b);
+  return j;
+}
+
+static int log_count(const char *tag) {
+  cJSON *j = server_log(tag);
+  int n = cJSON_GetArraySize(j);
+  cJSON_Delete(j);
+  return n;
+}
+
+static void base_config(bloop_client_config *cfg, const char *ep) {
+  bloop_client_config_init(cfg);
+  cfg->aws.access_key_id = "AKIDEXAMPLE";
+  cfg->aws.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+  cfg->aws.region = "us-east-1";
+  cfg->aws.endpoint = ep;
+  cfg->base_delay_ms = 2;
+  cfg->throttle_base_delay_ms = 5;
+  cfg->attempt_timeout_ms = 5000;
+}
+
+static bloop_client *new_client(const bloop_client_config *cfg) {
+  bloop_client *c = NULL;
+  bloop_error err;
+  if (bloop_client_new(cfg, &c, &err) != BLOOP_OK)
+    printf("# bloop_client_new: %s: %s\n", err.code, err.message);
+  return c;
+}
+
+/* One synchronous PutItem with TableName = script. */
+static bloop_status put(bloop_client *c, const char *script, bloop_buf *resp, bloop_error *err) {
+  char body[256];
+  snprintf(body, sizeof body, "{\"TableName\":\"%s\",\"Item\":{}}", script);
+  return bloop_client_call(c, "PutItem", body, strlen(body), resp, err);
+}
+
+static const char *jstr(cJSON *o, const char *k) {
+  cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void test_headers_and_throttling(bloop_client *c) {
+  bloop_buf resp = BLOOP_BUF_INIT;
+  bloop_error err;
+  CHECK(put(c, "hdr|throttle,throttle,ok", &resp, &err) == BLOOP_OK);
+  CHECK(err.attempts == 3);
+  CHECK(err.http_status == 200);
+  cJSON *j = cJSON_Parse(resp.data ? resp.data : "");
+  CHECK_STR(jstr(j, "sdk_request"), "attempt=3; max=4");
+  CHECK_STR(jstr(j, "target"), "DynamoDB_20120810.PutItem");
+  CHECK_STR(jstr(j, "content_type"), "application/x-amz-json-1.0");
+  CHECK(cJSON_IsTrue(cJSON_GetObjectItem(j, "authorization")));
+  cJSON_Delete(j);
+
+  cJSON *log = server_log("hdr");
+  CHECK(cJSON_GetArraySize(log) == 3);
+  const char *inv0 = jstr(cJSON_GetArrayItem(log, 0), "invocation");
+  CHECK(inv0 && strlen(inv0) == 36 && inv0[14] == '4');
+  for (int i = 0; i < cJSON_GetArraySize(log); i++) {
+    cJSON *row = cJSON_GetArrayItem(log, i);
+    char want[32];
+    snprintf(want, sizeof want, "attempt=%d; max=4", i + 1);
+    const char *wanted = want;
+    CHECK_STR(jstr(row, "sdk_request"), wanted);
+    CHECK_STR(jstr(row, "invocation"), inv0);   /* constant across retries */
+    const char *d = jstr(row, "amz_date");
+    CHECK(d && strlen(d) == 16 && d[8] == 'T');
+  }
+  cJSON_Delete(log);
+
+  /* A second call gets a new invocation id. */
+  CHECK(put(c, "hdr2|ok", &resp, &err) == BLOOP_OK);
+  log = server_log("hdr2");
+  j = server_log("hdr");
+  CHECK(strcmp(jstr(cJSON_GetArrayItem(log, 0), "invocation"),
+               jstr(cJSON_GetArrayItem(j, 0), "invocation")) != 0);
+  cJSON_Delete(log);
+  cJSON_Delete(j);
+
+  CHECK(put(c, "t429|t429,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
+  /* Throttled on every attempt: the last answer is surfaced. */
+  CHECK(put(c, "thr|throttle", &resp, &err) == BLOOP_ESERVICE);
+  CHECK_STR(err.code, "ProvisionedThroughputExceededException");
+  CHECK(err.attempts == 4 && err.http_status == 400);
+  CHECK(log_count("thr") == 4);
+  bloop_buf_free(&resp);
+}
+
+static void test_5xx(bloop_client *c) {
+  bloop_buf resp = BLOOP_BUF_INIT;
+  bloop_error err;
+  CHECK(put(c, "e500|e500,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
+  CHECK(put(c, "html|html500", &resp, &err) == BLOOP_ESERVICE);
+  CHECK(err.attempts == 4 && err.http_status == 500);
+  CHECK_STR(err.code, "InternalServerError");
+  CHECK_MSG(strstr(err.message, "non-JSON") && strstr(err.message, "<!DOCTYPE html>"),
+            err.message);
+  CHECK(strncmp(err.request_id, "req-", 4) == 0);
+  CHECK(log_count("html") == 4);
+  bloop_buf_free(&resp);
+}
+
+static void test_not_retried(bloop_client *c) {
+  bloop_buf resp = BLOOP_BUF_INIT;
+  bloop_error err;
+  CHECK(put(c, "ccf|ccf,ok", &resp, &err) == BLOOP_ESERVICE);
+  CHECK_STR(err.code, "ConditionalCheckFailedException");
+  CHECK_STR(err.message, "The conditional request failed");
+  CHECK(err.attempts == 1 && err.http_status == 400 && err.status == BLOOP_ESERVICE);
+  CHECK(strncmp(err.request_id, "req-", 4) == 0);
+  CHECK(log_count("ccf") == 1);
+
+  CHECK(put(c, "val|validation,ok", &resp, &err) == BLOOP_ESERVICE);
+  CHECK_STR(err.code, "ValidationException");   /* cut at ':' then after '#' */
+  CHECK_STR(err.message, "One or more parameter values were invalid");
+  CHECK(err.attempts == 1 && log_count("val") == 1);
+  bloop_buf_free(&resp);
+}
+
+static void test_crc(bloop_client *c) {
+  bloop_buf resp = BLOOP_BUF_INIT;
+  bloop_error err;
+  CHECK(put(c, "crc1|badcrc,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
+  CHECK(resp.data && strstr(resp.data, "\"attempt\": 2"));
+  CHECK(put(c, "crc2|badcrc", &resp, &err) == BLOOP_EPROTOCOL);
+  CHECK_STR(err.code, "CRC32Mismatch");
+  CHECK(err.attempts == 4 && err.http_status == 200);
+  CHECK(put(c, "short|short,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
+  bloop_buf_free(&resp);
+}
+
+static void test_retry_after(bloop_client *c) {
+  bloop_buf resp = BLOOP_BUF_INIT;
+  bloop_error err;
+  long long t0 = now_ms();
+  CHECK(put(c, "ra|ra300,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
+  long long dt = now_ms() - t0;
+  CHECK_MSG(dt >= 295 && dt < 2000, "x-amz-retry-after: 300 honoured");
+  t0 = now_ms();
+  CHECK(put(c, "raj|rajunk,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
+  CHECK_MSG(now_ms() - t0 < 250, "junk x-amz-retry-after ignored");
+  bloop_buf_free(&resp);
+}
+
+static void test_network(bloop_client *c) {
+  bloop_buf resp = BLOOP_BUF_INIT;
+  bloop_error err;
+  CHECK(put(c, "rst1|reset,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
+  CHECK(put(c, "rst2|reset", &resp, &err) == BLOOP_ENETWORK);
+  CHECK_STR(err.code, "NetworkError");
+  CHECK(err.attempts == 4 && err.http_status == 0);
+
+  /* Refused: a port nothing listens on. */
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {0};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t al = sizeof a;
+  bind(s, (struct sockaddr *)&a, sizeof a);
+  getsockname(s, (struct sockaddr *)&a, &al);
+  close(s);
+  char ep[64];
+  snprintf(ep, sizeof ep, "http://127.0.0.1:%d", ntohs(a.sin_port));
+  bloop_client_config cfg;
+  base_config(&cfg, ep);
+  bloop_client *r = new_client(&cfg);
+  CHECK(r != NULL);
+  if (r) {
+    CHECK(put(r, "x|ok", &resp, &err) == BLOOP_ENETWORK);
+    CHECK_STR(err.code, "NetworkError");
+    CHECK(err.attempts == 4);
+    CHECK_MSG(strstr(err.message, ep) != NULL, err.message);
+    bloop_client_free(r);
+  }
+  bloop_buf_free(&resp);
+}
+
+static void test_stale_connection(bloop_client *c) {
+  bloop_buf resp = BLOOP_BUF_INIT;
+  bloop_error err;
+  CHECK(put(c, "idle1|ok", &resp, &err) == BLOOP_OK);
+  usleep(1500 * 1000);   /* the server closes kept-alive connections after 1 s idle */
+  CHECK(put(c, "idle2|ok", &resp, &err) == BLOOP_OK);
+  CHECK_MSG(err.attempts == 1, "a connection the server closed is not a failed attempt");
+  bloop_buf_free(&resp);
+}
+
+static void test_skew(void) {
+  bloop_client_config cfg;
+  base_config(&cfg, endpoint);
+  bloop_client *c = new_client(&cfg);
+  if (!CHECK(c != NULL)) return;
+  bloop_buf resp = BLOOP_BUF_INIT;
+  bloop_error err;
+  CHECK(put(c, "skew1|skew", &resp, &err) == BLOOP_OK);
+  CHECK(err.attempts == 2);
+  cJSON *log = server_log("skew1");
+  CHECK(cJSON_GetArraySize(log) == 2);
+  cJSON_Delete(log);
+  /* The offset is kept: the next call is right the first time. */
+  CHECK(put(c, "skew2|skew", &resp, &err) == BLOOP_OK && err.attempts == 1);
+  bloop_client_free(c);
+
+  /* A skew error that correcting does not cure is retried once, not forever. */
+  c = new_client(&cfg);
+  if (!CHECK(c != NULL)) return;
+  CHECK(put(c, "skew3|skewbad", &resp, &err) == BLOOP_ESERVICE);
+  CHECK_STR(err.code, "InvalidSignatureException");
+  CHECK(err.attempts == 2);
+  bloop_client_free(c);
+  bloop_buf_free(&resp);
+}
+
+static void test_deadlines(void) {
+  bloop_buf resp = BLOOP_BUF_INIT;
+  bloop_error err;
+  bloop_client_config cfg;
+  base_config(&cfg, endpoint);
+  cfg.call_timeout_ms = 300;
+  bloop_client *c = new_client(&cfg);
+  if (!CHECK(c != NULL)) return;
+  long long t0 = now_ms();
+  CHECK(put(c, "dl1|slow1000", &resp, &err) == BLOOP_ETIMEOUT);
+  long long dt = now_ms() - t0;
+  CHECK_STR(err.code, "Timeout");
+  CHECK_MSG(dt >= 250 && dt < 800, "call deadline");
+  CHECK(err.attempts == 1);
+  bloop_client_free(c);
+
+  base_config(&cfg, endpoint);
+  cfg.attempt_timeout_ms = 200;
+  c = new_client(&cfg);
+  if (!CHECK(c != NULL)) return;
+  CHECK(put(c, "dl2|slow600,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
+  bloop_client_free(c);
+
+  /* A stalled body (10 bytes, then silence): below 100 bytes/s for 1 s aborts the
+   * attempt; the retry succeeds. (libcurl averages speed over a window of a few seconds,
+   * so with a 1 byte/s limit those 10 bytes would hold the abort off for ~5 s.) */
+  base_config(&cfg, endpoint);
+  cfg.low_speed_limit = 100;
+  cfg.low_speed_time_s = 1;
+  c = new_client(&cfg);
+  if (!CHECK(c != NULL)) return;
+  t0 = now_ms();
+  CHECK(put(c, "stall|stall,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
+  dt = now_ms() - t0;
+  CHECK_MSG(dt >= 900 && dt < 4000, "low-speed limit");
+  tap_note("stalled body aborted and retried in %lld ms", dt);
+  bloop_client_free(c);
+  bloop_buf_free(&resp);
+}
+
+static void test_quota(void) {
+  bloop_buf resp = BLOOP_BUF_INIT;
+  bloop_error err;
+  bloop_client_config cfg;
+  base_config(&cfg, endpoint);
+  cfg.retry_quota = 14;
+  cfg.retry_cost = 14;
+  bloop_client *c = new_client(&cfg);
+  if (!CHECK(c != NULL)) return;
+  /* A retried success refunds its retry's cost, so the next one can retry too. */
+  CHECK(put(c, "q1|e500,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
+  CHECK(put(c, "q2|e500,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
+  /* The bucket pays one retry, not two. */
+  CHECK(put(c, "q3|e500,e500,ok", &resp, &err) == BLOOP_ESERVICE && err.attempts == 2);
+  CHECK_STR(err.code, "InternalServerError");
+  /* Empty: fail fast. */
+  CHECK(put(c, "q4|e500,ok", &resp, &err) == BLOOP_ESERVICE && err.attempts == 1);
+  CHECK(log_count("q4") == 1);
+  /* Non-retried successes refill by one token each. */
+  for (int i = 0; i < 14; i++) put(c, "q5|ok", &resp, &err);
+  CHECK(put(c, "q6|e500,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
+  bloop_client_free(c);
+  bloop_buf_free(&resp);
+}
+
+static void test_operations(bloop_client *c) {
+  bloop_buf resp = BLOOP_BUF_INIT;
+  bloop_error err;
+  CHECK(bloop_client_call(c, "GetRecords", "{}", 2, &resp, &err) == BLOOP_EINVAL);
+  CHECK_STR(err.code, "UnknownOperation");
+  CHECK(bloop_client_call(c, "NoSuchThing", "{}", 2, &resp, &err) == BLOOP_EINVAL);
+
+  bloop_client_config cfg;
+  base_config(&cfg, endpoint);
+  cfg.service = BLOOP_SERVICE_STREAMS;
+  bloop_client *s = new_client(&cfg);
+  if (CHECK(s != NULL)) {
+    CHECK(bloop_client_call(s, "PutItem", "{}", 2, &resp, &err) == BLOOP_EINVAL);
+    CHECK_STR(err.code, "UnknownOperation");
+    const char *body = "{\"TableName\":\"streams|ok\"}";
+    CHECK(bloop_client_call(s, "GetRecords", body, strlen(body), &resp, &err) == BLOOP_OK);
+    cJSON *j = cJSON_Parse(resp.data ? resp.data : "");
+    CHECK_STR(jstr(j, "target"), "DynamoDBStreams_20120810.GetRecords");
+    cJSON_Delete(j);
+    bloop_client_free(s);
+  }
+  bloop_buf_free(&resp);
+}
+
+/* Ten quick calls and one told to back off for 800 ms: the quick ones finish first. */
+static void test_concurrency(bloop_client *c) {
+  enum { N = 10 };
+  bloop_call *calls[N + 1];
+  bloop_error err;
+  char body[128];
+  long long t0 = now_ms();
+  snprintf(body, sizeof body, "{\"TableName\":\"slowpoke|ra800,ok\"}");
+  CHECK(bloop_client_submit(c, "PutItem", body, strlen(body), (void *)(intptr_t)-1, &calls[N],
+                            &err) == BLOOP_OK);
+  for (int i = 0; i < N; i++) {
+    snprintf(body, sizeof body, "{\"TableName\":\"quick%d|slow50\"}", i);
+    CHECK(bloop_client_submit(c, "GetItem", body, strlen(body), (void *)(intptr_t)i, &calls[i],
+                              &err) == BLOOP_OK);
+  }
+  CHECK(bloop_client_pending(c) == N + 1);
+  int order = 0, quick_done = 0, slow_pos = -1, ok = 0;
+  long long quick_max = 0, slow_t = 0;
+  bloop_call *got;
+  while ((got = bloop_client_wait(c, 5000))) {
+    intptr_t id = (intptr_t)bloop_call_userdata(got);
+    if (bloop_call_result(got, NULL, NULL, &err) == BLOOP_OK) ok++;
+    if (id < 0) {
+      slow_pos = order;
+      slow_t = now_ms() - t0;
+      CHECK(err.attempts == 2);
+    } else {
+      quick_done++;
+      quick_max = now_ms() - t0;
+    }
+    order++;
+  }
+  CHECK(ok == N + 1);
+  CHECK(quick_done == N);
+  CHECK_MSG(slow_pos == N, "the backing-off call finishes last");
+  CHECK_MSG(quick_max < 600, "quick calls did not wait for the backing-off one");
+  CHECK(slow_t >= 790);
+  tap_note("quick calls done by %lld ms, backing-off call at %lld ms", quick_max, slow_t);
+  CHECK(bloop_client_pending(c) == 0);
+  CHECK(bloop_client_wait(c, 0) == NULL);
+  for (int i = 0; i <= N; i++) bloop_call_free(calls[i]);
+
+  /* A synchronous call while an async one is in flight leaves the async one queued. */
+  bloop_call *bg;
+  snprintf(body, sizeof body, "{\"TableName\":\"bg|slow100\"}");
+  CHECK(bloop_client_submit(c, "PutItem", body, strlen(body), NULL, &bg, &err) == BLOOP_OK);
+  bloop_buf resp = BLOOP_BUF_INIT;
+  CHECK(put(c, "fg|ok", &resp, &err) == BLOOP_OK);
+  CHECK(bloop_client_pending(c) == 1);
+  CHECK(bloop_client_wait(c, 5000) == bg);
+  CHECK(bloop_call_result(bg, NULL, NULL, &err) == BLOOP_OK);
+  bloop_call_free(bg);
+  bloop_buf_free(&resp);
+
+  /* Freeing a call in flight cancels it; the client carries on. */
+  snprintf(body, sizeof body, "{\"TableName\":\"cancel|slow300\"}");
+  CHECK(bloop_client_submit(c, "PutItem", body, strlen(body), NULL, &bg, &err) == BLOOP_OK);
+  CHECK(bloop_client_wait(c, 20) == NULL);
+  CHECK(bloop_call_result(bg, NULL, NULL, &err) == BLOOP_ESTATE);
+  bloop_call_free(bg);
+  CHECK(bloop_client_pending(c) == 0);
+  CHECK(bloop_client_wait(c, 0) == NULL);
+}
+
+static void test_client_freed_first(void) {
+  bloop_client_config cfg;
+  base_config(&cfg, endpoint);
+  bloop_client *c = new_client(&cfg);
+  if (!CHECK(c != NULL)) return;
+  bloop_call *call;
+  bloop_error err;
+  const char *body = "{\"TableName\":\"orphan|slow200\"}";
+  CHECK(bloop_client_submit(c, "PutItem", body, strlen(body), NULL, &call, &err) == BLOOP_OK);
+  bloop_client_free(c);
+  CHECK(bloop_call_result(call, NULL, NULL, &err) == BLOOP_ESTATE);
+  CHECK_STR(err.code, "ClientClosed");
+  bloop_call_free(call);
+}
+
+/* bloop_client_new fails early and clearly; dummy credentials from the environment work. */
+static void test_new(void) {
+  setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/bloop-credentials", 1);
+  setenv("AWS_CONFIG_FILE", "/nonexistent/bloop-config", 1);
+  unsetenv("AWS_ACCESS_KEY_ID");
+  unsetenv("AWS_SECRET_ACCESS_KEY");
+  unsetenv("AWS_SESSION_TOKEN");
+  unsetenv("AWS_PROFILE");
+  bloop_client_config cfg;
+  bloop_client_config_init(&cfg);
+  cfg.aws.region = "us-east-1";
+  cfg.aws.endpoint = endpoint;
+  bloop_client *c = (bloop_client *)&cfg;
+  bloop_error err;
+  CHECK(bloop_client_new(&cfg, &c, &err) == BLOOP_ECONFIG && c == NULL);
+  CHECK_MSG(err.code[0] && err.message[0], err.message);
+
+  base_config(&cfg, "ftp://127.0.0.1:1");
+  CHECK(bloop_client_new(&cfg, &c, &err) == BLOOP_ECONFIG && c == NULL);
+  CHECK_STR(err.code, "InvalidEndpoint");
+  base_config(&cfg, endpoint);
+  cfg.max_attempts = 0;
+  CHECK(bloop_client_new(&cfg, &c, &err) == BLOOP_EINVAL && c == NULL);
+  base_config(&cfg, endpoint);
+  cfg.retry_cost = -1;
+  CHECK(bloop_client_new(&cfg, &c, &err) == BLOOP_EINVAL && c == NULL);
+
+  setenv("AWS_ACCESS_KEY_ID", "x", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "x", 1);
+  setenv("AWS_REGION", "eu-west-1", 1);
+  bloop_client_config_init(&cfg);
+  cfg.aws.endpoint = endpoint;
+  c = NULL;
+  CHECK(bloop_client_new(&cfg, &c, &err) == BLOOP_OK && c != NULL);
+  if (c) {
+    CHECK_STR(bloop_client_region(c), "eu-west-1");
+    bloop_buf resp = BLOOP_BUF_INIT;
+    CHECK(put(c, "envc|ok", &resp, &err) == BLOOP_OK);
+    bloop_buf_free(&resp);
+    bloop_client_free(c);
+  }
+}
+
+int main(void) {
+  if (!CHECK_MSG(start_server(), "fault server started")) return tap_done();
+  tap_note("fault server on %s", endpoint);
+  bloop_client_config cfg;
+  base_config(&cfg, endpoint);
+  bloop_client *c = new_client(&cfg);
+  if (CHECK(c != NULL)) {
+    const char *ep = endpoint;
+    CHECK_STR(bloop_client_endpoint(c), ep);
+    CHECK_STR(bloop_client_region(c), "us-east-1");
+    test_headers_and_throttling(c);
+    test_5xx(c);
+    test_not_retried(c);
+    test_crc(c);
+    test_retry_after(c);
+    test_network(c);
+    test_stale_connection(c);
+    test_operations(c);
+    test_concurrency(c);
+    bloop_client_free(c);
+  }
+  test_skew();
+  test_deadlines();
+  test_quota();
+  test_client_freed_first();
+  test_new();
+  stop_server();
+  return tap_done();
+}
