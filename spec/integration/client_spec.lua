@@ -102,9 +102,9 @@ describe("bloop.client #integration", function()
       assert.truthy(tostring(err):find("ConditionalCheckFailedException", 1, true))
     end)
 
-    it("raises ValidationException for a bad table name", function()
+    it("raises ValidationException for a key that does not match the schema", function()
       local err = helpers.raises(client.get_item, client, {
-        TableName = "x", Key = { pk = { S = "a" } } })
+        TableName = name, Key = { pk = { S = "a" } } })  -- the range key is missing
       assert.equal("ValidationException", err.code)
       assert.equal(400, err.status)
       assert.truthy(#err.message > 0)
@@ -176,7 +176,7 @@ describe("bloop.client #integration", function()
         calls[i] = { "PutItem", { TableName = name,
                                   Item = { pk = { S = "many" }, sk = { N = tostring(i) } } } }
       end
-      calls[51] = { "GetItem", { TableName = "x", Key = { pk = { S = "a" } } } }
+      calls[51] = { "GetItem", { TableName = name, Key = { pk = { S = "a" } } } } -- no range key
       local results = client:call_many(calls)
       assert.equal(51, #results)
       for i = 1, 50 do assert.is_table(results[i].response, "call " .. i) end
@@ -188,6 +188,16 @@ describe("bloop.client #integration", function()
   end)
 
   describe("on dynalite #dynalite_only", function()
+    -- moto validates no table names: it answers ResourceNotFoundException for "x"
+    it("raises ValidationException for a bad table name", function()
+      local err = helpers.raises(client.get_item, client, {
+        TableName = "x", Key = { pk = { S = "a" } } })
+      assert.is_true(bloop.is(err, bloop.ClientError))
+      assert.equal("ValidationException", err.code)
+      assert.equal(400, err.status)
+      assert.truthy(err.message:find("tableName", 1, true), err.message)
+    end)
+
     it("raises UnknownOperationException for DescribeContinuousBackups as a ClientError", function()
       local err = helpers.raises(client.describe_continuous_backups, client, { TableName = name })
       assert.is_true(bloop.is(err, bloop.ClientError))
