@@ -1,0 +1,464 @@
+/*
+ * value_json.c: DynamoDB JSON <-> bloop_value.
+ *
+ * Decoding goes through cJSON (parse, then walk the tree into arena values). The walk is
+ * the only part that knows cJSON: bloop_value_from_cjson / bloop_item_from_cjson, so a
+ * hand-written streaming parser can replace the text entry points without touching
+ * callers. Every rule of DynamoDB's attribute-value grammar is checked during the walk,
+ * and errors name the path ("Item.tags.SS[2]: not a string").
+ *
+ * Encoding validates first (bloop_value_validate), then writes compact JSON with the
+ * escapes RFC 8259 requires; non-ASCII UTF-8 is written as is.
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bloop/value.h"
+#include "value_internal.h"
+
+/* ---- base64 (strict: canonical padding, no whitespace, unused bits zero) ------------- */
+
+static const char b64_chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int b64_val(unsigned char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+int bloopi_base64_decode(const char *in, size_t len, bloop_arena *a, const char **out,
+                         size_t *out_len) {
+  *out = NULL;
+  *out_len = 0;
+  if (len % 4) return 0;
+  size_t pad = 0;
+  if (len && in[len - 1] == '=') pad = (len >= 2 && in[len - 2] == '=') ? 2 : 1;
+  size_t n = len / 4 * 3 - pad;
+  unsigned char *dst = n ? bloop_arena_alloc(a, n + 1)
+                         : (unsigned char *)bloop_arena_memdup(a, "", 0);
+  if (!dst) return -1;
+  size_t o = 0;
+  for (size_t i = 0; i < len; i += 4) {
+    int v[4];
+    int last = i + 4 == len;
+    for (int k = 0; k < 4; k++) {
+      unsigned char c = (unsigned char)in[i + k];
+      if (c == '=' && last && k >= 4 - (int)pad) {
+        v[k] = 0;
+        continue;
+      }
+      v[k] = b64_val(c);
+      if (v[k] < 0) return 0;
+    }
+    unsigned long w = ((unsigned long)v[0] << 18) | ((unsigned long)v[1] << 12) |
+                      ((unsigned long)v[2] << 6) | (unsigned long)v[3];
+    size_t take = last ? 3 - pad : 3;
+    /* Bits beyond the last byte must be zero, or two texts would decode alike. */
+    if (last && pad == 2 && (w & 0xFFFF)) return 0;
+    if (last && pad == 1 && (w & 0xFF)) return 0;
+    dst[o++] = (unsigned char)(w >> 16);
+    if (take > 1) dst[o++] = (unsigned char)(w >> 8);
+    if (take > 2) dst[o++] = (unsigned char)w;
+  }
+  dst[o] = 0;
+  *out = (const char *)dst;
+  *out_len = o;
+  return 1;
+}
+
+bloop_status bloopi_base64_encode(const unsigned char *in, size_t len, bloop_buf *b) {
+  if (bloop_buf_reserve(b, (len + 2) / 3 * 4) != BLOOP_OK) return BLOOP_ENOMEM;
+  char *o = b->data + b->len;
+  size_t i = 0;
+  for (; i + 3 <= len; i += 3) {
+    unsigned long w = ((unsigned long)in[i] << 16) | ((unsigned long)in[i + 1] << 8) | in[i + 2];
+    *o++ = b64_chars[(w >> 18) & 63];
+    *o++ = b64_chars[(w >> 12) & 63];
+    *o++ = b64_chars[(w >> 6) & 63];
+    *o++ = b64_chars[w & 63];
+  }
+  if (len - i == 1) {
+    unsigned long w = (unsigned long)in[i] << 16;
+    *o++ = b64_chars[(w >> 18) & 63];
+    *o++ = b64_chars[(w >> 12) & 63];
+    *o++ = '=';
+    *o++ = '=';
+  } else if (len - i == 2) {
+    unsigned long w = ((unsigned long)in[i] << 16) | ((unsigned long)in[i + 1] << 8);
+    *o++ = b64_chars[(w >> 18) & 63];
+    *o++ = b64_chars[(w >> 12) & 63];
+    *o++ = b64_chars[(w >> 6) & 63];
+    *o++ = '=';
+  }
+  b->len = (size_t)(o - b->data);
+  b->data[b->len] = '\0';
+  return BLOOP_OK;
+}
+
+/* ---- decoding from cJSON ------------------------------------------------------------ */
+
+typedef struct dec {
+  bloop_arena *a;
+  bloop_error *err;
+  bloopi_path path;
+} dec;
+
+static bloop_status fail(dec *d, const char *what) {
+  return bloop_error_set(d->err, BLOOP_EINVAL, "InvalidValue", "%s: %s", d->path.buf, what);
+}
+
+static bloop_status fail_nomem(dec *d) {
+  return bloop_error_set(d->err, BLOOP_ENOMEM, "OutOfMemory", "%s: out of memory", d->path.buf);
+}
+
+static size_t child_count(const cJSON *node) {
+  size_t n = 0;
+  for (const cJSON *c = node->child; c; c = c->next) n++;
+  return n;
+}
+
+/* A string member of S, N or B (scalar or set member) into out. */
+static bloop_status dec_scalar(dec *d, const cJSON *node, bloop_type t, bloop_value *out) {
+  if (!cJSON_IsString(node) || !node->valuestring) return fail(d, "not a string");
+  const char *s = node->valuestring;
+  size_t len = strlen(s);
+  if (t == BLOOP_TYPE_B) {
+    const char *raw;
+    size_t rlen;
+    int r = bloopi_base64_decode(s, len, d->a, &raw, &rlen);
+    if (r < 0) return fail_nomem(d);
+    if (r == 0) return fail(d, "not valid base64");
+    out->type = BLOOP_TYPE_B;
+    out->u.bytes.ptr = raw;
+    out->u.bytes.len = rlen;
+    return BLOOP_OK;
+  }
+  if (t == BLOOP_TYPE_S) {
+    if (!bloopi_utf8_valid(s, len)) return fail(d, "not valid UTF-8");
+  } else {
+    bloop_decimal num;
+    bloop_error e;
+    if (bloop_decimal_parse(&num, s, len, &e) != BLOOP_OK)
+      return bloop_error_set(d->err, BLOOP_EINVAL, e.code, "%s: %s", d->path.buf, e.message);
+  }
+  const char *copy = bloop_arena_memdup(d->a, s, len);
+  if (!copy) return fail_nomem(d);
+  out->type = t;
+  out->u.bytes.ptr = copy;
+  out->u.bytes.len = len;
+  return BLOOP_OK;
+}
+
+static bloop_status dec_value(dec *d, const cJSON *node, bloop_value *out, int depth);
+
+/* Members of an M (or of an item) into out, each at path ".name". */
+static bloop_status dec_members(dec *d, const cJSON *obj, bloop_value *out, int depth) {
+  size_t n = child_count(obj);
+  bloop_status st = bloop_value_set_map(out, d->a, n, NULL);
+  if (st != BLOOP_OK) return fail_nomem(d);
+  size_t i = 0;
+  for (const cJSON *c = obj->child; c; c = c->next, i++) {
+    const char *name = c->string ? c->string : "";
+    size_t nlen = strlen(name);
+    size_t mark = bloopi_path_key(&d->path, name, nlen);
+    bloop_member *m = &out->u.map.members[i];
+    if (!bloopi_utf8_valid(name, nlen)) return fail(d, "name is not valid UTF-8");
+    m->name = bloop_arena_memdup(d->a, name, nlen);
+    if (!m->name) return fail_nomem(d);
+    m->name_len = nlen;
+    st = dec_value(d, c, &m->value, depth);
+    if (st != BLOOP_OK) return st;
+    out->u.map.count = i + 1;
+    bloopi_path_pop(&d->path, mark);
+  }
+  size_t dup = bloopi_map_find_dup(out);
+  if (dup == BLOOPI_DUP_NOMEM) return fail_nomem(d);
+  if (dup != BLOOPI_NO_DUP) {
+    bloopi_path_key(&d->path, out->u.map.members[dup].name, out->u.map.members[dup].name_len);
+    return fail(d, "duplicate key");
+  }
+  return BLOOP_OK;
+}
+
+/* One attribute value object {"TAG": payload}; depth counts enclosing L/M levels + 1. */
+static bloop_status dec_value(dec *d, const cJSON *node, bloop_value *out, int depth) {
+  if (!cJSON_IsObject(node)) return fail(d, "not an attribute value (expected an object)");
+  const cJSON *tagged = node->child;
+  if (!tagged) return fail(d, "attribute value has no type tag");
+  if (tagged->next) return fail(d, "more than one type tag in an attribute value");
+  const char *tag = tagged->string ? tagged->string : "";
+  bloop_type t = bloop_type_from_tag(tag, strlen(tag));
+  if (t == BLOOP_TYPE_NONE) {
+    char what[96];
+    snprintf(what, sizeof what, "unknown type tag \"%.40s\"", tag);
+    return fail(d, what);
+  }
+  bloopi_path_tag(&d->path, t);
+  bloop_status st = BLOOP_OK;
+  switch (t) {
+    case BLOOP_TYPE_S:
+    case BLOOP_TYPE_N:
+    case BLOOP_TYPE_B:
+      st = dec_scalar(d, tagged, t, out);
+      break;
+    case BLOOP_TYPE_BOOL:
+      if (!cJSON_IsBool(tagged)) return fail(d, "not a boolean");
+      bloop_value_set_bool(out, cJSON_IsTrue(tagged));
+      break;
+    case BLOOP_TYPE_NULL:
+      if (!cJSON_IsTrue(tagged)) return fail(d, "must be true");
+      bloop_value_set_null(out);
+      break;
+    case BLOOP_TYPE_SS:
+    case BLOOP_TYPE_NS:
+    case BLOOP_TYPE_BS: {
+      if (!cJSON_IsArray(tagged)) return fail(d, "not an array");
+      size_t n = child_count(tagged);
+      if (n == 0) return fail(d, "empty set");
+      if (bloop_value_set_list(out, d->a, t, n, NULL) != BLOOP_OK) return fail_nomem(d);
+      bloop_type mt = t == BLOOP_TYPE_SS ? BLOOP_TYPE_S : t == BLOOP_TYPE_NS ? BLOOP_TYPE_N
+                                                                             : BLOOP_TYPE_B;
+      size_t i = 0;
+      for (const cJSON *c = tagged->child; c; c = c->next, i++) {
+        size_t mark = bloopi_path_index(&d->path, i);
+        st = dec_scalar(d, c, mt, &out->u.list.items[i]);
+        if (st != BLOOP_OK) return st;
+        bloopi_path_pop(&d->path, mark);
+      }
+      out->u.list.count = n;
+      size_t dup = bloopi_set_find_dup(out);
+      if (dup == BLOOPI_DUP_NOMEM) return fail_nomem(d);
+      if (dup != BLOOPI_NO_DUP) {
+        bloopi_path_index(&d->path, dup);
+        return fail(d, "duplicate set member");
+      }
+      break;
+    }
+    case BLOOP_TYPE_L: {
+      if (!cJSON_IsArray(tagged)) return fail(d, "not an array");
+      if (depth > BLOOP_MAX_DEPTH) return fail(d, "nesting deeper than 32 levels");
+      size_t n = child_count(tagged);
+      if (bloop_value_set_list(out, d->a, t, n, NULL) != BLOOP_OK) return fail_nomem(d);
+      size_t i = 0;
+      for (const cJSON *c = tagged->child; c; c = c->next, i++) {
+        size_t mark = bloopi_path_index(&d->path, i);
+        st = dec_value(d, c, &out->u.list.items[i], depth + 1);
+        if (st != BLOOP_OK) return st;
+        out->u.list.count = i + 1;
+        bloopi_path_pop(&d->path, mark);
+      }
+      break;
+    }
+    case BLOOP_TYPE_M:
+      if (!cJSON_IsObject(tagged)) return fail(d, "not an object");
+      if (depth > BLOOP_MAX_DEPTH) return fail(d, "nesting deeper than 32 levels");
+      st = dec_members(d, tagged, out, depth + 1);
+      break;
+    case BLOOP_TYPE_NONE:
+      break;
+  }
+  return st;
+}
+
+/* On failure *out is left as an empty NULL value so callers never see a half tree; its
+ * arena bytes stay allocated until the arena is freed. */
+static bloop_status finish(bloop_status st, bloop_value *out) {
+  if (st != BLOOP_OK) bloop_value_set_null(out);
+  return st;
+}
+
+bloop_status bloop_value_from_cjson(const cJSON *node, bloop_arena *a, bloop_value *out,
+                                    const char *path, bloop_error *err) {
+  dec d = {a, err, {{0}, 0}};
+  bloopi_path_init(&d.path, path ? path : "value");
+  return finish(dec_value(&d, node, out, 1), out);
+}
+
+bloop_status bloop_item_from_cjson(const cJSON *node, bloop_arena *a, bloop_value *out,
+                                   const char *path, bloop_error *err) {
+  dec d = {a, err, {{0}, 0}};
+  bloopi_path_init(&d.path, path ? path : "Item");
+  memset(out, 0, sizeof *out);
+  if (!node || !cJSON_IsObject(node))
+    return finish(fail(&d, "not an item (expected an object of attribute values)"), out);
+  return finish(dec_members(&d, node, out, 1), out);
+}
+
+/* cJSON turns the escape \u0000 into a NUL inside a C string, silently cutting the string;
+ * refuse it instead. The scan skips every escaped character, so "\\u0000" is not a hit. */
+static const char *find_nul_escape(const char *s, size_t len) {
+  const char *end = s + len;
+  for (const char *p = memchr(s, '\\', len); p; p = memchr(p, '\\', (size_t)(end - p))) {
+    if (end - p >= 6 && p[1] == 'u' && memcmp(p + 2, "0000", 4) == 0) return p;
+    p += 2;
+    if (p >= end) break;
+  }
+  return NULL;
+}
+
+static bloop_status parse_text(const char *text, size_t len, const char *root, cJSON **out,
+                               bloop_error *err) {
+  *out = NULL;
+  if (!text)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidJSON", "%s: no JSON text", root);
+  const char *nul = find_nul_escape(text, len);
+  if (nul)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidJSON",
+                           "%s: the string escape \\u0000 is not supported (at byte %zu)", root,
+                           (size_t)(nul - text));
+  const char *end = NULL;
+  cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  size_t at = end && end >= text ? (size_t)(end - text) : 0;
+  if (j) {
+    while (at < len && (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' ||
+                        text[at] == '\r'))
+      at++;
+    if (at < len) {
+      cJSON_Delete(j);
+      return bloop_error_set(err, BLOOP_EINVAL, "InvalidJSON",
+                             "%s: unexpected text after the JSON value (at byte %zu)", root, at);
+    }
+    *out = j;
+    return BLOOP_OK;
+  }
+  return bloop_error_set(err, BLOOP_EINVAL, "InvalidJSON", "%s: not valid JSON (at byte %zu)",
+                         root, at > len ? len : at);
+}
+
+bloop_status bloop_value_from_json(const char *text, size_t len, bloop_arena *a,
+                                   bloop_value *out, bloop_error *err) {
+  cJSON *j;
+  memset(out, 0, sizeof *out);
+  bloop_status st = parse_text(text, len, "value", &j, err);
+  if (st != BLOOP_OK) return finish(st, out);
+  st = bloop_value_from_cjson(j, a, out, "value", err);
+  cJSON_Delete(j);
+  return st;
+}
+
+bloop_status bloop_item_from_json(const char *text, size_t len, bloop_arena *a,
+                                  bloop_value *out, bloop_error *err) {
+  cJSON *j;
+  memset(out, 0, sizeof *out);
+  bloop_status st = parse_text(text, len, "Item", &j, err);
+  if (st != BLOOP_OK) return finish(st, out);
+  st = bloop_item_from_cjson(j, a, out, "Item", err);
+  cJSON_Delete(j);
+  return st;
+}
+
+/* ---- encoding ------------------------------------------------------------------------- */
+
+static void enc_string(bloop_buf *b, const char *s, size_t len) {
+  static const char hex[] = "0123456789abcdef";
+  bloop_buf_putc(b, '"');
+  size_t run = 0;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    bloop_buf_append(b, s + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': bloop_buf_append(b, "\\\"", 2); break;
+      case '\\': bloop_buf_append(b, "\\\\", 2); break;
+      case '\n': bloop_buf_append(b, "\\n", 2); break;
+      case '\r': bloop_buf_append(b, "\\r", 2); break;
+      case '\t': bloop_buf_append(b, "\\t", 2); break;
+      case '\b': bloop_buf_append(b, "\\b", 2); break;
+      case '\f': bloop_buf_append(b, "\\f", 2); break;
+      default: {
+        char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        bloop_buf_append(b, e, 6);
+      }
+    }
+  }
+  bloop_buf_append(b, s + run, len - run);
+  bloop_buf_putc(b, '"');
+}
+
+static void enc_value(bloop_buf *b, const bloop_value *v);
+
+static void enc_members(bloop_buf *b, const bloop_value *m) {
+  bloop_buf_putc(b, '{');
+  for (size_t i = 0; i < m->u.map.count; i++) {
+    if (i) bloop_buf_putc(b, ',');
+    enc_string(b, m->u.map.members[i].name, m->u.map.members[i].name_len);
+    bloop_buf_putc(b, ':');
+    enc_value(b, &m->u.map.members[i].value);
+  }
+  bloop_buf_putc(b, '}');
+}
+
+static void enc_scalar(bloop_buf *b, const bloop_value *v) {
+  if (v->type == BLOOP_TYPE_B) {
+    bloop_buf_putc(b, '"');
+    bloopi_base64_encode((const unsigned char *)v->u.bytes.ptr, v->u.bytes.len, b);
+    bloop_buf_putc(b, '"');
+  } else {
+    enc_string(b, v->u.bytes.ptr, v->u.bytes.len);
+  }
+}
+
+static void enc_value(bloop_buf *b, const bloop_value *v) {
+  bloop_buf_puts(b, "{\"");
+  bloop_buf_puts(b, bloop_type_name(v->type));
+  bloop_buf_puts(b, "\":");
+  switch (v->type) {
+    case BLOOP_TYPE_S:
+    case BLOOP_TYPE_N:
+    case BLOOP_TYPE_B:
+      enc_scalar(b, v);
+      break;
+    case BLOOP_TYPE_BOOL:
+      bloop_buf_puts(b, v->u.boolean ? "true" : "false");
+      break;
+    case BLOOP_TYPE_NULL:
+      bloop_buf_puts(b, "true");
+      break;
+    case BLOOP_TYPE_SS:
+    case BLOOP_TYPE_NS:
+    case BLOOP_TYPE_BS:
+    case BLOOP_TYPE_L:
+      bloop_buf_putc(b, '[');
+      for (size_t i = 0; i < v->u.list.count; i++) {
+        if (i) bloop_buf_putc(b, ',');
+        if (v->type == BLOOP_TYPE_L)
+          enc_value(b, &v->u.list.items[i]);
+        else
+          enc_scalar(b, &v->u.list.items[i]);
+      }
+      bloop_buf_putc(b, ']');
+      break;
+    case BLOOP_TYPE_M:
+      enc_members(b, v);
+      break;
+    case BLOOP_TYPE_NONE:
+      break;   /* validation refuses it before we get here */
+  }
+  bloop_buf_putc(b, '}');
+}
+
+static bloop_status enc_done(bloop_buf *b, bloop_error *err) {
+  if (b->failed)
+    return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory encoding JSON");
+  return BLOOP_OK;
+}
+
+bloop_status bloop_value_to_json(const bloop_value *v, bloop_buf *b, bloop_error *err) {
+  bloop_status st = bloop_value_validate(v, "value", err);
+  if (st != BLOOP_OK) return st;
+  enc_value(b, v);
+  return enc_done(b, err);
+}
+
+bloop_status bloop_item_to_json(const bloop_value *item, bloop_buf *b, bloop_error *err) {
+  bloop_status st = bloop_item_validate(item, "Item", err);
+  if (st != BLOOP_OK) return st;
+  enc_members(b, item);
+  return enc_done(b, err);
+}
