@@ -1,0 +1,39 @@
+/*
+ * ltypes.h: the binding's bridge between Lua values and bloop_values through bloop type
+ * objects (lua/bloop/types.lua classes backed by C descriptors).
+ *
+ * Owns: dumping a Lua value through a type object into a bloop_value, and loading a
+ * bloop_value through a type object into a Lua value. Built-in types take the C fast path;
+ * a type object whose class overrides dynamo_dump / dynamo_load in Lua is honoured (the
+ * override is called). Does not own conditions, models or requests.
+ */
+#ifndef BLOOP_LUA_LTYPES_H
+#define BLOOP_LUA_LTYPES_H
+
+#include <lua.h>
+
+#include "bloop/arena.h"
+#include "bloop/value.h"
+
+/* Dumps the Lua value at vidx through the type object at tidx into *out (memory from a).
+ * Sets *present to 0 when the value dumps to "absent" (nil, and what bloop treats as absent:
+ * "" for String, empty Binary, empty sets/lists/maps): callers render attribute_not_exists
+ * or REMOVE for those, and *out is left unfilled. `where` names the place for messages
+ * ("Appointment.location", or NULL). On a bad value it raises a bloop error object of class
+ * "InvalidValue" whose message names the type and the value ("Integer column
+ * Appointment.n got 1.5"). DO NOT CALL WITH MALLOC'ED MEMORY HELD: it may raise. */
+void bloopL_type_dump(lua_State *L, int tidx, int vidx, bloop_arena *a, bloop_value *out,
+                      int *present, const char *where);
+
+/* Pushes the Lua value of v loaded through the type object at tidx; v == NULL (attribute
+ * absent) loads as the type's absent value (usually nil). May raise. */
+void bloopL_type_load(lua_State *L, int tidx, const bloop_value *v);
+
+/* Wire-form Lua tables ({S = "x"}, {N = "1.5"}, {B = <raw bytes>}, {L = {...}}, ...) <->
+ * bloop_value, for Lua-level overrides and tests. B is raw bytes here (base64 exists only
+ * in the JSON text). May raise on malformed input, naming the path. */
+void bloopL_value_from_wire(lua_State *L, int idx, bloop_arena *a, bloop_value *out,
+                            const char *where);
+void bloopL_push_wire(lua_State *L, const bloop_value *v);
+
+#endif
