@@ -1,5 +1,5 @@
 #!/bin/sh
-# fuzz/run.sh NAME SECONDS: builds fuzz/fuzz_NAME.c with clang in /work/main/build-fuzz (or
+# fuzz/run.sh NAME SECONDS: builds fuzz/fuzz_NAME.c with clang in build-fuzz/ at the repository root (or
 # $BLOOP_FUZZ_BUILD) and runs it for SECONDS. New inputs go to the build directory's corpus,
 # seeded from fuzz/corpus/NAME (left untouched); crashes land in BUILD/artifacts/NAME/.
 set -eu
@@ -10,7 +10,7 @@ fi
 name=$1
 secs=$2
 here=$(cd "$(dirname "$0")" && pwd)
-build=${BLOOP_FUZZ_BUILD:-/work/main/build-fuzz}
+build=${BLOOP_FUZZ_BUILD:-$(dirname "$here")/build-fuzz}
 cc=${CC:-$(command -v clang-14 || command -v clang)}
 
 cmake -S "$here" -B "$build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
