@@ -263,8 +263,14 @@ bloop_status bloop_credentials_resolve(const bloop_aws_settings *in, bloop_crede
                            "secret_access_key; only %s was given",
                            has_id ? "access_key_id" : "secret_access_key");
 
-  /* 2. Environment. */
-  const char *eid = env("AWS_ACCESS_KEY_ID"), *esecret = env("AWS_SECRET_ACCESS_KEY");
+  /* 2. Environment, unless the caller named a profile: a profile chosen in code means "use
+   * that profile", as botocore's Session(profile=...) does, not whatever keys the shell
+   * happens to export. */
+  const char *eid = NULL, *esecret = NULL;
+  if (!nonempty(in->profile)) {
+    eid = env("AWS_ACCESS_KEY_ID");
+    esecret = env("AWS_SECRET_ACCESS_KEY");
+  }
   if (eid && esecret)
     return take(out, eid, esecret, env("AWS_SESSION_TOKEN"), "environment", err);
   if (!eid != !esecret)
@@ -291,9 +297,11 @@ bloop_status bloop_credentials_resolve(const bloop_aws_settings *in, bloop_crede
   return bloop_error_set(err, BLOOP_ECONFIG, "MissingCredentials",
                          "no AWS credentials found for profile \"%s\"; looked at: explicit "
                          "access_key_id/secret_access_key (not given); environment "
-                         "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (not set); %s; %s. "
+                         "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (%s); %s; %s. "
                          "(IMDS, SSO and STS credentials are not supported.)",
-                         profile, note_cred, note_conf);
+                         profile,
+                         nonempty(in->profile) ? "not read: a profile was named" : "not set",
+                         note_cred, note_conf);
 }
 
 /* ---- region -------------------------------------------------------------------------- */
