@@ -25,6 +25,9 @@ repeats. Actions:
     ccf           400 ConditionalCheckFailedException (never retried)
     validation    400 ValidationException with "Message" (capital M) and a long __type
     slow<ms>      sleep, then like ok
+    batch         BatchWriteItem / BatchGetItem answered entry by entry from markers in
+                  the entries (see Handler.batch): ~r<N>, ~rinf, ~miss, ~x<action>, ~bogus.
+                  A batch request's script comes from its first RequestItems table name.
 
 Every request is recorded; GET /__log?tag=<tag> returns them as a JSON list of
 {"attempt", "sdk_request", "invocation", "amz_date", "target", "content_type", "t"}.
@@ -46,6 +49,7 @@ import zlib
 
 LOG = []
 LOG_LOCK = threading.Lock()
+SEEN = {}   # (tag, table, entry) -> times a batch request carried it
 SKEW_S = 3600
 
 
@@ -99,9 +103,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(n)
         try:
-            table = json.loads(raw or b"{}").get("TableName", "")
-        except ValueError:
-            table = ""
+            self.req = json.loads(raw or b"{}")
+            table = self.req.get("TableName", "")
+            if not table and isinstance(self.req.get("RequestItems"), dict):
+                table = next(iter(self.req["RequestItems"]), "")
+        except (ValueError, AttributeError):
+            self.req, table = {}, ""
         tag, _, script = table.partition("|")
         actions = [a for a in script.split(",") if a] or ["ok"]
         sdk = self.headers.get("amz-sdk-request", "")
@@ -121,9 +128,79 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "action": action,
             "t": time.time(),
         }
+        if action == "batch":
+            self.batch(seen)   # logs itself: the log row says what was left unprocessed
+            return
         with LOG_LOCK:
             LOG.append(seen)
         self.act(action, seen)
+
+    def batch(self, seen):
+        """BatchWriteItem / BatchGetItem with per-entry behaviour from markers in the
+        entry's string values: ~r<N> unprocessed the first N times the server sees that
+        entry (~rinf: never processed), ~miss (get) no such item, ~x<action> the whole
+        request answers as <action>, ~bogus UnprocessedItems/Keys also name an entry that
+        was not in the request. Get answers list found items in reverse order, so callers
+        must match by key. Logs "sent" (each entry's "pk" or first string) and
+        "unprocessed" (count)."""
+        is_get = seen["target"].endswith("BatchGetItem")
+        out_resp, out_un, sent, n_un = {}, {}, [], 0
+        whole = None
+        bogus = False
+        for table, spec in self.req.get("RequestItems", {}).items():
+            entries = spec.get("Keys", []) if is_get else spec
+            for e in entries:
+                body = e if is_get else (e.get("PutRequest", {}).get("Item") or
+                                         e.get("DeleteRequest", {}).get("Key") or {})
+                strs = [v["S"] for v in body.values() if isinstance(v, dict) and "S" in v]
+                label = body.get("pk", {}).get("S") if isinstance(body.get("pk"), dict) else None
+                label = label or (strs[0] if strs else "?")
+                sent.append(label)
+                marks = "".join(strs)
+                if "~x" in marks:
+                    whole = marks.split("~x", 1)[1].split("~")[0]
+                if "~bogus" in marks:
+                    bogus = True
+                ident = (seen["tag"], table, json.dumps(e, sort_keys=True))
+                with LOG_LOCK:
+                    SEEN[ident] = SEEN.get(ident, 0) + 1
+                    count = SEEN[ident]
+                bounce = 0
+                if "~r" in marks:
+                    r = marks.split("~r", 1)[1].split("~")[0]
+                    bounce = 10**9 if r.startswith("inf") else int("".join(
+                        ch for ch in r if ch.isdigit()) or "0")
+                if count <= bounce:
+                    n_un += 1
+                    if is_get:
+                        out_un.setdefault(table, {"Keys": []})["Keys"].append(e)
+                    else:
+                        out_un.setdefault(table, []).append(e)
+                elif is_get and "~miss" not in marks:
+                    item = dict(e)
+                    item["seen"] = {"N": str(count)}
+                    out_resp.setdefault(table, []).insert(0, item)
+        if bogus:
+            first = next(iter(self.req.get("RequestItems", {})), "x")
+            alien = {"pk": {"S": "not-sent"}}
+            if is_get:
+                out_un.setdefault(first, {"Keys": []})["Keys"].append(alien)
+            else:
+                out_un.setdefault(first, []).append({"DeleteRequest": {"Key": alien}})
+        seen["sent"] = sent
+        seen["unprocessed"] = n_un
+        if whole:
+            seen["action"] = whole
+            with LOG_LOCK:
+                LOG.append(seen)
+            self.act(whole, seen)
+            return
+        with LOG_LOCK:
+            LOG.append(seen)
+        if is_get:
+            self.send(200, json.dumps({"Responses": out_resp, "UnprocessedKeys": out_un}))
+        else:
+            self.send(200, json.dumps({"UnprocessedItems": out_un}))
 
     def ok(self, seen):
         self.send(200, json.dumps(seen))
