@@ -3,6 +3,10 @@
 local core = require("bloop.core")
 local errors = require("bloop.errors")
 local client = require("bloop.client")
+local condition = require("bloop.condition")
+local set = require("bloop.set")
+local types = require("bloop.types")
+local values = require("bloop.values")
 
 local bloop = {
   version = core.version,
@@ -11,8 +15,22 @@ local bloop = {
   wrap_client = client.wrap_client,
   is = errors.is,
   errors = errors,
+  Condition = condition.Condition,
+  condition = condition,
 }
 
 for name, cls in pairs(errors.classes) do bloop[name] = cls end
+
+-- values (bloop.decimal is exact; datetime/uuid/set: lua/bloop/values.lua, set.lua)
+bloop.decimal = core.decimal
+bloop.datetime = core.datetime
+bloop.uuid = core.uuid
+bloop.uuid4 = core.uuid4
+bloop.set = set.new
+bloop.null = core.null
+bloop.deepcopy = values.deepcopy
+bloop.typename = values.typename
+-- type classes (lua/bloop/types.lua)
+for _, name in ipairs(types.exports) do bloop[name] = types[name] end
 
 return bloop

@@ -4,7 +4,10 @@
 
 #include "lua/laux.h"
 #include "lua/lbloop.h"
+#include "lua/lcond.h"
 #include "lua/ldecimal.h"
+#include "lua/ltypes.h"
+#include "lua/lvalues.h"
 
 int luaopen_bloop_core(lua_State *L) {
   lua_newtable(L);                                /* [core] */
@@ -14,5 +17,8 @@ int luaopen_bloop_core(lua_State *L) {
   bloopL_open_json(L);
   bloopL_open_client(L);
   bloopL_open_decimal(L);
+  bloopL_open_values(L);
+  bloopL_open_types(L);
+  bloopL_open_cond(L);
   return 1;
 }

@@ -36,4 +36,17 @@ void bloopL_value_from_wire(lua_State *L, int idx, bloop_arena *a, bloop_value *
                             const char *where);
 void bloopL_push_wire(lua_State *L, const bloop_value *v);
 
+/* The same with a context (passed to Lua dynamo_dump / dynamo_load overrides as their
+ * `context` argument; ctxidx 0 passes nil) and, for loads, `where` naming the place in
+ * messages ("Integer column Appointment.n cannot load N "4.5" (not an integer)"). */
+void bloopL_type_dump_ctx(lua_State *L, int tidx, int vidx, int ctxidx, bloop_arena *a,
+                          bloop_value *out, int *present, const char *where);
+void bloopL_type_load_ctx(lua_State *L, int tidx, const bloop_value *v, int ctxidx,
+                          const char *where);
+
+/* With the bloop.core module table on top: sets core.type_kinds, core.type_dump,
+ * core.type_load, core.type_builtin_dump and core.type_builtin_load (used by
+ * lua/bloop/types.lua). Leaves the stack as it found it. */
+int bloopL_open_types(lua_State *L);
+
 #endif

@@ -1,0 +1,252 @@
+-- bloop.types: the column type classes (String, Number, ..., Map, DynamicMap).
+--
+-- A type class is a Lua class: `bloop.Number:extend("Float")` makes a subclass (with
+-- `.super`), calling a class builds an instance (`bloop.Set(bloop.String)`,
+-- `bloop.Map{ a = bloop.Integer }`), and a bare class is accepted wherever an instance is
+-- expected (it is instantiated then). Built-in types dump and load in C (src/lua/ltypes.c);
+-- everything the C side reads is stored as raw fields on the instance when it is built
+-- (see the header of ltypes.c), including whether the class overrides `dynamo_dump` /
+-- `dynamo_load` in Lua: an override is called wherever the type is used, and reaches the
+-- built-in through `.super` (`Float.super.dynamo_load(self, value, context)`).
+--
+-- Hooks work on the INNER wire value: N the number's text, S a string, B raw bytes, BOOL a
+-- boolean, SS/NS/BS an array of inner values, L an array of wire tables ({S = "x"}), M a
+-- table of name -> wire table. `nil` means absent (REMOVE on save).
+local core = require("bloop.core")
+local errors = require("bloop.errors")
+
+local K = core.type_kinds
+local builtin_dump, builtin_load = core.type_builtin_dump, core.type_builtin_load
+
+local types = {}
+
+local function class_tostring(cls) return rawget(cls, "name") or "Type" end
+
+local function instance_tostring(obj) return rawget(obj, "_name") or tostring(obj.name) end
+
+local class_call
+
+local function make_class(name, parent)
+  local cls = {
+    name = name,
+    super = parent,
+    _is_class = true,
+    __tostring = instance_tostring,
+    __name = name,
+  }
+  cls.__index = cls
+  return setmetatable(cls, { __index = parent, __call = class_call, __tostring = class_tostring })
+end
+
+-- types.instance(x): x itself when it is a type instance, a (cached) instance of x when it
+-- is a type class; raises otherwise. Cached like the C side does, as the raw _instance.
+function types.instance(x, level)
+  if type(x) == "table" then
+    if rawget(x, "_kind") then return x end
+    if rawget(x, "_is_class") then
+      local inst = rawget(x, "_instance")
+      if inst == nil then
+        inst = x()
+        rawset(x, "_instance", inst)
+      end
+      return inst
+    end
+  end
+  error(("bloop type expected, got %s"):format(type(x)), (level or 1) + 1)
+end
+
+local function finalize(obj)
+  local kind = obj._builtin_kind
+  if kind == nil then error("a bloop type must descend from a built-in type class", 3) end
+  rawset(obj, "_kind", kind)
+  rawset(obj, "_dump_lua", obj.dynamo_dump ~= builtin_dump)
+  rawset(obj, "_load_lua", obj.dynamo_load ~= builtin_load)
+  if rawget(obj, "inner") == nil then rawset(obj, "inner", obj) end
+  if rawget(obj, "backing_type") == nil then rawset(obj, "backing_type", obj.backing_type) end
+  rawset(obj, "_name", obj:describe())
+  return obj
+end
+
+class_call = function(cls, ...)
+  local obj = setmetatable({}, cls)
+  obj:init(...)
+  return finalize(obj)
+end
+
+-- ---- the root class --------------------------------------------------------------------
+
+local Type = make_class("Type", nil)
+types.Type = Type
+
+function Type:extend(name)
+  if not rawget(self, "_is_class") then error("extend is called on a type class", 2) end
+  if type(name) ~= "string" then error("extend(name): name must be a string", 2) end
+  return make_class(name, self)
+end
+
+function Type:init() end
+
+-- The name used in messages: the class name, with parameters for containers.
+function Type:describe() return self.name end
+
+Type.dynamo_dump = builtin_dump
+Type.dynamo_load = builtin_load
+
+-- typedef:dump(value [, context [, where]]) -> wire table ({N = "1"}) or nil when absent.
+function Type:dump(value, context, where) return core.type_dump(self, value, context, where) end
+
+-- typedef:load(wire [, context [, where]]) -> Lua value (nil for an absent wire value).
+function Type:load(wire, context, where) return core.type_load(self, wire, context, where) end
+
+-- Whether value can be stored by this type (what dump accepts). nil is no value: false.
+function Type:is_instance(value)
+  if value == nil then return false end
+  local ok, err = pcall(core.type_dump, types.instance(self), value)
+  if ok then return true end
+  if errors.is(err, errors.classes.InvalidValue) then return false end
+  error(err, 0)
+end
+
+local ALL = true
+local ORDERED = { S = true, N = true, B = true }
+local SUPPORT = {
+  eq = ALL, ne = ALL, ["in"] = ALL, exists = ALL, not_exists = ALL,
+  lt = ORDERED, le = ORDERED, gt = ORDERED, ge = ORDERED, between = ORDERED,
+  begins_with = { S = true, B = true },
+  contains = { SS = true, NS = true, BS = true, S = true, B = true, L = true },
+}
+
+local DYNAMIC_KINDS = { [K.DynamicList] = true, [K.DynamicMap] = true, [K.Dynamic] = true }
+
+-- Whether DynamoDB can apply op ("eq", "lt", "begins_with", ...) to this type's values.
+function Type:supports(op)
+  local allowed = SUPPORT[op]
+  if allowed == nil then error(("unknown operation %q"):format(tostring(op)), 2) end
+  local t = types.instance(self)
+  if allowed == ALL or DYNAMIC_KINDS[rawget(t, "_kind")] then return true end
+  return allowed[t.backing_type] == true
+end
+
+local function no_path(self, key)
+  errors.raise(errors.classes.InvalidCondition,
+    ("%s has no paths (tried %s)"):format(tostring(self), type(key) == "string"
+      and ("%q"):format(key) or tostring(key)), nil, 4)
+end
+
+-- The type at self[key] in a document path; raises InvalidCondition where there is none.
+function Type:path_type(key)
+  no_path(types.instance(self), key)
+end
+
+-- ---- scalars ----------------------------------------------------------------------------
+
+local function scalar(name, parent, kind, backing, lua_type)
+  local cls = make_class(name, parent)
+  cls._builtin_kind = kind
+  cls.backing_type = backing
+  cls.lua_type = lua_type
+  types[name] = cls
+  return cls
+end
+
+scalar("String", Type, K.String, "S", "string")
+local Number = scalar("Number", Type, K.Number, "N", "number or bloop.decimal")
+scalar("Integer", Number, K.Integer, "N", "integer")
+scalar("Float", Number, K.Float, "N", "number")
+scalar("Binary", Type, K.Binary, "B", "string of bytes")
+scalar("Boolean", Type, K.Boolean, "BOOL", "boolean")
+scalar("UUID", Type, K.UUID, "S", "bloop.uuid")
+local DateTime = scalar("DateTime", Type, K.DateTime, "S", "bloop.datetime")
+scalar("Timestamp", DateTime, K.Timestamp, "N", "bloop.datetime")
+
+-- ---- containers -------------------------------------------------------------------------
+
+local Set = scalar("Set", Type, K.Set, nil, "bloop.set")
+
+function Set:init(inner)
+  if inner == nil then error("Set needs an element type, as in bloop.Set(bloop.String)", 3) end
+  inner = types.instance(inner, 3)
+  local b = inner.backing_type
+  if b ~= "S" and b ~= "N" and b ~= "B" then
+    error(("Set needs a String, Number or Binary backed element type, got %s")
+      :format(tostring(inner)), 3)
+  end
+  self.inner = inner
+  self.backing_type = b .. "S"
+end
+
+function Set:describe() return ("%s(%s)"):format(self.name, tostring(self.inner)) end
+
+local List = scalar("List", Type, K.List, "L", "array")
+
+function List:init(inner)
+  if inner == nil then error("List needs an element type, as in bloop.List(bloop.String)", 3) end
+  self.inner = types.instance(inner, 3)
+end
+
+List.describe = Set.describe
+
+function List:path_type(key)
+  local t = types.instance(self)
+  if math.type(key) ~= "integer" then
+    errors.raise(errors.classes.InvalidCondition,
+      ("%s paths are list indexes (integers), got %s"):format(tostring(t),
+        type(key) == "string" and ("%q"):format(key) or tostring(key)), nil, 3)
+  end
+  return t.inner
+end
+
+local Map = scalar("Map", Type, K.Map, "M", "table")
+
+function Map:init(fields)
+  if type(fields) ~= "table" then
+    error("Map needs its fields, as in bloop.Map{ name = bloop.String }", 3)
+  end
+  local tps, names = {}, {}
+  for name, t in pairs(fields) do
+    if type(name) ~= "string" then error("Map field names must be strings", 3) end
+    tps[name] = types.instance(t, 3)
+    names[#names + 1] = name
+  end
+  table.sort(names)
+  self.types = tps
+  self._fields = names
+end
+
+function Map:describe()
+  local parts = {}
+  for i, name in ipairs(self._fields) do
+    parts[i] = ("%s = %s"):format(name, tostring(self.types[name]))
+  end
+  return ("%s{%s}"):format(self.name, table.concat(parts, ", "))
+end
+
+function Map:path_type(key)
+  local t = types.instance(self)
+  local ft = type(key) == "string" and t.types[key]
+  if not ft then
+    errors.raise(errors.classes.InvalidCondition,
+      ("%s has no field %s"):format(tostring(t),
+        type(key) == "string" and ("%q"):format(key) or tostring(key)), nil, 3)
+  end
+  return ft
+end
+
+-- Dynamic: a value typed by its Lua shape (the type of any path inside a DynamicList or
+-- DynamicMap). It has no single backing_type.
+local Dynamic = scalar("Dynamic", Type, K.Dynamic, nil, "any")
+local function dynamic_path() return types.instance(Dynamic) end
+Dynamic.path_type = dynamic_path
+
+local DynamicList = scalar("DynamicList", Type, K.DynamicList, "L", "array")
+DynamicList.path_type = dynamic_path
+local DynamicMap = scalar("DynamicMap", Type, K.DynamicMap, "M", "table")
+DynamicMap.path_type = dynamic_path
+
+-- The names exported by require("bloop").
+types.exports = {
+  "String", "Number", "Integer", "Float", "Binary", "Boolean", "UUID", "DateTime",
+  "Timestamp", "Set", "List", "Map", "DynamicList", "DynamicMap", "Dynamic",
+}
+
+return types

@@ -1,0 +1,467 @@
+/*
+ * lvalues.c: bloop.datetime, bloop.uuid / uuid4, the set key and the null sentinel. See
+ * lua/lvalues.h.
+ *
+ * Why userdata and not Lua tables: the values are immutable (a table's fields could be
+ * edited behind a column's back), compact (8 or 16 bytes, no per-field hash), and the C
+ * type code reads them without a Lua call. Why interned: Lua compares userdata by identity
+ * for table keys and set members, and a UUID is an identifier people key tables by; with
+ * one object per value, `t[bloop.uuid(s)]` finds what `t[bloop.uuid(s)] = x` stored. The
+ * price is one weak-table lookup per push. Nothing here mallocs, so raising is safe.
+ */
+#include "lua/lvalues.h"
+
+#include <lauxlib.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/value_internal.h"
+#include "lua/laux.h"
+#include "lua/ldecimal.h"
+
+#define INTERN_KEY "bloop.intern"   /* registry: weak-valued value -> object */
+#define SET_INDEX "_index"          /* set field: key -> position */
+#define DECIMAL_KEY_PREFIX "\0bloop.decimal:"
+#define DECIMAL_KEY_PREFIX_LEN 15
+
+static int raise_invalid(lua_State *L, const char *fmt, const char *arg, const char *why) {
+  bloop_error err;
+  bloop_error_clear(&err);
+  bloop_error_set(&err, BLOOP_EINVAL, "InvalidValue", fmt, arg, why);
+  return bloopL_raise_error(L, "InvalidValue", &err);
+}
+
+char *bloopL_quote(const char *s, size_t len, char *buf, size_t cap) {
+  size_t o = 0;
+  int raw8 = bloopi_utf8_valid(s, len); /* escape high bytes only in invalid UTF-8 */
+  buf[o++] = '"';
+  for (size_t i = 0; i < len; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    char tmp[5];
+    size_t n;
+    if (ch == '"' || ch == '\\') {
+      tmp[0] = '\\';
+      tmp[1] = (char)ch;
+      n = 2;
+    } else if (ch < 0x20 || ch == 0x7f || (ch >= 0x80 && !raw8)) {
+      n = (size_t)snprintf(tmp, sizeof tmp, "\\%u", ch);
+    } else {
+      tmp[0] = (char)ch;
+      n = 1;
+    }
+    if (o + n + 5 > cap) { /* room for "...", the quote and the NUL */
+      memcpy(buf + o, "...", 3);
+      o += 3;
+      break;
+    }
+    memcpy(buf + o, tmp, n);
+    o += n;
+  }
+  buf[o++] = '"';
+  buf[o] = '\0';
+  return buf;
+}
+
+/* [] -> [intern] */
+static void push_intern(lua_State *L) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, INTERN_KEY) == LUA_TTABLE) return;
+  lua_pop(L, 1);
+  lua_newtable(L);                       /* [t] */
+  lua_createtable(L, 0, 1);              /* [t, mt] */
+  lua_pushliteral(L, "v");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, INTERN_KEY);
+}
+
+/* ---- datetime ------------------------------------------------------------------------- */
+
+const int64_t *bloopL_test_datetime(lua_State *L, int idx) {
+  return (const int64_t *)luaL_testudata(L, idx, BLOOP_DATETIME_META);
+}
+
+static int64_t check_datetime(lua_State *L, int idx) {
+  return *(const int64_t *)luaL_checkudata(L, idx, BLOOP_DATETIME_META);
+}
+
+void bloopL_push_datetime(lua_State *L, int64_t us) {
+  if (us < BLOOP_DATETIME_MIN || us > BLOOP_DATETIME_MAX)
+    raise_invalid(L, "datetime out of range%s%s", "", " (years 0001..9999)");
+  push_intern(L);                                  /* [intern] */
+  if (lua_rawgeti(L, -1, us) == LUA_TUSERDATA) {   /* [intern, dt] */
+    lua_remove(L, -2);
+    return;
+  }
+  lua_pop(L, 1);
+  int64_t *p = (int64_t *)lua_newuserdatauv(L, sizeof *p, 0); /* [intern, dt] */
+  *p = us;
+  luaL_setmetatable(L, BLOOP_DATETIME_META);
+  lua_pushvalue(L, -1);
+  lua_rawseti(L, -3, us);
+  lua_remove(L, -2);                               /* [dt] */
+}
+
+/* Seconds (integer or float) as microseconds; raises when beyond any representable span. */
+static int64_t seconds_to_us(lua_State *L, int idx) {
+  if (lua_isinteger(L, idx)) {
+    lua_Integer s = lua_tointeger(L, idx);
+    if (s > INT64_C(400000000000) || s < -INT64_C(400000000000))
+      raise_invalid(L, "datetime out of range%s%s", "", " (years 0001..9999)");
+    return (int64_t)s * 1000000;
+  }
+  lua_Number s = luaL_checknumber(L, idx);
+  if (!(fabs(s) < 4e11)) /* also NaN */
+    raise_invalid(L, "datetime out of range%s%s", "", " (years 0001..9999)");
+  return (int64_t)llround(s * 1e6);
+}
+
+static int dt_now(lua_State *L) {
+  int64_t us;
+  bloop_error err;
+  bloop_error_clear(&err);
+  if (bloop_datetime_now(&us, &err) != BLOOP_OK) return bloopL_raise_error(L, "BloopError", &err);
+  bloopL_push_datetime(L, us);
+  return 1;
+}
+
+static int dt_parse(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  int64_t us;
+  bloop_error err;
+  bloop_error_clear(&err);
+  if (bloop_datetime_parse(s, len, &us, &err) != BLOOP_OK) {
+    char q[80];
+    return raise_invalid(L, "invalid datetime %s: %s", bloopL_quote(s, len, q, sizeof q),
+                         err.message);
+  }
+  bloopL_push_datetime(L, us);
+  return 1;
+}
+
+static int dt_fromtimestamp(lua_State *L) {
+  bloopL_push_datetime(L, seconds_to_us(L, 1));
+  return 1;
+}
+
+/* datetime.new{year=, month=, day=, hour=0, min=0, sec=0, usec=0} (os.date("*t") names) */
+static int dt_new(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  static const char *const names[] = {"year", "month", "day", "hour", "min", "sec", "usec"};
+  lua_Integer f[7];
+  for (int i = 0; i < 7; i++) {
+    int t = lua_getfield(L, 1, names[i]);
+    if (t == LUA_TNIL && i >= 3) {
+      f[i] = 0;
+    } else {
+      int ok;
+      f[i] = lua_tointegerx(L, -1, &ok);
+      if (!ok || f[i] < -1000000 || f[i] > 1000000)
+        return luaL_error(L, "bloop.datetime.new: field '%s' must be an integer", names[i]);
+    }
+    lua_pop(L, 1);
+  }
+  bloop_civil c = {(int)f[0], (int)f[1], (int)f[2], (int)f[3], (int)f[4], (int)f[5], (int)f[6]};
+  int64_t us;
+  bloop_error err;
+  bloop_error_clear(&err);
+  if (bloop_datetime_from_civil(&c, &us, &err) != BLOOP_OK)
+    return raise_invalid(L, "invalid datetime%s: %s", "", err.message);
+  bloopL_push_datetime(L, us);
+  return 1;
+}
+
+static int dt_isoformat(lua_State *L) {
+  char buf[BLOOP_DATETIME_STRING_MAX];
+  size_t n = bloop_datetime_format(check_datetime(L, 1), buf);
+  lua_pushlstring(L, buf, n);
+  return 1;
+}
+
+static int dt_timestamp(lua_State *L) {
+  lua_pushnumber(L, (lua_Number)check_datetime(L, 1) / 1e6);
+  return 1;
+}
+
+static int dt_parts(lua_State *L) {
+  bloop_civil c;
+  bloop_datetime_to_civil(check_datetime(L, 1), &c);
+  lua_createtable(L, 0, 7);
+  const int f[7] = {c.year, c.month, c.day, c.hour, c.minute, c.second, c.usec};
+  static const char *const names[] = {"year", "month", "day", "hour", "min", "sec", "usec"};
+  for (int i = 0; i < 7; i++) {
+    lua_pushinteger(L, f[i]);
+    lua_setfield(L, -2, names[i]);
+  }
+  return 1;
+}
+
+static int dt_eq(lua_State *L) {
+  const int64_t *a = bloopL_test_datetime(L, 1), *b = bloopL_test_datetime(L, 2);
+  lua_pushboolean(L, a && b && *a == *b);
+  return 1;
+}
+
+static int dt_lt(lua_State *L) {
+  lua_pushboolean(L, check_datetime(L, 1) < check_datetime(L, 2));
+  return 1;
+}
+
+static int dt_le(lua_State *L) {
+  lua_pushboolean(L, check_datetime(L, 1) <= check_datetime(L, 2));
+  return 1;
+}
+
+/* dt + seconds, seconds + dt */
+static int dt_add(lua_State *L) {
+  int d = bloopL_test_datetime(L, 1) ? 1 : 2;
+  if (bloopL_test_datetime(L, 3 - d))
+    return luaL_error(L, "bloop.datetime: cannot add two datetimes");
+  int64_t base = check_datetime(L, d), delta = seconds_to_us(L, 3 - d);
+  bloopL_push_datetime(L, base + delta);
+  return 1;
+}
+
+/* dt - seconds -> datetime; dt - dt -> seconds (float) */
+static int dt_sub(lua_State *L) {
+  int64_t a = check_datetime(L, 1);
+  const int64_t *b = bloopL_test_datetime(L, 2);
+  if (b) {
+    lua_pushnumber(L, (lua_Number)(a - *b) / 1e6);
+    return 1;
+  }
+  bloopL_push_datetime(L, a - seconds_to_us(L, 2));
+  return 1;
+}
+
+static const luaL_Reg datetime_meta[] = {
+    {"__eq", dt_eq}, {"__lt", dt_lt}, {"__le", dt_le}, {"__add", dt_add}, {"__sub", dt_sub},
+    {"__tostring", dt_isoformat}, {"__index", NULL}, {NULL, NULL}};
+static const luaL_Reg datetime_methods[] = {
+    {"isoformat", dt_isoformat}, {"timestamp", dt_timestamp}, {"parts", dt_parts},
+    {NULL, NULL}};
+static const luaL_Reg datetime_funcs[] = {
+    {"now", dt_now}, {"parse", dt_parse}, {"fromtimestamp", dt_fromtimestamp},
+    {"new", dt_new}, {NULL, NULL}};
+
+/* ---- uuid ----------------------------------------------------------------------------- */
+
+const bloop_uuid *bloopL_test_uuid(lua_State *L, int idx) {
+  return (const bloop_uuid *)luaL_testudata(L, idx, BLOOP_UUID_META);
+}
+
+void bloopL_push_uuid(lua_State *L, const bloop_uuid *u) {
+  push_intern(L);                                                    /* [intern] */
+  lua_pushlstring(L, (const char *)u->bytes, sizeof u->bytes);       /* [intern, key] */
+  if (lua_rawget(L, -2) == LUA_TUSERDATA) {                          /* [intern, u] */
+    lua_remove(L, -2);
+    return;
+  }
+  lua_pop(L, 1);
+  bloop_uuid *p = (bloop_uuid *)lua_newuserdatauv(L, sizeof *p, 0); /* [intern, u] */
+  *p = *u;
+  luaL_setmetatable(L, BLOOP_UUID_META);
+  lua_pushlstring(L, (const char *)u->bytes, sizeof u->bytes);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, -4);
+  lua_remove(L, -2);                                                 /* [u] */
+}
+
+static int uu_new(lua_State *L) {
+  if (bloopL_test_uuid(L, 1)) {
+    lua_settop(L, 1);
+    return 1;
+  }
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  bloop_uuid u;
+  if (bloop_uuid_parse(s, len, &u, NULL) != BLOOP_OK) {
+    char q[80];
+    return raise_invalid(L, "invalid UUID %s%s", bloopL_quote(s, len, q, sizeof q),
+                         " (expected 8-4-4-4-12 hex digits)");
+  }
+  bloopL_push_uuid(L, &u);
+  return 1;
+}
+
+static int uu_v4(lua_State *L) {
+  bloop_uuid u;
+  bloop_error err;
+  bloop_error_clear(&err);
+  if (bloop_uuid_v4(&u, &err) != BLOOP_OK) return bloopL_raise_error(L, "BloopError", &err);
+  bloopL_push_uuid(L, &u);
+  return 1;
+}
+
+static int uu_tostring(lua_State *L) {
+  char buf[BLOOP_UUID_STRING_MAX];
+  size_t n = bloop_uuid_format((const bloop_uuid *)luaL_checkudata(L, 1, BLOOP_UUID_META), buf);
+  lua_pushlstring(L, buf, n);
+  return 1;
+}
+
+static int uu_bytes(lua_State *L) {
+  const bloop_uuid *u = (const bloop_uuid *)luaL_checkudata(L, 1, BLOOP_UUID_META);
+  lua_pushlstring(L, (const char *)u->bytes, sizeof u->bytes);
+  return 1;
+}
+
+static int uu_cmp(lua_State *L) {
+  const bloop_uuid *a = (const bloop_uuid *)luaL_checkudata(L, 1, BLOOP_UUID_META);
+  const bloop_uuid *b = (const bloop_uuid *)luaL_checkudata(L, 2, BLOOP_UUID_META);
+  return memcmp(a->bytes, b->bytes, sizeof a->bytes);
+}
+
+static int uu_eq(lua_State *L) {
+  const bloop_uuid *a = bloopL_test_uuid(L, 1), *b = bloopL_test_uuid(L, 2);
+  lua_pushboolean(L, a && b && memcmp(a->bytes, b->bytes, sizeof a->bytes) == 0);
+  return 1;
+}
+
+static int uu_lt(lua_State *L) {
+  lua_pushboolean(L, uu_cmp(L) < 0);
+  return 1;
+}
+
+static int uu_le(lua_State *L) {
+  lua_pushboolean(L, uu_cmp(L) <= 0);
+  return 1;
+}
+
+static const luaL_Reg uuid_meta[] = {{"__eq", uu_eq},     {"__lt", uu_lt},
+                                     {"__le", uu_le},     {"__tostring", uu_tostring},
+                                     {"__index", NULL},   {NULL, NULL}};
+static const luaL_Reg uuid_methods[] = {{"bytes", uu_bytes}, {"tostring", uu_tostring},
+                                        {NULL, NULL}};
+
+/* ---- sets and null --------------------------------------------------------------------- */
+
+int bloopL_is_set(lua_State *L, int idx) {
+  if (lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx)) return 0;
+  luaL_getmetatable(L, BLOOP_SET_META);
+  int r = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return r;
+}
+
+/* [] -> [key] for a decimal: integral and within int64 -> that integer, else a tagged
+ * string of its canonical text. */
+static void push_decimal_key(lua_State *L, bloop_decimal d) {
+  int64_t i;
+  if (bloop_decimal_is_integer(d) && bloop_decimal_to_int64(d, &i, NULL) == BLOOP_OK) {
+    lua_pushinteger(L, (lua_Integer)i);
+    return;
+  }
+  char buf[DECIMAL_KEY_PREFIX_LEN + BLOOP_DECIMAL_STRING_MAX];
+  memcpy(buf, DECIMAL_KEY_PREFIX, DECIMAL_KEY_PREFIX_LEN);
+  size_t n = bloop_decimal_format(d, buf + DECIMAL_KEY_PREFIX_LEN);
+  lua_pushlstring(L, buf, DECIMAL_KEY_PREFIX_LEN + n);
+}
+
+void bloopL_push_set_key(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+      luaL_error(L, "bloop.set: nil cannot be a member");
+      return;
+    case LUA_TNUMBER: {
+      if (lua_isinteger(L, idx)) break;
+      lua_Number x = lua_tonumber(L, idx);
+      lua_Integer i;
+      bloop_decimal d;
+      if (isnan(x)) luaL_error(L, "bloop.set: NaN cannot be a member");
+      if (lua_numbertointeger(x, &i) && (lua_Number)i == x) {
+        lua_pushinteger(L, i);
+        return;
+      }
+      if (bloop_decimal_from_double(&d, x, NULL) == BLOOP_OK) {
+        push_decimal_key(L, d);
+        return;
+      }
+      break; /* infinities and numbers out of DynamoDB's range key themselves */
+    }
+    case LUA_TUSERDATA: {
+      const bloop_decimal *d = (const bloop_decimal *)luaL_testudata(L, idx, BLOOP_DECIMAL_META);
+      if (d) {
+        push_decimal_key(L, *d);
+        return;
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  lua_pushvalue(L, idx);
+}
+
+void bloopL_set_new(lua_State *L) {
+  lua_createtable(L, 0, 1);       /* [set] */
+  lua_newtable(L);
+  lua_setfield(L, -2, SET_INDEX);
+  luaL_setmetatable(L, BLOOP_SET_META);
+}
+
+void bloopL_set_add(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);                       /* [v] */
+  lua_getfield(L, idx, SET_INDEX);                  /* [v, index] */
+  bloopL_push_set_key(L, -2);                       /* [v, index, key] */
+  lua_pushvalue(L, -1);
+  if (lua_rawget(L, -3) != LUA_TNIL) {              /* [v, index, key, pos] */
+    lua_pop(L, 4);
+    return;
+  }
+  lua_pop(L, 1);
+  lua_Integer n = (lua_Integer)lua_rawlen(L, idx) + 1;
+  lua_pushinteger(L, n);
+  lua_rawset(L, -3);                                /* [v, index] */
+  lua_pop(L, 1);
+  lua_rawseti(L, idx, n);                           /* [] */
+}
+
+static int ls_key(lua_State *L) {
+  luaL_checkany(L, 1);
+  bloopL_push_set_key(L, 1);
+  return 1;
+}
+
+void bloopL_push_null(lua_State *L) { lua_pushlightuserdata(L, NULL); }
+
+int bloopL_is_null(lua_State *L, int idx) {
+  return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == NULL;
+}
+
+/* [core] -> [core] after creating the metatable `name` with meta and methods. */
+static void createmeta(lua_State *L, const char *name, const luaL_Reg *meta,
+                       const luaL_Reg *methods) {
+  luaL_newmetatable(L, name);  /* [core, mt] */
+  luaL_setfuncs(L, meta, 0);
+  lua_newtable(L);             /* [core, mt, methods] */
+  luaL_setfuncs(L, methods, 0);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+}
+
+int bloopL_open_values(lua_State *L) {
+  luaL_checktype(L, -1, LUA_TTABLE);                         /* [core] */
+  createmeta(L, BLOOP_DATETIME_META, datetime_meta, datetime_methods);
+  createmeta(L, BLOOP_UUID_META, uuid_meta, uuid_methods);
+  luaL_newlib(L, datetime_funcs);                            /* [core, datetime] */
+  luaL_getmetatable(L, BLOOP_DATETIME_META);
+  lua_setfield(L, -2, "DateTime");
+  lua_setfield(L, -2, "datetime");                           /* [core] */
+  lua_pushcfunction(L, uu_new);
+  lua_setfield(L, -2, "uuid");
+  lua_pushcfunction(L, uu_v4);
+  lua_setfield(L, -2, "uuid4");
+  luaL_getmetatable(L, BLOOP_UUID_META);
+  lua_setfield(L, -2, "UUID");
+  lua_pushcfunction(L, ls_key);
+  lua_setfield(L, -2, "set_key");
+  luaL_newmetatable(L, BLOOP_SET_META);                      /* [core, setmt] */
+  lua_setfield(L, -2, "Set");
+  bloopL_push_null(L);
+  lua_setfield(L, -2, "null");
+  return 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * lvalues.h: the Lua value objects bloop adds besides decimals: datetimes, UUIDs, the key
+ * function behind bloop.set, and the null sentinel.
+ *
+ * Owns: the "bloop.DateTime" and "bloop.UUID" userdata (immutable, holding an int64 of
+ * microseconds and 16 bytes; no resource, no __gc) and their interning. Both are interned:
+ * pushing the same instant or the same UUID twice yields the same userdata (a weak-valued
+ * registry table maps the value to its object), so equal values are rawequal and work as
+ * table keys and set members by value. Does not own: the calendar and UUID rules
+ * (include/bloop/datetime.h), bloop.set itself (lua/bloop/set.lua; its metatable
+ * "bloop.Set" is created here so C can recognise and build sets before any Lua runs).
+ */
+#ifndef BLOOP_LUA_LVALUES_H
+#define BLOOP_LUA_LVALUES_H
+
+#include <lua.h>
+#include <stdint.h>
+
+#include "bloop/datetime.h"
+
+#define BLOOP_DATETIME_META "bloop.DateTime"
+#define BLOOP_UUID_META "bloop.UUID"
+#define BLOOP_SET_META "bloop.Set"
+
+/* With the bloop.core module table on top: sets core.datetime (a table: now, parse,
+ * fromtimestamp, new), core.uuid, core.uuid4, core.set_key, core.null, core.Set (the set
+ * metatable, filled by set.lua). Leaves the stack as it found it. */
+int bloopL_open_values(lua_State *L);
+
+/* Pushes the (interned) datetime for us; raises when outside years 0001..9999. */
+void bloopL_push_datetime(lua_State *L, int64_t us);
+/* The datetime at idx, or NULL when it is not one. */
+const int64_t *bloopL_test_datetime(lua_State *L, int idx);
+
+void bloopL_push_uuid(lua_State *L, const bloop_uuid *u);
+const bloop_uuid *bloopL_test_uuid(lua_State *L, int idx);
+
+/* 1 when the value at idx is a table whose metatable is bloop.Set. */
+int bloopL_is_set(lua_State *L, int idx);
+
+/* Pushes the key a set uses for the value at idx (see set.lua): numbers and decimals are
+ * keyed by value so 2, 2.0 and decimal("2") are one member; other values key themselves. */
+void bloopL_push_set_key(lua_State *L, int idx);
+
+/* Pushes a new, empty bloop.Set. */
+void bloopL_set_new(lua_State *L);
+/* Adds the value on top of the stack (popped) to the set at idx unless a member with the
+ * same key is there. Raises on nil and NaN. */
+void bloopL_set_add(lua_State *L, int idx);
+
+/* The null sentinel that stands for DynamoDB's NULL inside lists: the NULL light userdata,
+ * so it is the same value as cjson.null. */
+void bloopL_push_null(lua_State *L);
+int bloopL_is_null(lua_State *L, int idx);
+
+/* Writes s (len bytes) into buf as a double-quoted literal for messages: control bytes
+ * (and, when s is not valid UTF-8, bytes >= 0x80) escaped as \ddd, cut with "..." to fit
+ * cap (>= 8) bytes; returns buf. */
+char *bloopL_quote(const char *s, size_t len, char *buf, size_t cap);
+
+#endif
