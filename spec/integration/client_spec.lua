@@ -26,9 +26,13 @@ describe("bloop.client #integration", function()
       assert.same({ pk = "HASH", sk = "RANGE" }, keys)
     end)
 
-    it("lists the table", function()
-      local found = false
-      for _, n in ipairs(client:list_tables{}.TableNames) do found = found or n == name end
+    it("lists the table, page by page", function()
+      local found, start = false, nil
+      repeat
+        local page = client:list_tables{ ExclusiveStartTableName = start, Limit = 10 }
+        for _, n in ipairs(page.TableNames) do found = found or n == name end
+        start = page.LastEvaluatedTableName
+      until found or not start
       assert.is_true(found)
     end)
 
