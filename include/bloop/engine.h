@@ -1,0 +1,325 @@
+/*
+ * engine.h: the mapper engine over a session: bind (create or validate a model's table),
+ * save / delete (UpdateItem / DeleteItem with conditions, atomic snapshots, a version
+ * column, sync), load (BatchGetItem), batch save / delete (BatchWriteItem), query / scan
+ * iterators with lazy constant-memory paging, and explain (the exact request, unsent).
+ *
+ * Owns: building every request (one function per operation builds it; explain and the
+ * operation itself call that same function), routing each call through the session, turning
+ * answers into items, and the engine's memory of what it verified: a model bound once is not
+ * bound again by the same engine (the engine retains it), and CreateTable is sent at most
+ * once per table name per engine.
+ * Does not own: objects, change tracking or type conversion (the Lua layer or a C program
+ * keeps the last synced item of each object and passes it back as `previous`), raising,
+ * signals (the Lua layer fires them around these calls), HTTP retries (client.h), batch
+ * chunking and UnprocessedItems/Keys (batch.h), rendering of expressions (expr.h).
+ *
+ * Items: a bloop_value of type M keyed by DYNAMO names (what goes on the wire). Every
+ * attribute of an item given to save must be a column of the model (else "InvalidRequest").
+ * Conditions (cond.h): paths start with a DYNAMO name (the Lua layer builds them from
+ * columns). Projection lists in searches name COLUMNS by their model names.
+ *
+ * Sessions. The engine reaches DynamoDB only through a bloop_session. An operation goes
+ * to the native client when the session has one and does not override that operation;
+ * otherwise it goes through session.call (synchronously). So a Lua user who wraps the
+ * client and overrides DescribeTimeToLive gets that one operation routed through Lua while
+ * every other operation keeps the native path. Batch operations need the native route
+ * for BatchGetItem / BatchWriteItem (the batch executor drives a bloop_client); when that
+ * route is overridden or absent they fall back to one GetItem / PutItem / DeleteItem per
+ * item through the session (each routed the same way), with the same per-item outcomes.
+ *
+ * Errors: every error message starts with "<Model> <operation>: " ("Tweet save: ...").
+ * Codes (err->code), beyond those of client.h / expr.h / batch.h:
+ *   "ConstraintViolation" (status BLOOP_ESERVICE): DynamoDB's ConditionalCheckFailedException;
+ *      the message keeps DynamoDB's own text after the prefix, http_status/request_id kept.
+ *   "TableMismatch" (BLOOP_EINVAL): bind found differences; the message lists each on its
+ *      own line (as many as fit in the message; bloop_bind_report holds them all).
+ *   "InvalidSearch" (BLOOP_EINVAL): a bad key condition, projection or filter for a search.
+ *   "InvalidRequest" (BLOOP_EINVAL): an item missing a key, holding a non-column attribute,
+ *      a bad sync value, ...
+ *   "TableNotActive" (BLOOP_ETIMEOUT): bind waited its bound for ACTIVE.
+ * Service errors keep status BLOOP_ESERVICE and DynamoDB's code.
+ *
+ * An engine is not thread-safe, like its clients; one thread drives it.
+ */
+#ifndef BLOOP_ENGINE_H
+#define BLOOP_ENGINE_H
+
+#include <stddef.h>
+
+#include "bloop/arena.h"
+#include "bloop/batch.h"
+#include "bloop/buf.h"
+#include "bloop/client.h"
+#include "bloop/cond.h"
+#include "bloop/model.h"
+#include "bloop/status.h"
+#include "bloop/value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- sessions --------------------------------------------------------------------- */
+
+typedef struct bloop_session {
+  /* One synchronous call: fill `response` with the JSON answer and return BLOOP_OK, or fail
+   * filling err as bloop_client_call does (status, service code, message, http status),
+   * so the engine can tell a ConditionalCheckFailedException from anything else. May be
+   * NULL when every operation takes the native clients. */
+  bloop_status (*call)(void *ud, bloop_service service, const char *op, const char *body,
+                       size_t len, bloop_buf *response, bloop_error *err);
+  /* Nonzero when `op` must go through `call` even though a native client exists (the Lua
+   * user overrode it). NULL: nothing is overridden. */
+  int (*overrides)(void *ud, bloop_service service, const char *op);
+  void *ud;
+  bloop_client *native_dynamodb;   /* borrowed; may be NULL (then `call` is required) */
+  bloop_client *native_streams;    /* borrowed; may be NULL */
+} bloop_session;
+
+/* A session that sends everything to these clients (borrowed; they must outlive every
+ * engine using the session). */
+bloop_session bloop_session_native(bloop_client *dynamodb, bloop_client *streams);
+
+typedef struct bloop_engine_config {
+  long bind_poll_base_ms;     /* DescribeTable polling: first delay; default 50 */
+  long bind_poll_max_ms;      /* cap of one delay (doubling); default 2000 */
+  long bind_timeout_ms;       /* total wait for ACTIVE; default 300000 (5 min) */
+  bloop_batch_config batch;   /* for load / batch_save / batch_delete (defaults) */
+} bloop_engine_config;
+
+void bloop_engine_config_init(bloop_engine_config *cfg);
+
+typedef struct bloop_engine bloop_engine;
+
+/* The session is copied (its clients stay borrowed). cfg may be NULL (defaults). */
+bloop_status bloop_engine_new(const bloop_session *session, const bloop_engine_config *cfg,
+                              bloop_engine **out, bloop_error *err);
+/* Releases the models the engine retained. Accepts NULL. */
+void bloop_engine_free(bloop_engine *e);
+/* The engine's session (a wrapper may change `overrides`/`ud` later; the engine reads it
+ * at every call). */
+bloop_session *bloop_engine_session(bloop_engine *e);
+
+/* ---- bind ------------------------------------------------------------------------- */
+
+enum {
+  /* No request at all: the model is taken as bound (bloop's skip_table_setup). */
+  BLOOP_BIND_SKIP_TABLE_SETUP = 1,
+  /* No CreateTable / UpdateTimeToLive / UpdateContinuousBackups: only describe and
+   * validate (for credentials that may not create tables). */
+  BLOOP_BIND_VALIDATE_ONLY = 2,
+  /* Bind even if this engine bound the model before. */
+  BLOOP_BIND_FORCE = 4
+};
+
+typedef struct bloop_bind_report {
+  int created;                /* this call created the table */
+  int already_bound;          /* nothing done: this engine had verified the model */
+  /* Every difference found ("model says X, table has Y" lines naming columns and
+   * indexes); malloc'ed, freed by bloop_bind_report_clear. */
+  char **differences;
+  size_t difference_count;
+  char *stream_arn;           /* LatestStreamArn when the table has a stream (malloc'ed) */
+} bloop_bind_report;
+
+void bloop_bind_report_clear(bloop_bind_report *r);   /* frees; leaves it zeroed */
+
+/* CreateTable (AttributeDefinitions for the table's and indexes' key attributes only,
+ * KeySchema, GSIs/LSIs with projections (INCLUDE sends the listed non-key columns' dynamo
+ * names), billing or units, StreamSpecification, SSESpecification). ResourceInUseException
+ * means the table exists. Then DescribeTable is polled (backoff, bounded) until the table
+ * and every GSI are ACTIVE; when the model asks for TTL / backups and the table differs,
+ * UpdateTimeToLive / UpdateContinuousBackups are sent; then the table is validated:
+ *   its own KeySchema (names, and types from AttributeDefinitions); every model index
+ *   exists (by dynamo name) with the same keys and a projection that includes at least
+ *   what the model's index projects (several models may share one table or index); the
+ *   stream view type when the model asks one; TTL (DescribeTimeToLive: enabled/enabling on
+ *   the TTL column's dynamo name) and continuous backups (DescribeContinuousBackups) when
+ *   the model sets them; billing mode when declared; SSE when declared.
+ * A mismatch fails with "TableMismatch" listing every difference. report may be NULL. */
+bloop_status bloop_engine_bind(bloop_engine *e, bloop_model *m, int flags,
+                               bloop_bind_report *report, bloop_error *err);
+/* Has this engine bound m (successfully)? */
+int bloop_engine_is_bound(const bloop_engine *e, const bloop_model *m);
+
+/* ---- save / delete ---------------------------------------------------------------- */
+
+typedef enum bloop_sync {
+  BLOOP_SYNC_NONE = 0,        /* ReturnValues NONE */
+  BLOOP_SYNC_NEW,             /* ALL_NEW (save only) */
+  BLOOP_SYNC_OLD              /* ALL_OLD */
+} bloop_sync;
+
+typedef struct bloop_write_args {
+  const bloop_model *model;
+  /* save: the object's current attributes; delete: any item holding its key attributes. */
+  const bloop_value *item;
+  /* The last state the engine loaded or saved for this object (NULL: never synced). */
+  const bloop_value *previous;
+  /* save: column NAMES the caller set to nil; they are REMOVEd even when `previous` does
+   * not hold them (a partially loaded object, or one never synced). */
+  const char *const *cleared;
+  size_t cleared_count;
+  bloop_cond *condition;        /* borrowed; NULL = none */
+  int atomic;                   /* AND "the row still holds `previous`" */
+  bloop_sync sync;
+} bloop_write_args;
+
+typedef struct bloop_write_result {
+  /* sync NEW/OLD: the returned Attributes (allocated in the caller's arena). DynamoDB
+   * returns none for ALL_OLD on an item that did not exist: has_attributes = 0. */
+  int has_attributes;
+  bloop_value attributes;
+  /* Model with a version column: the version now stored (save: previous + 1, as N text in
+   * the arena); delete leaves it NONE. */
+  bloop_value version;
+} bloop_write_result;
+
+/* save: one UpdateItem. Key from the item's key columns. SET each non-key attribute of
+ * `item` that is new or differs (deep equality) from `previous` (all of them when previous
+ * is NULL); REMOVE each non-key attribute of `previous` missing from `item`, and each
+ * `cleared` column missing from `item`. The request is sent even when nothing changed
+ * (a key-only UpdateItem), so the condition is always checked.
+ * atomic: AND, for each column, `col = previous value` or attribute_not_exists(col) when
+ * previous lacks it (previous NULL: every column not exists). A snapshot from a partial
+ * load (index projection) therefore claims the unprojected columns are absent: pass atomic
+ * only with a full snapshot.
+ * Version column: the expected version is previous's (else the item's) value, or
+ * attribute_not_exists when neither holds one; SET version = expected + 1 (or 1), and the
+ * condition version = expected is ANDed in. The item's own version attribute is never SET
+ * from the item.
+ * result may be NULL (then sync attributes are dropped); arena is needed when result is
+ * given. Sequential: one item per call. */
+bloop_status bloop_engine_save(bloop_engine *e, const bloop_write_args *a,
+                               bloop_write_result *result, bloop_arena *arena,
+                               bloop_error *err);
+
+/* delete: one DeleteItem with the key of `item`, the condition, atomic (as save), the
+ * version condition (expected version as save, no SET), sync NONE or OLD. */
+bloop_status bloop_engine_delete(bloop_engine *e, const bloop_write_args *a,
+                                 bloop_write_result *result, bloop_arena *arena,
+                                 bloop_error *err);
+
+/* ---- load, batch save / delete ---------------------------------------------------- */
+
+typedef struct bloop_load_op {
+  const bloop_model *model;   /* in */
+  const bloop_value *key;     /* in: an item holding (at least) the model's key attributes */
+  bloop_batch_outcome outcome;  /* out: FOUND, MISSING, FAILED, UNPROCESSED */
+  bloop_value item;           /* out: FOUND: the item (in the arena) */
+  bloop_error error;          /* out: FAILED / UNPROCESSED: why */
+} bloop_load_op;
+
+/* BatchGetItem in chunks of 100 (several in flight), UnprocessedKeys retried with
+ * backoff. Models may differ between ops. Equal keys are fetched once. Returns BLOOP_OK
+ * when every op has an outcome (FOUND or MISSING normally); the caller raises
+ * MissingObjects for the MISSING ones. *missing (may be NULL) counts them. An op that is
+ * FAILED or UNPROCESSED makes the call fail (first such error, prefixed), after every op
+ * has its outcome. */
+bloop_status bloop_engine_load(bloop_engine *e, bloop_load_op *ops, size_t n, int consistent,
+                               bloop_arena *arena, size_t *missing, bloop_error *err);
+
+typedef struct bloop_batch_item {
+  const bloop_model *model;   /* in */
+  const bloop_value *item;    /* in: save: the whole item (PutItem semantics); delete: key */
+  bloop_batch_outcome outcome;  /* out: DONE, FAILED, UNPROCESSED */
+  bloop_error error;          /* out */
+} bloop_batch_item;
+
+/* BatchWriteItem (chunks of 25, several in flight, UnprocessedItems retried with backoff).
+ * Put replaces whole items: no conditions, no version check (the version column is written
+ * as the item holds it). Every item gets an outcome; whatever is still left is reported per
+ * item (UNPROCESSED), never dropped. Returns BLOOP_OK when every item is DONE; otherwise
+ * fails with the first failure's error (code kept) after filling every outcome.
+ * stats may be NULL. */
+bloop_status bloop_engine_batch_save(bloop_engine *e, bloop_batch_item *items, size_t n,
+                                     bloop_batch_stats *stats, bloop_error *err);
+bloop_status bloop_engine_batch_delete(bloop_engine *e, bloop_batch_item *items, size_t n,
+                                       bloop_batch_stats *stats, bloop_error *err);
+
+/* ---- query / scan ----------------------------------------------------------------- */
+
+typedef enum bloop_search_mode { BLOOP_SEARCH_QUERY = 0, BLOOP_SEARCH_SCAN } bloop_search_mode;
+
+typedef enum bloop_search_projection {
+  BLOOP_SEARCH_ALL = 0,       /* table: every attribute; index: what it projects */
+  BLOOP_SEARCH_KEYS,          /* table keys + index keys */
+  BLOOP_SEARCH_COUNT,         /* Select COUNT: no items, only count / scanned */
+  BLOOP_SEARCH_COLUMNS        /* the listed columns (model names) */
+} bloop_search_projection;
+
+typedef struct bloop_search_args {
+  bloop_search_mode mode;
+  bloop_model *model;         /* borrowed; a search retains it */
+  const char *index;          /* index NAME (model name, not dynamo), or NULL: the table */
+  bloop_cond *key;            /* query: required (hash = v [AND one range condition]) */
+  bloop_cond *filter;         /* optional; columns must be available; a query filter may
+                                 not use the queried keys */
+  bloop_search_projection projection;
+  const char *const *columns; /* COLUMNS: model names; each must be projected by the index
+                                 unless it projects ALL (else "InvalidSearch") */
+  size_t column_count;
+  size_t limit;               /* most items returned overall; 0 = no limit */
+  size_t page_size;           /* DynamoDB Limit per request; 0 = none (1 MB pages) */
+  int consistent;             /* ConsistentRead; silently dropped for a GSI */
+  int descending;             /* query: ScanIndexForward = false */
+  int segment, total_segments;  /* scan: parallel {segment, total} (total 0 = no) */
+} bloop_search_args;
+
+typedef struct bloop_search bloop_search;
+
+/* Validates and prepares (everything is copied; conditions are retained). Sends nothing. */
+bloop_status bloop_search_new(bloop_engine *e, const bloop_search_args *a, bloop_search **out,
+                              bloop_error *err);
+void bloop_search_free(bloop_search *s);    /* accepts NULL */
+
+/* The next item, fetching pages lazily (one page in memory at a time). *item is NULL when
+ * the search is exhausted (or the limit reached). The item lives in the search's page
+ * arena: valid until the next call to next / reset / free. A COUNT search drains every
+ * page on its first call and yields nothing. */
+bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_error *err);
+/* Back to the start: counts zeroed, page dropped, no ExclusiveStartKey. */
+void bloop_search_reset(bloop_search *s);
+/* Running sums of Count / ScannedCount over the pages fetched so far. */
+size_t bloop_search_count(const bloop_search *s);
+size_t bloop_search_scanned(const bloop_search *s);
+/* No more pages and no buffered item (or the limit reached). */
+int bloop_search_exhausted(const bloop_search *s);
+/* The projected columns of the search's items (the model's positions), for building
+ * objects: `count` entries; for ALL on a table every column. */
+const bloop_column *const *bloop_search_columns(const bloop_search *s, size_t *count);
+/* The LastEvaluatedKey of the last page fetched (NULL when none). Lives until the next
+ * page / reset / free. */
+const bloop_value *bloop_search_last_key(const bloop_search *s);
+/* Start after this key (an ExclusiveStartKey item, copied); NULL clears it. Resets. */
+bloop_status bloop_search_start_after(bloop_search *s, const bloop_value *key,
+                                      bloop_error *err);
+
+/* ---- explain ---------------------------------------------------------------------- */
+
+/* Each appends to `out` one JSON object:
+ *   {"operation":"UpdateItem","request":{...exact body...},"item_size":123}
+ * built by the same function the operation uses; nothing is sent. item_size is the
+ * DynamoDB size of the item written (save, batch) or omitted. load/batch: the request of the
+ * first chunk, plus "chunks": how many requests the executor would start with. search: the
+ * first page's request. */
+bloop_status bloop_engine_explain_save(bloop_engine *e, const bloop_write_args *a,
+                                       bloop_buf *out, bloop_error *err);
+bloop_status bloop_engine_explain_delete(bloop_engine *e, const bloop_write_args *a,
+                                         bloop_buf *out, bloop_error *err);
+bloop_status bloop_engine_explain_load(bloop_engine *e, const bloop_load_op *ops, size_t n,
+                                       int consistent, bloop_buf *out, bloop_error *err);
+bloop_status bloop_engine_explain_batch(bloop_engine *e, const bloop_batch_item *items,
+                                        size_t n, int is_delete, bloop_buf *out,
+                                        bloop_error *err);
+bloop_status bloop_engine_explain_bind(bloop_engine *e, const bloop_model *m, bloop_buf *out,
+                                       bloop_error *err);   /* the CreateTable request */
+bloop_status bloop_engine_explain_search(bloop_engine *e, const bloop_search_args *a,
+                                         bloop_buf *out, bloop_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
