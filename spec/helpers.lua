@@ -48,6 +48,35 @@ function helpers.client(service, opts)
   return bloop.client(service or "dynamodb", opts)
 end
 
+-- An engine on the spec backend (bloop.Engine with the helpers' client).
+function helpers.engine(opts)
+  local bloop = require("bloop")
+  opts = opts or {}
+  return bloop.Engine{ dynamodb = helpers.client("dynamodb", { backend = opts.backend }) }
+end
+
+-- Wraps the engine's client so the named operations (snake_case; default: the common
+-- single-item and table ones) run through Lua and are recorded, then passed on to the real
+-- client. An overridden operation leaves the native path, as for any wrap_client override
+-- (batch operations would fall back to per-item calls, so they are not recorded by default).
+local recorded_ops = { "create_table", "describe_table", "update_item", "delete_item",
+  "get_item", "put_item", "query", "scan", "describe_time_to_live",
+  "describe_continuous_backups", "update_time_to_live", "update_continuous_backups" }
+function helpers.recording(engine, ops)
+  local bloop = require("bloop")
+  local real = engine.session.dynamodb_client
+  local calls = {}
+  local overrides = {}
+  for _, op in ipairs(ops or recorded_ops) do
+    overrides[op] = function(_, req)
+      calls[#calls + 1] = { op = op, request = req }
+      return real[op](real, req)
+    end
+  end
+  engine.session.dynamodb_client = bloop.wrap_client(real, overrides)
+  return calls
+end
+
 local counter = 0
 function helpers.table_name(prefix)
   counter = counter + 1

@@ -20,6 +20,9 @@ function M.wrap_client(real, overrides)
   overrides = overrides or {}
   local bound = {}
   return setmetatable(overrides, {
+    -- the engine looks here for the native client, so operations not overridden in Lua
+    -- keep the C fast path (batches included)
+    __bloop_real = real,
     __index = function(_, key)
       local value = real[key]
       if type(value) ~= "function" then return value end

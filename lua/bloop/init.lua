@@ -26,11 +26,26 @@ bloop.decimal = core.decimal
 bloop.datetime = core.datetime
 bloop.uuid = core.uuid
 bloop.uuid4 = core.uuid4
+bloop.binary = core.binary
 bloop.set = set.new
 bloop.null = core.null
 bloop.deepcopy = values.deepcopy
 bloop.typename = values.typename
 -- type classes (lua/bloop/types.lua)
 for _, name in ipairs(types.exports) do bloop[name] = types[name] end
+
+-- models, indexes, the engine, signals (lua/bloop/model.lua, column.lua, index.lua,
+-- engine.lua, signals.lua)
+local model = require("bloop.model")
+local column = require("bloop.column")
+local index = require("bloop.index")
+local engine = require("bloop.engine")
+bloop.Model = model.Model
+bloop.Column = column.Column
+bloop.GlobalSecondaryIndex = index.GlobalSecondaryIndex
+bloop.LocalSecondaryIndex = index.LocalSecondaryIndex
+bloop.Engine = engine.new
+bloop.signals = require("bloop.signals")
+bloop.model = model
 
 return bloop

@@ -29,6 +29,7 @@ void bloop_engine_config_init(bloop_engine_config *cfg) {
 
 bloop_status bloop_engine_new(const bloop_session *session, const bloop_engine_config *cfg,
                               bloop_engine **out, bloop_error *err) {
+  bloop_error_clear(err);
   *out = NULL;
   if (!session || (!session->call && !session->native_dynamodb))
     return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument",

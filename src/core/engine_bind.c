@@ -133,6 +133,7 @@ static void build_create(const bloop_model *m, bloop_buf *b) {
 
 bloop_status bloop_engine_explain_bind(bloop_engine *e, const bloop_model *m, bloop_buf *out,
                                        bloop_error *err) {
+  bloop_error_clear(err);
   (void)e;
   bloop_buf req = BLOOP_BUF_INIT;
   build_create(m, &req);
@@ -495,6 +496,7 @@ static bloop_status fail_mismatch(const bloop_model *m, diffs *d, bloop_error *e
 
 bloop_status bloop_engine_bind(bloop_engine *e, bloop_model *m, int flags,
                                bloop_bind_report *report, bloop_error *err) {
+  bloop_error_clear(err);
   bloop_bind_report local;
   memset(&local, 0, sizeof local);
   if (!report) report = &local;
@@ -518,7 +520,9 @@ bloop_status bloop_engine_bind(bloop_engine *e, bloop_model *m, int flags,
   if (tc) {
     if ((st = call_table(e, "DescribeTimeToLive", table, NULL, &ttl, err))) goto fail;
     const char *name;
-    if (create && !enabledish(ttl_status(ttl, &name))) {
+    /* Only a table this engine created is changed (as bloop does): an existing table's TTL
+     * and backups are the owner's, and a difference is reported as a mismatch. */
+    if (create && was_created(e, table) && !enabledish(ttl_status(ttl, &name))) {
       char extra[600];
       bloop_buf x = BLOOP_BUF_INIT;
       bloop_buf_puts(&x, ",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":");
@@ -538,7 +542,7 @@ bloop_status bloop_engine_bind(bloop_engine *e, bloop_model *m, int flags,
   if (mt->backups != BLOOP_FLAG_UNSET) {
     if ((st = call_table(e, "DescribeContinuousBackups", table, NULL, &backups, err))) goto fail;
     int on = enabledish(backups_status(backups));
-    if (create && on != (mt->backups == BLOOP_FLAG_ON)) {
+    if (create && was_created(e, table) && on != (mt->backups == BLOOP_FLAG_ON)) {
       cJSON *r = NULL;
       st = call_table(e, "UpdateContinuousBackups", table,
                       mt->backups == BLOOP_FLAG_ON

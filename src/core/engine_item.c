@@ -223,12 +223,14 @@ static bloop_status explain_write(const bloop_write_args *a, int del, bloop_buf 
 
 bloop_status bloop_engine_explain_save(bloop_engine *e, const bloop_write_args *a,
                                        bloop_buf *out, bloop_error *err) {
+  bloop_error_clear(err);
   (void)e;
   return explain_write(a, 0, out, err);
 }
 
 bloop_status bloop_engine_explain_delete(bloop_engine *e, const bloop_write_args *a,
                                          bloop_buf *out, bloop_error *err) {
+  bloop_error_clear(err);
   (void)e;
   return explain_write(a, 1, out, err);
 }
@@ -286,12 +288,14 @@ done:
 bloop_status bloop_engine_save(bloop_engine *e, const bloop_write_args *a,
                                bloop_write_result *result, bloop_arena *arena,
                                bloop_error *err) {
+  bloop_error_clear(err);
   return run_write(e, a, 0, result, arena, err);
 }
 
 bloop_status bloop_engine_delete(bloop_engine *e, const bloop_write_args *a,
                                  bloop_write_result *result, bloop_arena *arena,
                                  bloop_error *err) {
+  bloop_error_clear(err);
   return run_write(e, a, 1, result, arena, err);
 }
 
@@ -372,6 +376,7 @@ static bloop_status load_keys(const bloop_load_op *ops, size_t n, bloop_arena *t
 
 bloop_status bloop_engine_load(bloop_engine *e, bloop_load_op *ops, size_t n, int consistent,
                                bloop_arena *arena, size_t *missing, bloop_error *err) {
+  bloop_error_clear(err);
   if (missing) *missing = 0;
   for (size_t i = 0; i < n; i++) {
     ops[i].outcome = BLOOP_BATCH_PENDING;
@@ -430,6 +435,7 @@ done:
 
 bloop_status bloop_engine_explain_load(bloop_engine *e, const bloop_load_op *ops, size_t n,
                                        int consistent, bloop_buf *out, bloop_error *err) {
+  bloop_error_clear(err);
   (void)e;
   bloop_arena tmp = BLOOP_ARENA_INIT;
   bloop_buf req = BLOOP_BUF_INIT;
@@ -584,17 +590,20 @@ done:
 
 bloop_status bloop_engine_batch_save(bloop_engine *e, bloop_batch_item *items, size_t n,
                                      bloop_batch_stats *stats, bloop_error *err) {
+  bloop_error_clear(err);
   return run_batch(e, items, n, 0, stats, err);
 }
 
 bloop_status bloop_engine_batch_delete(bloop_engine *e, bloop_batch_item *items, size_t n,
                                        bloop_batch_stats *stats, bloop_error *err) {
+  bloop_error_clear(err);
   return run_batch(e, items, n, 1, stats, err);
 }
 
 bloop_status bloop_engine_explain_batch(bloop_engine *e, const bloop_batch_item *items,
                                         size_t n, int is_delete, bloop_buf *out,
                                         bloop_error *err) {
+  bloop_error_clear(err);
   (void)e;
   bloop_arena tmp = BLOOP_ARENA_INIT;
   bloop_buf req = BLOOP_BUF_INIT;

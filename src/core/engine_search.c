@@ -238,6 +238,7 @@ static bloop_status search_make(bloop_engine *e, const bloop_search_args *a, blo
 
 bloop_status bloop_search_new(bloop_engine *e, const bloop_search_args *a, bloop_search **out,
                               bloop_error *err) {
+  bloop_error_clear(err);
   return search_make(e, a, out, err);
 }
 
@@ -310,6 +311,7 @@ static bloop_status fetch(bloop_search *s, bloop_error *err) {
 }
 
 bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_error *err) {
+  bloop_error_clear(err);
   *item = NULL;
   for (;;) {
     if (limit_reached(s)) return BLOOP_OK;
@@ -360,6 +362,7 @@ const bloop_value *bloop_search_last_key(const bloop_search *s) {
 
 bloop_status bloop_search_start_after(bloop_search *s, const bloop_value *key,
                                       bloop_error *err) {
+  bloop_error_clear(err);
   bloop_buf_reset(&s->start);
   if (key) {
     bloop_status st = bloop_item_to_json(key, &s->start, err);
@@ -374,6 +377,7 @@ bloop_status bloop_search_start_after(bloop_search *s, const bloop_value *key,
 
 bloop_status bloop_engine_explain_search(bloop_engine *e, const bloop_search_args *a,
                                          bloop_buf *out, bloop_error *err) {
+  bloop_error_clear(err);
   bloop_search *s = NULL;
   bloop_status st = search_make(e, a, &s, err);
   if (st) return st;

@@ -6,6 +6,8 @@
 #include "lua/lbloop.h"
 #include "lua/lcond.h"
 #include "lua/ldecimal.h"
+#include "lua/lengine.h"
+#include "lua/lmodel.h"
 #include "lua/ltypes.h"
 #include "lua/lvalues.h"
 
@@ -20,5 +22,7 @@ int luaopen_bloop_core(lua_State *L) {
   bloopL_open_values(L);
   bloopL_open_types(L);
   bloopL_open_cond(L);
+  bloopL_open_model(L);
+  bloopL_open_engine(L);
   return 1;
 }

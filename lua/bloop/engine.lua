@@ -1,0 +1,592 @@
+-- bloop.engine: Engine, the object that maps models onto DynamoDB tables.
+--
+--   local engine = bloop.Engine{ dynamodb = client, dynamodbstreams = streams }
+--   engine:bind(Employee)                       -- create or verify the table
+--   engine:save(e, { condition = ..., atomic = true, sync = "new" })
+--   engine:load(e1, e2, { consistent = true })  -- raises MissingObjects
+--   engine:delete(e, { condition = ... })
+--   for e in engine:query(Employee.by_level, { key = Employee.level:eq(3) }):iter() do ... end
+--
+-- Every request is built, sent and checked by the C engine (include/bloop/engine.h through
+-- src/lua/lengine.c): this module turns objects into wire items and back (through the
+-- column types), keeps change tracking, sends signals and raises errors that carry the
+-- object. The engine reaches DynamoDB only through engine.session.dynamodb_client /
+-- dynamodbstreams_client, plain fields a user may replace or wrap (bloop.wrap_client): an
+-- operation the wrapper overrides runs in Lua, every other one on the native client.
+-- Change tracking is per engine: `synced` (weak-keyed) maps each object this engine loaded
+-- or saved to the dumped wire value of every column it knows (false: known absent); the C
+-- engine gets it as `previous`, so a save sends only what differs (in-place changes to
+-- nested tables included: values are compared dumped) and `atomic` can require that the
+-- row still holds exactly that.
+local core = require("bloop.core")
+local errors = require("bloop.errors")
+local signals = require("bloop.signals")
+local model_mod = require("bloop.model")
+local column_mod = require("bloop.column")
+local index_mod = require("bloop.index")
+local client_mod = require("bloop.client")
+
+local E = errors.classes
+local MARKED = column_mod.MARKED
+local model_of, is_model, is_index = model_mod.model_of, model_mod.is_model, index_mod.is_index
+
+local M = {}
+
+local Engine = {}
+Engine.__index = Engine
+Engine.__name = "bloop.Engine"
+M.Engine = Engine
+
+-- ---- helpers --------------------------------------------------------------------------
+
+-- Adds what the C error cannot know: the object, the model, the operation.
+local function augment(err, model, op, obj)
+  if type(err) ~= "table" then return err end
+  if obj ~= nil and err.obj == nil then err.obj = obj end
+  if err.model == nil then err.model = model end
+  if err.operation == nil then err.operation = op end
+  return err
+end
+
+local function fail(cls, op, model, message, fields)
+  local where = model and model.Meta.name or "bloop"
+  fields = fields or {}
+  fields.model = model
+  fields.operation = op
+  errors.raise(cls, ("%s %s: %s"):format(where, op, message), fields, 3)
+end
+
+-- Runs a C engine call; re-raises its error with obj/model/operation attached.
+local function run(model, op, obj, fn, ...)
+  local res = table.pack(pcall(fn, ...))
+  if res[1] then return table.unpack(res, 2, res.n) end
+  error(augment(res[2], model, op, obj), 3)
+end
+
+-- Splits `a, b, c, opts`: objects are model instances; a trailing plain table is opts.
+local function split_args(op, ...)
+  local n = select("#", ...)
+  local objs, opts = {}, nil
+  for i = 1, n do
+    local v = select(i, ...)
+    if model_of(v) then
+      objs[#objs + 1] = v
+    elseif is_model(v) then
+      error(("engine:%s: expected model instances, got the model class %s (make an instance: %s{...})")
+        :format(op, v.Meta.name, v.Meta.name), 3)
+    elseif i == n and (type(v) == "table" or v == nil) then
+      opts = v
+    else
+      error(("engine:%s: argument %d is not a model instance (got %s)"):format(op, i, type(v)), 3)
+    end
+  end
+  return objs, opts or {}
+end
+
+local function check_opts(op, opts, known)
+  for k in pairs(opts) do
+    if not known[k] then error(("engine:%s: unknown option %q"):format(op, tostring(k)), 4) end
+  end
+end
+
+-- ---- construction ---------------------------------------------------------------------
+
+local engine_opts = { dynamodb = true, dynamodbstreams = true, region = true, endpoint = true,
+  credentials = true, profile = true, max_attempts = true, timeout = true,
+  table_name_template = true }
+
+function M.new(opts)
+  opts = opts or {}
+  if type(opts) ~= "table" then error("bloop.Engine{...}: options must be a table", 2) end
+  for k in pairs(opts) do
+    if not engine_opts[k] then error(("bloop.Engine: unknown option %q"):format(tostring(k)), 2) end
+  end
+  local template = opts.table_name_template or "{table_name}"
+  if type(template) == "string" then
+    if not template:find("{table_name}", 1, true) then
+      error("bloop.Engine: table_name_template must contain {table_name}", 2)
+    end
+  elseif type(template) ~= "function" then
+    error("bloop.Engine: table_name_template must be a string or a function", 2)
+  end
+  local client_opts = { region = opts.region, endpoint = opts.endpoint,
+    credentials = opts.credentials, profile = opts.profile, max_attempts = opts.max_attempts,
+    timeout = opts.timeout }
+  local session = { dynamodb_client = opts.dynamodb }
+  if not session.dynamodb_client then
+    session.dynamodb_client = client_mod.new("dynamodb", client_opts)
+  end
+  local streams = opts.dynamodbstreams
+  setmetatable(session, { __index = function(s, k)
+    -- the streams client is made on first use: most programs never read a stream
+    if k == "dynamodbstreams_client" and streams == nil then
+      streams = client_mod.new("dynamodbstreams", client_opts)
+      rawset(s, k, streams)
+      return streams
+    end
+    return nil
+  end })
+  if streams ~= nil then rawset(session, "dynamodbstreams_client", streams) end
+  local self = setmetatable({
+    session = session,
+    table_name_template = template,
+    synced = setmetatable({}, { __mode = "k" }),   -- obj -> { [column name] = wire or false }
+    cmodels = setmetatable({}, { __mode = "k" }),  -- model -> C model under this engine's name
+    context = nil,
+  }, Engine)
+  self.context = { engine = self }
+  self.native = core.engine_new(session)
+  return self
+end
+
+function Engine:__tostring() return "bloop.Engine" end
+
+function Engine:table_name(model)
+  local t = self.table_name_template
+  if type(t) == "function" then return t(model) end
+  return (t:gsub("{table_name}", function() return model.Meta.table_name end))
+end
+
+-- The validated model and its C descriptor for this engine (the table name is the
+-- engine's: a template makes a descriptor of its own).
+local function concrete(self, model, op)
+  if not is_model(model) then error(("engine:%s: a model is required"):format(op), 4) end
+  if model.Meta.abstract then
+    fail(E.InvalidModel, op, model, "the model is abstract: it has no table")
+  end
+  local meta = model_mod.validate(model)
+  local cm = self.cmodels[model]
+  if cm and cm.meta == meta and cm.validated == meta._cmodel then return meta, cm.handle end
+  local name = self:table_name(model)
+  local handle = meta._cmodel
+  if name ~= meta.table_name then
+    local decl = model_mod.declaration(meta)
+    decl.meta.table_name = name
+    handle = core.model_new(decl)
+  end
+  self.cmodels[model] = { meta = meta, validated = meta._cmodel, handle = handle }
+  return meta, handle
+end
+
+-- ---- objects <-> wire items -----------------------------------------------------------
+
+local function dump_column(self, col, value)
+  return core.type_dump(col.typedef, value, self.context, tostring(col))
+end
+
+-- Every column's wire value (false when absent).
+local function dump_all(self, obj, model)
+  local state = {}
+  for _, c in ipairs(model.Meta.columns) do
+    local w = dump_column(self, c, c:get(obj))
+    if w == nil then state[c.name] = false else state[c.name] = w end
+  end
+  return state
+end
+
+-- A state (column name -> wire or false) as an item {M = {dynamo name = wire}}.
+local function item_of(model, state, keys_only)
+  local m = {}
+  local by_name = model.Meta.columns_by_name
+  for name, w in pairs(state) do
+    local c = by_name[name]
+    if w and c and (not keys_only or c.hash_key or c.range_key) then m[c.dynamo_name] = w end
+  end
+  return { M = m }
+end
+
+-- Fills obj from a wire item over `columns` (nil: all columns). No user set hooks run.
+local function unpack(self, obj, model, item, columns)
+  local attrs = item and item.M or {}
+  local state = self.synced[obj] or {}
+  for _, c in ipairs(columns or model.Meta.columns) do
+    local w = attrs[c.dynamo_name]
+    c:store(obj, core.type_load(c.typedef, w, self.context, tostring(c)))
+    if w == nil then state[c.name] = false else state[c.name] = w end
+  end
+  self.synced[obj] = state
+  if rawget(obj, MARKED) then obj[MARKED] = {} end
+end
+
+local function check_keys(model, state, op)
+  for _, k in ipairs(model.Meta.keys) do
+    if not state[k.name] then
+      fail(E.InvalidRequest, op, model, ("key column %s has no value"):format(tostring(k)))
+    end
+  end
+end
+
+-- ---- bind -------------------------------------------------------------------------------
+
+-- engine:bind(Model, { skip_table_setup = false }): creates the table when missing (with its
+-- indexes, stream, SSE; then TTL and continuous backups), waits until it is ACTIVE, and
+-- verifies it; a mismatch raises TableMismatch with `differences`. Once per model and
+-- engine.
+function Engine:bind(model, opts)
+  opts = opts or {}
+  check_opts("bind", opts, { skip_table_setup = true })
+  local _, handle = concrete(self, model, "bind")
+  signals.before_create_table:send{ engine = self, model = model }
+  local report = run(model, "bind", nil, self.native.bind, self.native, handle,
+    { skip_table_setup = opts.skip_table_setup })
+  if not opts.skip_table_setup and not report.already_bound then
+    signals.model_validated:send{ engine = self, model = model }
+  end
+  if report.stream_arn then
+    self.stream_arns = self.stream_arns or {}
+    self.stream_arns[model] = report.stream_arn
+  end
+  signals.model_bound:send{ engine = self, model = model }
+  return model
+end
+
+-- ---- save / delete ----------------------------------------------------------------------
+
+local function write_args(self, obj, opts, op)
+  local model = model_of(obj)
+  local _, handle = concrete(self, model, op)
+  local now = dump_all(self, obj, model)
+  check_keys(model, now, op)
+  local synced = self.synced[obj]
+  local cleared = {}
+  local marked = rawget(obj, MARKED) or {}
+  for _, c in ipairs(model.Meta.columns) do
+    if now[c.name] == false and marked[c.name] then cleared[#cleared + 1] = c.name end
+  end
+  local cond = opts.condition
+  if cond ~= nil and not core.is_condition(cond) then
+    error(("engine:%s: condition must be a bloop.Condition"):format(op), 4)
+  end
+  return model, now, {
+    model = handle,
+    item = item_of(model, now, op == "delete"),
+    previous = synced and item_of(model, synced) or nil,
+    cleared = cleared,
+    condition = cond,
+    atomic = opts.atomic and true or false,
+    sync = opts.sync,
+  }
+end
+
+local function after_write(self, obj, model, now, res, sync)
+  local meta = model.Meta
+  if res.version and meta.version then
+    meta.version:store(obj, core.type_load(meta.version.typedef, res.version, self.context,
+      tostring(meta.version)))
+    now[meta.version.name] = res.version
+  end
+  if sync and res.attributes then
+    unpack(self, obj, model, res.attributes)
+    if sync == "old" then self.synced[obj] = now end
+  else
+    self.synced[obj] = now
+  end
+  if rawget(obj, MARKED) then obj[MARKED] = {} end
+end
+
+-- engine:save(obj, ..., { condition=, atomic=, sync= }): one UpdateItem per object.
+function Engine:save(...)
+  local objs, opts = split_args("save", ...)
+  check_opts("save", opts, { condition = true, atomic = true, sync = true })
+  if opts.sync ~= nil and opts.sync ~= "new" and opts.sync ~= "old" then
+    error(('engine:save: sync must be "old", "new" or nil (got %s)'):format(tostring(opts.sync)), 2)
+  end
+  for _, obj in ipairs(objs) do
+    local model, now, args = write_args(self, obj, opts, "save")
+    local res = run(model, "save", obj, self.native.save, self.native, args)
+    after_write(self, obj, model, now, res, opts.sync)
+    signals.object_saved:send{ engine = self, obj = obj }
+  end
+end
+
+-- engine:delete(obj, ..., { condition=, atomic=, sync = "old" })
+function Engine:delete(...)
+  local objs, opts = split_args("delete", ...)
+  check_opts("delete", opts, { condition = true, atomic = true, sync = true })
+  if opts.sync ~= nil and opts.sync ~= "old" then
+    error(('engine:delete: sync must be "old" or nil (got %s)'):format(tostring(opts.sync)), 2)
+  end
+  for _, obj in ipairs(objs) do
+    local model, _, args = write_args(self, obj, opts, "delete")
+    local res = run(model, "delete", obj, self.native.delete, self.native, args)
+    if opts.sync == "old" and res.attributes then unpack(self, obj, model, res.attributes) end
+    -- the row is gone: what this engine knows is "every column absent"
+    local gone = {}
+    for _, c in ipairs(model.Meta.columns) do gone[c.name] = false end
+    self.synced[obj] = gone
+    signals.object_deleted:send{ engine = self, obj = obj }
+  end
+end
+
+-- ---- load -------------------------------------------------------------------------------
+
+local function load_ops(self, objs)
+  local ops = {}
+  for i, obj in ipairs(objs) do
+    local model = model_of(obj)
+    local _, handle = concrete(self, model, "load")
+    local state = {}
+    for _, k in ipairs(model.Meta.keys) do
+      local w = dump_column(self, k, k:get(obj))
+      if w == nil then
+        fail(E.InvalidRequest, "load", model, ("key column %s has no value"):format(tostring(k)))
+      end
+      state[k.name] = w
+    end
+    ops[i] = { model = handle, key = item_of(model, state) }
+  end
+  return ops
+end
+
+-- engine:load(obj, ..., { consistent = false }): BatchGetItem in chunks of 100 keys (several
+-- in flight), UnprocessedKeys resent with backoff; raises MissingObjects listing every
+-- missing object (the found ones are loaded).
+function Engine:load(...)
+  local objs, opts = split_args("load", ...)
+  check_opts("load", opts, { consistent = true })
+  if #objs == 0 then return end
+  local ops = load_ops(self, objs)
+  local first = model_of(objs[1])
+  local items = run(first, "load", nil, self.native.load, self.native, ops, opts.consistent)
+  local missing = {}
+  for i, obj in ipairs(objs) do
+    if items[i] then
+      unpack(self, obj, model_of(obj), items[i])
+      signals.object_loaded:send{ engine = self, obj = obj }
+    else
+      missing[#missing + 1] = obj
+    end
+  end
+  if #missing > 0 then
+    local names = {}
+    for i, o in ipairs(missing) do names[i] = tostring(o) end
+    fail(E.MissingObjects, "load", model_of(missing[1]),
+      ("%d object(s) not found: %s"):format(#missing, table.concat(names, ", ")),
+      { objects = missing })
+  end
+end
+
+-- ---- batch writes -----------------------------------------------------------------------
+
+local function batch_entries(self, op, objs)
+  local entries = {}
+  for i, obj in ipairs(objs) do
+    local model = model_of(obj)
+    local _, handle = concrete(self, model, op)
+    local now = dump_all(self, obj, model)
+    check_keys(model, now, op)
+    entries[i] = { model = handle, item = item_of(model, now, op == "batch_delete"), now = now }
+  end
+  return entries
+end
+
+local function batch_write(self, op, objs)
+  if #objs == 0 then return {} end
+  local entries = batch_entries(self, op, objs)
+  local outcomes = run(model_of(objs[1]), op, nil, self.native.batch, self.native,
+    op == "batch_delete", entries)
+  local left = {}
+  for i, obj in ipairs(objs) do
+    if outcomes[i] == "done" then
+      local model = model_of(obj)
+      if op == "batch_save" then
+        self.synced[obj] = entries[i].now
+        signals.object_saved:send{ engine = self, obj = obj }
+      else
+        local gone = {}
+        for _, c in ipairs(model.Meta.columns) do gone[c.name] = false end
+        self.synced[obj] = gone
+        signals.object_deleted:send{ engine = self, obj = obj }
+      end
+    else
+      left[#left + 1] = obj
+    end
+  end
+  return left
+end
+
+-- engine:batch_save(obj, ...) -> the objects still unprocessed after the resends (usually
+-- {}). PutItem semantics: each item is written whole, without conditions.
+function Engine:batch_save(...)
+  local objs, opts = split_args("batch_save", ...)
+  check_opts("batch_save", opts, {})
+  return batch_write(self, "batch_save", objs)
+end
+
+function Engine:batch_delete(...)
+  local objs, opts = split_args("batch_delete", ...)
+  check_opts("batch_delete", opts, {})
+  return batch_write(self, "batch_delete", objs)
+end
+
+-- ---- query / scan -----------------------------------------------------------------------
+
+local Search = {}
+Search.__index = function(s, k)
+  if k == "count" then return s.native:count() end
+  if k == "scanned" then return s.native:scanned() end
+  if k == "exhausted" then return s.native:exhausted() end
+  return Search[k]
+end
+Search.__name = "bloop.Search"
+
+local function search_args(self, op, target, opts)
+  check_opts(op, opts, { key = true, filter = true, projection = true, limit = true,
+    consistent = true, forward = true, parallel = true })
+  local model, index
+  if is_index(target) then
+    model, index = target.model, target
+  elseif is_model(target) then
+    model = target
+  else
+    error(("engine:%s: a model or an index is required"):format(op), 4)
+  end
+  local meta, handle = concrete(self, model, op)
+  if op == "scan" and (opts.key ~= nil or opts.forward ~= nil) then
+    error("engine:scan: key and forward are query options", 4)
+  end
+  if op == "query" and opts.parallel ~= nil then error("engine:query: parallel is a scan option", 4) end
+  local args = { mode = op, model = handle, index = index and index.name or nil,
+    key = opts.key, filter = opts.filter, consistent = opts.consistent and true or false,
+    descending = opts.forward == false }
+  local p = opts.projection
+  if p == nil or p == "all" or p == "keys" or p == "count" then
+    args.projection = p or "all"
+  elseif type(p) == "table" then
+    args.projection = "columns"
+    local cols = {}
+    for i, c in ipairs(p) do
+      if column_mod.is_column(c) then cols[i] = c.name
+      elseif type(c) == "string" then cols[i] = c
+      else fail(E.InvalidSearch, op, model, "projection: columns are names or Columns") end
+    end
+    args.columns = cols
+  else
+    fail(E.InvalidSearch, op, model, 'projection must be "all", "keys", "count" or a list of columns')
+  end
+  if opts.limit ~= nil then
+    if math.type(opts.limit) ~= "integer" or opts.limit < 1 then
+      fail(E.InvalidSearch, op, model, "limit must be a positive integer")
+    end
+    args.limit = opts.limit
+  end
+  if opts.parallel ~= nil then
+    local par = opts.parallel
+    if type(par) ~= "table" or math.type(par[1]) ~= "integer" or math.type(par[2]) ~= "integer"
+        or par[2] < 1 or par[1] < 0 or par[1] >= par[2] then
+      fail(E.InvalidSearch, op, model, "parallel must be {segment, total} with 0 <= segment < total")
+    end
+    args.segment, args.total = par[1], par[2]
+  end
+  return model, meta, args
+end
+
+local function new_search(engine, op, target, opts)
+  local model, meta, args = search_args(engine, op, target, opts or {})
+  local native = run(model, op, nil, engine.native.search, engine.native, args)
+  local cols = {}
+  for i, name in ipairs(native:columns()) do cols[i] = meta.columns_by_name[name] end
+  return setmetatable({ engine = engine, op = op, model = model, native = native, columns = cols },
+    Search)
+end
+
+function Search:reset()
+  self.native:reset()
+  return self
+end
+
+-- The next object, or nil when the search is over (pages are fetched lazily).
+function Search:next()
+  local item = run(self.model, self.op, nil, self.native.next, self.native)
+  if item == nil then return nil end
+  local obj = self.model.Meta.init()
+  unpack(self.engine, obj, self.model, item, self.columns)
+  signals.object_loaded:send{ engine = self.engine, obj = obj }
+  return obj
+end
+
+-- for obj in search:iter() do ... end
+function Search:iter()
+  return function() return self:next() end
+end
+
+function Search:all()
+  self:reset()
+  local out = {}
+  for obj in self:iter() do out[#out + 1] = obj end
+  return out
+end
+
+function Search:first()
+  self:reset()
+  local obj = self:next()
+  if obj == nil then
+    fail(E.ConstraintViolation, self.op, self.model, "first(): the search found nothing")
+  end
+  return obj
+end
+
+function Search:one()
+  local obj = self:first()
+  if self:next() ~= nil then
+    fail(E.ConstraintViolation, self.op, self.model, "one(): the search found more than one object")
+  end
+  return obj
+end
+
+function Search:__tostring()
+  return ("bloop.Search(%s %s)"):format(self.op, self.model.Meta.name)
+end
+
+-- engine:query(Model_or_index, { key=, filter=, projection=, limit=, consistent=, forward= })
+function Engine:query(target, opts)
+  local s = new_search(self, "query", target, opts)
+  if opts and opts.projection == "count" then s:next() end   -- drains: count/scanned ready
+  return s
+end
+
+-- engine:scan(Model_or_index, { filter=, projection=, limit=, consistent=, parallel= })
+function Engine:scan(target, opts)
+  local s = new_search(self, "scan", target, opts)
+  if opts and opts.projection == "count" then s:next() end
+  return s
+end
+
+-- ---- explain ----------------------------------------------------------------------------
+
+-- engine:explain(op, ...) -> a list of { operation = "UpdateItem", request = {...},
+-- item_size = n } (one per object for save/delete), built by the same C function the
+-- operation uses; nothing is sent. op: save, delete, load, batch_save, batch_delete, query,
+-- scan, bind.
+function Engine:explain(op, ...)
+  local native = self.native
+  if op == "save" or op == "delete" then
+    local objs, opts = split_args(op, ...)
+    local out = {}
+    for _, obj in ipairs(objs) do
+      local model, _, args = write_args(self, obj, opts, op)
+      out[#out + 1] = run(model, op, obj, native.explain, native, op, args)
+    end
+    return out
+  elseif op == "load" then
+    local objs, opts = split_args("load", ...)
+    return { run(model_of(objs[1]), op, nil, native.explain, native, "load",
+      { ops = load_ops(self, objs), consistent = opts.consistent }) }
+  elseif op == "batch_save" or op == "batch_delete" then
+    local objs = split_args(op, ...)
+    return { run(model_of(objs[1]), op, nil, native.explain, native, op,
+      { items = batch_entries(self, op, objs) }) }
+  elseif op == "query" or op == "scan" then
+    local target, opts = ...
+    local model, _, args = search_args(self, op, target, opts or {})
+    return { run(model, op, nil, native.explain, native, "search", args) }
+  elseif op == "bind" then
+    local model = ...
+    local _, handle = concrete(self, model, "bind")
+    return { run(model, op, nil, native.explain, native, "bind", { model = handle }) }
+  end
+  error(("engine:explain: unknown operation %q (save, delete, load, batch_save, batch_delete, query, scan, bind)")
+    :format(tostring(op)), 2)
+end
+
+return M

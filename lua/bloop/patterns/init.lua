@@ -1,0 +1,8 @@
+-- bloop.patterns: the seed's "Bloop Patterns" as modules (local, conditions).
+return {
+  ["local"] = require("bloop.patterns.local"),
+  conditions = require("bloop.patterns.conditions"),
+  if_not_exist = require("bloop.patterns.conditions").if_not_exist,
+  snapshot = require("bloop.patterns.conditions").snapshot,
+  patch_engine = require("bloop.patterns.local").patch_engine,
+}

@@ -1,0 +1,656 @@
+-- Engine operations against the local server (#integration). BLOOP_SPEC_BACKEND picks
+-- dynalite or moto; cases one server cannot judge are tagged #dynalite_only / #moto_only
+-- with the reason beside them (see shared/design/servers.md).
+local bloop = require("bloop")
+local helpers = require("spec.helpers")
+local Column, UUID, Integer, String = bloop.Column, bloop.UUID, bloop.Integer, bloop.String
+
+local function raises(fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert(not ok, "expected an error")
+  return err
+end
+
+local function names(list)
+  local out = {}
+  for i, c in ipairs(list) do out[i] = c.name or tostring(c) end
+  return out
+end
+
+describe("bloop.Engine #integration", function()
+  local engine, raw
+
+  -- A User model on a fresh table: hash id, plus columns of several types.
+  local function user_model(extra_meta)
+    local meta = { table_name = helpers.table_name("users") }
+    for k, v in pairs(extra_meta or {}) do meta[k] = v end
+    local User = bloop.Model:extend("User", meta)
+    User.id = Column(String, { hash_key = true })
+    User.email = Column(String)
+    User.age = Column(Integer)
+    User.tags = Column(bloop.Set(String))
+    User.data = Column(bloop.DynamicMap)
+    User.verified = Column(bloop.Boolean)
+    return User
+  end
+
+  -- Posts: hash + range, a GSI and an LSI.
+  local function post_model()
+    local Post = bloop.Model:extend("Post", { table_name = helpers.table_name("posts") })
+    Post.forum = Column(String, { hash_key = true })
+    Post.n = Column(Integer, { range_key = true })
+    Post.author = Column(String)
+    Post.title = Column(String)
+    Post.score = Column(Integer)
+    Post.by_author = bloop.GlobalSecondaryIndex{ projection = { "title" }, hash_key = "author", range_key = "n" }
+    Post.by_score = bloop.LocalSecondaryIndex{ projection = "keys", range_key = "score" }
+    return Post
+  end
+
+  before_each(function()
+    engine = helpers.engine()
+    raw = helpers.client()
+  end)
+
+  describe("construction", function()
+    it("takes clients, or endpoint/region/credentials", function()
+      local e = bloop.Engine{ endpoint = helpers.endpoint(helpers.backend()), region = "us-east-1",
+        credentials = helpers.credentials }
+      assert.is_not_nil(e.session.dynamodb_client)
+      assert.is_not_nil(e.session.dynamodbstreams_client)
+      local User = user_model()
+      e:bind(User)
+    end)
+
+    it("refuses unknown options and bad templates", function()
+      assert.has_error(function() bloop.Engine{ dynamodb = raw, dynamo = 1 } end,
+        'bloop.Engine: unknown option "dynamo"')
+      assert.has_error(function() bloop.Engine{ dynamodb = raw, table_name_template = "x" } end,
+        "bloop.Engine: table_name_template must contain {table_name}")
+    end)
+
+    it("formats table names with table_name_template", function()
+      local prefix = helpers.table_name("tpl")
+      local e = bloop.Engine{ dynamodb = raw, table_name_template = prefix .. "-{table_name}" }
+      local User = user_model()
+      e:bind(User)
+      local d = raw:describe_table{ TableName = prefix .. "-" .. User.Meta.table_name }
+      assert.equal("ACTIVE", d.Table.TableStatus)
+    end)
+  end)
+
+  describe("bind", function()
+    it("creates the table with keys, GSIs and LSIs with projections", function()
+      local Post = post_model()
+      engine:bind(Post)
+      local t = raw:describe_table{ TableName = Post.Meta.table_name }.Table
+      assert.equal("ACTIVE", t.TableStatus)
+      assert.equal("forum", t.KeySchema[1].AttributeName)
+      assert.equal("by_author", t.GlobalSecondaryIndexes[1].IndexName)
+      assert.equal("INCLUDE", t.GlobalSecondaryIndexes[1].Projection.ProjectionType)
+      assert.same({ "title" }, t.GlobalSecondaryIndexes[1].Projection.NonKeyAttributes)
+      assert.equal("by_score", t.LocalSecondaryIndexes[1].IndexName)
+      assert.equal("KEYS_ONLY", t.LocalSecondaryIndexes[1].Projection.ProjectionType)
+    end)
+
+    it("creates on-demand tables", function()
+      local User = user_model{ billing = { mode = "on_demand" } }
+      engine:bind(User)
+      local t = raw:describe_table{ TableName = User.Meta.table_name }.Table
+      assert.equal("PAY_PER_REQUEST", t.BillingModeSummary.BillingMode)
+    end)
+
+    it("binds once per model and engine; skip_table_setup sends nothing", function()
+      local User = user_model()
+      local calls = helpers.recording(engine)
+      engine:bind(User)
+      local n = #calls
+      assert.is_true(n >= 2)
+      engine:bind(User)
+      assert.equal(n, #calls)
+      local other = helpers.engine()
+      local calls2 = helpers.recording(other)
+      other:bind(User, { skip_table_setup = true })
+      assert.equal(0, #calls2)
+    end)
+
+    it("validates an existing table instead of recreating it", function()
+      local User = user_model()
+      engine:bind(User)
+      local again = helpers.engine()
+      local calls = helpers.recording(again)
+      again:bind(User)
+      assert.equal("create_table", calls[1].op)   -- answered ResourceInUseException
+      assert.equal("describe_table", calls[2].op)
+    end)
+
+    it("raises TableMismatch listing every difference", function()
+      local name = helpers.table_name("mismatch")
+      helpers.create_table(raw, name, { range = true })   -- pk S + sk N
+      local M = bloop.Model:extend("Mismatch", { table_name = name })
+      M.id = Column(String, { hash_key = true })
+      M.level = Column(Integer)
+      M.by_level = bloop.GlobalSecondaryIndex{ projection = "all", hash_key = "level" }
+      local err = raises(engine.bind, engine, M)
+      assert.equal("TableMismatch", err.name)
+      assert.is_true(bloop.is(err, bloop.TableMismatch))
+      assert.equal(M, err.model)
+      assert.equal("bind", err.operation)
+      assert.equal(3, #err.differences)
+      assert.matches(('Mismatch bind: table "%s" does not match the model (3 differences)'):format(name),
+        err.message, 1, true)
+      assert.matches('model says hash key "id", table has "pk"', err.message, 1, true)
+      assert.matches('model says range key none, table has "sk"', err.message, 1, true)
+      assert.matches('index "by_level": model says GSI "by_level", table has no such index', err.message, 1, true)
+    end)
+
+    it("names the columns an index does not project (shared tables)", function()
+      local name = helpers.table_name("shared")
+      local Employee = bloop.Model:extend("Employee", { table_name = name })
+      Employee.id = Column(UUID, { hash_key = true })
+      Employee.level = Column(Integer)
+      Employee.email = Column(String)
+      Employee.by_level = bloop.GlobalSecondaryIndex{ projection = { "email" }, hash_key = "level" }
+      local Manager = bloop.Model:extend("Manager", { table_name = name })
+      Manager.id = Column(UUID, { hash_key = true })
+      Manager.level = Column(Integer)
+      Manager.directs = Column(bloop.Set(UUID))
+      Manager.by_level = bloop.GlobalSecondaryIndex{ projection = { "directs" }, hash_key = "level" }
+      engine:bind(Employee)
+      local err = raises(engine.bind, engine, Manager)
+      assert.equal("TableMismatch", err.name)
+      assert.matches('index "by_level": model projects "directs", table has INCLUDE projection without it',
+        err.message, 1, true)
+    end)
+
+    it("refuses abstract models", function()
+      local Base = bloop.Model:extend("Base", { abstract = true })
+      local err = raises(engine.bind, engine, Base)
+      assert.equal("InvalidModel", err.name)
+      assert.matches("Base bind: the model is abstract", err.message, 1, true)
+    end)
+
+    it("sends before_create_table, model_validated and model_bound in order", function()
+      local User = user_model()
+      local seen = {}
+      local fns = {}
+      for _, s in ipairs{ "before_create_table", "model_validated", "model_bound" } do
+        fns[s] = bloop.signals[s]:connect(function(a)
+          assert.equal(engine, a.engine)
+          assert.equal(User, a.model)
+          seen[#seen + 1] = s
+        end)
+      end
+      engine:bind(User)
+      for s, f in pairs(fns) do bloop.signals[s]:disconnect(f) end
+      assert.same({ "before_create_table", "model_validated", "model_bound" }, seen)
+    end)
+
+    -- dynalite has no UpdateTimeToLive / continuous backups: only the patch binds these
+    it("binds TTL and backups through patch_engine #dynalite_only", function()
+      local User = user_model{ ttl = { column = "age" }, backups = { enabled = true } }
+      local err = raises(engine.bind, engine, User)
+      assert.equal("UnknownOperationException", err.code)
+      assert.matches("^User bind: ", err.message)
+      -- the table now exists without TTL: a validate-only view reports both differences
+      local patched = helpers.engine()
+      local c0 = require("bloop.patterns.local").patch_engine(patched)
+      local _, handle = nil, nil
+      local ok, mismatch = pcall(patched.native.bind, patched.native, User.Meta._cmodel, { validate_only = true })
+      assert.is_false(ok)
+      assert.equal("TableMismatch", mismatch.name)
+      assert.equal(2, #mismatch.differences)
+      -- bind turns them on (through the patch's stubbed updates)
+      patched:bind(User)
+      assert.is_true(c0.mock_ttl[User.Meta.table_name])
+      -- a fresh table binds through the patch's update stubs
+      User = user_model{ ttl = { column = "age" }, backups = { enabled = true } }
+      patched = helpers.engine()
+      local client = require("bloop.patterns.local").patch_engine(patched)
+      patched:bind(User)
+      assert.is_true(client.mock_ttl[User.Meta.table_name])
+      assert.is_true(client.mock_backups[User.Meta.table_name])
+    end)
+
+    -- moto implements TTL and continuous backups
+    it("enables TTL and backups on create #moto_only", function()
+      local User = user_model{ ttl = { column = "age" }, backups = { enabled = true } }
+      engine:bind(User)
+      local ttl = raw:describe_time_to_live{ TableName = User.Meta.table_name }
+      assert.equal("ENABLED", ttl.TimeToLiveDescription.TimeToLiveStatus)
+      assert.equal("age", ttl.TimeToLiveDescription.AttributeName)
+    end)
+
+    -- dynalite ignores StreamSpecification; moto keeps it
+    it("creates and verifies streams #moto_only", function()
+      local User = user_model{ stream = { include = { "new", "old" } } }
+      engine:bind(User)
+      local t = raw:describe_table{ TableName = User.Meta.table_name }.Table
+      assert.equal("NEW_AND_OLD_IMAGES", t.StreamSpecification.StreamViewType)
+      local Other = bloop.Model:extend("Other", { table_name = User.Meta.table_name,
+        stream = { include = { "keys" } } })
+      Other.id = Column(String, { hash_key = true })
+      local err = raises(helpers.engine().bind, helpers.engine(), Other)
+      assert.matches("stream: model says KEYS_ONLY, table has NEW_AND_OLD_IMAGES", err.message, 1, true)
+    end)
+  end)
+
+  describe("save and load", function()
+    local User
+    before_each(function()
+      User = user_model()
+      engine:bind(User)
+    end)
+
+    it("round-trips every column through the types", function()
+      local u = User{ id = "u1", email = "a@x", age = 30, tags = { "a", "b" }, data = { n = { 1, 2 } },
+        verified = true }
+      engine:save(u)
+      local back = User{ id = "u1" }
+      engine:load(back)
+      assert.equal("a@x", back.email)
+      assert.equal(30, back.age)
+      assert.is_true(back.tags:has("b"))
+      assert.equal(2, #back.tags)
+      assert.is_true(back.verified)
+    end)
+
+    it("sends only what changed since the last sync, nested changes included", function()
+      local u = User{ id = "u2", email = "a@x", age = 1, data = { list = { 1 } } }
+      engine:save(u)
+      local sent = engine:explain("save", u)[1].request
+      assert.is_nil(sent.UpdateExpression)
+      u.data.list[2] = 2
+      sent = engine:explain("save", u)[1].request
+      assert.equal("SET #n0 = :v0", sent.UpdateExpression)
+      assert.same({ ["#n0"] = "data" }, sent.ExpressionAttributeNames)
+    end)
+
+    it("keeps a concurrent change to another column", function()
+      local u = User{ id = "u3", email = "a@x", age = 1 }
+      engine:save(u)
+      local other = User{ id = "u3" }
+      engine:load(other)
+      other.age = 2
+      engine:save(other)
+      u.email = "b@x"
+      engine:save(u)
+      local back = User{ id = "u3" }
+      engine:load(back)
+      assert.equal(2, back.age)
+      assert.equal("b@x", back.email)
+    end)
+
+    it("removes columns set to nil", function()
+      local u = User{ id = "u4", email = "a@x", age = 1 }
+      engine:save(u)
+      u.email = nil
+      local req = engine:explain("save", u)[1].request
+      assert.equal("REMOVE #n0", req.UpdateExpression)
+      engine:save(u)
+      local back = User{ id = "u4" }
+      engine:load(back)
+      assert.is_nil(back.email)
+      assert.equal(1, back.age)
+    end)
+
+    it("removes a column set to nil on an object this engine never synced", function()
+      engine:save(User{ id = "u5", email = "a@x", age = 1 })
+      local u = User{ id = "u5" }
+      u.email = nil
+      engine:save(u)
+      local back = User{ id = "u5" }
+      engine:load(back)
+      assert.is_nil(back.email)
+      assert.equal(1, back.age)
+    end)
+
+    it("tracks changes per engine", function()
+      local u = User{ id = "u6", email = "a@x" }
+      engine:save(u)
+      local e2 = helpers.engine()
+      -- e2 never synced u: it sends every column u holds
+      local req = e2:explain("save", u)[1].request
+      assert.equal("SET #n0 = :v0", req.UpdateExpression)
+      assert.is_nil(engine:explain("save", u)[1].request.UpdateExpression)
+    end)
+
+    it("saves several objects in one call", function()
+      engine:save(User{ id = "m1", age = 1 }, User{ id = "m2", age = 2 }, { sync = "new" })
+      local a, b = User{ id = "m1" }, User{ id = "m2" }
+      engine:load(a, b)
+      assert.equal(1, a.age)
+      assert.equal(2, b.age)
+    end)
+
+    it("raises ConstraintViolation carrying the object when the condition fails", function()
+      local u = User{ id = "c1", age = 5 }
+      engine:save(u)
+      u.email = "changed"   -- not key-only: moto answers a key-only UpdateItem with HTTP 500
+      local err = raises(engine.save, engine, u, { condition = User.age:eq(6) })
+      assert.equal("ConstraintViolation", err.name)
+      assert.equal("ConditionalCheckFailedException", err.code)
+      assert.equal(u, err.obj)
+      assert.equal(User, err.model)
+      assert.equal("save", err.operation)
+      assert.matches("^User save: ", err.message)
+      engine:save(u, { condition = User.age:eq(5) })
+    end)
+
+    it("atomic: fails when the row changed since it was loaded", function()
+      local u = User{ id = "a1", email = "a@x", age = 1 }
+      engine:save(u, { atomic = true })     -- new row: the item must not exist
+      assert.equal("ConstraintViolation", raises(engine.save, engine, User{ id = "a1" }, { atomic = true }).name)
+      local other = User{ id = "a1" }
+      engine:load(other)
+      other.age = 2
+      engine:save(other, { atomic = true })
+      u.email = "b@x"
+      local err = raises(engine.save, engine, u, { atomic = true })
+      assert.equal("ConstraintViolation", err.name)
+      assert.equal(u, err.obj)
+    end)
+
+    -- dynalite compares maps and lists by reference (always unequal): moto judges them
+    it("atomic with a map column #moto_only", function()
+      local u = User{ id = "a2", data = { x = { 1, 2 } } }
+      engine:save(u)
+      u.age = 3
+      engine:save(u, { atomic = true })
+    end)
+
+    it("sync = 'new' and 'old' update the object", function()
+      local u = User{ id = "s1", age = 1, email = "a@x" }
+      engine:save(u)
+      local other = User{ id = "s1" }
+      engine:load(other)
+      other.email = "b@x"
+      engine:save(other)
+      u.age = 2
+      engine:save(u, { sync = "new" })
+      assert.equal("b@x", u.email)
+      u.age = 3
+      engine:save(u, { sync = "old" })
+      assert.equal(2, u.age)
+      assert.has_error(function() engine:save(u, { sync = true }) end)
+    end)
+
+    it("refuses unknown options and objects without keys", function()
+      assert.has_error(function() engine:save(User{ id = "x" }, { conditon = 1 }) end,
+        'engine:save: unknown option "conditon"')
+      local err = raises(engine.save, engine, User{ email = "x" })
+      assert.equal("InvalidRequest", err.name)
+      assert.matches("User save: key column User.id has no value", err.message, 1, true)
+    end)
+
+    -- moto answers a key-only UpdateItem (no UpdateExpression) with HTTP 500
+    it("always sends the save, so a condition is checked even with nothing changed #dynalite_only", function()
+      local u = User{ id = "k1" }
+      engine:save(u)
+      local err = raises(engine.save, engine, u, { condition = User.age:eq(1) })
+      assert.equal("ConstraintViolation", err.name)
+    end)
+
+    it("raises MissingObjects listing every missing object; found ones are loaded", function()
+      engine:save(User{ id = "here", age = 1 })
+      local here, gone1, gone2 = User{ id = "here" }, User{ id = "gone1" }, User{ id = "gone2" }
+      local err = raises(engine.load, engine, here, gone1, gone2, { consistent = true })
+      assert.equal("MissingObjects", err.name)
+      assert.equal(2, #err.objects)
+      assert.equal(gone1, err.objects[1])
+      assert.equal(gone2, err.objects[2])
+      assert.equal(1, here.age)
+      assert.matches("User load: 2 object(s) not found", err.message, 1, true)
+    end)
+
+    it("loads more than 100 objects (BatchGetItem chunks)", function()
+      local objs, keys = {}, {}
+      for i = 1, 130 do objs[i] = User{ id = "bulk" .. i, age = i } end
+      assert.same({}, engine:batch_save(table.unpack(objs)))
+      for i = 1, 130 do keys[i] = User{ id = "bulk" .. i } end
+      assert.equal(2, engine:explain("load", table.unpack(keys))[1].chunks)
+      engine:load(table.unpack(keys))
+      for i = 1, 130 do assert.equal(i, keys[i].age) end
+    end)
+
+    it("loads the same key twice into both objects", function()
+      engine:save(User{ id = "twice", age = 9 })
+      local a, b = User{ id = "twice" }, User{ id = "twice" }
+      engine:load(a, b)
+      assert.equal(9, a.age)
+      assert.equal(9, b.age)
+    end)
+
+    it("does not run the user's set hook when loading", function()
+      local Strict = bloop.Column:extend("Strict")
+      function Strict:set() error("set hook ran") end
+      local M = bloop.Model:extend("Hooked", { table_name = User.Meta.table_name })
+      M.id = Column(String, { hash_key = true })
+      M.age = Strict(Integer)
+      engine:save(User{ id = "hook", age = 3 })
+      local m = M{ id = "hook" }
+      engine:load(m)
+      assert.equal(3, m.age)
+    end)
+
+    it("sends object_saved, object_loaded and object_deleted", function()
+      local seen = {}
+      local fns = {}
+      for _, s in ipairs{ "object_saved", "object_loaded", "object_deleted" } do
+        fns[s] = bloop.signals[s]:connect(function(a) seen[#seen + 1] = s .. ":" .. a.obj.id end)
+      end
+      local u = User{ id = "sig", age = 1 }
+      local ok, err = pcall(function()
+        engine:save(u, { condition = User.id:is_(nil) })
+        engine:load(u)
+        engine:delete(u)
+      end)
+      for s, f in pairs(fns) do bloop.signals[s]:disconnect(f) end
+      assert(ok, err)
+      assert.same({ "object_saved:sig", "object_loaded:sig", "object_deleted:sig" }, seen)
+    end)
+  end)
+
+  describe("delete", function()
+    local User
+    before_each(function()
+      User = user_model()
+      engine:bind(User)
+    end)
+
+    it("deletes with condition, atomic and sync = 'old'", function()
+      local u = User{ id = "d1", age = 1 }
+      engine:save(u)
+      local err = raises(engine.delete, engine, u, { condition = User.age:eq(2) })
+      assert.equal("ConstraintViolation", err.name)
+      assert.equal(u, err.obj)
+      assert.equal("delete", err.operation)
+      local other = User{ id = "d1" }
+      engine:load(other)
+      other.age = 5
+      engine:save(other)
+      assert.equal("ConstraintViolation", raises(engine.delete, engine, u, { atomic = true }).name)
+      local fresh = User{ id = "d1" }
+      engine:delete(fresh, { sync = "old" })
+      assert.equal(5, fresh.age)
+      assert.equal("MissingObjects", raises(engine.load, engine, User{ id = "d1" }).name)
+      assert.has_error(function() engine:delete(u, { sync = "new" }) end)
+    end)
+  end)
+
+  describe("version column", function()
+    it("gives optimistic locking on save and delete", function()
+      local Doc = bloop.Model:extend("Doc", { table_name = helpers.table_name("docs") })
+      Doc.id = Column(String, { hash_key = true })
+      Doc.body = Column(String)
+      Doc.rev = Column(Integer, { version = true })
+      engine:bind(Doc)
+      local d = Doc{ id = "v", body = "one" }
+      engine:save(d)
+      assert.equal(1, d.rev)
+      local other = Doc{ id = "v" }
+      engine:load(other)
+      other.body = "two"
+      engine:save(other)
+      assert.equal(2, other.rev)
+      d.body = "stale"
+      local err = raises(engine.save, engine, d)
+      assert.equal("ConstraintViolation", err.name)
+      assert.equal("ConstraintViolation", raises(engine.delete, engine, d).name)
+      engine:delete(other)
+    end)
+  end)
+
+  describe("batch_save and batch_delete", function()
+    it("write in chunks of 25 and return no leftovers", function()
+      local User = user_model()
+      engine:bind(User)
+      local objs = {}
+      for i = 1, 60 do objs[i] = User{ id = "b" .. i, age = i } end
+      assert.equal(3, engine:explain("batch_save", table.unpack(objs))[1].chunks)
+      assert.same({}, engine:batch_save(table.unpack(objs)))
+      assert.equal(60, engine:scan(User, { projection = "count" }).count)
+      assert.same({}, engine:batch_delete(table.unpack(objs)))
+      assert.equal(0, engine:scan(User, { projection = "count" }).count)
+    end)
+  end)
+
+  describe("query and scan", function()
+    local Post
+    setup(function()
+      engine = helpers.engine()
+      Post = post_model()
+      engine:bind(Post)
+      local objs = {}
+      for i = 1, 12 do
+        objs[i] = Post{ forum = i <= 10 and "f" or "g", n = i, author = i % 2 == 0 and "even" or "odd",
+          title = "t" .. i, score = 100 - i }
+      end
+      engine:batch_save(table.unpack(objs))
+    end)
+
+    it("queries by key with range conditions, forward and limit", function()
+      local q = engine:query(Post, { key = Post.forum:eq("f") & Post.n:gt(5) })
+      local all = q:all()
+      assert.equal(5, #all)
+      assert.equal(6, all[1].n)
+      assert.equal(5, q.count)
+      assert.is_true(q.exhausted)
+      local back = engine:query(Post, { key = Post.forum:eq("f"), forward = false, limit = 3 }):all()
+      assert.same({ 10, 9, 8 }, { back[1].n, back[2].n, back[3].n })
+    end)
+
+    it("filters, and projects columns", function()
+      local q = engine:query(Post, { key = Post.forum:eq("f"), filter = Post.author:eq("odd"),
+        projection = { "title" }, consistent = true })
+      local all = q:all()
+      assert.equal(5, #all)
+      assert.equal(10, q.scanned)
+      assert.is_nil(all[1].author)
+      assert.equal("t1", all[1].title)
+    end)
+
+    it("queries a GSI and an LSI; projection 'all' loads what the index holds", function()
+      local rows = engine:query(Post.by_author, { key = Post.author:eq("even") }):all()
+      assert.equal(6, #rows)
+      assert.is_not_nil(rows[1].title)
+      assert.is_nil(rows[1].score)
+      local lsi = engine:query(Post.by_score, { key = Post.forum:eq("f") & Post.score:ge(95) }):all()
+      assert.equal(5, #lsi)       -- scores 99..95 (n = 1..5)
+      assert.equal(95, lsi[1].score)
+    end)
+
+    it("refuses a column the index does not project", function()
+      local err = raises(engine.query, engine, Post.by_author, { key = Post.author:eq("even"),
+        projection = { "score" } })
+      assert.equal("InvalidSearch", err.name)
+      assert.matches('Post query: index "by_author" does not project "score"', err.message, 1, true)
+    end)
+
+    it("refuses a bad key condition", function()
+      local err = raises(engine.query, engine, Post, { key = Post.author:eq("x") })
+      assert.is_true(err.name == "InvalidSearch" or err.name == "InvalidCondition")
+      assert.matches("^Post query: ", err.message)
+      assert.equal("InvalidSearch", raises(engine.query, engine, Post, {}).name)
+    end)
+
+    it("counts with projection 'count'", function()
+      local q = engine:query(Post, { key = Post.forum:eq("f"), projection = "count" })
+      assert.equal(10, q.count)
+      assert.is_true(q.exhausted)
+    end)
+
+    it("projects keys", function()
+      local one = engine:query(Post, { key = Post.forum:eq("g") & Post.n:eq(11), projection = "keys" }):one()
+      assert.equal(11, one.n)
+      assert.is_nil(one.title)
+    end)
+
+    it("first, one, reset and iter", function()
+      local q = engine:query(Post, { key = Post.forum:eq("g") })
+      assert.equal(11, q:first().n)
+      local err = raises(q.one, q)
+      assert.equal("ConstraintViolation", err.name)
+      assert.matches("more than one", err.message, 1, true)
+      local none = engine:query(Post, { key = Post.forum:eq("nobody") })
+      assert.equal("ConstraintViolation", raises(none.one, none).name)
+      assert.equal("ConstraintViolation", raises(none.first, none).name)
+      local n = 0
+      for p in q:reset():iter() do n = n + 1; assert.equal("g", p.forum) end
+      assert.equal(2, n)
+    end)
+
+    it("scans, pages lazily, and scans in parallel segments", function()
+      local s = engine:scan(Post, { filter = Post.score:lt(95) })
+      assert.equal(7, #s:all())
+      assert.equal(12, s.scanned)
+      local seen = 0
+      for seg = 0, 2 do
+        seen = seen + #engine:scan(Post, { parallel = { seg, 3 } }):all()
+      end
+      assert.equal(12, seen)
+      local req = engine:explain("scan", Post, { parallel = { 1, 3 } })[1].request
+      assert.equal(1, req.Segment)
+      assert.equal(3, req.TotalSegments)
+      assert.equal("InvalidSearch", raises(engine.scan, engine, Post, { parallel = { 3, 3 } }).name)
+      local limited = engine:scan(Post, { limit = 4 })
+      assert.equal(4, #limited:all())
+    end)
+  end)
+
+  describe("explain", function()
+    it("returns the exact request without sending it", function()
+      local User = user_model()
+      local calls = helpers.recording(engine)
+      local u = User{ id = "e1", email = "a@x" }
+      local out = engine:explain("save", u, { condition = User.age:gt(1) })
+      assert.equal(0, #calls)
+      local r = out[1]
+      assert.equal("UpdateItem", r.operation)
+      assert.equal(User.Meta.table_name, r.request.TableName)
+      assert.same({ id = { S = "e1" } }, r.request.Key)
+      -- the condition renders first, so it takes the first placeholders
+      assert.equal("(#n0 > :v0)", r.request.ConditionExpression)
+      assert.equal("SET #n1 = :v1", r.request.UpdateExpression)
+      assert.same({ ["#n0"] = "age", ["#n1"] = "email" }, r.request.ExpressionAttributeNames)
+      assert.equal(12, r.item_size)    -- "id"+"e1" (4) + "email"+"a@x" (8)
+      assert.equal("CreateTable", engine:explain("bind", User)[1].operation)
+      assert.equal("DeleteItem", engine:explain("delete", u)[1].operation)
+      assert.has_error(function() engine:explain("frob") end)
+    end)
+  end)
+
+  describe("session", function()
+    it("routes calls through a replaced dynamodb_client (wrap_client)", function()
+      local User = user_model()
+      local seen = {}
+      local real = engine.session.dynamodb_client
+      engine.session.dynamodb_client = bloop.wrap_client(real, {
+        update_item = function(_, req) seen[#seen + 1] = req.TableName; return real:update_item(req) end,
+      })
+      engine:bind(User)
+      engine:save(User{ id = "w", age = 1 })
+      assert.same({ User.Meta.table_name }, seen)
+    end)
+  end)
+end)

@@ -1,0 +1,338 @@
+-- bloop.model / bloop.column / bloop.index: declarations, errors, instances, Column
+-- subclasses, tostring. No network.
+local bloop = require("bloop")
+local Column, UUID, Integer, String = bloop.Column, bloop.UUID, bloop.Integer, bloop.String
+
+local function raises(fn)
+  local ok, err = pcall(fn)
+  assert(not ok, "expected an error")
+  return err
+end
+
+local function employee(name)
+  local Employee = bloop.Model:extend(name or "Employee", { table_name = "employees-uk" })
+  Employee.id = Column(UUID, { hash_key = true })
+  Employee.level = Column(Integer)
+  Employee.email = Column(String)
+  Employee.manager_id = Column(UUID, { dynamo_name = "mid" })
+  Employee.by_level = bloop.GlobalSecondaryIndex{ projection = { "email" }, hash_key = "level" }
+  return Employee
+end
+
+describe("bloop.Model", function()
+  describe("extend", function()
+    it("keeps columns in assignment order and computes Meta", function()
+      local Employee = employee()
+      local names = {}
+      for i, c in ipairs(Employee.Meta.columns) do names[i] = c.name end
+      assert.same({ "id", "level", "email", "manager_id" }, names)
+      assert.equal(Employee.id, Employee.Meta.keys[1])
+      assert.equal(1, #Employee.Meta.keys)
+      assert.equal(Employee.id, Employee.Meta.hash_key)
+      assert.is_nil(Employee.Meta.range_key)
+      assert.equal(Employee.by_level, Employee.Meta.indexes[1])
+      assert.equal(Employee.by_level, Employee.Meta.gsis[1])
+      assert.equal("employees-uk", Employee.Meta.table_name)
+      assert.equal(Employee.manager_id, Employee.Meta.columns_by_dynamo_name.mid)
+    end)
+
+    it("defaults table_name to the model's name", function()
+      local M = bloop.Model:extend("Thing")
+      assert.equal("Thing", M.Meta.table_name)
+      assert.is_false(M.Meta.abstract)
+    end)
+
+    it("names columns and indexes on assignment", function()
+      local Employee = employee()
+      assert.equal("manager_id", Employee.manager_id.name)
+      assert.equal("mid", Employee.manager_id.dynamo_name)
+      assert.equal("level", Employee.level.dynamo_name)
+      assert.equal("Employee.manager_id", tostring(Employee.manager_id))
+      assert.equal("Employee.by_level", tostring(Employee.by_level))
+      assert.equal("<Model Employee>", tostring(Employee))
+    end)
+
+    it("resolves index projections (bloop's included set)", function()
+      local Employee = employee()
+      Employee:validate()
+      local names = {}
+      for i, c in ipairs(Employee.by_level.projected) do names[i] = c.name end
+      assert.same({ "id", "level", "email" }, names)
+    end)
+
+    it("rejects unknown Meta options", function()
+      local err = raises(function() bloop.Model:extend("X", { tabel_name = "x" }) end)
+      assert.equal("InvalidModel", err.name)
+      assert.matches('X: unknown Meta option "tabel_name"', err.message, 1, true)
+    end)
+
+    it("copies a parent's columns into a subclass; the parent is untouched", function()
+      local Base = bloop.Model:extend("Base", { abstract = true })
+      Base.id = Column(String, { hash_key = true })
+      Base.created = Column(bloop.DateTime)
+      local User = Base:extend("User")
+      User.email = Column(String)
+      assert.equal(3, #User.Meta.columns)
+      assert.equal(2, #Base.Meta.columns)
+      assert.are_not.equal(Base.id, User.id)
+      assert.equal("User.id", tostring(User.id))
+      assert.equal(User.id, User.Meta.hash_key)
+      assert.is_true(Base.Meta.abstract)
+      assert.is_false(User.Meta.abstract)
+      local err = raises(function() Base:validate() end)
+      assert.equal("InvalidModel", err.name)
+      assert.matches("Base is abstract", err.message, 1, true)
+      User:validate()
+    end)
+
+    it("inherits methods defined on a model class", function()
+      local Base = bloop.Model:extend("Base2", { abstract = true })
+      function Base:greet() return "hi " .. self.name end
+      local User = Base:extend("User2")
+      User.name = Column(String, { hash_key = true })
+      assert.equal("hi n", User{ name = "n" }:greet())
+    end)
+  end)
+
+  describe("declaration errors name model and column", function()
+    local cases = {
+      { "no hash key", function()
+          local M = bloop.Model:extend("NoHash")
+          M.x = Column(String)
+          M:validate()
+        end, "NoHash: no hash key" },
+      { "two hash keys", function()
+          local M = bloop.Model:extend("TwoHash")
+          M.a = Column(String, { hash_key = true })
+          M.b = Column(String, { hash_key = true })
+        end, 'TwoHash: column "b" is a second hash key ("a" is the hash key)' },
+      { "two range keys", function()
+          local M = bloop.Model:extend("TwoRange")
+          M.a = Column(String, { range_key = true })
+          M.b = Column(String, { range_key = true })
+        end, 'TwoRange: column "b" is a second range key' },
+      { "one dynamo_name twice", function()
+          local M = bloop.Model:extend("Dup")
+          M.a = Column(String, { hash_key = true, dynamo_name = "x" })
+          M.b = Column(String, { dynamo_name = "x" })
+        end, 'Dup: columns "a" and "b" have the same dynamo_name "x"' },
+      { "index key that is not a column", function()
+          local M = bloop.Model:extend("BadIdx")
+          M.id = Column(String, { hash_key = true })
+          M.by_x = bloop.GlobalSecondaryIndex{ projection = "keys", hash_key = "x" }
+          M:validate()
+        end, 'BadIdx: index "by_x" hash_key "x" is not a column' },
+      { "LSI hash key other than the table's", function()
+          local M = bloop.Model:extend("BadLsi")
+          M.id = Column(String, { hash_key = true })
+          M.sk = Column(String, { range_key = true })
+          M.other = Column(String)
+          M.d = Column(String)
+          M.by_d = bloop.LocalSecondaryIndex{ projection = "keys", hash_key = "other", range_key = "d" }
+          M:validate()
+        end, 'BadLsi: index "by_d": an LSI\'s hash key must be the table\'s ("id"), not "other"' },
+      { "LSI on a table without range key", function()
+          local M = bloop.Model:extend("LsiNoRange")
+          M.id = Column(String, { hash_key = true })
+          M.d = Column(String)
+          M.by_d = bloop.LocalSecondaryIndex{ projection = "keys", range_key = "d" }
+          M:validate()
+        end, "LsiNoRange: index \"by_d\": a LocalSecondaryIndex needs a model with a range key" },
+      { "projection naming an unknown column", function()
+          local M = bloop.Model:extend("BadProj")
+          M.id = Column(String, { hash_key = true })
+          M.level = Column(Integer)
+          M.by_level = bloop.GlobalSecondaryIndex{ projection = { "directs" }, hash_key = "level" }
+          M:validate()
+        end, 'BadProj: index "by_level" projection "directs" is not a column' },
+      { "a key that is not S, N or B", function()
+          local M = bloop.Model:extend("BoolKey")
+          M.id = Column(bloop.Boolean, { hash_key = true })
+          M:validate()
+        end, 'BoolKey: column "id": a key must be S, N or B (got BOOL)' },
+      { "a TTL column that is not a number", function()
+          local M = bloop.Model:extend("BadTtl", { ttl = { column = "exp" } })
+          M.id = Column(String, { hash_key = true })
+          M.exp = Column(bloop.DateTime)
+          M:validate()
+        end, 'BadTtl: Meta.ttl column "exp" must be a number column' },
+      { "a version column that is not a number", function()
+          local M = bloop.Model:extend("BadVersion")
+          M.id = Column(String, { hash_key = true })
+          M.v = Column(String, { version = true })
+          M:validate()
+        end, 'BadVersion: column "v": a version column must be a number' },
+      { "a stream mixing keys and images", function()
+          local M = bloop.Model:extend("BadStream", { stream = { include = { "keys", "new" } } })
+          M.id = Column(String, { hash_key = true })
+          M:validate()
+        end, 'BadStream: Meta.stream.include: "keys" cannot be combined' },
+      { "a GSI without hash key", function()
+          bloop.GlobalSecondaryIndex{ projection = "keys" }
+        end, "GlobalSecondaryIndex: hash_key is required" },
+      { "an LSI with units", function()
+          bloop.LocalSecondaryIndex{ projection = "keys", range_key = "x", read_units = 1 }
+        end, "LocalSecondaryIndex: an LSI shares the table's units" },
+      { "a bad projection", function()
+          bloop.GlobalSecondaryIndex{ projection = "some", hash_key = "x" }
+        end, 'GlobalSecondaryIndex: projection must be "keys", "all" or a list of columns (got "some")' },
+    }
+    for _, case in ipairs(cases) do
+      it(case[1], function()
+        local err = raises(case[2])
+        assert.equal("InvalidModel", err.name)
+        assert.is_true(bloop.is(err, bloop.InvalidModel))
+        assert.matches(case[3], err.message, 1, true)
+      end)
+    end
+
+    it("checks declarations through the C model descriptor too", function()
+      local Employee = employee("EmployeeC")
+      Employee:validate()
+      assert.equal("bloop.CModel(EmployeeC)", tostring(Employee.Meta._cmodel))
+      assert.equal("employees-uk", Employee.Meta._cmodel:table_name())
+    end)
+  end)
+
+  describe("instances", function()
+    it("construct through fields and defaults; Meta is the model's", function()
+      local M = bloop.Model:extend("WithDefault")
+      M.id = Column(String, { hash_key = true })
+      M.n = Column(Integer, { default = 7 })
+      local calls = 0
+      M.tags = Column(bloop.Set(String), { default = function() calls = calls + 1 return bloop.set{ "x" } end })
+      local a, b = M{ id = "a" }, M{ id = "b", n = 1 }
+      assert.equal(7, a.n)
+      assert.equal(1, b.n)
+      assert.equal(2, calls)
+      assert.is_false(rawequal(a.tags, b.tags))
+      assert.equal(M.Meta, a.Meta)
+    end)
+
+    it("tostring shows model and keys", function()
+      local T = bloop.Model:extend("Tweet")
+      T.account = Column(String, { hash_key = true })
+      T.id = Column(Integer, { range_key = true })
+      T.text = Column(String)
+      assert.equal('Tweet(account="a", id=3)', tostring(T{ account = "a", id = 3, text = "x" }))
+    end)
+
+    it("refuses fields that are not columns", function()
+      local Employee = employee()
+      local err = raises(function() return Employee{ idd = 1 } end)
+      assert.matches("Employee has no column idd", tostring(err), 1, true)
+    end)
+
+    it("reads unset columns as nil and allows plain attributes", function()
+      local Employee = employee()
+      local e = Employee{}
+      assert.is_nil(e.email)
+      e.note = "local only"
+      assert.equal("local only", e.note)
+      assert.has_error(function() e.by_level = 1 end)
+    end)
+
+    it("sends object_modified on assignment", function()
+      local Employee = employee()
+      local seen = {}
+      local fn = bloop.signals.object_modified:connect(function(args)
+        seen[#seen + 1] = args.column.name .. "=" .. tostring(args.value)
+      end)
+      local e = Employee{ level = 1 }
+      e.level = 2
+      bloop.signals.object_modified:disconnect(fn)
+      e.level = 3
+      assert.same({ "level=1", "level=2" }, seen)
+    end)
+  end)
+
+  describe("Column", function()
+    it("requires a type", function()
+      local err = raises(function() Column(nil) end)
+      assert.equal("InvalidModel", err.name)
+    end)
+
+    it("accepts a type class or instance", function()
+      assert.equal("S", Column(String).typedef.backing_type)
+      assert.equal("SS", Column(bloop.Set(String)).typedef.backing_type)
+    end)
+
+    it("builds conditions and document paths", function()
+      local User = bloop.Model:extend("User")
+      User.id = Column(String, { hash_key = true })
+      User.age = Column(Integer)
+      User.data = Column(bloop.Map{ address = bloop.Map{ lines = bloop.List(String) } })
+      assert.equal("((User.age >= 18) AND (attribute_not_exists(User.id)))",
+        tostring(User.age:ge(18) & User.id:is_(nil)))
+      assert.equal('(User.data.address.lines[1] = "x")', tostring(User.data["address"]["lines"][1]:eq("x")))
+      assert.is_nil(User.age.whatever)
+    end)
+
+    describe("a subclass (the seed's nullable / check_type Column)", function()
+      local NColumn = Column:extend("Column")
+      function NColumn:init(typedef, opts)
+        opts = opts or {}
+        NColumn.super.init(self, typedef, opts)
+        self.nullable = opts.nullable ~= false
+        self.check_type = opts.check_type ~= false
+      end
+      function NColumn:set(obj, value)
+        if value == nil then
+          if not self.nullable then error(tostring(self) .. " does not allow nil", 2) end
+        elseif self.check_type and not self.typedef:is_instance(value) then
+          error(("Tried to set %s with invalid type %s (expected %s)")
+            :format(self.name, bloop.typename(value), self.typedef.lua_type), 2)
+        end
+        NColumn.super.set(self, obj, value)
+      end
+      local Appointment = bloop.Model:extend("Appointment")
+      Appointment.id = NColumn(UUID, { hash_key = true, nullable = false })
+      Appointment.date = NColumn(bloop.DateTime)
+      Appointment.location = NColumn(String, { check_type = true })
+
+      it("validates assignment", function()
+        local appt = Appointment{ id = bloop.uuid4() }
+        assert.matches("Appointment.id does not allow nil", tostring(raises(function() appt.id = nil end)), 1, true)
+        assert.matches("Tried to set location with invalid type number (expected string)",
+          tostring(raises(function() appt.location = 3 end)), 1, true)
+        appt.location = "Room 1"
+        assert.equal("Room 1", appt.location)
+        appt.location = nil
+        assert.is_nil(appt.location)
+      end)
+
+      it("validates construction", function()
+        assert.matches("Tried to set location",
+          tostring(raises(function() return Appointment{ id = bloop.uuid4(), location = 3 } end)), 1, true)
+      end)
+
+      it("keeps its options and is still a Column", function()
+        assert.is_false(Appointment.id.nullable)
+        assert.is_true(Appointment.date.nullable)
+        assert.is_true(Appointment.id.hash_key)
+        assert.equal(Appointment.id, Appointment.Meta.hash_key)
+        assert.equal("Appointment.location", tostring(Appointment.location))
+      end)
+    end)
+  end)
+end)
+
+describe("bloop.signals", function()
+  it("connects, sends in order and disconnects", function()
+    local s = bloop.signals.Signal("test")
+    local out = {}
+    local f1 = s:connect(function(a) out[#out + 1] = "1" .. a.x end)
+    s:connect(function(a) out[#out + 1] = "2" .. a.x end)
+    s:send{ x = "a" }
+    assert.is_true(s:disconnect(f1))
+    s:send{ x = "b" }
+    assert.same({ "1a", "2a", "2b" }, out)
+  end)
+
+  it("has bloop's signals", function()
+    for _, n in ipairs{ "before_create_table", "model_bound", "model_validated", "object_loaded",
+      "object_saved", "object_deleted", "object_modified" } do
+      assert.equal("bloop.Signal(" .. n .. ")", tostring(bloop.signals[n]))
+    end
+  end)
+end)

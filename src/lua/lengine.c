@@ -1,0 +1,754 @@
+/*
+ * lengine.c: the C engine for Lua (see lengine.h).
+ *
+ * Ownership: a "bloop.CEngine" box owns its bloop_engine (freed by __gc / close, box set to
+ * NULL). Its user value 1 is the Lua session table, which keeps the clients alive. A
+ * "bloop.CSearch" box owns its bloop_search; user value 1 is the engine box (the search
+ * borrows the engine) and 2 the CModel (the search retains the C model, but the Lua box
+ * must outlive nothing else). Every value converted for a call lives in a scratch arena
+ * held by a userdata on the stack (freed by its __gc), so raising at any point leaks
+ * nothing; C results that are malloc'ed (bind reports) are copied into Lua and freed before
+ * any raise.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "bloop/engine.h"
+#include "bloop/operations.h"
+#include "lua/laux.h"
+#include "lua/lcond.h"
+#include "lua/lengine.h"
+#include "lua/lmodel.h"
+#include "lua/ltypes.h"
+
+#define SCRATCH_META "bloop.engine.scratch"
+
+/* The client box of lclient.c (its first and only field): the native handle. */
+typedef struct client_box {
+  bloop_client *c;
+} client_box;
+
+typedef struct engine_box {
+  bloop_engine *e;
+  lua_State *L;   /* the state driving the current call: the session callbacks use it */
+  int index;      /* absolute stack index of the box during the current call */
+} engine_box;
+
+typedef struct search_box {
+  bloop_search *s;
+} search_box;
+
+typedef struct scratch {
+  bloop_arena a;
+} scratch;
+
+/* ---- small helpers --------------------------------------------------------------------- */
+
+static int scratch_gc(lua_State *L) {
+  scratch *s = luaL_checkudata(L, 1, SCRATCH_META);
+  bloop_arena_free(&s->a);
+  return 0;
+}
+
+/* [] -> [scratch] */
+static bloop_arena *push_scratch(lua_State *L) {
+  scratch *s = lua_newuserdatauv(L, sizeof *s, 0);
+  bloop_arena_init(&s->a);
+  luaL_setmetatable(L, SCRATCH_META);
+  return &s->a;
+}
+
+static void *scratch_alloc(lua_State *L, bloop_arena *a, size_t n) {
+  void *p = bloop_arena_calloc(a, n ? n : 1, 1);
+  if (!p) luaL_error(L, "bloop: out of memory");
+  return p;
+}
+
+/* The bloop error class for an engine error. */
+static const char *class_of(const bloop_error *err) {
+  static const char *const same[] = {"ConstraintViolation", "TableMismatch", "InvalidSearch",
+                                     "InvalidRequest", "InvalidCondition", "InvalidModel",
+                                     "InvalidValue", NULL};
+  for (int i = 0; same[i]; i++)
+    if (strcmp(err->code, same[i]) == 0) return same[i];
+  if (strcmp(err->code, "ConditionalCheckFailedException") == 0) return "ConstraintViolation";
+  if (err->status == BLOOP_ECONFIG) return "ConfigurationError";
+  if (err->status == BLOOP_EINVAL) return "InvalidRequest";
+  return "ClientError";
+}
+
+/* Pushes the error object for err (a failed condition keeps DynamoDB's code). */
+static void push_engine_error(lua_State *L, const bloop_error *err) {
+  bloop_error copy = *err;
+  const char *cls = class_of(err);
+  if (strcmp(cls, "ConstraintViolation") == 0 && copy.status == BLOOP_ESERVICE)
+    snprintf(copy.code, sizeof copy.code, "%s", "ConditionalCheckFailedException");
+  bloopL_push_error(L, cls, &copy);
+}
+
+static int raise_engine_error(lua_State *L, const bloop_error *err) {
+  push_engine_error(L, err);
+  return lua_error(L);
+}
+
+/* Wire table at idx (may be nil) -> value in a; returns NULL for nil. May raise. */
+static const bloop_value *opt_wire(lua_State *L, int idx, bloop_arena *a, const char *where) {
+  if (lua_isnoneornil(L, idx)) return NULL;
+  bloop_value *v = scratch_alloc(L, a, sizeof *v);
+  bloopL_value_from_wire(L, idx, a, v, where);
+  return v;
+}
+
+static const bloop_value *field_wire(lua_State *L, int t, const char *k, bloop_arena *a) {
+  lua_getfield(L, t, k);
+  const bloop_value *v = opt_wire(L, -1, a, k);
+  lua_pop(L, 1);  /* the value was copied into the arena */
+  return v;
+}
+
+static bloop_cond *field_cond(lua_State *L, int t, const char *k) {
+  bloop_cond *c = NULL;
+  if (lua_getfield(L, t, k) != LUA_TNIL) {
+    /* the engine API takes non-const trees (a search retains them); the box keeps its own
+     * reference meanwhile */
+    const bloop_cond *cc = bloopL_check_cond(L, -1);
+    memcpy(&c, &cc, sizeof c);
+  }
+  lua_pop(L, 1);  /* the Condition stays referenced by the argument table */
+  return c;
+}
+
+static bloop_model *field_model(lua_State *L, int t, const char *k) {
+  lua_getfield(L, t, k);
+  bloop_model *m = bloopL_check_model(L, -1);
+  lua_pop(L, 1);  /* referenced by the argument table */
+  return m;
+}
+
+/* ---- the session: routing between native clients and Lua ------------------------------ */
+
+/* The native client under the Lua client at idx: the client itself, or, for a wrapper
+ * (bloop.wrap_client), the one it wraps, which a wrapper names in its metatable field
+ * `__bloop_real`. NULL when there is no native client underneath (a pure Lua client).
+ * Pushes nothing. */
+static bloop_client *native_under(lua_State *L, int idx, int depth) {
+  idx = lua_absindex(L, idx);
+  client_box *cb = luaL_testudata(L, idx, BLOOP_CLIENT_META);
+  if (cb) return cb->c;
+  if (depth > 8 || lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx)) return NULL;
+  bloop_client *c = NULL;                                  /* [mt] */
+  if (lua_getfield(L, -1, "__bloop_real") != LUA_TNIL) {   /* [mt, real] */
+    c = native_under(L, -1, depth + 1);
+    lua_pop(L, 2);
+    return c;
+  }
+  lua_pop(L, 2);
+  return c;
+}
+
+/* Is op overridden by a Lua layer above the native client at idx? */
+static int overridden_at(lua_State *L, int idx, const char *snake, int depth) {
+  idx = lua_absindex(L, idx);
+  if (luaL_testudata(L, idx, BLOOP_CLIENT_META)) return 0;
+  if (lua_type(L, idx) != LUA_TTABLE || depth > 8) return 1;
+  lua_pushstring(L, snake);
+  int own = lua_rawget(L, idx) != LUA_TNIL;
+  lua_pop(L, 1);
+  if (own) return 1;
+  if (!lua_getmetatable(L, idx)) return 1;                 /* a plain table: all in Lua */
+  int r = 1;
+  if (lua_getfield(L, -1, "__bloop_real") != LUA_TNIL) {
+    r = overridden_at(L, -1, snake, depth + 1);
+    lua_pop(L, 2);
+    return r;
+  }
+  lua_pop(L, 2);
+  return r;
+}
+
+/* [] -> [client] : the session's Lua client for service (the streams client is read with
+ * a normal get, so the engine's lazy creation applies). */
+static void push_session_client(lua_State *L, engine_box *box, bloop_service service) {
+  lua_getiuservalue(L, box->index, 1);                     /* [session] */
+  lua_getfield(L, -1, service == BLOOP_SERVICE_STREAMS ? "dynamodbstreams_client"
+                                                       : "dynamodb_client");
+  lua_remove(L, -2);
+}
+
+static const char *snake_of(bloop_service service, const char *op) {
+  const bloop_operation *o = bloop_operation_find(service, op);
+  return o ? o->snake_name : NULL;
+}
+
+static int session_overrides(void *ud, bloop_service service, const char *op) {
+  engine_box *box = ud;
+  lua_State *L = box->L;
+  const char *snake = snake_of(service, op);
+  if (!snake) return 1;
+  push_session_client(L, box, service);
+  int r = overridden_at(L, -1, snake, 0);
+  lua_pop(L, 1);
+  return r;
+}
+
+/* Lua error object at idx -> err (service errors keep their code and HTTP status). */
+static void error_from_lua(lua_State *L, int idx, bloop_error *err, const char *op) {
+  idx = lua_absindex(L, idx);
+  bloop_error_clear(err);
+  if (lua_type(L, idx) == LUA_TTABLE) {
+    lua_getfield(L, idx, "code");
+    lua_getfield(L, idx, "message");
+    lua_getfield(L, idx, "status");
+    const char *code = lua_tostring(L, -3);
+    const char *msg = lua_tostring(L, -2);
+    bloop_error_set(err, code ? BLOOP_ESERVICE : BLOOP_EINVAL, code ? code : "LuaError",
+                    "%s", msg ? msg : op);
+    if (lua_isinteger(L, -1)) err->http_status = (long)lua_tointeger(L, -1);
+    lua_pop(L, 3);
+    return;
+  }
+  const char *msg = lua_tostring(L, idx);
+  bloop_error_set(err, BLOOP_EINVAL, "LuaError", "%s: %s", op, msg ? msg : "error in Lua client");
+}
+
+static bloop_status session_call(void *ud, bloop_service service, const char *op,
+                                 const char *body, size_t len, bloop_buf *response,
+                                 bloop_error *err) {
+  engine_box *box = ud;
+  lua_State *L = box->L;
+  int top = lua_gettop(L);
+  const char *snake = snake_of(service, op);
+  if (!snake)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument", "unknown operation %s", op);
+  push_session_client(L, box, service);                    /* [client] */
+  lua_getfield(L, -1, snake);                              /* [client, method] */
+  if (!lua_isfunction(L, -1) && !luaL_getmetafield(L, -1, "__call")) {
+    lua_settop(L, top);
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument",
+                           "the session's client has no method %s", snake);
+  }
+  lua_pushvalue(L, -2);                                    /* [client, method, client] */
+  if (!bloopL_push_json(L, body, len)) {
+    lua_settop(L, top);
+    return bloop_error_set(err, BLOOP_EPROTOCOL, "BadRequest", "%s: request is not JSON", op);
+  }
+  if (lua_pcall(L, 2, 1, 0) != LUA_OK) {                   /* [client, err] */
+    error_from_lua(L, -1, err, op);
+    lua_settop(L, top);
+    return err->status;
+  }
+  bloop_buf_reset(response);
+  bloop_status st = BLOOP_OK;
+  if (lua_isnil(L, -1)) bloop_buf_puts(response, "{}");
+  else st = bloopL_to_json(L, lua_gettop(L), response, err);
+  lua_settop(L, top);
+  return st;
+}
+
+/* Points the engine's session at the current Lua clients. [..] unchanged. */
+static void refresh_session(lua_State *L, engine_box *box, int idx) {
+  box->L = L;
+  box->index = lua_absindex(L, idx);
+  bloop_session *s = bloop_engine_session(box->e);
+  push_session_client(L, box, BLOOP_SERVICE_DYNAMODB);
+  s->native_dynamodb = native_under(L, -1, 0);
+  lua_pop(L, 1);
+  lua_getiuservalue(L, box->index, 1);
+  lua_pushliteral(L, "dynamodbstreams_client");
+  lua_rawget(L, -2);                                       /* not created just for this */
+  s->native_streams = native_under(L, -1, 0);
+  lua_pop(L, 2);
+  s->call = session_call;
+  s->overrides = session_overrides;
+  s->ud = box;
+}
+
+static engine_box *check_engine(lua_State *L, int idx) {
+  engine_box *box = luaL_checkudata(L, idx, BLOOP_CENGINE_META);
+  if (!box->e) luaL_error(L, "attempt to use a closed bloop.CEngine");
+  refresh_session(L, box, idx);
+  return box;
+}
+
+/* ---- engine ------------------------------------------------------------------------------ */
+
+/* core.engine_new(session_table) -> CEngine */
+static int le_new(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  engine_box *box = lua_newuserdatauv(L, sizeof *box, 1);  /* [session, box] */
+  memset(box, 0, sizeof *box);
+  luaL_setmetatable(L, BLOOP_CENGINE_META);
+  lua_pushvalue(L, 1);
+  lua_setiuservalue(L, -2, 1);
+  bloop_session s;
+  memset(&s, 0, sizeof s);
+  s.call = session_call;   /* every call is refreshed before use; this makes new() accept */
+  s.overrides = session_overrides;
+  s.ud = box;
+  bloop_error err;
+  bloop_error_clear(&err);  /* some paths fill only code and message */
+  if (bloop_engine_new(&s, NULL, &box->e, &err) != BLOOP_OK) return raise_engine_error(L, &err);
+  return 1;
+}
+
+static int le_gc(lua_State *L) {
+  engine_box *box = luaL_checkudata(L, 1, BLOOP_CENGINE_META);
+  bloop_engine_free(box->e);
+  box->e = NULL;
+  return 0;
+}
+
+/* ce:bind(cmodel, { skip_table_setup=, force=, validate_only= }) -> { created=,
+ * already_bound=, stream_arn= }; TableMismatch carries `differences`. */
+static int le_bind(lua_State *L) {
+  engine_box *box = check_engine(L, 1);
+  bloop_model *m = bloopL_check_model(L, 2);
+  int flags = 0;
+  if (lua_istable(L, 3)) {
+    lua_getfield(L, 3, "skip_table_setup");
+    if (lua_toboolean(L, -1)) flags |= BLOOP_BIND_SKIP_TABLE_SETUP;
+    lua_getfield(L, 3, "force");
+    if (lua_toboolean(L, -1)) flags |= BLOOP_BIND_FORCE;
+    lua_getfield(L, 3, "validate_only");
+    if (lua_toboolean(L, -1)) flags |= BLOOP_BIND_VALIDATE_ONLY;
+    lua_pop(L, 3);
+  }
+  bloop_bind_report r;
+  memset(&r, 0, sizeof r);
+  bloop_error err;
+  bloop_error_clear(&err);  /* some paths fill only code and message */
+  bloop_status st = bloop_engine_bind(box->e, m, flags, &r, &err);
+  /* copy the report into Lua, then free it: nothing malloc'ed is held past this point.
+   * Pushing may raise only on memory exhaustion; the report is then leaked once. */
+  lua_createtable(L, (int)r.difference_count, 0);          /* [.., diffs] */
+  for (size_t i = 0; i < r.difference_count; i++) {
+    lua_pushstring(L, r.differences[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  int created = r.created, already = r.already_bound;
+  if (r.stream_arn) lua_pushstring(L, r.stream_arn);
+  else lua_pushnil(L);                                     /* [.., diffs, arn] */
+  bloop_bind_report_clear(&r);
+  if (st != BLOOP_OK) {
+    push_engine_error(L, &err);                            /* [.., diffs, arn, e] */
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, "differences");
+    return lua_error(L);
+  }
+  lua_createtable(L, 0, 4);                                /* [.., diffs, arn, res] */
+  lua_pushboolean(L, created);
+  lua_setfield(L, -2, "created");
+  lua_pushboolean(L, already);
+  lua_setfield(L, -2, "already_bound");
+  lua_pushvalue(L, -2);
+  lua_setfield(L, -2, "stream_arn");
+  return 1;
+}
+
+static bloop_sync sync_of(lua_State *L, int t) {
+  lua_getfield(L, t, "sync");
+  const char *s = lua_tostring(L, -1);
+  bloop_sync r = BLOOP_SYNC_NONE;
+  if (s && strcmp(s, "new") == 0) r = BLOOP_SYNC_NEW;
+  else if (s && strcmp(s, "old") == 0) r = BLOOP_SYNC_OLD;
+  else if (!lua_isnil(L, -1)) luaL_error(L, "sync must be \"new\", \"old\" or nil");
+  lua_pop(L, 1);
+  return r;
+}
+
+/* Reads { model=, item=, previous=, cleared={names}, condition=, atomic=, sync= } at t. */
+static void write_args(lua_State *L, int t, bloop_arena *a, bloop_write_args *w) {
+  memset(w, 0, sizeof *w);
+  w->model = field_model(L, t, "model");
+  w->item = field_wire(L, t, "item", a);
+  if (!w->item) luaL_error(L, "engine write: item is required");
+  w->previous = field_wire(L, t, "previous", a);
+  if (lua_getfield(L, t, "cleared") == LUA_TTABLE) {
+    size_t n = lua_rawlen(L, -1);
+    const char **names = scratch_alloc(L, a, n * sizeof *names);
+    for (size_t i = 0; i < n; i++) {
+      lua_rawgeti(L, -1, (lua_Integer)i + 1);
+      size_t len;
+      const char *s = luaL_checklstring(L, -1, &len);
+      names[i] = bloop_arena_memdup(a, s, len + 1);
+      lua_pop(L, 1);
+    }
+    w->cleared = names;
+    w->cleared_count = n;
+  }
+  lua_pop(L, 1);
+  w->condition = field_cond(L, t, "condition");
+  lua_getfield(L, t, "atomic");
+  w->atomic = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  w->sync = sync_of(L, t);
+}
+
+/* [..] -> [.., result] */
+static void push_write_result(lua_State *L, const bloop_write_result *r) {
+  lua_createtable(L, 0, 2);
+  if (r->has_attributes) {
+    bloopL_push_wire(L, &r->attributes);
+    lua_setfield(L, -2, "attributes");
+  }
+  if (r->version.type != BLOOP_TYPE_NONE) {
+    bloopL_push_wire(L, &r->version);
+    lua_setfield(L, -2, "version");
+  }
+}
+
+static int write_op(lua_State *L, int is_delete) {
+  engine_box *box = check_engine(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  bloop_arena *a = push_scratch(L);
+  bloop_write_args w;
+  write_args(L, 2, a, &w);
+  bloop_write_result r;
+  memset(&r, 0, sizeof r);
+  bloop_error err;
+  bloop_error_clear(&err);  /* some paths fill only code and message */
+  bloop_status st = is_delete ? bloop_engine_delete(box->e, &w, &r, a, &err)
+                              : bloop_engine_save(box->e, &w, &r, a, &err);
+  if (st != BLOOP_OK) return raise_engine_error(L, &err);
+  push_write_result(L, &r);
+  return 1;
+}
+
+static int le_save(lua_State *L) { return write_op(L, 0); }
+static int le_delete(lua_State *L) { return write_op(L, 1); }
+
+/* ce:load({ {model=, key=}, ... }, consistent) -> { item wire or false, ... } */
+static int le_load(lua_State *L) {
+  engine_box *box = check_engine(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  int consistent = lua_toboolean(L, 3);
+  bloop_arena *a = push_scratch(L);
+  size_t n = lua_rawlen(L, 2);
+  bloop_load_op *ops = scratch_alloc(L, a, n * sizeof *ops);
+  for (size_t i = 0; i < n; i++) {
+    lua_rawgeti(L, 2, (lua_Integer)i + 1);
+    int t = lua_gettop(L);
+    ops[i].model = field_model(L, t, "model");
+    ops[i].key = field_wire(L, t, "key", a);
+    if (!ops[i].key) luaL_error(L, "engine load: op %d has no key", (int)i + 1);
+    lua_pop(L, 1);
+  }
+  bloop_error err;
+  bloop_error_clear(&err);  /* some paths fill only code and message */
+  if (bloop_engine_load(box->e, ops, n, consistent, a, NULL, &err) != BLOOP_OK)
+    return raise_engine_error(L, &err);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    if (ops[i].outcome == BLOOP_BATCH_FOUND) bloopL_push_wire(L, &ops[i].item);
+    else lua_pushboolean(L, 0);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+/* Reads { {model=, item=}, ... } at t into items. */
+static bloop_batch_item *batch_items(lua_State *L, int t, bloop_arena *a, size_t *count) {
+  size_t n = lua_rawlen(L, t);
+  bloop_batch_item *items = scratch_alloc(L, a, n * sizeof *items);
+  for (size_t i = 0; i < n; i++) {
+    lua_rawgeti(L, t, (lua_Integer)i + 1);
+    int e = lua_gettop(L);
+    items[i].model = field_model(L, e, "model");
+    items[i].item = field_wire(L, e, "item", a);
+    if (!items[i].item) luaL_error(L, "engine batch: entry %d has no item", (int)i + 1);
+    lua_pop(L, 1);
+  }
+  *count = n;
+  return items;
+}
+
+/* ce:batch(is_delete, entries) -> { "done" | "unprocessed", ... }; raises when an entry
+ * FAILED (not merely left unprocessed). */
+static int le_batch(lua_State *L) {
+  engine_box *box = check_engine(L, 1);
+  int is_delete = lua_toboolean(L, 2);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  bloop_arena *a = push_scratch(L);
+  size_t n;
+  bloop_batch_item *items = batch_items(L, 3, a, &n);
+  bloop_error err;
+  bloop_error_clear(&err);  /* some paths fill only code and message */
+  bloop_status st = is_delete ? bloop_engine_batch_delete(box->e, items, n, NULL, &err)
+                              : bloop_engine_batch_save(box->e, items, n, NULL, &err);
+  if (st != BLOOP_OK) {
+    for (size_t i = 0; i < n; i++)
+      if (items[i].outcome != BLOOP_BATCH_DONE && items[i].outcome != BLOOP_BATCH_UNPROCESSED)
+        return raise_engine_error(L, &err);
+  }
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    lua_pushstring(L, bloop_batch_outcome_name(items[i].outcome));
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+/* ---- searches ---------------------------------------------------------------------------- */
+
+/* Reads { mode=, model=, index=, key=, filter=, projection=, columns=, limit=, consistent=,
+ * descending=, segment=, total= } at t. Strings stay alive in the table. */
+static void search_args(lua_State *L, int t, bloop_arena *a, bloop_search_args *s) {
+  memset(s, 0, sizeof *s);
+  lua_getfield(L, t, "mode");
+  const char *mode = lua_tostring(L, -1);
+  s->mode = mode && strcmp(mode, "scan") == 0 ? BLOOP_SEARCH_SCAN : BLOOP_SEARCH_QUERY;
+  lua_pop(L, 1);
+  s->model = field_model(L, t, "model");
+  lua_getfield(L, t, "index");
+  s->index = lua_tostring(L, -1);
+  lua_pop(L, 1);
+  s->key = field_cond(L, t, "key");
+  s->filter = field_cond(L, t, "filter");
+  lua_getfield(L, t, "projection");
+  const char *p = lua_tostring(L, -1);
+  s->projection = !p || strcmp(p, "all") == 0 ? BLOOP_SEARCH_ALL
+                : strcmp(p, "keys") == 0 ? BLOOP_SEARCH_KEYS
+                : strcmp(p, "count") == 0 ? BLOOP_SEARCH_COUNT : BLOOP_SEARCH_COLUMNS;
+  lua_pop(L, 1);
+  if (lua_getfield(L, t, "columns") == LUA_TTABLE) {
+    size_t n = lua_rawlen(L, -1);
+    const char **names = scratch_alloc(L, a, n * sizeof *names);
+    for (size_t i = 0; i < n; i++) {
+      lua_rawgeti(L, -1, (lua_Integer)i + 1);
+      size_t len;
+      const char *c = luaL_checklstring(L, -1, &len);
+      names[i] = bloop_arena_memdup(a, c, len + 1);
+      lua_pop(L, 1);
+    }
+    s->columns = names;
+    s->column_count = n;
+  }
+  lua_pop(L, 1);
+  lua_getfield(L, t, "limit");
+  s->limit = (size_t)luaL_optinteger(L, -1, 0);
+  lua_getfield(L, t, "consistent");
+  s->consistent = lua_toboolean(L, -1);
+  lua_getfield(L, t, "descending");
+  s->descending = lua_toboolean(L, -1);
+  lua_getfield(L, t, "segment");
+  s->segment = (int)luaL_optinteger(L, -1, 0);
+  lua_getfield(L, t, "total");
+  s->total_segments = (int)luaL_optinteger(L, -1, 0);
+  lua_pop(L, 5);
+}
+
+/* ce:search(args) -> CSearch */
+static int le_search(lua_State *L) {
+  engine_box *box = check_engine(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  search_box *sb = lua_newuserdatauv(L, sizeof *sb, 2);    /* [e, args, sb] */
+  sb->s = NULL;
+  luaL_setmetatable(L, BLOOP_CSEARCH_META);
+  lua_pushvalue(L, 1);
+  lua_setiuservalue(L, -2, 1);
+  lua_getfield(L, 2, "model");
+  lua_setiuservalue(L, -2, 2);
+  bloop_arena *a = push_scratch(L);                        /* [e, args, sb, scratch] */
+  bloop_search_args s;
+  search_args(L, 2, a, &s);
+  bloop_error err;
+  bloop_error_clear(&err);  /* some paths fill only code and message */
+  if (bloop_search_new(box->e, &s, &sb->s, &err) != BLOOP_OK) return raise_engine_error(L, &err);
+  lua_pop(L, 1);                                           /* [e, args, sb] */
+  return 1;
+}
+
+static search_box *check_search(lua_State *L, int idx) {
+  search_box *sb = luaL_checkudata(L, idx, BLOOP_CSEARCH_META);
+  if (!sb->s) luaL_error(L, "attempt to use a closed bloop.CSearch");
+  /* the engine's session must point at this state's clients before a page is fetched */
+  lua_getiuservalue(L, idx, 1);
+  check_engine(L, lua_gettop(L));
+  lua_pop(L, 1);
+  return sb;
+}
+
+/* s:next() -> the next item as wire ({M = ...}) or nil */
+static int ls_next(lua_State *L) {
+  search_box *sb = check_search(L, 1);
+  lua_getiuservalue(L, 1, 1);                              /* keep the engine box on the stack */
+  engine_box *box = lua_touserdata(L, -1);
+  box->index = lua_gettop(L);
+  const bloop_value *item = NULL;
+  bloop_error err;
+  bloop_error_clear(&err);  /* some paths fill only code and message */
+  if (bloop_search_next(sb->s, &item, &err) != BLOOP_OK) return raise_engine_error(L, &err);
+  if (item) bloopL_push_wire(L, item);
+  else lua_pushnil(L);
+  return 1;
+}
+
+static int ls_reset(lua_State *L) {
+  bloop_search_reset(check_search(L, 1)->s);
+  return 0;
+}
+
+static int ls_count(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)bloop_search_count(check_search(L, 1)->s));
+  return 1;
+}
+
+static int ls_scanned(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)bloop_search_scanned(check_search(L, 1)->s));
+  return 1;
+}
+
+static int ls_exhausted(lua_State *L) {
+  lua_pushboolean(L, bloop_search_exhausted(check_search(L, 1)->s));
+  return 1;
+}
+
+/* s:columns() -> { column name, ... } the items' projected columns */
+static int ls_columns(lua_State *L) {
+  size_t n = 0;
+  const bloop_column *const *cols = bloop_search_columns(check_search(L, 1)->s, &n);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    lua_pushstring(L, cols[i]->name);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+static int ls_gc(lua_State *L) {
+  search_box *sb = luaL_checkudata(L, 1, BLOOP_CSEARCH_META);
+  bloop_search_free(sb->s);
+  sb->s = NULL;
+  return 0;
+}
+
+/* ---- explain ----------------------------------------------------------------------------- */
+
+/* ce:explain(op, args) -> the decoded explanation(s): save/delete take write args, load a
+ * list of {model=, key=} (args.ops) and args.consistent, batch_save/batch_delete a list of
+ * {model=, item=}, bind {model=}, query/scan search args. */
+static int le_explain(lua_State *L) {
+  static const char *const ops[] = {"save", "delete", "load", "batch_save", "batch_delete",
+                                    "bind", "search", NULL};
+  engine_box *box = check_engine(L, 1);
+  int op = luaL_checkoption(L, 2, NULL, ops);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  bloop_arena *a = push_scratch(L);
+  bloop_buf out = BLOOP_BUF_INIT;
+  bloop_error err;
+  bloop_error_clear(&err);  /* some paths fill only code and message */
+  bloop_status st = BLOOP_OK;
+  bloop_write_args w;
+  bloop_search_args s;
+  size_t n;
+  switch (op) {
+    case 0:
+    case 1:
+      write_args(L, 3, a, &w);
+      st = op == 0 ? bloop_engine_explain_save(box->e, &w, &out, &err)
+                   : bloop_engine_explain_delete(box->e, &w, &out, &err);
+      break;
+    case 2: {
+      lua_getfield(L, 3, "ops");
+      int t = lua_gettop(L);
+      luaL_checktype(L, t, LUA_TTABLE);
+      n = lua_rawlen(L, t);
+      bloop_load_op *lops = scratch_alloc(L, a, n * sizeof *lops);
+      for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, t, (lua_Integer)i + 1);
+        lops[i].model = field_model(L, lua_gettop(L), "model");
+        lops[i].key = field_wire(L, lua_gettop(L), "key", a);
+        lua_pop(L, 1);
+      }
+      lua_getfield(L, 3, "consistent");
+      int consistent = lua_toboolean(L, -1);
+      lua_pop(L, 2);
+      st = bloop_engine_explain_load(box->e, lops, n, consistent, &out, &err);
+      break;
+    }
+    case 3:
+    case 4: {
+      lua_getfield(L, 3, "items");
+      bloop_batch_item *items = batch_items(L, lua_gettop(L), a, &n);
+      lua_pop(L, 1);
+      st = bloop_engine_explain_batch(box->e, items, n, op == 4, &out, &err);
+      break;
+    }
+    case 5:
+      st = bloop_engine_explain_bind(box->e, field_model(L, 3, "model"), &out, &err);
+      break;
+    default:
+      search_args(L, 3, a, &s);
+      st = bloop_engine_explain_search(box->e, &s, &out, &err);
+      break;
+  }
+  if (st == BLOOP_OK && out.failed)
+    st = bloop_error_set(&err, BLOOP_ENOMEM, "OutOfMemory", "explain: out of memory");
+  int ok = st == BLOOP_OK && bloopL_push_json(L, out.data, out.len);
+  bloop_buf_free(&out);  /* freed before any raise */
+  if (st != BLOOP_OK) return raise_engine_error(L, &err);
+  if (!ok) return luaL_error(L, "explain: the engine wrote invalid JSON");
+  return 1;
+}
+
+/* ---- helpers without an engine ------------------------------------------------------------ */
+
+/* core.sleep(seconds): blocks this thread; interrupted sleeps resume. */
+static int le_sleep(lua_State *L) {
+  lua_Number s = luaL_checknumber(L, 1);
+  luaL_argcheck(L, s >= 0 && s < 3600, 1, "seconds must be in [0, 3600)");
+  struct timespec ts;
+  ts.tv_sec = (time_t)s;
+  ts.tv_nsec = (long)((s - (lua_Number)ts.tv_sec) * 1e9);
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+  return 0;
+}
+
+/* core.monotonic(): seconds from an arbitrary origin, for deadlines. */
+static int le_monotonic(lua_State *L) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+  return 1;
+}
+
+static const luaL_Reg engine_methods[] = {
+    {"bind", le_bind},   {"save", le_save},       {"delete", le_delete},
+    {"load", le_load},   {"batch", le_batch},     {"search", le_search},
+    {"explain", le_explain}, {"close", le_gc},    {NULL, NULL}};
+
+static const luaL_Reg search_methods[] = {
+    {"next", ls_next},       {"reset", ls_reset},         {"count", ls_count},
+    {"scanned", ls_scanned}, {"exhausted", ls_exhausted}, {"columns", ls_columns},
+    {"close", ls_gc},        {NULL, NULL}};
+
+static void make_meta(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc) {
+  luaL_newmetatable(L, name);                              /* [core, mt] */
+  lua_pushcfunction(L, gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushcfunction(L, gc);
+  lua_setfield(L, -2, "__close");
+  lua_newtable(L);
+  luaL_setfuncs(L, methods, 0);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);                                           /* [core] */
+}
+
+int bloopL_open_engine(lua_State *L) {
+  luaL_newmetatable(L, SCRATCH_META);
+  lua_pushcfunction(L, scratch_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  make_meta(L, BLOOP_CENGINE_META, engine_methods, le_gc);
+  make_meta(L, BLOOP_CSEARCH_META, search_methods, ls_gc);
+  lua_pushcfunction(L, le_new);
+  lua_setfield(L, -2, "engine_new");
+  lua_pushcfunction(L, le_sleep);
+  lua_setfield(L, -2, "sleep");
+  lua_pushcfunction(L, le_monotonic);
+  lua_setfield(L, -2, "monotonic");
+  return 0;
+}
