@@ -168,10 +168,18 @@ bloop_status bloop_value_from_json(const char *text, size_t len, bloop_arena *a,
 /* An item, {"name": {"S":"x"}, ...}, into an M. Root path in errors: "Item". */
 bloop_status bloop_item_from_json(const char *text, size_t len, bloop_arena *a,
                                   bloop_value *out, bloop_error *err);
+/* Parses a whole JSON text (a DynamoDB answer) into a cJSON tree the caller frees with
+ * cJSON_Delete. Refuses, with an InvalidJSON error naming root and the byte offset, text
+ * that is not one JSON value, and text holding the string escape \u0000: cJSON would
+ * silently cut that string at the NUL, so a value read from it would not be the value
+ * stored. Answers handed to the *_from_cjson functions below must be parsed by this. */
+bloop_status bloop_json_parse(const char *text, size_t len, const char *root,
+                              struct cJSON **out, bloop_error *err);
+
 /* From an already parsed cJSON object (an element of a Query answer's Items), so a page is
  * parsed once. path names the node in errors ("Items[3]"; "Item" when NULL). The node is
- * borrowed; out holds copies. Limitation inherited from cJSON: a string escape \u0000
- * truncates that string (the text entry points refuse \u0000 instead). */
+ * borrowed; out holds copies. The tree must come from bloop_json_parse: a string escape
+ * \u0000 parsed by cJSON alone truncates that string, and the node no longer shows it. */
 bloop_status bloop_item_from_cjson(const struct cJSON *node, bloop_arena *a, bloop_value *out,
                                    const char *path, bloop_error *err);
 bloop_status bloop_value_from_cjson(const struct cJSON *node, bloop_arena *a, bloop_value *out,

@@ -191,19 +191,14 @@ function methods.between(self, lo, hi)
   return leaf(self, "between", { needs_value(st, "between", lo), needs_value(st, "between", hi) })
 end
 
--- contains(v): v is dumped through the type's element type (a set's or list's `inner`);
--- a String column dumps its substring as itself.
+-- contains(v): v is dumped through the type's element type (`inner`: a set's or list's
+-- element type, Dynamic for dynamic types); a String or Binary column, which has no
+-- `inner`, dumps its substring as itself.
 function methods.contains(self, v)
   local st = state(self)
   check_supported(st, "contains")
   local t = st.typedef
   local inner = type(t) == "table" and t.inner or nil
-  if (inner == nil or inner == t) and type(t) == "table" and t.backing_type == "L"
-      and t.path_type then
-    -- a list type that names no element type (DynamicList: bloop.types sets `inner` to the
-    -- type itself): an element is what a path into it holds, typed by its Lua shape
-    inner = t:path_type(1)
-  end
   return leaf(self, "contains", { needs_value(st, "contains", v, inner or t) })
 end
 

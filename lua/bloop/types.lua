@@ -12,6 +12,27 @@
 -- Hooks work on the INNER wire value: N the number's text, S a string, B raw bytes, BOOL a
 -- boolean, SS/NS/BS an array of inner values, L an array of wire tables ({S = "x"}), M a
 -- table of name -> wire table. `nil` means absent (REMOVE on save).
+--
+-- Values, as they load and save:
+-- * Number loads a bloop.decimal. Lua calls __eq only when both operands are tables or
+--   userdata, so `bloop.decimal(1) == 1` is false (as `{} == 1` is): compare with
+--   `d == bloop.decimal(1)` or `d:tonumber() == 1`. `<`, `<=`, `>`, `>=` do work between a
+--   decimal and a plain number, on either side.
+-- * Dynamic types (DynamicList, DynamicMap, and Dynamic, the type of a path inside them)
+--   type a value by its Lua shape: string -> S, number or decimal -> N, boolean -> BOOL,
+--   bloop.null -> NULL, bloop.binary -> B, bloop.set of strings / numbers / binaries ->
+--   SS / NS / BS, a table whose keys are exactly 1..n -> L, a table whose keys are all
+--   strings -> M; a table mixing both is an error. An empty table is absent at the column
+--   itself (nothing to store) and an empty M inside (where DynamoDB keeps it), so `{}` is
+--   never told apart as a list or a map: it loads back as an empty table either way. B
+--   loads as bloop.binary (a plain Lua string already means S), so it saves back as B; an
+--   integral N within 64 bits loads as a Lua integer, any other N as a bloop.decimal; NULL
+--   loads as bloop.null inside a list and as nil (absent) in a map.
+-- * List(T) keeps positions (paths index it): an element that loads as nothing (a NULL
+--   written by another tool, or a dynamo_load returning nil) holds bloop.null, which saves
+--   back as NULL. An element that dumps as absent ("" in a List(String)) is dropped, as
+--   DynamoDB cannot store it.
+-- * Binary columns load Lua strings and accept strings or bloop.binary values.
 local core = require("bloop.core")
 local errors = require("bloop.errors")
 
@@ -61,7 +82,6 @@ local function finalize(obj)
   rawset(obj, "_kind", kind)
   rawset(obj, "_dump_lua", obj.dynamo_dump ~= builtin_dump)
   rawset(obj, "_load_lua", obj.dynamo_load ~= builtin_load)
-  if rawget(obj, "inner") == nil then rawset(obj, "inner", obj) end
   if rawget(obj, "backing_type") == nil then rawset(obj, "backing_type", obj.backing_type) end
   rawset(obj, "_name", obj:describe())
   return obj
@@ -234,14 +254,21 @@ end
 
 -- Dynamic: a value typed by its Lua shape (the type of any path inside a DynamicList or
 -- DynamicMap). It has no single backing_type.
+-- Their `inner` (the element type `contains` dumps through) is Dynamic too; scalars have
+-- no `inner`, Set and List have their element type.
 local Dynamic = scalar("Dynamic", Type, K.Dynamic, nil, "any")
 local function dynamic_path() return types.instance(Dynamic) end
 Dynamic.path_type = dynamic_path
+function Dynamic:init() self.inner = self end
+
+local function dynamic_init(self) self.inner = types.instance(Dynamic) end
 
 local DynamicList = scalar("DynamicList", Type, K.DynamicList, "L", "array")
 DynamicList.path_type = dynamic_path
+DynamicList.init = dynamic_init
 local DynamicMap = scalar("DynamicMap", Type, K.DynamicMap, "M", "table")
 DynamicMap.path_type = dynamic_path
+DynamicMap.init = dynamic_init
 
 -- The names exported by require("bloop").
 types.exports = {

@@ -1,13 +1,13 @@
 -- bloop.values: helpers over every value bloop stores: deepcopy and typename.
 --
--- Decimals, datetimes and UUIDs are immutable userdata, so deepcopy shares them (a copy
+-- Decimals, datetimes, UUIDs and binaries are immutable userdata, so deepcopy shares them (a copy
 -- would be indistinguishable, and datetimes and UUIDs are interned: equal values are the
 -- same object). Sets are rebuilt member by member; other tables are copied with their
 -- metatable, keys included, cycles and shared references preserved.
 local core = require("bloop.core")
 
 local Set = core.Set
-local Decimal, DateTime, UUID = core.Decimal, core.datetime.DateTime, core.UUID
+local Decimal, DateTime, UUID, Binary = core.Decimal, core.datetime.DateTime, core.UUID, core.Binary
 local null = core.null
 
 local values = {}
@@ -32,7 +32,7 @@ end
 
 function values.deepcopy(v) return copy(v, {}) end
 
--- "decimal", "datetime", "uuid", "set", "null", a model or type name (a metatable's
+-- "decimal", "datetime", "uuid", "binary", "set", "null", a model or type name (a metatable's
 -- __name, or the table's own __name), else Lua's type name.
 function values.typename(v)
   local t = type(v)
@@ -41,6 +41,7 @@ function values.typename(v)
     if mt == Decimal then return "decimal" end
     if mt == DateTime then return "datetime" end
     if mt == UUID then return "uuid" end
+    if mt == Binary then return "binary" end
     if type(mt) == "table" and type(rawget(mt, "__name")) == "string" then
       return rawget(mt, "__name")
     end

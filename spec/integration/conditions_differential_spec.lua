@@ -351,6 +351,13 @@ local function gen_leaf(item)
     local p = gen_path()
     if chance(PATHS) and path_ok(p) then ops[1] = { path = p } else ops[1] = { value = eqv() } end
   elseif kind == "in" then
+    -- dynalite's IN starts with `if (!attrVal) return false` (db/index.js), so an attribute
+    -- holding BOOL false, or an empty S or B, is never IN anything there (seed 611249, tree
+    -- 421: `w IN (false)` refused with w = false). Not generated against such attributes.
+    if not MOTO and attr ~= nil and ((attr.t == "BOOL" and attr.v == false)
+        or ((attr.t == "S" or attr.t == "B") and attr.v == "")) then
+      return { kind = "exists", path = node.path, operands = {} }
+    end
     for i = 1, rand(4) do
       local p = gen_path()
       if chance(PATHS) and path_ok(p) then ops[i] = { path = p } else ops[i] = { value = eqv() } end

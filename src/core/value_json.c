@@ -301,8 +301,8 @@ static const char *find_nul_escape(const char *s, size_t len) {
   return NULL;
 }
 
-static bloop_status parse_text(const char *text, size_t len, const char *root, cJSON **out,
-                               bloop_error *err) {
+bloop_status bloop_json_parse(const char *text, size_t len, const char *root,
+                              struct cJSON **out, bloop_error *err) {
   *out = NULL;
   if (!text)
     return bloop_error_set(err, BLOOP_EINVAL, "InvalidJSON", "%s: no JSON text", root);
@@ -334,7 +334,7 @@ bloop_status bloop_value_from_json(const char *text, size_t len, bloop_arena *a,
                                    bloop_value *out, bloop_error *err) {
   cJSON *j;
   memset(out, 0, sizeof *out);
-  bloop_status st = parse_text(text, len, "value", &j, err);
+  bloop_status st = bloop_json_parse(text, len, "value", &j, err);
   if (st != BLOOP_OK) return finish(st, out);
   st = bloop_value_from_cjson(j, a, out, "value", err);
   cJSON_Delete(j);
@@ -345,7 +345,7 @@ bloop_status bloop_item_from_json(const char *text, size_t len, bloop_arena *a,
                                   bloop_value *out, bloop_error *err) {
   cJSON *j;
   memset(out, 0, sizeof *out);
-  bloop_status st = parse_text(text, len, "Item", &j, err);
+  bloop_status st = bloop_json_parse(text, len, "Item", &j, err);
   if (st != BLOOP_OK) return finish(st, out);
   st = bloop_item_from_cjson(j, a, out, "Item", err);
   cJSON_Delete(j);

@@ -45,8 +45,16 @@ static int raise_code(lua_State *L, const char *code, const char *fmt, ...) {
 
 /* Raises err under its own code as the class name, with an optional prefix. */
 static int raise_err(lua_State *L, const bloop_error *err, const char *prefix) {
-  bloop_error e = *err;
-  if (prefix && *prefix) snprintf(e.message, sizeof e.message, "%.200s: %.800s", prefix, err->message);
+  /* Only status, code and message: the core fills nothing else, and callers' bloop_error
+   * is not cleared, so copying it whole would raise stack garbage as status/attempts. */
+  bloop_error e;
+  bloop_error_clear(&e);
+  e.status = err->status;
+  snprintf(e.code, sizeof e.code, "%s", err->code);
+  if (prefix && *prefix)
+    snprintf(e.message, sizeof e.message, "%.200s: %.800s", prefix, err->message);
+  else
+    snprintf(e.message, sizeof e.message, "%s", err->message);
   return bloopL_raise_error(L, e.code[0] ? e.code : "InvalidCondition", &e);
 }
 

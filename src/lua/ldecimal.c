@@ -3,14 +3,19 @@
  *
  * Values are immutable, so a decimal passed to the constructor is returned as is, and
  * every operation pushes a new userdata. Nothing here allocates with malloc, so raising
- * anywhere is safe. Lua calls __eq only when both operands are tables or userdata, so
+ * anywhere is safe. Failures raise InvalidValue error objects (lua/bloop/errors.lua) whose
+ * code names the rule broken ("Inexact", "Overflow", ...); misuse of a method (a non-decimal
+ * self) stays a plain argument error. Lua calls __eq only when both operands are tables or userdata, so
  * `decimal(1) == 1` is false (as `{} == 1` is); __lt and __le do accept plain numbers.
  */
 #include "lua/ldecimal.h"
 
 #include <lauxlib.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "lua/laux.h"
 
 #define ERR_PREFIX "bloop.decimal: "
 
@@ -28,9 +33,26 @@ void bloopL_push_decimal(lua_State *L, bloop_decimal d) {
   luaL_setmetatable(L, BLOOP_DECIMAL_META);
 }
 
-/* Raises err's message. Never returns. */
+/* Raises an InvalidValue error object whose code is the decimal module's ("Inexact",
+ * "Overflow", "Underflow", "DivisionByZero", "InvalidNumber") and whose message is err's,
+ * prefixed so a message read alone says where it came from. Never returns. */
 static int raise(lua_State *L, const bloop_error *err) {
-  return luaL_error(L, ERR_PREFIX "%s", err->message);
+  bloop_error e;
+  bloop_error_clear(&e);
+  bloop_error_set(&e, BLOOP_EINVAL, err->code[0] ? err->code : "InvalidNumber",
+                  ERR_PREFIX "%s", err->message);
+  return bloopL_raise_error(L, "InvalidValue", &e);
+}
+
+/* Raises InvalidValue with code "InvalidType" for the value at idx, which is no number at
+ * all; fmt has one %s, the value's type name. */
+static int raise_type(lua_State *L, const char *fmt, int idx) {
+  bloop_error e;
+  char msg[96];
+  bloop_error_clear(&e);
+  snprintf(msg, sizeof msg, fmt, luaL_typename(L, idx));
+  bloop_error_set(&e, BLOOP_EINVAL, "InvalidType", ERR_PREFIX "%s", msg);
+  return bloopL_raise_error(L, "InvalidValue", &e);
 }
 
 bloop_decimal bloopL_to_decimal(lua_State *L, int idx) {
@@ -52,9 +74,8 @@ bloop_decimal bloopL_to_decimal(lua_State *L, int idx) {
       return d;
     }
     default:
-      luaL_error(L, ERR_PREFIX "number, string or bloop.Decimal expected, got %s",
-                 luaL_typename(L, idx));
-      return bloop_decimal_from_int64(0); /* not reached: luaL_error does not return */
+      raise_type(L, "number, string or bloop.Decimal expected, got %s", idx);
+      return bloop_decimal_from_int64(0); /* not reached: raise_type does not return */
   }
 }
 
@@ -155,8 +176,7 @@ static int ld_concat(lua_State *L) {
     } else if (lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER) {
       luaL_tolstring(L, i, NULL);
     } else {
-      return luaL_error(L, ERR_PREFIX "attempt to concatenate a %s value",
-                        luaL_typename(L, i));
+      return raise_type(L, "attempt to concatenate a %s value", i);
     }
   }
   lua_concat(L, 2);

@@ -136,6 +136,7 @@ static const char *a_kind(lua_State *L, int idx) {
       if (bloopL_is_decimal(L, idx)) return "a decimal";
       if (bloopL_test_datetime(L, idx)) return "a datetime";
       if (bloopL_test_uuid(L, idx)) return "a uuid";
+      if (bloopL_test_binary(L, idx)) return "a binary";
       return "a userdata";
     case LUA_TFUNCTION: return "a function";
     default: return "a thread";
@@ -589,6 +590,12 @@ static void dump_dynamic(dstate *S, int v, bloop_value *out, int *present, int d
         dump_decimal(S, v, out, d);
         return;
       }
+      if (bloopL_test_binary(L, v)) {
+        size_t len;
+        const char *s = bloopL_binary_bytes(L, v, &len);
+        check(L, bloop_value_set_b(out, S->a, s, len, &err), &err);
+        return;
+      }
       break;
     case LUA_TTABLE: {
       size_t n;
@@ -599,7 +606,9 @@ static void dump_dynamic(dstate *S, int v, bloop_value *out, int *present, int d
           return;
         }
         lua_rawgeti(L, v, 1);
-        bloop_type st = lua_type(L, -1) == LUA_TSTRING ? BLOOP_TYPE_SS : BLOOP_TYPE_NS;
+        bloop_type st = lua_type(L, -1) == LUA_TSTRING ? BLOOP_TYPE_SS
+                        : bloopL_test_binary(L, -1)    ? BLOOP_TYPE_BS
+                                                       : BLOOP_TYPE_NS;
         lua_pop(L, 1);
         check(L, bloop_value_set_list(out, S->a, st, n, &err), &err);
         for (size_t i = 1; i <= n; i++) {
@@ -611,10 +620,15 @@ static void dump_dynamic(dstate *S, int v, bloop_value *out, int *present, int d
             size_t len;
             const char *s = lua_tolstring(L, e, &len);
             set_string(S, e, depth + 1, slot, s, len);
+          } else if (st == BLOOP_TYPE_BS && bloopL_test_binary(L, e)) {
+            size_t len;
+            const char *s = bloopL_binary_bytes(L, e, &len);
+            check(L, bloop_value_set_b(slot, S->a, s, len, &err), &err);
           } else if (st == BLOOP_TYPE_NS && to_decimal(S, e, depth + 1, &d)) {
             dump_decimal(S, e, slot, d);
           } else {
-            bad_value(S, e, depth + 1, 1, "a set must hold only strings or only numbers");
+            bad_value(S, e, depth + 1, 1,
+                      "a set must hold only strings, only numbers or only bloop.binary values");
           }
           lua_pop(L, 1);
         }
@@ -685,9 +699,14 @@ static void dump(dstate *S, int t, int v, bloop_value *out, int *present, int bu
   switch (kind) {
     case K_STRING:
     case K_BINARY: {
-      if (lua_type(L, v) != LUA_TSTRING) break;
       size_t len;
-      const char *s = lua_tolstring(L, v, &len);
+      const char *s;
+      if (kind == K_BINARY && bloopL_test_binary(L, v))
+        s = bloopL_binary_bytes(L, v, &len);
+      else if (lua_type(L, v) == LUA_TSTRING)
+        s = lua_tolstring(L, v, &len);
+      else
+        break;
       if (len == 0) {
         *present = 0;
         return;
@@ -773,8 +792,11 @@ static void dump(dstate *S, int t, int v, bloop_value *out, int *present, int bu
         lua_rawgeti(L, v, (lua_Integer)i);
         bloop_value *slot = bloop_value_append(out, S->a);
         if (!slot) nomem(L);
-        int p;
-        dump(S, inner, lua_gettop(L), slot, &p, 0, depth + 1);
+        int p = 1;
+        if (lt == BLOOP_TYPE_L && bloopL_is_null(L, -1))
+          bloop_value_set_null(slot);  /* the placeholder a load left (see load) */
+        else
+          dump(S, inner, lua_gettop(L), slot, &p, 0, depth + 1);
         if (!p) {
           out->u.list.count--;  /* bloop drops members that dump to absent */
         } else if (et != BLOOP_TYPE_NONE && slot->type != et) {
@@ -910,8 +932,9 @@ static void load_dynamic(dstate *S, const bloop_value *v, int in_list) {
   lua_State *L = S->L;
   luaL_checkstack(L, 8, "bloop: value nested too deeply");
   switch (v->type) {
-    case BLOOP_TYPE_S:
-    case BLOOP_TYPE_B: lua_pushlstring(L, v->u.bytes.ptr, v->u.bytes.len); return;
+    case BLOOP_TYPE_S: lua_pushlstring(L, v->u.bytes.ptr, v->u.bytes.len); return;
+    /* a plain string dumps as S, so B must load as something else to come back as B */
+    case BLOOP_TYPE_B: bloopL_push_binary(L, v->u.bytes.ptr, v->u.bytes.len); return;
     case BLOOP_TYPE_N: push_dynamic_number(S, v); return;
     case BLOOP_TYPE_BOOL: lua_pushboolean(L, v->u.boolean); return;
     case BLOOP_TYPE_NULL:
@@ -1061,6 +1084,13 @@ static void load(dstate *S, int t, const bloop_value *v, int builtin) {
         load(S, inner, &v->u.list.items[i], 0);
         if (lua_isnil(L, -1)) {
           lua_pop(L, 1);
+          /* A list keeps its positions (paths index it, and a save writes it back whole):
+           * an element that loads as nothing (NULL written by other tools, or a dynamo_load
+           * that returned nil) holds bloop.null, which dumps back as NULL. */
+          if (kind == K_LIST) {
+            bloopL_push_null(L);
+            lua_rawseti(L, -2, ++n);
+          }
         } else if (kind == K_SET) {
           bloopL_set_add(L, -2);
         } else {

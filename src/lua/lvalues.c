@@ -1,5 +1,6 @@
 /*
- * lvalues.c: bloop.datetime, bloop.uuid / uuid4, the set key and the null sentinel. See
+ * lvalues.c: bloop.datetime, bloop.uuid / uuid4, bloop.binary, the set key and the null
+ * sentinel. See
  * lua/lvalues.h.
  *
  * Why userdata and not Lua tables: the values are immutable (a table's fields could be
@@ -336,6 +337,87 @@ static const luaL_Reg uuid_meta[] = {{"__eq", uu_eq},     {"__lt", uu_lt},
 static const luaL_Reg uuid_methods[] = {{"bytes", uu_bytes}, {"tostring", uu_tostring},
                                         {NULL, NULL}};
 
+/* ---- binary --------------------------------------------------------------------------- */
+
+/* A binary value is a userdata whose one user value is the Lua string of its bytes; it
+ * holds no copy, so interning costs one weak-table entry keyed by that same string. Its
+ * own table (not the shared intern table) because uuid keys are 16-byte strings too. */
+#define BINARY_INTERN_KEY "bloop.intern.binary"
+
+int bloopL_test_binary(lua_State *L, int idx) {
+  return luaL_testudata(L, idx, BLOOP_BINARY_META) != NULL;
+}
+
+const char *bloopL_binary_bytes(lua_State *L, int idx, size_t *len) {
+  idx = lua_absindex(L, idx);
+  lua_getiuservalue(L, idx, 1);          /* [bytes] */
+  const char *s = lua_tolstring(L, -1, len);
+  lua_pop(L, 1);                         /* the userdata keeps the string alive */
+  return s;
+}
+
+void bloopL_push_binary(lua_State *L, const char *s, size_t len) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, BINARY_INTERN_KEY) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);                     /* [t] */
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "v");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, BINARY_INTERN_KEY);
+  }                                      /* [intern] */
+  lua_pushlstring(L, s, len);            /* [intern, bytes] */
+  lua_pushvalue(L, -1);
+  if (lua_rawget(L, -3) == LUA_TUSERDATA) { /* [intern, bytes, b] */
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pop(L, 1);
+  lua_newuserdatauv(L, 0, 1);            /* [intern, bytes, b] */
+  luaL_setmetatable(L, BLOOP_BINARY_META);
+  lua_pushvalue(L, -2);
+  lua_setiuservalue(L, -2, 1);
+  lua_pushvalue(L, -2);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, -5);                     /* intern[bytes] = b */
+  lua_replace(L, -3);
+  lua_pop(L, 1);                         /* [b] */
+}
+
+/* bloop.binary(bytes | binary) */
+static int bi_new(lua_State *L) {
+  if (bloopL_test_binary(L, 1)) {
+    lua_settop(L, 1);
+    return 1;
+  }
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  bloopL_push_binary(L, s, len);
+  return 1;
+}
+
+static int bi_bytes(lua_State *L) {
+  luaL_checkudata(L, 1, BLOOP_BINARY_META);
+  lua_getiuservalue(L, 1, 1);
+  return 1;
+}
+
+static int bi_len(lua_State *L) {
+  size_t len;
+  luaL_checkudata(L, 1, BLOOP_BINARY_META);
+  bloopL_binary_bytes(L, 1, &len);
+  lua_pushinteger(L, (lua_Integer)len);
+  return 1;
+}
+
+static const luaL_Reg binary_meta[] = {{"__len", bi_len},
+                                       {"__tostring", bi_bytes},
+                                       {"__index", NULL},
+                                       {NULL, NULL}};
+static const luaL_Reg binary_methods[] = {{"bytes", bi_bytes}, {NULL, NULL}};
+
 /* ---- sets and null --------------------------------------------------------------------- */
 
 int bloopL_is_set(lua_State *L, int idx) {
@@ -447,6 +529,7 @@ int bloopL_open_values(lua_State *L) {
   luaL_checktype(L, -1, LUA_TTABLE);                         /* [core] */
   createmeta(L, BLOOP_DATETIME_META, datetime_meta, datetime_methods);
   createmeta(L, BLOOP_UUID_META, uuid_meta, uuid_methods);
+  createmeta(L, BLOOP_BINARY_META, binary_meta, binary_methods);
   luaL_newlib(L, datetime_funcs);                            /* [core, datetime] */
   luaL_getmetatable(L, BLOOP_DATETIME_META);
   lua_setfield(L, -2, "DateTime");
@@ -457,6 +540,10 @@ int bloopL_open_values(lua_State *L) {
   lua_setfield(L, -2, "uuid4");
   luaL_getmetatable(L, BLOOP_UUID_META);
   lua_setfield(L, -2, "UUID");
+  lua_pushcfunction(L, bi_new);
+  lua_setfield(L, -2, "binary");
+  luaL_getmetatable(L, BLOOP_BINARY_META);
+  lua_setfield(L, -2, "Binary");
   lua_pushcfunction(L, ls_key);
   lua_setfield(L, -2, "set_key");
   luaL_newmetatable(L, BLOOP_SET_META);                      /* [core, setmt] */

@@ -21,9 +21,11 @@
 #define BLOOP_DATETIME_META "bloop.DateTime"
 #define BLOOP_UUID_META "bloop.UUID"
 #define BLOOP_SET_META "bloop.Set"
+#define BLOOP_BINARY_META "bloop.Binary"
 
 /* With the bloop.core module table on top: sets core.datetime (a table: now, parse,
- * fromtimestamp, new), core.uuid, core.uuid4, core.set_key, core.null, core.Set (the set
+ * fromtimestamp, new), core.uuid, core.uuid4, core.binary, core.Binary, core.set_key,
+ * core.null, core.Set (the set
  * metatable, filled by set.lua). Leaves the stack as it found it. */
 int bloopL_open_values(lua_State *L);
 
@@ -34,6 +36,15 @@ const int64_t *bloopL_test_datetime(lua_State *L, int idx);
 
 void bloopL_push_uuid(lua_State *L, const bloop_uuid *u);
 const bloop_uuid *bloopL_test_uuid(lua_State *L, int idx);
+
+/* Binary values: what DynamoDB's B (and BS members) load as inside Dynamic types, where a
+ * plain Lua string must mean S. Immutable and interned like UUIDs (equal bytes, same
+ * object), so they compare and key sets by content. core.binary(bytes) builds one;
+ * b:bytes() and tostring(b) give the bytes back, #b their count. */
+void bloopL_push_binary(lua_State *L, const char *s, size_t len);
+int bloopL_test_binary(lua_State *L, int idx);
+/* The bytes of the binary at idx (which must be one); valid while it lives. */
+const char *bloopL_binary_bytes(lua_State *L, int idx, size_t *len);
 
 /* 1 when the value at idx is a table whose metatable is bloop.Set. */
 int bloopL_is_set(lua_State *L, int idx);

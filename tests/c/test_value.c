@@ -280,6 +280,18 @@ static void test_from_cjson(void) {
                                &a, &v, NULL, &e) == BLOOP_OK);
   CHECK(v.type == BLOOP_TYPE_S && v.u.bytes.len == 1);
   cJSON_Delete(root);
+
+  /* Answers are parsed by bloop_json_parse, which refuses what cJSON would cut short. */
+  CHECK(bloop_json_parse(answer, strlen(answer), "answer", &root, &e) == BLOOP_OK);
+  CHECK(root && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "Items")) == 2);
+  cJSON_Delete(root);
+  const char *nul = "{\"Item\":{\"pk\":{\"S\":\"a\\u0000b\"}}}";
+  CHECK(bloop_json_parse(nul, strlen(nul), "GetItem answer", &root, &e) == BLOOP_EINVAL);
+  CHECK(root == NULL);
+  CHECK_STR(e.code, "InvalidJSON");
+  CHECK_STR(e.message, "GetItem answer: the string escape \\u0000 is not supported (at byte 21)");
+  CHECK(bloop_json_parse("{} {}", 5, "answer", &root, &e) == BLOOP_EINVAL && root == NULL);
+  CHECK_STR(e.message, "answer: unexpected text after the JSON value (at byte 3)");
   bloop_arena_free(&a);
 }
 

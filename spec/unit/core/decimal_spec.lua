@@ -4,15 +4,17 @@
 local core = require("bloop.core")
 local decimal = core.decimal
 
--- Errors are plain strings for now, positioned at the Lua line that caused them (luaL_error
--- level 1: the caller of the constructor or of the metamethod).
-local function raises(fn, msg)
+local errors = require("bloop.errors")
+
+-- Failures raise InvalidValue error objects; the code names the rule broken.
+local function raises(fn, code, msg)
   local ok, err = pcall(fn)
   assert.is_false(ok)
-  assert.is_string(err)
-  local where, rest = err:match("^([^:]*decimal_spec%.lua:%d+): (.*)$")
-  assert.is_truthy(where, "no position in: " .. err)
-  assert.equal(msg, rest)
+  assert.is_true(errors.is(err, errors.classes.InvalidValue), tostring(err))
+  assert.equal("InvalidValue", err.name)
+  assert.equal(code, err.code)
+  assert.equal(msg, err.message)
+  assert.equal(("InvalidValue: %s: %s"):format(code, msg), tostring(err))
 end
 
 describe("bloop.decimal", function()
@@ -54,28 +56,27 @@ describe("bloop.decimal", function()
     end)
 
     local bad = {
-      { "an empty string", "", 'bloop.decimal: "" is not a number (expected digits with an optional sign, fraction and exponent)' },
-      { "hex", "0x10", 'bloop.decimal: "0x10" is not a number (expected digits with an optional sign, fraction and exponent)' },
-      { "NaN text", "NaN", 'bloop.decimal: "NaN" is not a number (expected digits with an optional sign, fraction and exponent)' },
-      { "whitespace", " 1", 'bloop.decimal: " 1" is not a number (expected digits with an optional sign, fraction and exponent)' },
-      { "39 digits", "123456789012345678901234567890123456789",
-        'bloop.decimal: "123456789012345678901234567890123456789" has 39 significant digits (DynamoDB keeps 38 significant digits)' },
-      { "1E+126", "1E+126", 'bloop.decimal: "1E+126" overflows (DynamoDB numbers stay below 1E+126)' },
-      { "1E-131", "1E-131", 'bloop.decimal: "1E-131" underflows (DynamoDB numbers other than 0 are at least 1E-130 in magnitude)' },
-      { "NaN", 0 / 0, "bloop.decimal: float nan is not a number DynamoDB can store" },
-      { "infinity", math.huge, "bloop.decimal: float inf is not a number DynamoDB can store" },
-      { "1e300", 1e300, "bloop.decimal: float 1e+300 overflows (DynamoDB numbers stay below 1E+126)" },
-      { "a table", {}, "bloop.decimal: number, string or bloop.Decimal expected, got table" },
-      { "a boolean", true, "bloop.decimal: number, string or bloop.Decimal expected, got boolean" },
+      { "an empty string", "", "InvalidNumber", 'bloop.decimal: "" is not a number (expected digits with an optional sign, fraction and exponent)' },
+      { "hex", "0x10", "InvalidNumber", 'bloop.decimal: "0x10" is not a number (expected digits with an optional sign, fraction and exponent)' },
+      { "NaN text", "NaN", "InvalidNumber", 'bloop.decimal: "NaN" is not a number (expected digits with an optional sign, fraction and exponent)' },
+      { "whitespace", " 1", "InvalidNumber", 'bloop.decimal: " 1" is not a number (expected digits with an optional sign, fraction and exponent)' },
+      { "39 digits", "123456789012345678901234567890123456789", "Inexact", 'bloop.decimal: "123456789012345678901234567890123456789" has 39 significant digits (DynamoDB keeps 38 significant digits)' },
+      { "1E+126", "1E+126", "Overflow", 'bloop.decimal: "1E+126" overflows (DynamoDB numbers stay below 1E+126)' },
+      { "1E-131", "1E-131", "Underflow", 'bloop.decimal: "1E-131" underflows (DynamoDB numbers other than 0 are at least 1E-130 in magnitude)' },
+      { "NaN", 0 / 0, "InvalidNumber", "bloop.decimal: float nan is not a number DynamoDB can store" },
+      { "infinity", math.huge, "InvalidNumber", "bloop.decimal: float inf is not a number DynamoDB can store" },
+      { "1e300", 1e300, "Overflow", "bloop.decimal: float 1e+300 overflows (DynamoDB numbers stay below 1E+126)" },
+      { "a table", {}, "InvalidType", "bloop.decimal: number, string or bloop.Decimal expected, got table" },
+      { "a boolean", true, "InvalidType", "bloop.decimal: number, string or bloop.Decimal expected, got boolean" },
     }
     for _, c in ipairs(bad) do
       it("rejects " .. c[1], function()
-        raises(function() return decimal(c[2]) end, c[3])
+        raises(function() return decimal(c[2]) end, c[3], c[4])
       end)
     end
 
     it("rejects a missing argument", function()
-      raises(function() return decimal() end, "bad argument #1 to 'decimal' (value expected)")
+      assert.has_error(function() return decimal() end, "bad argument #1 to 'decimal' (value expected)")
     end)
   end)
 
@@ -105,18 +106,18 @@ describe("bloop.decimal", function()
     end
 
     local bad = {
-      { "1/3", function() return D(1) / 3 end, "bloop.decimal: 1/3 is inexact (DynamoDB keeps 38 significant digits)" },
-      { "division by zero", function() return D(1) / 0 end, "bloop.decimal: 1/0 divides by zero" },
-      { "39 digits", function() return D("1") + D("1E-38") end, "bloop.decimal: 1+1E-38 is inexact (DynamoDB keeps 38 significant digits)" },
-      { "overflow", function() return D("9E+125") * 2 end, "bloop.decimal: 9E+125*2 overflows (DynamoDB numbers stay below 1E+126)" },
-      { "underflow", function() return D("1E-130") / 10 end, "bloop.decimal: 1E-130/10 underflows (DynamoDB numbers other than 0 are at least 1E-130 in magnitude)" },
-      { "a negative operand in parentheses", function() return D(1) / -3 end, "bloop.decimal: 1/(-3) is inexact (DynamoDB keeps 38 significant digits)" },
-      { "a NaN operand", function() return D(1) + 0 / 0 end, "bloop.decimal: float nan is not a number DynamoDB can store" },
-      { "a table operand", function() return D(1) + {} end, "bloop.decimal: number, string or bloop.Decimal expected, got table" },
-      { "a bad string operand", function() return D(1) + "x" end, 'bloop.decimal: "x" is not a number (expected digits with an optional sign, fraction and exponent)' },
+      { "1/3", function() return D(1) / 3 end, "Inexact", "bloop.decimal: 1/3 is inexact (DynamoDB keeps 38 significant digits)" },
+      { "division by zero", function() return D(1) / 0 end, "DivisionByZero", "bloop.decimal: 1/0 divides by zero" },
+      { "39 digits", function() return D("1") + D("1E-38") end, "Inexact", "bloop.decimal: 1+1E-38 is inexact (DynamoDB keeps 38 significant digits)" },
+      { "overflow", function() return D("9E+125") * 2 end, "Overflow", "bloop.decimal: 9E+125*2 overflows (DynamoDB numbers stay below 1E+126)" },
+      { "underflow", function() return D("1E-130") / 10 end, "Underflow", "bloop.decimal: 1E-130/10 underflows (DynamoDB numbers other than 0 are at least 1E-130 in magnitude)" },
+      { "a negative operand in parentheses", function() return D(1) / -3 end, "Inexact", "bloop.decimal: 1/(-3) is inexact (DynamoDB keeps 38 significant digits)" },
+      { "a NaN operand", function() return D(1) + 0 / 0 end, "InvalidNumber", "bloop.decimal: float nan is not a number DynamoDB can store" },
+      { "a table operand", function() return D(1) + {} end, "InvalidType", "bloop.decimal: number, string or bloop.Decimal expected, got table" },
+      { "a bad string operand", function() return D(1) + "x" end, "InvalidNumber", 'bloop.decimal: "x" is not a number (expected digits with an optional sign, fraction and exponent)' },
     }
     for _, c in ipairs(bad) do
-      it("raises on " .. c[1], function() raises(c[2], c[3]) end)
+      it("raises on " .. c[1], function() raises(c[2], c[3], c[4]) end)
     end
   end)
 
@@ -193,7 +194,7 @@ describe("bloop.decimal", function()
       assert.equal("1.5!", D("1.5") .. "!")
       assert.equal("1.52", D("1.5") .. 2)
       assert.equal("0.50.25", D("0.5") .. D("0.25"))
-      raises(function() return D(1) .. {} end,
+      raises(function() return D(1) .. {} end, "InvalidType",
         "bloop.decimal: attempt to concatenate a table value")
     end)
 

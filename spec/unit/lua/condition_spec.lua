@@ -71,6 +71,10 @@ describe("bloop.condition", function()
       { function() return User.tags:contains("x") end, "(contains(#n0, :v0))", nil, { [":v0"] = { S = "x" } } },
       { function() return User.email:contains("x") end, "(contains(#n0, :v0))" },
       { function() return User.list:contains(3) end, "(contains(#n0, :v0))", nil, { [":v0"] = { N = "3" } } },
+      { function() return User.list:contains(bloop.binary("\0")) end, "(contains(#n0, :v0))", nil,
+        { [":v0"] = { B = "AA==" } } },
+      { function() return User.any.x:contains("a") end, "(contains(#n0.#n1, :v0))", nil, { [":v0"] = { S = "a" } } },
+      { function() return User.blob:contains("\0") end, "(contains(#n0, :v0))", nil, { [":v0"] = { B = "AA==" } } },
       { function() return User.age:in_{ 1, 2, 1 } end, "(#n0 IN (:v0, :v1, :v0))" },
       { function() return User.age:in_(1, User.age) end, "(#n0 IN (:v0, #n0))" },
       { function() return User.age:eq(nil) end, "(attribute_not_exists(#n0))", nil, nil },
@@ -311,6 +315,12 @@ describe("bloop.condition", function()
       for i = 61, 400 do c = c | column("attribute_" .. i, T.String):eq("v") end
       assert.matches("^ConditionExpression is %d+ bytes, over DynamoDB's limit of 4096 bytes$",
         raises("InvalidCondition", render, { condition = c }))
+      -- the error object carries what the core said and nothing else (no HTTP status)
+      local _, err = pcall(render, { condition = c })
+      assert.is_nil(err.status)
+      assert.is_nil(err.request_id)
+      assert.is_false(err.retried)
+      assert.matches("^InvalidCondition: ConditionExpression is %d+ bytes", tostring(err))
     end)
 
     it("is deterministic", function()

@@ -71,6 +71,20 @@ describe("types", function()
           ss = { SS = { "q" } } } },
         { s = "", e = {}, n = D("1.5"), set = bloop.set { 1 }, ss = bloop.set { "q" } } },
       { bloop.DynamicList, { bloop.null, "x" }, { L = { { NULL = true }, { S = "x" } } } },
+      -- B inside dynamic types loads as bloop.binary (a plain string means S) and saves as B
+      { bloop.DynamicMap, { b = bloop.binary("a\0b\255"), s = "a",
+          bs = bloop.set { bloop.binary("\0"), bloop.binary("\1") } },
+        { M = { b = { B = "a\0b\255" }, s = { S = "a" }, bs = { BS = { "\0", "\1" } } } } },
+      { bloop.DynamicList, { bloop.binary(""), { bloop.binary("x") } },
+        { L = { { B = "" }, { L = { { B = "x" } } } } } },
+      { bloop.Binary, bloop.binary("x\0"), { B = "x\0" }, "x\0" },
+      { bloop.Set(bloop.Binary), { bloop.binary("\0"), "\0", "\1" }, { BS = { "\0", "\1" } },
+        bloop.set { "\0", "\1" } },
+      -- a typed list keeps its positions: NULL (written by other tools) holds bloop.null
+      { bloop.List(bloop.String), { "a", bloop.null, "b" },
+        { L = { { S = "a" }, { NULL = true }, { S = "b" } } } },
+      { bloop.List(bloop.Map { n = bloop.Integer }), { { n = 1 }, bloop.null, { n = 3 } },
+        { L = { { M = { n = { N = "1" } } }, { NULL = true }, { M = { n = { N = "3" } } } } } },
     }
     for i, case in ipairs(cases) do
       local t, value, wire, loaded = case[1], case[2], case[3], case[4]
@@ -88,6 +102,15 @@ describe("types", function()
         end
       end)
     end
+
+    it("keeps list positions when an element loads as nothing", function()
+      local Odd = bloop.String:extend("Odd")
+      function Odd:dynamo_load(v) if v ~= "skip" then return v end end
+      local loaded = bloop.List(Odd):load { L = { { S = "a" }, { S = "skip" }, { S = "c" } } }
+      assert.same({ "a", bloop.null, "c" }, loaded)
+      assert.same({ "a", bloop.null, "b" },
+        bloop.List(bloop.String):load { L = { { S = "a" }, { NULL = true }, { S = "b" } } })
+    end)
 
     it("keeps big floats and tiny exponents exact", function()
       assert.same({ N = "1.7976931348623157E+100" }, bloop.Number:dump(1.7976931348623157e100))
@@ -180,7 +203,7 @@ describe("types", function()
       { bloop.DynamicMap, { a = bloop.uuid("12345678-9abc-def0-1234-56789abcdef0") },
         "DynamicMap got a table with a uuid in it" },
       { bloop.DynamicMap, { a = bloop.set { "x", 1 } },
-        "DynamicMap got a table with a number in it (a set must hold only strings or only numbers)" },
+        "DynamicMap got a table with a number in it (a set must hold only strings, only numbers or only bloop.binary values)" },
     }
     for _, case in ipairs(cases) do
       it(case[3], function()
@@ -370,8 +393,11 @@ describe("types", function()
       assert.equal("Dynamic", tostring(bloop.DynamicList:path_type(3):path_type("y")))
       assert.equal("Integer", tostring(m:path_type("a").inner))
       assert.equal("String", tostring(bloop.Set(bloop.String).inner))
-      local s = bloop.String()
-      assert.equal(s, s.inner)
+      assert.is_nil(bloop.String().inner)
+      assert.equal("Dynamic", tostring(bloop.DynamicList().inner))
+      assert.equal("Dynamic", tostring(bloop.DynamicMap().inner))
+      assert.equal("Dynamic", tostring(bloop.DynamicMap:path_type("x").inner))
+      assert.equal("Integer", tostring(bloop.List(bloop.List(bloop.Integer)).inner.inner))
     end)
     local bad = {
       { function() return bloop.String:path_type("x") end, 'String has no paths (tried "x")' },

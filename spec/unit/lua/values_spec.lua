@@ -136,6 +136,32 @@ describe("bloop.uuid", function()
   end
 end)
 
+describe("bloop.binary", function()
+  it("holds bytes, NUL and high bytes included", function()
+    local b = bloop.binary("a\0b\255")
+    assert.equal("a\0b\255", b:bytes())
+    assert.equal("a\0b\255", tostring(b))
+    assert.equal(4, #b)
+    assert.equal(b, bloop.binary(b))
+    assert.equal("binary", bloop.typename(b))
+  end)
+
+  it("compares by value and is the same key and set member for equal bytes", function()
+    local a, b = bloop.binary("\1\2"), bloop.binary("\1" .. "\2")
+    assert.is_true(rawequal(a, b))
+    assert.is_false(a == bloop.binary("\1"))
+    assert.is_false(a == "\1\2")
+    local s = bloop.set { a, b, bloop.binary("") }
+    assert.equal(2, #s)
+    assert.equal(a, bloop.deepcopy(a))
+  end)
+
+  it("refuses what is not bytes", function()
+    assert.has_error(function() bloop.binary(nil) end)
+    assert.has_error(function() bloop.binary({}) end)
+  end)
+end)
+
 describe("bloop.set", function()
   it("adds, removes, tests and counts members", function()
     local s = bloop.set { "a", "b", "a" }
@@ -219,7 +245,7 @@ describe("bloop.typename", function()
     { bloop.uuid4(), "uuid" }, { bloop.set {}, "set" }, { "s", "string" }, { 1, "number" },
     { {}, "table" }, { true, "boolean" }, { nil, "nil" }, { print, "function" },
     { setmetatable({}, { __name = "User" }), "User" }, { { __name = "Model" }, "Model" },
-    { bloop.null, "null" }, { bloop.String(), "String" },
+    { bloop.null, "null" }, { bloop.String(), "String" }, { bloop.binary("x"), "binary" },
   }
   for _, case in ipairs(cases) do
     it("names " .. case[2], function() assert.equal(case[2], bloop.typename(case[1])) end)
