@@ -928,7 +928,10 @@ static void push_dynamic_number(dstate *S, const bloop_value *v) {
     bloopL_push_decimal(S->L, d);
 }
 
-static void load_dynamic(dstate *S, const bloop_value *v, int in_list) {
+/* in_container: v is a list element or a map member. A NULL there loads as bloop.null (which
+ * dumps back as NULL), so lists keep their positions and maps their members; a NULL column
+ * value loads as nil, like an absent one. */
+static void load_dynamic(dstate *S, const bloop_value *v, int in_container) {
   lua_State *L = S->L;
   luaL_checkstack(L, 8, "bloop: value nested too deeply");
   switch (v->type) {
@@ -938,7 +941,7 @@ static void load_dynamic(dstate *S, const bloop_value *v, int in_list) {
     case BLOOP_TYPE_N: push_dynamic_number(S, v); return;
     case BLOOP_TYPE_BOOL: lua_pushboolean(L, v->u.boolean); return;
     case BLOOP_TYPE_NULL:
-      if (in_list)
+      if (in_container)
         bloopL_push_null(L);
       else
         lua_pushnil(L);
@@ -964,7 +967,7 @@ static void load_dynamic(dstate *S, const bloop_value *v, int in_list) {
       for (size_t i = 0; i < v->u.map.count; i++) {
         const bloop_member *m = &v->u.map.members[i];
         lua_pushlstring(L, m->name, m->name_len);
-        load_dynamic(S, &m->value, 0);
+        load_dynamic(S, &m->value, 1);
         lua_rawset(L, -3);
       }
       return;
