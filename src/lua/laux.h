@@ -32,6 +32,9 @@ bloop_status bloopL_to_json(lua_State *L, int idx, bloop_buf *b, bloop_error *er
 /* Parses JSON text and pushes the Lua value. Returns 0 and pushes nothing on a parse
  * failure. JSON arrays become tables with the bloop.array metatable. */
 int bloopL_push_json(lua_State *L, const char *json, size_t len);
+/* The same, saying why the text was refused (code "InvalidJSON", with the byte offset). */
+bloop_status bloopL_push_json_checked(lua_State *L, const char *json, size_t len,
+                                      bloop_error *err);
 
 /* The binding's openers, called by luaopen_bloop_core with the module table on top. */
 int bloopL_open_json(lua_State *L);

@@ -178,11 +178,13 @@ static void push_body(lua_State *L, int idx, const char *op) {
 }
 
 static void push_answer(lua_State *L, const char *op, const char *body, size_t len) {
-  if (!bloopL_push_json(L, body, len)) {
+  bloop_error why;
+  bloop_error_clear(&why);
+  if (bloopL_push_json_checked(L, body, len, &why) != BLOOP_OK) {
     bloop_error err;
     bloop_error_clear(&err);
-    bloop_error_set(&err, BLOOP_EPROTOCOL, "InvalidResponse",
-                    "%s: the answer is not JSON (%zu bytes)", op, len);
+    bloop_error_set(&err, BLOOP_EPROTOCOL, "InvalidResponse", "%s: unreadable answer (%zu bytes): %s",
+                    op, len, why.message);
     bloopL_raise_error(L, "ClientError", &err);
   }
 }

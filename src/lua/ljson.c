@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bloop/value.h"
 #include "lua/laux.h"
 
 #define MAX_DEPTH 128
@@ -262,15 +263,22 @@ static void push_node(lua_State *L, const cJSON *node, int depth) {
   }
 }
 
-int bloopL_push_json(lua_State *L, const char *json, size_t len) {
-  cJSON *root = cJSON_ParseWithLength(json, len);
-  if (!root) return 0;
-  /* push_node may raise (stack overflow): protect root by freeing it through a to-be-closed
-   * value would need 5.4.3+; DynamoDB answers are shallow, so the checkstack above only
-   * fails on hostile input, and cJSON's own nesting limit (1000) bounds it first. */
+bloop_status bloopL_push_json_checked(lua_State *L, const char *json, size_t len,
+                                      bloop_error *err) {
+  /* bloop_json_parse, not cJSON directly: it refuses \u0000, which cJSON would silently cut
+   * a string at, so what Lua sees is always what the service sent. */
+  cJSON *root = NULL;
+  bloop_status st = bloop_json_parse(json, len, "answer", &root, err);
+  if (st != BLOOP_OK) return st;
+  /* push_node raises only on a Lua stack overflow, which cJSON's own nesting limit (1000)
+   * and DynamoDB's (32) keep far away; the tree would leak in that case only. */
   push_node(L, root, 0);
   cJSON_Delete(root);
-  return 1;
+  return BLOOP_OK;
+}
+
+int bloopL_push_json(lua_State *L, const char *json, size_t len) {
+  return bloopL_push_json_checked(L, json, len, NULL) == BLOOP_OK;
 }
 
 /* core.json_encode(v) -> string | raises */

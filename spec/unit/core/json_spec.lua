@@ -65,6 +65,11 @@ describe("bloop.core JSON codec", function()
       assert.equal('[]', core.json_encode(v.x))
     end)
 
+    it("refuses a string holding \\u0000 rather than cutting it short", function()
+      assert.has_error(function() core.json_decode('{"a":"x\\u0000y"}') end,
+        "bloop.json_decode: invalid JSON")
+    end)
+
     it("refuses invalid JSON", function()
       assert.has_error(function() core.json_decode("{") end, "bloop.json_decode: invalid JSON")
     end)
