@@ -1,7 +1,14 @@
 -- if_not_exist.lua: the seed's generic "if not exist" condition, on Tweet.
 -- Run: BLOOP_ENDPOINT=http://127.0.0.1:8000 build/bin/bloop examples/if_not_exist.lua
 local bloop = require("bloop")
-local if_not_exist = require("bloop.patterns.conditions").if_not_exist
+
+-- as lua-api.md writes it (the project also ships it: bloop.patterns.conditions)
+local Condition = bloop.Condition
+local function if_not_exist(obj)            -- obj may be an instance or a model
+  local condition = Condition()
+  for _, key in ipairs(obj.Meta.keys) do condition = condition & key:is_(nil) end
+  return condition
+end
 
 local endpoint = os.getenv("BLOOP_ENDPOINT")
 local engine = bloop.Engine(endpoint and { endpoint = endpoint, region = "us-east-1",

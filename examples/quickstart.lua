@@ -12,7 +12,8 @@ local client = bloop.client("dynamodb", endpoint and {
 } or nil)
 print("connected: " .. tostring(client))
 
-local table_name = "quickstart-" .. os.time()
+-- unique per run: a shared local server may still be deleting an earlier run's table
+local table_name = "quickstart-" .. os.time() .. "-" .. math.random(1e6)
 client:create_table{
   TableName = table_name,
   AttributeDefinitions = {
@@ -25,6 +26,10 @@ client:create_table{
   },
   BillingMode = "PAY_PER_REQUEST",
 }
+-- CreateTable answers while the table is still CREATING: wait for ACTIVE before writing
+for _ = 1, 100 do
+  if client:describe_table{ TableName = table_name }.Table.TableStatus == "ACTIVE" then break end
+end
 print("created table " .. table_name)
 
 for i = 1, 5 do

@@ -1,7 +1,16 @@
 -- snapshot.lua: the seed's "Snapshot Condition": save only if the row still holds what was
 -- loaded. Run: BLOOP_ENDPOINT=http://127.0.0.1:8000 build/bin/bloop examples/snapshot.lua
 local bloop = require("bloop")
-local snapshot = require("bloop.patterns.conditions").snapshot
+
+-- as lua-api.md writes it (the project also ships it: bloop.patterns.conditions)
+local Condition = bloop.Condition
+local function snapshot(obj)
+  local condition = Condition()
+  for _, col in ipairs(obj.Meta.columns) do
+    condition = condition & col:eq(bloop.deepcopy(obj[col.name]))
+  end
+  return condition
+end
 
 local endpoint = os.getenv("BLOOP_ENDPOINT")
 local engine = bloop.Engine(endpoint and { endpoint = endpoint, region = "us-east-1",

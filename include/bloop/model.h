@@ -142,6 +142,13 @@ typedef struct bloop_model bloop_model;
  *   negative units; units with on-demand billing. */
 bloop_status bloop_model_new(const bloop_model_decl *decl, bloop_model **out,
                              bloop_error *err);
+/* The column rules of bloop_model_new alone (names, dynamo names, key roles and types,
+ * version columns), on a model still being declared: no "no hash key", no index or table
+ * option checks. A declaring layer (Lua) calls it as each column is assigned, so a second
+ * hash key or a reused dynamo_name fails on the line that declares it, with the message
+ * bloop_model_new would give. */
+bloop_status bloop_model_check_columns(const char *model_name, const bloop_column_decl *cols,
+                                       size_t n, bloop_error *err);
 bloop_model *bloop_model_retain(bloop_model *m);   /* accepts NULL */
 void bloop_model_release(bloop_model *m);          /* accepts NULL */
 

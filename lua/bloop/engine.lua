@@ -93,7 +93,23 @@ end
 
 local engine_opts = { dynamodb = true, dynamodbstreams = true, region = true, endpoint = true,
   credentials = true, profile = true, max_attempts = true, timeout = true,
-  table_name_template = true }
+  table_name_template = true, batch = true }
+
+-- Engine{ batch = {...} }: the batch executor's bounds for load, batch_save and
+-- batch_delete (include/bloop/batch.h; defaults: 4 chunks in flight, backoff base 50 ms,
+-- cap 5000 ms, 8 resends, no deadline).
+local batch_opts = { concurrency = 1, base_delay_ms = 0, max_delay_ms = 0, max_rounds = 0,
+  deadline_ms = 0 }
+local function check_batch(b)
+  if type(b) ~= "table" then error("bloop.Engine: batch must be a table", 3) end
+  for k, v in pairs(b) do
+    local least = batch_opts[k]
+    if least == nil then error(("bloop.Engine: unknown batch option %q"):format(tostring(k)), 3) end
+    if math.type(v) ~= "integer" or v < least then
+      error(("bloop.Engine: batch.%s must be an integer >= %d"):format(k, least), 3)
+    end
+  end
+end
 
 function M.new(opts)
   opts = opts or {}
@@ -101,6 +117,7 @@ function M.new(opts)
   for k in pairs(opts) do
     if not engine_opts[k] then error(("bloop.Engine: unknown option %q"):format(tostring(k)), 2) end
   end
+  if opts.batch ~= nil then check_batch(opts.batch) end
   local template = opts.table_name_template or "{table_name}"
   if type(template) == "string" then
     if not template:find("{table_name}", 1, true) then
@@ -135,7 +152,7 @@ function M.new(opts)
     context = nil,
   }, Engine)
   self.context = { engine = self }
-  self.native = core.engine_new(session)
+  self.native = core.engine_new(session, { batch = opts.batch })
   return self
 end
 
@@ -221,10 +238,9 @@ end
 -- engine:bind(Model, { skip_table_setup = false }): creates the table when missing (with its
 -- indexes, stream, SSE; then TTL and continuous backups), waits until it is ACTIVE, and
 -- verifies it; a mismatch raises TableMismatch with `differences`. Once per model and
--- engine.
-function Engine:bind(model, opts)
-  opts = opts or {}
-  check_opts("bind", opts, { skip_table_setup = true })
+-- engine. As in bloop, binding a model binds every concrete model extended from it too, so
+-- an abstract base binds its hierarchy (and one with no concrete model is an error).
+local function bind_one(self, model, opts)
   local _, handle = concrete(self, model, "bind")
   signals.before_create_table:send{ engine = self, model = model }
   local report = run(model, "bind", nil, self.native.bind, self.native, handle,
@@ -237,6 +253,22 @@ function Engine:bind(model, opts)
     self.stream_arns[model] = report.stream_arn
   end
   signals.model_bound:send{ engine = self, model = model }
+end
+
+function Engine:bind(model, opts)
+  opts = opts or {}
+  check_opts("bind", opts, { skip_table_setup = true })
+  if not is_model(model) then error("engine:bind: a model is required", 2) end
+  local targets = {}
+  for _, m in ipairs(model_mod.walk(model)) do
+    if not m.Meta.abstract then targets[#targets + 1] = m end
+  end
+  if #targets == 0 then
+    fail(E.InvalidModel, "bind", model, "the model is abstract and no concrete model extends it")
+  end
+  -- every model is validated before any table is touched: a broken subclass binds nothing
+  for _, m in ipairs(targets) do concrete(self, m, "bind") end
+  for _, m in ipairs(targets) do bind_one(self, m, opts) end
   return model
 end
 
@@ -432,7 +464,7 @@ Search.__name = "bloop.Search"
 
 local function search_args(self, op, target, opts)
   check_opts(op, opts, { key = true, filter = true, projection = true, limit = true,
-    consistent = true, forward = true, parallel = true })
+    consistent = true, forward = true, parallel = true, page_size = true })
   local model, index
   if is_index(target) then
     model, index = target.model, target
@@ -469,6 +501,14 @@ local function search_args(self, op, target, opts)
       fail(E.InvalidSearch, op, model, "limit must be a positive integer")
     end
     args.limit = opts.limit
+  end
+  -- page_size: DynamoDB's Limit per request (items evaluated per page); the default is
+  -- DynamoDB's 1 MB pages. Results are the same, only the number of round trips changes.
+  if opts.page_size ~= nil then
+    if math.type(opts.page_size) ~= "integer" or opts.page_size < 1 then
+      fail(E.InvalidSearch, op, model, "page_size must be a positive integer")
+    end
+    args.page_size = opts.page_size
   end
   if opts.parallel ~= nil then
     local par = opts.parallel
@@ -587,6 +627,21 @@ function Engine:explain(op, ...)
   end
   error(("engine:explain: unknown operation %q (save, delete, load, batch_save, batch_delete, query, scan, bind)")
     :format(tostring(op)), 2)
+end
+
+-- ---- transactions and streams (lua/bloop/transaction.lua, lua/bloop/stream.lua) -------
+-- Both modules build on this file's helpers, handed over rather than copied.
+local internal = { write_args = write_args, after_write = after_write, unpack = unpack,
+  load_ops = load_ops, concrete = concrete }
+
+-- engine:transaction("w" | "r" [, fn]): a transaction (fn given: called with it, then committed).
+function Engine:transaction(mode, fn)
+  return require("bloop.transaction").new(self, mode, internal, fn)
+end
+
+-- engine:stream(Model, "trim_horizon" | "latest" | bloop.datetime | token)
+function Engine:stream(model, position)
+  return require("bloop.stream").new(self, model, position, internal)
 end
 
 return M

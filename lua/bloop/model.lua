@@ -24,6 +24,9 @@ local column_mod = require("bloop.column")
 local index_mod = require("bloop.index")
 local errors = require("bloop.errors")
 
+local core = require("bloop.core")
+local signals = require("bloop.signals")
+
 local DATA, MARKED = column_mod.DATA, column_mod.MARKED
 local is_column, is_index = column_mod.is_column, index_mod.is_index
 
@@ -76,24 +79,17 @@ local function bind_column(cls, name, col)
   if meta.indexes_by_name and meta.indexes_by_name[name] then
     invalid(("%s: %q is already an index"):format(meta.name, name), 4)
   end
+  -- the C column rules (model.h bloop_model_check_columns), on the columns as they will
+  -- be once this one is in: a second hash key or a reused dynamo_name fails right here
+  local cols = {}
   for _, other in ipairs(meta.columns) do
-    if other.name ~= name then
-      if col.hash_key and other.hash_key then
-        invalid(("%s: column %q is a second hash key (%q is the hash key)"):format(
-          meta.name, name, other.name), 4)
-      end
-      if col.range_key and other.range_key then
-        invalid(("%s: column %q is a second range key (%q is the range key)"):format(
-          meta.name, name, other.name), 4)
-      end
-      if col.dynamo_name == other.dynamo_name then
-        invalid(("%s: columns %q and %q have the same dynamo_name %q"):format(
-          meta.name, other.name, name, col.dynamo_name), 4)
-      end
-    end
+    if other.name ~= name then cols[#cols + 1] = M.column_decl(other) end
   end
-  if col.hash_key and col.range_key then
-    invalid(("%s: column %q cannot be both hash key and range key"):format(meta.name, name), 4)
+  cols[#cols + 1] = M.column_decl(col)
+  local ok, err = pcall(core.model_check_columns, { name = meta.name, columns = cols })
+  if not ok then
+    if type(err) == "table" then err.model = cls end
+    error(err, 4)
   end
   local replaced = false
   for i, other in ipairs(meta.columns) do
@@ -242,9 +238,13 @@ local function make_model(name, parent, meta_in)
   meta.table_name = meta_in.table_name or name
   meta.abstract = meta_in.abstract and true or false
   meta.columns, meta.indexes = {}, {}
-  local cls = { Meta = meta, __parent = parent }
+  local cls = { Meta = meta, __parent = parent, __subclasses = {} }
   meta.model = cls
   models[cls] = true
+  if parent then
+    local subs = rawget(parent, "__subclasses")
+    subs[#subs + 1] = cls
+  end
   setmetatable(cls, ModelClass)
   refresh(cls)
   local imt = instance_mt(cls)
@@ -260,7 +260,20 @@ local function make_model(name, parent, meta_in)
     for _, c in ipairs(parent.Meta.columns) do bind_column(cls, c.name, c:copy()) end
     for _, i in ipairs(parent.Meta.indexes) do bind_index(cls, i.name, i:copy()) end
   end
+  if parent then signals.model_created:send{ model = cls } end   -- as bloop's metaclass does
   return cls
+end
+
+-- M.walk(cls): cls and every model extended from it (depth first, declaration order), so
+-- engine:bind(Base) binds each concrete model of a hierarchy, as bloop's bind does.
+function M.walk(cls)
+  local out = {}
+  local function visit(c)
+    out[#out + 1] = c
+    for _, sub in ipairs(rawget(c, "__subclasses") or {}) do visit(sub) end
+  end
+  visit(cls)
+  return out
 end
 
 -- The root model: abstract, no columns.
@@ -272,25 +285,11 @@ rawset(Model, "new", new_instance)
 M.Model = Model
 
 -- ---- validation -----------------------------------------------------------------------
-
-local function resolve_column(meta, ref, what)
-  if ref == nil then return nil end
-  if is_column(ref) then
-    local c = meta.columns_by_name[ref.name]
-    if c and (c == ref or (ref.model == nil or ref.model == meta.model)) then return c end
-    -- a Column of another model (the shared-table pattern may pass Employee.level): by name
-    if ref.name and meta.columns_by_name[ref.name] then return meta.columns_by_name[ref.name] end
-    invalid(("%s: %s %s is not a column of this model"):format(meta.name, what, tostring(ref)), 5)
-  end
-  if type(ref) ~= "string" then
-    invalid(("%s: %s must be a column name or Column"):format(meta.name, what), 5)
-  end
-  local c = meta.columns_by_name[ref]
-  if not c then
-    invalid(("%s: %s %q is not a column"):format(meta.name, what, ref), 5)
-  end
-  return c
-end
+-- The declaration rules live in one place, the C model descriptor (include/bloop/model.h):
+-- this layer only flattens a model into the declaration it takes (names, backing types,
+-- key roles) and checks what only Lua can get wrong (the shape of Meta options, a reference
+-- that is neither a name nor a Column). Derived facts (which columns an index holds) are
+-- read back from the descriptor.
 
 local function backing(c)
   local t = c.typedef
@@ -299,24 +298,39 @@ local function backing(c)
   return b
 end
 
+-- One column as the C declaration takes it.
+function M.column_decl(c)
+  return { name = c.name, dynamo_name = c.dynamo_name, type = backing(c),
+    key = c.hash_key and "hash" or (c.range_key and "range" or nil), version = c.version or nil }
+end
+
+-- A column reference (name, or a Column: of this model or, in the shared-table pattern, of
+-- another model with a column of that name) as a name; the C descriptor says whether it is
+-- a column of this model.
+local function ref_name(meta, ref, what)
+  if ref == nil then return nil end
+  if is_column(ref) and type(rawget(ref, "name")) == "string" then return ref.name end
+  if type(ref) ~= "string" then
+    invalid(("%s: %s must be a column name or a Column of a model"):format(meta.name, what), 5)
+  end
+  return ref
+end
+
 -- Builds the flat declaration the C model descriptor takes.
 local function declaration(meta)
   local decl = { name = meta.name, columns = {}, indexes = {}, meta = {} }
-  for _, c in ipairs(meta.columns) do
-    decl.columns[#decl.columns + 1] = { name = c.name, dynamo_name = c.dynamo_name,
-      type = backing(c), key = c.hash_key and "hash" or (c.range_key and "range" or nil),
-      version = c.version or nil }
-  end
+  for _, c in ipairs(meta.columns) do decl.columns[#decl.columns + 1] = M.column_decl(c) end
   for _, i in ipairs(meta.indexes) do
+    local what = ("index %q"):format(i.name)
     local inc
     if type(i.projection) == "table" then
       inc = {}
-      for _, p in ipairs(i.projection) do inc[#inc + 1] = is_column(p) and p.name or p end
+      for _, p in ipairs(i.projection) do inc[#inc + 1] = ref_name(meta, p, what .. " projection") end
     end
     decl.indexes[#decl.indexes + 1] = { kind = i.kind == "LocalSecondaryIndex" and "lsi" or "gsi",
       name = i.name, dynamo_name = i.dynamo_name,
-      hash_key = i.hash_key_column and i.hash_key_column.name or nil,
-      range_key = i.range_key_column and i.range_key_column.name or nil,
+      hash_key = ref_name(meta, i.hash_key, what .. " hash_key"),
+      range_key = ref_name(meta, i.range_key, what .. " range_key"),
       projection = type(i.projection) == "string" and i.projection or "include",
       include = inc, read_units = i.read_units, write_units = i.write_units }
   end
@@ -325,16 +339,15 @@ local function declaration(meta)
   m.billing = meta.billing and meta.billing.mode or nil
   m.read_units, m.write_units = meta.read_units, meta.write_units
   if meta.stream then m.stream = meta.stream.include end
-  if meta.ttl then
-    local tc = meta.ttl.column
-    m.ttl_column = is_column(tc) and tc.name or tc
-  end
+  if meta.ttl then m.ttl_column = ref_name(meta, meta.ttl.column, "Meta.ttl column") end
   if meta.backups then m.backups = meta.backups.enabled and true or false end
   if meta.encryption then m.encryption = meta.encryption.enabled and true or false end
   return decl
 end
 M.declaration = declaration
 
+-- The shapes of the Meta options (the C declaration takes them as enums and flags, so
+-- these are the Lua spellings; what they mean is checked in C).
 local function check_options(meta)
   local name = meta.name
   if meta.billing ~= nil then
@@ -360,15 +373,8 @@ local function check_options(meta)
       invalid(name .. ': Meta.stream.include: "keys" cannot be combined with "new" or "old"', 5)
     end
   end
-  if meta.ttl ~= nil then
-    if type(meta.ttl) ~= "table" or meta.ttl.column == nil then
-      invalid(name .. ": Meta.ttl must be { column = <name or Column> }", 5)
-    end
-    local c = resolve_column(meta, meta.ttl.column, "Meta.ttl column")
-    if backing(c) ~= "N" then
-      invalid(("%s: Meta.ttl column %q must be a number column (epoch seconds: Timestamp or Integer), not %s")
-        :format(name, c.name, tostring(backing(c))), 5)
-    end
+  if meta.ttl ~= nil and (type(meta.ttl) ~= "table" or meta.ttl.column == nil) then
+    invalid(name .. ": Meta.ttl must be { column = <name or Column> }", 5)
   end
   for _, k in ipairs{ "backups", "encryption" } do
     if meta[k] ~= nil and (type(meta[k]) ~= "table" or type(meta[k].enabled) ~= "boolean") then
@@ -376,9 +382,8 @@ local function check_options(meta)
     end
   end
   for _, k in ipairs{ "read_units", "write_units" } do
-    local v = meta[k]
-    if v ~= nil and (math.type(v) ~= "integer" or v < 0) then
-      invalid(("%s: Meta.%s must be a non-negative integer"):format(name, k), 5)
+    if meta[k] ~= nil and math.type(meta[k]) ~= "integer" then
+      invalid(("%s: Meta.%s must be an integer"):format(name, k), 5)
     end
   end
 end
@@ -390,97 +395,35 @@ function M.validate(cls, level)
   if meta.abstract then
     invalid(("%s is abstract: it has no table"):format(meta.name), (level or 2) + 1)
   end
-  local name = meta.name
-  if not meta.hash_key then invalid(("%s: no hash key (declare a Column with hash_key = true)"):format(name), 4) end
-  for _, c in ipairs(meta.columns) do
-    if c.hash_key or c.range_key then
-      local b = backing(c)
-      if b and b ~= "S" and b ~= "N" and b ~= "B" then
-        invalid(("%s: column %q: a key must be S, N or B (got %s)"):format(name, c.name, b), 4)
-      end
-    end
-    if c.version then
-      if c.hash_key or c.range_key then
-        invalid(("%s: column %q: a version column cannot be a key"):format(name, c.name), 4)
-      end
-      if backing(c) ~= "N" then
-        invalid(("%s: column %q: a version column must be a number (Integer)"):format(name, c.name), 4)
-      end
-    end
-  end
-  local versions = 0
-  for _, c in ipairs(meta.columns) do if c.version then versions = versions + 1 end end
-  if versions > 1 then invalid(name .. ": more than one version column", 4) end
   check_options(meta)
-  local seen_dynamo = {}
-  for _, i in ipairs(meta.indexes) do
-    local what = ("index %q"):format(i.name)
-    if seen_dynamo[i.dynamo_name] then
-      invalid(("%s: indexes %q and %q have the same dynamo_name %q"):format(name,
-        seen_dynamo[i.dynamo_name], i.name, i.dynamo_name), 4)
+  local ok, handle = pcall(core.model_new, declaration(meta))
+  if not ok then
+    if type(handle) == "table" and handle.name then
+      handle.model = cls
+      error(handle, (level or 2) + 1)
     end
-    seen_dynamo[i.dynamo_name] = i.name
+    error(handle, 0)
+  end
+  -- derived facts, read back from the descriptor
+  local by_name = meta.columns_by_name
+  for _, i in ipairs(meta.indexes) do
     if i.kind == "LocalSecondaryIndex" then
-      if not meta.range_key then
-        invalid(("%s: %s: a LocalSecondaryIndex needs a model with a range key"):format(name, what), 4)
-      end
-      if i.hash_key ~= nil then
-        local h = resolve_column(meta, i.hash_key, what .. " hash_key")
-        if h ~= meta.hash_key then
-          invalid(("%s: %s: an LSI's hash key must be the table's (%q), not %q"):format(name, what,
-            meta.hash_key.name, h.name), 4)
-        end
-      end
       i.hash_key_column = meta.hash_key
     else
-      i.hash_key_column = resolve_column(meta, i.hash_key, what .. " hash_key")
+      i.hash_key_column = by_name[ref_name(meta, i.hash_key, "")]
     end
-    i.range_key_column = i.range_key ~= nil and resolve_column(meta, i.range_key, what .. " range_key") or nil
-    for _, k in ipairs{ i.hash_key_column, i.range_key_column } do
-      local b = backing(k)
-      if b and b ~= "S" and b ~= "N" and b ~= "B" then
-        invalid(("%s: %s: key column %q must be S, N or B (got %s)"):format(name, what, k.name, b), 4)
-      end
+    i.range_key_column = i.range_key ~= nil and by_name[ref_name(meta, i.range_key, "")] or nil
+    local projected, inc = {}, {}
+    for k, cname in ipairs(handle:projected(i.name)) do
+      projected[k] = by_name[cname]
+      inc[by_name[cname]] = true
     end
-    -- projected columns, in model order: bloop's `included` (digest §1.5)
-    local inc = {}
-    if i.projection == "all" then
-      for _, c in ipairs(meta.columns) do inc[c] = true end
-    else
-      for _, c in ipairs(meta.keys) do inc[c] = true end
-      inc[i.hash_key_column] = true
-      if i.range_key_column then inc[i.range_key_column] = true end
-      if type(i.projection) == "table" then
-        local kinds = {}
-        for _, p in ipairs(i.projection) do
-          kinds[is_column(p) and "column" or type(p)] = true
-          inc[resolve_column(meta, p, what .. " projection")] = true
-        end
-        if kinds.column and kinds.string then
-          invalid(("%s: %s: projection mixes names and Columns"):format(name, what), 4)
-        end
-      end
-    end
-    local projected = {}
-    for _, c in ipairs(meta.columns) do if inc[c] then projected[#projected + 1] = c end end
     i.projected = projected
     i.projected_set = inc
     i.projects_all = i.projection == "all"
     i.available = (i.kind == "LocalSecondaryIndex" and not i.strict) and meta.columns or projected
   end
-  -- one rule set with C: the descriptor checks what it knows (and engines use it)
-  local core = require("bloop.core")
-  if core.model_new then
-    local ok, handle = pcall(core.model_new, declaration(meta))
-    if not ok then
-      if type(handle) == "table" and handle.name then
-        handle.model = cls
-        error(handle, (level or 2) + 1)
-      end
-      error(handle, 0)
-    end
-    meta._cmodel = handle
-  end
+  meta._cmodel = handle
   meta._validated = true
   return meta
 end

@@ -654,3 +654,300 @@ describe("bloop.Engine #integration", function()
     end)
   end)
 end)
+
+describe("bloop.Engine, more operations #integration", function()
+  local engine, raw
+  before_each(function()
+    engine = helpers.engine()
+    raw = helpers.client()
+  end)
+
+  local function raises(fn, ...)
+    local ok, err = pcall(fn, ...)
+    assert(not ok, "expected an error")
+    return err
+  end
+
+  describe("inheritance", function()
+    it("binding an abstract base binds every concrete model extended from it", function()
+      local Base = bloop.Model:extend("Base", { abstract = true })
+      Base.id = Column(String, { hash_key = true })
+      Base.created = Column(bloop.DateTime)
+      local Mid = Base:extend("Mid", { abstract = true })
+      Mid.note = Column(String)
+      local User = Base:extend("InhUser", { table_name = helpers.table_name("inh-users") })
+      User.email = Column(String)
+      local Admin = Mid:extend("InhAdmin", { table_name = helpers.table_name("inh-admins") })
+      Admin.level = Column(Integer)
+      local bound = {}
+      local fn = bloop.signals.model_bound:connect(function(a) bound[#bound + 1] = a.model end)
+      local ok, err = pcall(engine.bind, engine, Base)
+      bloop.signals.model_bound:disconnect(fn)
+      assert(ok, err)
+      assert.same({ Admin, User }, bound)   -- depth first: Base > Mid > Admin, then User
+      for _, m in ipairs{ User, Admin } do
+        assert.equal("ACTIVE", raw:describe_table{ TableName = m.Meta.table_name }.Table.TableStatus)
+      end
+      -- the inherited columns are the subclass's own: saved and loaded under its table
+      local when = bloop.datetime.parse("2024-05-06T07:08:09Z")
+      engine:save(Admin{ id = "a1", created = when, note = "n", level = 3 })
+      local back = Admin{ id = "a1" }
+      engine:load(back)
+      assert.equal(when, back.created)
+      assert.equal("n", back.note)
+      assert.equal(3, back.level)
+      local t = raw:describe_table{ TableName = Admin.Meta.table_name }.Table
+      assert.equal("id", t.KeySchema[1].AttributeName)
+    end)
+
+    it("binding a concrete model binds its concrete subclasses too", function()
+      local Parent = bloop.Model:extend("Parent", { table_name = helpers.table_name("inh-parent") })
+      Parent.id = Column(String, { hash_key = true })
+      local Child = Parent:extend("Child", { table_name = helpers.table_name("inh-child") })
+      Child.extra = Column(Integer)
+      engine:bind(Parent)
+      assert.equal("ACTIVE", raw:describe_table{ TableName = Child.Meta.table_name }.Table.TableStatus)
+      local calls = helpers.recording(engine)
+      engine:bind(Child)                    -- already bound through Parent: nothing is sent
+      assert.equal(0, #calls)
+    end)
+
+    it("validates the whole hierarchy before creating any table", function()
+      local Base = bloop.Model:extend("Base3", { abstract = true })
+      Base.id = Column(String, { hash_key = true })
+      local Good = Base:extend("Good", { table_name = helpers.table_name("inh-good") })
+      local Bad = Base:extend("Bad", { table_name = helpers.table_name("inh-bad") })
+      Bad.by_x = bloop.GlobalSecondaryIndex{ projection = "keys", hash_key = "x" }
+      local calls = helpers.recording(engine)
+      local err = raises(engine.bind, engine, Base)
+      assert.equal("InvalidModel", err.name)
+      assert.equal(Bad, err.model)
+      assert.matches('Bad: index "by_x": hash key "x" is not a column', err.message, 1, true)
+      assert.equal(0, #calls)
+      assert.is_not_nil(Good)
+    end)
+
+    it("refuses an abstract model with no concrete model under it", function()
+      local Lonely = bloop.Model:extend("Lonely", { abstract = true })
+      Lonely.id = Column(String, { hash_key = true })
+      local err = raises(engine.bind, engine, Lonely)
+      assert.equal("InvalidModel", err.name)
+      assert.equal("Lonely bind: the model is abstract and no concrete model extends it", err.message)
+      err = raises(engine.save, engine, Lonely)
+      assert.matches("engine:save: expected model instances, got the model class Lonely", tostring(err), 1, true)
+    end)
+  end)
+
+  describe("query and scan pages", function()
+    local Item
+    setup(function()
+      engine = helpers.engine()
+      Item = bloop.Model:extend("Paged", { table_name = helpers.table_name("paged") })
+      Item.g = Column(String, { hash_key = true })
+      Item.n = Column(Integer, { range_key = true })
+      Item.pad = Column(String)
+      engine:bind(Item)
+      local objs = {}
+      for i = 1, 60 do objs[i] = Item{ g = "p", n = i, pad = ("x"):rep(100) } end
+      assert.same({}, engine:batch_save(table.unpack(objs)))
+    end)
+
+    local function count_ops(calls, op)
+      local n = 0
+      for _, c in ipairs(calls) do if c.op == op then n = n + 1 end end
+      return n
+    end
+
+    it("fetches pages lazily: first() sends one request of a 12-page result", function()
+      local calls = helpers.recording(engine, { "query", "scan" })
+      local q = engine:query(Item, { key = Item.g:eq("p"), page_size = 5 })
+      assert.equal(0, #calls)                 -- building the search sends nothing
+      assert.equal(1, q:first().n)
+      assert.equal(1, #calls)
+      assert.equal(5, calls[1].request.Limit)
+      local seen = 0
+      for obj in q:reset():iter() do
+        seen = seen + 1
+        assert.equal(seen, obj.n)
+        -- never more than the pages needed so far: one page ahead at most
+        assert.is_true(count_ops(calls, "query") - 1 <= math.ceil(seen / 5))
+        if seen == 12 then break end
+      end
+      assert.equal(1 + 3, #calls)             -- first() + three pages for twelve objects
+      assert.is_false(q.exhausted)
+      local before_all = #calls
+      assert.equal(60, #q:all())
+      assert.is_true(q.exhausted)
+      assert.equal(60, q.count)
+      -- all() starts over; each later page starts after the previous page's last key (12
+      -- full pages; dynalite also answers a 13th, empty one, moto knows the end)
+      local pages = #calls - before_all
+      assert.is_true(pages == 12 or pages == 13, "pages: " .. pages)
+      assert.is_nil(calls[before_all + 1].request.ExclusiveStartKey)
+      for k = 2, pages do
+        assert.same({ g = { S = "p" }, n = { N = tostring(5 * (k - 1)) } },
+          calls[before_all + k].request.ExclusiveStartKey)
+      end
+      local s = engine:scan(Item, { page_size = 7 })
+      local before = count_ops(calls, "scan")
+      s:first()
+      assert.equal(before + 1, count_ops(calls, "scan"))
+    end)
+
+    it("keeps memory flat over a result many pages long", function()
+      local q = engine:query(Item, { key = Item.g:eq("p"), page_size = 2 })
+      collectgarbage("collect")
+      local base = collectgarbage("count")
+      local peak, n = 0, 0
+      for _ in q:iter() do
+        n = n + 1
+        if n % 10 == 0 then
+          collectgarbage("collect")
+          peak = math.max(peak, collectgarbage("count") - base)
+        end
+      end
+      assert.equal(60, n)
+      assert.is_true(peak < 64, ("Lua heap grew by %.1f KB while iterating"):format(peak))
+    end)
+
+    it("limit caps the objects and the last request asks only for what is left", function()
+      local calls = helpers.recording(engine, { "query" })
+      local got = engine:query(Item, { key = Item.g:eq("p"), limit = 7, page_size = 5 }):all()
+      assert.equal(7, #got)
+      assert.equal(2, #calls)
+      assert.equal(5, calls[1].request.Limit)
+      assert.equal(2, calls[2].request.Limit)
+      assert.equal("InvalidSearch", raises(engine.query, engine, Item, { key = Item.g:eq("p"), page_size = 0 }).name)
+    end)
+
+    it("consistent and forward reach the request", function()
+      local r = engine:explain("query", Item, { key = Item.g:eq("p"), consistent = true, forward = false })[1].request
+      assert.is_true(r.ConsistentRead)
+      assert.is_false(r.ScanIndexForward)
+      local desc = engine:query(Item, { key = Item.g:eq("p"), forward = false, consistent = true }):first()
+      assert.equal(60, desc.n)
+      local sr = engine:explain("scan", Item, { consistent = true, projection = "count" })[1].request
+      assert.is_true(sr.ConsistentRead)
+      assert.equal("COUNT", sr.Select)
+    end)
+
+    it("one() is an error unless exactly one object matches", function()
+      assert.equal(5, engine:query(Item, { key = Item.g:eq("p") & Item.n:eq(5) }):one().n)
+      local err = raises(function() engine:query(Item, { key = Item.g:eq("p") & Item.n:gt(58) }):one() end)
+      assert.equal("ConstraintViolation", err.name)
+      assert.matches("^Paged query: one%(%)", err.message)
+      err = raises(function() engine:query(Item, { key = Item.g:eq("p") & Item.n:gt(60) }):one() end)
+      assert.equal("ConstraintViolation", err.name)
+    end)
+  end)
+
+  describe("load", function()
+    it("populates objects through Lua type overrides (the Float of lua-api.md)", function()
+      local Float = bloop.Number:extend("Float")
+      function Float:dynamo_load(value, context)
+        local d = Float.super.dynamo_load(self, value, context)
+        return d and d:tonumber()
+      end
+      local Reading = bloop.Model:extend("Reading", { table_name = helpers.table_name("readings") })
+      Reading.id = Column(String, { hash_key = true })
+      Reading.value = Column(Float)
+      engine:bind(Reading)
+      engine:save(Reading{ id = "r1", value = 3.14 })
+      local back = Reading{ id = "r1" }
+      engine:load(back, { consistent = true })
+      assert.equal("float", math.type(back.value))
+      assert.equal(3.14, back.value)
+      local q = engine:query(Reading, { key = Reading.id:eq("r1") }):one()
+      assert.equal(3.14, q.value)
+      assert.equal("3.14", raw:get_item{ TableName = Reading.Meta.table_name,
+        Key = { id = { S = "r1" } } }.Item.value.N)
+    end)
+
+    it("consistent reaches the BatchGetItem request", function()
+      local User = bloop.Model:extend("CUser", { table_name = helpers.table_name("cusers") })
+      User.id = Column(String, { hash_key = true })
+      local r = engine:explain("load", User{ id = "a" }, User{ id = "b" }, { consistent = true })[1]
+      assert.equal("BatchGetItem", r.operation)
+      assert.is_true(r.request.RequestItems[User.Meta.table_name].ConsistentRead)
+      assert.equal(2, #r.request.RequestItems[User.Meta.table_name].Keys)
+    end)
+  end)
+
+  describe("version column", function()
+    local Doc
+    before_each(function()
+      Doc = bloop.Model:extend("VDoc", { table_name = helpers.table_name("vdocs") })
+      Doc.id = Column(String, { hash_key = true })
+      Doc.body = Column(String)
+      Doc.rev = Column(Integer, { version = true })
+      engine:bind(Doc)
+    end)
+
+    it("locks several objects in one save and one delete, with atomic and sync", function()
+      local a, b = Doc{ id = "a", body = "1" }, Doc{ id = "b", body = "1" }
+      engine:save(a, b, { atomic = true })
+      assert.equal(1, a.rev)
+      assert.equal(1, b.rev)
+      -- a new object claims version 1: the row must not exist yet
+      local req = engine:explain("save", Doc{ id = "c", body = "x" })[1].request
+      assert.equal("(attribute_not_exists(#n0))", req.ConditionExpression)
+      assert.equal("rev", req.ExpressionAttributeNames["#n0"])
+      assert.equal("SET #n1 = :v0, #n0 = :v1", req.UpdateExpression)
+      assert.same({ N = "1" }, req.ExpressionAttributeValues[":v1"])
+      -- a synced object: the row must still hold the version this engine last saw
+      req = engine:explain("save", a)[1].request
+      assert.equal("(#n0 = :v0)", req.ConditionExpression)
+      assert.same({ N = "1" }, req.ExpressionAttributeValues[":v0"])
+      a.body, b.body = "2", "2"
+      engine:save(a, b, { sync = "new" })
+      assert.equal(2, a.rev)
+      assert.equal(2, b.rev)
+      local stale = Doc{ id = "b" }
+      engine:load(stale)
+      local other = Doc{ id = "b" }
+      engine:load(other)
+      other.body = "3"
+      engine:save(other)                     -- rev 3 in the table
+      stale.body = "stale"
+      local err = raises(engine.save, engine, a, stale)
+      assert.equal("ConstraintViolation", err.name)
+      assert.equal(stale, err.obj)           -- a was saved first; stale is named
+      assert.equal(3, a.rev)
+      err = raises(engine.delete, engine, a, stale)
+      assert.equal(stale, err.obj)
+      assert.equal("MissingObjects", raises(engine.load, engine, Doc{ id = "a" }).name)
+      engine:delete(other, { atomic = true })
+      assert.equal("MissingObjects", raises(engine.load, engine, Doc{ id = "b" }).name)
+    end)
+  end)
+
+  describe("explain", function()
+    it("sends nothing for any operation", function()
+      local User = bloop.Model:extend("XUser", { table_name = helpers.table_name("xusers") })
+      User.id = Column(String, { hash_key = true })
+      User.age = Column(Integer)
+      local calls = helpers.recording(engine, { "create_table", "describe_table", "update_item",
+        "delete_item", "get_item", "put_item", "query", "scan", "batch_get_item", "batch_write_item" })
+      local u = User{ id = "e", age = 1 }
+      local ops = {
+        { "bind", "CreateTable", User },
+        { "save", "UpdateItem", u, { atomic = true } },
+        { "delete", "DeleteItem", u, { condition = User.age:eq(1) } },
+        { "load", "BatchGetItem", u },
+        { "batch_save", "BatchWriteItem", u },
+        { "batch_delete", "BatchWriteItem", u },
+        { "query", "Query", User, { key = User.id:eq("e") } },
+        { "scan", "Scan", User, { filter = User.age:gt(0) } },
+      }
+      for _, case in ipairs(ops) do
+        local out = engine:explain(case[1], table.unpack(case, 3))
+        assert.equal(case[2], out[1].operation)
+        assert.is_table(out[1].request)
+      end
+      assert.equal(0, #calls)
+      local s = engine:explain("batch_save", u)[1]
+      assert.same({ PutRequest = { Item = { id = { S = "e" }, age = { N = "1" } } } },
+        s.request.RequestItems[User.Meta.table_name][1])
+    end)
+  end)
+end)

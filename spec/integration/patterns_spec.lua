@@ -5,7 +5,23 @@ local bloop = require("bloop")
 local helpers = require("spec.helpers")
 local Column, UUID, Integer, String, Set = bloop.Column, bloop.UUID, bloop.Integer, bloop.String, bloop.Set
 local patterns = require("bloop.patterns.conditions")
-local if_not_exist, snapshot = patterns.if_not_exist, patterns.snapshot
+
+-- The two condition patterns exactly as lua-api.md ("Conditions") writes them; the specs
+-- below use these, and check the shipped bloop.patterns.conditions builds the same trees.
+local Condition = bloop.Condition
+local function if_not_exist(obj)            -- obj may be an instance or a model
+  local condition = Condition()
+  for _, key in ipairs(obj.Meta.keys) do condition = condition & key:is_(nil) end
+  return condition
+end
+
+local function snapshot(obj)
+  local condition = Condition()
+  for _, col in ipairs(obj.Meta.columns) do
+    condition = condition & col:eq(bloop.deepcopy(obj[col.name]))
+  end
+  return condition
+end
 
 local function raises(fn, ...)
   local ok, err = pcall(fn, ...)
@@ -79,6 +95,7 @@ describe("seed patterns #integration", function()
       end
       assert.equal("((attribute_not_exists(Tweet.account)) AND (attribute_not_exists(Tweet.id)))",
         tostring(if_not_exist(Tweet)))
+      assert.equal(tostring(if_not_exist(again)), tostring(patterns.if_not_exist(again)))
       engine:save(Tweet{ account = tweet.account, id = "other", content = "c" },
         { condition = if_not_exist(Tweet) })
     end)
@@ -99,6 +116,7 @@ describe("seed patterns #integration", function()
       local user = User{ name = "n/0" }
       engine:load(user)
       local last_seen = snapshot(user)
+      assert.equal(tostring(last_seen), tostring(patterns.snapshot(user)))
       user.verified = true
       engine:save(user, { condition = last_seen })
       local stale = snapshot(user)

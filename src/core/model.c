@@ -55,29 +55,15 @@ static bloop_status index_key(bloop_model *m, const bloop_index_decl *d, const c
   return BLOOP_OK;
 }
 
-bloop_status bloop_model_new(const bloop_model_decl *decl, bloop_model **out,
-                             bloop_error *err) {
+/* The column rules (names, dynamo names, key roles and types, version), one column at a
+ * time in declaration order, so the first broken column is the one named. Fills
+ * m->columns[0..n) and m->hash / range / version; m->columns has room for n. */
+static bloop_status add_columns(bloop_model *m, const bloop_column_decl *cols, size_t n,
+                                bloop_error *err) {
   bloop_status st = BLOOP_OK;
-  *out = NULL;
-  if (!decl || !decl->name || !*decl->name)
-    return bloop_error_set(err, BLOOP_EINVAL, "InvalidModel", "a model needs a name");
-  bloop_model *m = calloc(1, sizeof *m);
-  if (!m) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
-  m->refs = 1;
-  bloop_arena_init(&m->arena);
   bloop_arena *a = &m->arena;
-  m->name = dup(a, decl->name);
-  m->meta = decl->meta;
-  m->meta.table_name = dup(a, decl->meta.table_name ? decl->meta.table_name : decl->name);
-  m->meta.ttl_column = dup(a, decl->meta.ttl_column);
-  if (decl->column_count && !decl->columns) FAIL("%s: columns missing", m->name);
-  m->columns = bloop_arena_calloc(a, decl->column_count + 1, sizeof *m->columns);
-  m->indexes = bloop_arena_calloc(a, decl->index_count + 1, sizeof *m->indexes);
-  if (!m->name || !m->meta.table_name || !m->columns || !m->indexes) goto oom;
-  if (!*m->meta.table_name) FAIL("%s: empty table name", m->name);
-
-  for (size_t i = 0; i < decl->column_count; i++) {
-    const bloop_column_decl *d = &decl->columns[i];
+  for (size_t i = 0; i < n; i++) {
+    const bloop_column_decl *d = &cols[i];
     bloop_column *c = &m->columns[i];
     if (!d->name || !*d->name) FAIL("%s: column %zu has no name", m->name, i + 1);
     const char *dn = d->dynamo_name ? d->dynamo_name : d->name;
@@ -122,6 +108,55 @@ bloop_status bloop_model_new(const bloop_model_decl *decl, bloop_model **out,
       m->version = c;
     }
   }
+  return BLOOP_OK;
+oom:
+  return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "%s: out of memory", m->name);
+fail:
+  return st;
+}
+
+bloop_status bloop_model_check_columns(const char *model_name, const bloop_column_decl *cols,
+                                       size_t n, bloop_error *err) {
+  if (!model_name || !*model_name)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidModel", "a model needs a name");
+  if (n && !cols) return bloop_error_set(err, BLOOP_EINVAL, "InvalidModel", "%s: columns missing",
+                                         model_name);
+  bloop_model m;
+  memset(&m, 0, sizeof m);
+  bloop_arena_init(&m.arena);
+  bloop_status st;
+  m.name = dup(&m.arena, model_name);
+  m.columns = bloop_arena_calloc(&m.arena, n + 1, sizeof *m.columns);
+  if (!m.name || !m.columns)
+    st = bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "%s: out of memory", model_name);
+  else
+    st = add_columns(&m, cols, n, err);
+  bloop_arena_free(&m.arena);
+  return st;
+}
+
+bloop_status bloop_model_new(const bloop_model_decl *decl, bloop_model **out,
+                             bloop_error *err) {
+  bloop_status st = BLOOP_OK;
+  *out = NULL;
+  if (!decl || !decl->name || !*decl->name)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidModel", "a model needs a name");
+  bloop_model *m = calloc(1, sizeof *m);
+  if (!m) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  m->refs = 1;
+  bloop_arena_init(&m->arena);
+  bloop_arena *a = &m->arena;
+  m->name = dup(a, decl->name);
+  m->meta = decl->meta;
+  m->meta.table_name = dup(a, decl->meta.table_name ? decl->meta.table_name : decl->name);
+  m->meta.ttl_column = dup(a, decl->meta.ttl_column);
+  if (decl->column_count && !decl->columns) FAIL("%s: columns missing", m->name);
+  m->columns = bloop_arena_calloc(a, decl->column_count + 1, sizeof *m->columns);
+  m->indexes = bloop_arena_calloc(a, decl->index_count + 1, sizeof *m->indexes);
+  if (!m->name || !m->meta.table_name || !m->columns || !m->indexes) goto oom;
+  if (!*m->meta.table_name) FAIL("%s: empty table name", m->name);
+
+  if ((st = add_columns(m, decl->columns, decl->column_count, err))) goto fail;
   m->column_count = decl->column_count;
   if (!m->hash) FAIL("%s: no hash key", m->name);
 

@@ -8,6 +8,7 @@
 #include "lua/ldecimal.h"
 #include "lua/lengine.h"
 #include "lua/lmodel.h"
+#include "lua/ltxn.h"
 #include "lua/ltypes.h"
 #include "lua/lvalues.h"
 
@@ -24,5 +25,7 @@ int luaopen_bloop_core(lua_State *L) {
   bloopL_open_cond(L);
   bloopL_open_model(L);
   bloopL_open_engine(L);
+  bloopL_open_txn(L);
+  bloopL_open_stream(L);
   return 1;
 }

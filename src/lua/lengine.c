@@ -20,6 +20,7 @@
 #include "lua/laux.h"
 #include "lua/lcond.h"
 #include "lua/lengine.h"
+#include "lua/lengine_export.h"
 #include "lua/lmodel.h"
 #include "lua/ltypes.h"
 
@@ -274,9 +275,34 @@ static engine_box *check_engine(lua_State *L, int idx) {
 
 /* ---- engine ------------------------------------------------------------------------------ */
 
-/* core.engine_new(session_table) -> CEngine */
+/* Reads an optional integer field of the table at t (absent: keeps *v). */
+static void opt_long(lua_State *L, int t, const char *k, long *v) {
+  if (lua_getfield(L, t, k) != LUA_TNIL) *v = (long)luaL_checkinteger(L, -1);
+  lua_pop(L, 1);
+}
+
+/* core.engine_new(session_table[, config]) -> CEngine. config: { batch = { concurrency=,
+ * base_delay_ms=, max_delay_ms=, max_rounds=, deadline_ms= }, bind_timeout_ms= } (the
+ * Lua layer has checked the shapes; absent fields keep the defaults of engine.h). */
 static int le_new(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
+  bloop_engine_config cfg;
+  bloop_engine_config_init(&cfg);
+  if (lua_istable(L, 2)) {
+    opt_long(L, 2, "bind_timeout_ms", &cfg.bind_timeout_ms);
+    if (lua_getfield(L, 2, "batch") == LUA_TTABLE) {      /* [session, cfg, batch] */
+      long concurrency = cfg.batch.concurrency, rounds = cfg.batch.max_rounds;
+      opt_long(L, 3, "concurrency", &concurrency);
+      opt_long(L, 3, "max_rounds", &rounds);
+      opt_long(L, 3, "base_delay_ms", &cfg.batch.base_delay_ms);
+      opt_long(L, 3, "max_delay_ms", &cfg.batch.max_delay_ms);
+      opt_long(L, 3, "deadline_ms", &cfg.batch.deadline_ms);
+      cfg.batch.concurrency = (int)concurrency;
+      cfg.batch.max_rounds = (int)rounds;
+    }
+    lua_pop(L, 1);                                         /* [session, cfg] */
+  }
+  lua_settop(L, 1);                                        /* [session] */
   engine_box *box = lua_newuserdatauv(L, sizeof *box, 1);  /* [session, box] */
   memset(box, 0, sizeof *box);
   luaL_setmetatable(L, BLOOP_CENGINE_META);
@@ -289,7 +315,7 @@ static int le_new(lua_State *L) {
   s.ud = box;
   bloop_error err;
   bloop_error_clear(&err);  /* some paths fill only code and message */
-  if (bloop_engine_new(&s, NULL, &box->e, &err) != BLOOP_OK) return raise_engine_error(L, &err);
+  if (bloop_engine_new(&s, &cfg, &box->e, &err) != BLOOP_OK) return raise_engine_error(L, &err);
   return 1;
 }
 
@@ -536,7 +562,9 @@ static void search_args(lua_State *L, int t, bloop_arena *a, bloop_search_args *
   s->segment = (int)luaL_optinteger(L, -1, 0);
   lua_getfield(L, t, "total");
   s->total_segments = (int)luaL_optinteger(L, -1, 0);
-  lua_pop(L, 5);
+  lua_getfield(L, t, "page_size");
+  s->page_size = (size_t)luaL_optinteger(L, -1, 0);
+  lua_pop(L, 6);
 }
 
 /* ce:search(args) -> CSearch */
@@ -752,3 +780,7 @@ int bloopL_open_engine(lua_State *L) {
   lua_setfield(L, -2, "monotonic");
   return 0;
 }
+
+/* lengine_export.h: the engine of a CEngine box for ltxn.c / lstream.c, its session
+ * pointed at L (the box must stay at idx for the duration of the call). */
+bloop_engine *bloopL_engine_checked(lua_State *L, int idx) { return check_engine(L, idx)->e; }

@@ -95,14 +95,9 @@ static bloop_type type_of(lua_State *L, int t) {
   return ty;
 }
 
-/* core.model_new(decl) -> CModel; raises InvalidModel. */
-static int lm_new(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TTABLE);
-  bloop_model_decl decl;
-  memset(&decl, 0, sizeof decl);
-  decl.name = field_str(L, 1, "name");
-  read_meta(L, 1, &decl.meta);
-
+/* decl.columns (of the declaration at 1) as a scratch array; pushes [columns, colsbuf],
+ * which keep the names alive while they stay on the stack. */
+static bloop_column_decl *read_columns(lua_State *L, size_t *count) {
   lua_getfield(L, 1, "columns");                     /* [decl, columns] */
   luaL_checktype(L, -1, LUA_TTABLE);
   size_t nc = (size_t)luaL_len(L, -1);
@@ -120,7 +115,51 @@ static int lm_new(lua_State *L) {
     cols[i].version = field_bool(L, ci, "version");
     lua_pop(L, 1);
   }
-  decl.columns = cols;
+  *count = nc;
+  return cols;
+}
+
+/* core.model_check_columns(decl): the column rules only (model.h), for a model still being
+ * declared; raises InvalidModel. */
+static int lm_check_columns(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  const char *name = field_str(L, 1, "name");
+  size_t nc;
+  const bloop_column_decl *cols = read_columns(L, &nc);
+  bloop_error err;
+  memset(&err, 0, sizeof err);
+  if (bloop_model_check_columns(name, cols, nc, &err) != BLOOP_OK)
+    return bloopL_raise_error(L, "InvalidModel", &err);
+  return 0;
+}
+
+/* cmodel:projected(index_name) -> { column name, ... } in model order: what the index holds
+ * (model.h bloop_index_projects, the one place that rule lives); nil for an unknown index. */
+static int lm_projected(lua_State *L) {
+  bloop_model *m = bloopL_check_model(L, 1);
+  const bloop_index *x = bloop_model_index_find(m, luaL_checkstring(L, 2));
+  if (!x) return 0;
+  lua_newtable(L);
+  lua_Integer k = 0;
+  for (size_t i = 0; i < bloop_model_column_count(m); i++) {
+    const bloop_column *c = bloop_model_column(m, i);
+    if (!bloop_index_projects(x, c)) continue;
+    lua_pushstring(L, c->name);
+    lua_rawseti(L, -2, ++k);
+  }
+  return 1;
+}
+
+/* core.model_new(decl) -> CModel; raises InvalidModel. */
+static int lm_new(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  bloop_model_decl decl;
+  memset(&decl, 0, sizeof decl);
+  decl.name = field_str(L, 1, "name");
+  read_meta(L, 1, &decl.meta);
+
+  size_t nc;
+  decl.columns = read_columns(L, &nc);               /* [decl, columns, colsbuf] */
   decl.column_count = nc;
 
   size_t ni = 0;
@@ -201,9 +240,13 @@ int bloopL_open_model(lua_State *L) {
   lua_newtable(L);
   lua_pushcfunction(L, lm_table_name);
   lua_setfield(L, -2, "table_name");
+  lua_pushcfunction(L, lm_projected);
+  lua_setfield(L, -2, "projected");
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);                                     /* [core] */
   lua_pushcfunction(L, lm_new);
   lua_setfield(L, -2, "model_new");
+  lua_pushcfunction(L, lm_check_columns);
+  lua_setfield(L, -2, "model_check_columns");
   return 0;
 }

@@ -197,8 +197,45 @@ static void test_errors(void) {
   expect_invalid(&d, "Employee: units given with on-demand billing", NULL);
 }
 
+/* The column rules alone, on a model still being declared: same messages as
+ * bloop_model_new, and no "no hash key" while the key is not declared yet. */
+static void test_check_columns(void) {
+  bloop_error err;
+  bloop_error_clear(&err);
+  bloop_column_decl part[3] = {
+    {.name = "a", .type = BLOOP_TYPE_S},
+    {.name = "b", .type = BLOOP_TYPE_S, .key = BLOOP_KEY_HASH},
+    {.name = "c", .type = BLOOP_TYPE_S, .key = BLOOP_KEY_HASH},
+  };
+  CHECK(bloop_model_check_columns("Partial", part, 1, &err) == BLOOP_OK);
+  CHECK(bloop_model_check_columns("Partial", part, 2, &err) == BLOOP_OK);
+  CHECK(bloop_model_check_columns("Partial", part, 3, &err) == BLOOP_EINVAL);
+  CHECK_STR(err.code, "InvalidModel");
+  CHECK_STR(err.message, "Partial: two hash keys: \"b\" and \"c\"");
+  bloop_model_decl d;
+  memset(&d, 0, sizeof d);
+  d.name = "Partial";
+  d.columns = part;
+  d.column_count = 3;
+  bloop_error err2;
+  bloop_model *m = NULL;
+  CHECK(bloop_model_new(&d, &m, &err2) == BLOOP_EINVAL);
+  CHECK_STR(err2.message, err.message);
+  part[2].key = BLOOP_KEY_NONE;
+  part[2].dynamo_name = "a";
+  CHECK(bloop_model_check_columns("Partial", part, 3, &err) == BLOOP_EINVAL);
+  CHECK_STR(err.message, "Partial: columns \"a\" and \"c\" have one dynamo_name \"a\"");
+  part[2].dynamo_name = NULL;
+  part[2].type = BLOOP_TYPE_BOOL;
+  part[2].version = 1;
+  CHECK(bloop_model_check_columns("Partial", part, 3, &err) == BLOOP_EINVAL);
+  CHECK_STR(err.message, "Partial: column \"c\": a version column must be N (got BOOL)");
+  CHECK(bloop_model_check_columns(NULL, part, 1, &err) == BLOOP_EINVAL);
+}
+
 int main(void) {
   test_valid();
   test_errors();
+  test_check_columns();
   return tap_done();
 }

@@ -105,23 +105,23 @@ describe("bloop.Model", function()
           local M = bloop.Model:extend("TwoHash")
           M.a = Column(String, { hash_key = true })
           M.b = Column(String, { hash_key = true })
-        end, 'TwoHash: column "b" is a second hash key ("a" is the hash key)' },
+        end, 'TwoHash: two hash keys: "a" and "b"' },
       { "two range keys", function()
           local M = bloop.Model:extend("TwoRange")
           M.a = Column(String, { range_key = true })
           M.b = Column(String, { range_key = true })
-        end, 'TwoRange: column "b" is a second range key' },
+        end, 'TwoRange: two range keys: "a" and "b"' },
       { "one dynamo_name twice", function()
           local M = bloop.Model:extend("Dup")
           M.a = Column(String, { hash_key = true, dynamo_name = "x" })
           M.b = Column(String, { dynamo_name = "x" })
-        end, 'Dup: columns "a" and "b" have the same dynamo_name "x"' },
+        end, 'Dup: columns "a" and "b" have one dynamo_name "x"' },
       { "index key that is not a column", function()
           local M = bloop.Model:extend("BadIdx")
           M.id = Column(String, { hash_key = true })
           M.by_x = bloop.GlobalSecondaryIndex{ projection = "keys", hash_key = "x" }
           M:validate()
-        end, 'BadIdx: index "by_x" hash_key "x" is not a column' },
+        end, 'BadIdx: index "by_x": hash key "x" is not a column' },
       { "LSI hash key other than the table's", function()
           local M = bloop.Model:extend("BadLsi")
           M.id = Column(String, { hash_key = true })
@@ -137,14 +137,14 @@ describe("bloop.Model", function()
           M.d = Column(String)
           M.by_d = bloop.LocalSecondaryIndex{ projection = "keys", range_key = "d" }
           M:validate()
-        end, "LsiNoRange: index \"by_d\": a LocalSecondaryIndex needs a model with a range key" },
+        end, "LsiNoRange: index \"by_d\": an LSI needs a table with a range key" },
       { "projection naming an unknown column", function()
           local M = bloop.Model:extend("BadProj")
           M.id = Column(String, { hash_key = true })
           M.level = Column(Integer)
           M.by_level = bloop.GlobalSecondaryIndex{ projection = { "directs" }, hash_key = "level" }
           M:validate()
-        end, 'BadProj: index "by_level" projection "directs" is not a column' },
+        end, 'BadProj: index "by_level": projection names "directs", which is not a column' },
       { "a key that is not S, N or B", function()
           local M = bloop.Model:extend("BoolKey")
           M.id = Column(bloop.Boolean, { hash_key = true })
@@ -155,18 +155,51 @@ describe("bloop.Model", function()
           M.id = Column(String, { hash_key = true })
           M.exp = Column(bloop.DateTime)
           M:validate()
-        end, 'BadTtl: Meta.ttl column "exp" must be a number column' },
+        end, 'BadTtl: ttl column "exp" must be N (epoch seconds; got S)' },
       { "a version column that is not a number", function()
           local M = bloop.Model:extend("BadVersion")
           M.id = Column(String, { hash_key = true })
           M.v = Column(String, { version = true })
           M:validate()
-        end, 'BadVersion: column "v": a version column must be a number' },
+        end, 'BadVersion: column "v": a version column must be N (got S)' },
       { "a stream mixing keys and images", function()
           local M = bloop.Model:extend("BadStream", { stream = { include = { "keys", "new" } } })
           M.id = Column(String, { hash_key = true })
           M:validate()
         end, 'BadStream: Meta.stream.include: "keys" cannot be combined' },
+      { "a version column that is a key", function()
+          local M = bloop.Model:extend("KeyVersion")
+          M.id = Column(Integer, { hash_key = true, version = true })
+        end, 'KeyVersion: column "id": a version column cannot be a key' },
+      { "two version columns", function()
+          local M = bloop.Model:extend("TwoVersions")
+          M.id = Column(String, { hash_key = true })
+          M.a = Column(Integer, { version = true })
+          M.b = Column(Integer, { version = true })
+        end, 'TwoVersions: two version columns: "a" and "b"' },
+      { "a GSI key that is not S, N or B", function()
+          local M = bloop.Model:extend("BoolIdx")
+          M.id = Column(String, { hash_key = true })
+          M.flag = Column(bloop.Boolean)
+          M.by_flag = bloop.GlobalSecondaryIndex{ projection = "keys", hash_key = "flag" }
+          M:validate()
+        end, 'BoolIdx: index "by_flag": hash key column "flag" must be S, N or B (got BOOL)' },
+      { "two indexes with one dynamo_name", function()
+          local M = bloop.Model:extend("DupIdx")
+          M.id = Column(String, { hash_key = true })
+          M.a = Column(String)
+          M.i1 = bloop.GlobalSecondaryIndex{ projection = "keys", hash_key = "a", dynamo_name = "x" }
+          M.i2 = bloop.GlobalSecondaryIndex{ projection = "keys", hash_key = "a", dynamo_name = "x" }
+          M:validate()
+        end, 'DupIdx: indexes "i1" and "i2" have one dynamo_name "x"' },
+      { "units with on-demand billing", function()
+          local M = bloop.Model:extend("OnDemandUnits", { billing = { mode = "on_demand" }, read_units = 5 })
+          M.id = Column(String, { hash_key = true })
+          M:validate()
+        end, "OnDemandUnits: units given with on-demand billing" },
+      { "a column both hash and range key", function()
+          Column(String, { hash_key = true, range_key = true })
+        end, "Column: hash_key and range_key are exclusive" },
       { "a GSI without hash key", function()
           bloop.GlobalSecondaryIndex{ projection = "keys" }
         end, "GlobalSecondaryIndex: hash_key is required" },
@@ -243,6 +276,15 @@ describe("bloop.Model", function()
       bloop.signals.object_modified:disconnect(fn)
       e.level = 3
       assert.same({ "level=1", "level=2" }, seen)
+    end)
+
+    it("sends model_created when a model is declared", function()
+      local made = {}
+      local fn = bloop.signals.model_created:connect(function(args) made[#made + 1] = args.model end)
+      local M = bloop.Model:extend("Created")
+      local Sub = M:extend("CreatedSub")
+      bloop.signals.model_created:disconnect(fn)
+      assert.same({ M, Sub }, made)
     end)
   end)
 

@@ -1,0 +1,255 @@
+/*
+ * ltxn.c: transactions for Lua (include/bloop/txn.h), used by lua/bloop/transaction.lua.
+ *
+ *   core.txn_token() -> a fresh ClientRequestToken
+ *   core.txn_write(cengine, actions, token) -> { [i] = version wire or nil }
+ *   core.txn_explain_write(actions, token) -> the TransactWriteItems request (a table)
+ *   core.txn_read(cengine, ops) -> { [i] = item wire or false }
+ *   core.txn_explain_read(ops) -> the TransactGetItems request (a table)
+ * actions: { { kind = "save"|"delete"|"check", model = CModel, item = wire, previous =
+ * wire?, cleared = {names}?, condition = Condition?, atomic = bool }, ... };
+ * ops: { { model = CModel, key = wire }, ... }.
+ *
+ * Ownership: everything converted for a call lives in a scratch arena owned by a userdata
+ * on the stack (freed by its __gc), and the request text in a bloop_buf freed before any
+ * raise, so raising leaks nothing. A TransactionCanceled error carries `reasons`: one
+ * { code = "None" | "ConditionalCheckFailed" | ... } per action (the Lua layer adds the
+ * objects and messages).
+ */
+#include <string.h>
+
+#include "bloop/txn.h"
+#include "lua/laux.h"
+#include "lua/lcond.h"
+#include "lua/lengine_export.h"
+#include "lua/lmodel.h"
+#include "lua/ltxn.h"
+#include "lua/ltypes.h"
+
+#define SCRATCH_META "bloop.txn.scratch"
+
+typedef struct scratch {
+  bloop_arena a;
+} scratch;
+
+static int scratch_gc(lua_State *L) {
+  scratch *s = luaL_checkudata(L, 1, SCRATCH_META);
+  bloop_arena_free(&s->a);
+  return 0;
+}
+
+/* [] -> [scratch] */
+static bloop_arena *push_scratch(lua_State *L) {
+  scratch *s = lua_newuserdatauv(L, sizeof *s, 0);
+  bloop_arena_init(&s->a);
+  luaL_setmetatable(L, SCRATCH_META);
+  return &s->a;
+}
+
+static void *scratch_alloc(lua_State *L, bloop_arena *a, size_t n) {
+  void *p = bloop_arena_calloc(a, n ? n : 1, 1);
+  if (!p) luaL_error(L, "bloop: out of memory");
+  return p;
+}
+
+static const char *class_of(const bloop_error *err) {
+  static const char *const same[] = {"InvalidRequest", "InvalidCondition", "InvalidModel",
+                                     "InvalidValue", NULL};
+  if (strcmp(err->code, "TransactionCanceledException") == 0) return "TransactionCanceled";
+  for (int i = 0; same[i]; i++)
+    if (strcmp(err->code, same[i]) == 0) return same[i];
+  if (err->status == BLOOP_ECONFIG) return "ConfigurationError";
+  if (err->status == BLOOP_EINVAL) return "InvalidRequest";
+  return "ClientError";
+}
+
+/* Wire table at the top -> value in a (popped). */
+static const bloop_value *field_wire(lua_State *L, int t, const char *k, bloop_arena *a) {
+  if (lua_getfield(L, t, k) == LUA_TNIL) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  bloop_value *v = scratch_alloc(L, a, sizeof *v);
+  bloopL_value_from_wire(L, -1, a, v, k);
+  lua_pop(L, 1);   /* copied into the arena */
+  return v;
+}
+
+static bloop_model *field_model(lua_State *L, int t, const char *k) {
+  lua_getfield(L, t, k);
+  bloop_model *m = bloopL_check_model(L, -1);
+  lua_pop(L, 1);   /* referenced by the argument table for the whole call */
+  return m;
+}
+
+/* Reads the action list at t. */
+static bloop_txn_action *read_actions(lua_State *L, int t, bloop_arena *a, size_t *count) {
+  luaL_checktype(L, t, LUA_TTABLE);
+  size_t n = lua_rawlen(L, t);
+  bloop_txn_action *acts = scratch_alloc(L, a, n * sizeof *acts);
+  for (size_t i = 0; i < n; i++) {
+    lua_rawgeti(L, t, (lua_Integer)i + 1);
+    int e = lua_gettop(L);
+    luaL_checktype(L, e, LUA_TTABLE);
+    lua_getfield(L, e, "kind");
+    const char *kind = luaL_checkstring(L, -1);
+    acts[i].kind = strcmp(kind, "save") == 0     ? BLOOP_TXN_SAVE
+                   : strcmp(kind, "delete") == 0 ? BLOOP_TXN_DELETE
+                   : strcmp(kind, "check") == 0  ? BLOOP_TXN_CHECK
+                                                 : (bloop_txn_kind)-1;
+    if ((int)acts[i].kind < 0) luaL_error(L, "transaction: unknown action kind %s", kind);
+    lua_pop(L, 1);
+    bloop_write_args *w = &acts[i].args;
+    w->model = field_model(L, e, "model");
+    w->item = field_wire(L, e, "item", a);
+    if (!w->item) luaL_error(L, "transaction: action %d has no item", (int)i + 1);
+    w->previous = field_wire(L, e, "previous", a);
+    if (lua_getfield(L, e, "cleared") == LUA_TTABLE) {
+      size_t k = lua_rawlen(L, -1);
+      const char **names = scratch_alloc(L, a, k * sizeof *names);
+      for (size_t j = 0; j < k; j++) {
+        lua_rawgeti(L, -1, (lua_Integer)j + 1);
+        size_t len;
+        const char *s = luaL_checklstring(L, -1, &len);
+        names[j] = bloop_arena_memdup(a, s, len + 1);
+        lua_pop(L, 1);
+      }
+      w->cleared = names;
+      w->cleared_count = k;
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, e, "condition") != LUA_TNIL) {
+      /* the tree stays referenced by the argument table; the core only borrows it */
+      const bloop_cond *c = bloopL_check_cond(L, -1);
+      memcpy(&w->condition, &c, sizeof c);
+    }
+    lua_pop(L, 1);
+    lua_getfield(L, e, "atomic");
+    w->atomic = lua_toboolean(L, -1);
+    lua_pop(L, 2);
+  }
+  *count = n;
+  return acts;
+}
+
+static bloop_load_op *read_ops(lua_State *L, int t, bloop_arena *a, size_t *count) {
+  luaL_checktype(L, t, LUA_TTABLE);
+  size_t n = lua_rawlen(L, t);
+  bloop_load_op *ops = scratch_alloc(L, a, n * sizeof *ops);
+  for (size_t i = 0; i < n; i++) {
+    lua_rawgeti(L, t, (lua_Integer)i + 1);
+    int e = lua_gettop(L);
+    ops[i].model = field_model(L, e, "model");
+    ops[i].key = field_wire(L, e, "key", a);
+    if (!ops[i].key) luaL_error(L, "transaction: load %d has no key", (int)i + 1);
+    lua_pop(L, 1);
+  }
+  *count = n;
+  return ops;
+}
+
+/* Pushes the request in b as a table, frees b; raises on a parse failure (b freed first). */
+static int push_request(lua_State *L, bloop_buf *b) {
+  int ok = bloopL_push_json(L, b->data ? b->data : "", b->len);
+  bloop_buf_free(b);
+  if (!ok) return luaL_error(L, "transaction: the request is not JSON");
+  return 1;
+}
+
+static int lt_token(lua_State *L) {
+  char tok[BLOOP_TXN_TOKEN_MAX];
+  bloop_error err;
+  bloop_error_clear(&err);
+  if (bloop_txn_token_new(tok, &err)) return bloopL_raise_error(L, "ClientError", &err);
+  lua_pushstring(L, tok);
+  return 1;
+}
+
+static int lt_write(lua_State *L) {
+  bloop_engine *e = bloopL_engine_checked(L, 1);
+  const char *token = luaL_optstring(L, 3, NULL);
+  bloop_arena *a = push_scratch(L);
+  size_t n;
+  bloop_txn_action *acts = read_actions(L, 2, a, &n);
+  bloop_error err;
+  bloop_error_clear(&err);
+  bloop_status st = bloop_txn_write(e, acts, n, token, a, &err);
+  if (st) {
+    bloopL_push_error(L, class_of(&err), &err);            /* [.., e] */
+    if (strcmp(err.code, "TransactionCanceledException") == 0) {
+      lua_createtable(L, (int)n, 0);
+      for (size_t i = 0; i < n; i++) {
+        lua_createtable(L, 0, 1);
+        lua_pushstring(L, acts[i].reason);
+        lua_setfield(L, -2, "code");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+      }
+      lua_setfield(L, -2, "reasons");
+    }
+    return lua_error(L);
+  }
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    if (acts[i].version.type == BLOOP_TYPE_NONE) continue;
+    bloopL_push_wire(L, &acts[i].version);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+static int lt_explain_write(lua_State *L) {
+  const char *token = luaL_optstring(L, 2, NULL);
+  bloop_arena *a = push_scratch(L);
+  size_t n;
+  bloop_txn_action *acts = read_actions(L, 1, a, &n);
+  bloop_error err;
+  bloop_buf b = BLOOP_BUF_INIT;
+  if (bloop_txn_build_write(acts, n, token, &b, &err)) {
+    bloop_buf_free(&b);
+    return bloopL_raise_error(L, class_of(&err), &err);
+  }
+  return push_request(L, &b);
+}
+
+static int lt_read(lua_State *L) {
+  bloop_engine *e = bloopL_engine_checked(L, 1);
+  bloop_arena *a = push_scratch(L);
+  size_t n;
+  bloop_load_op *ops = read_ops(L, 2, a, &n);
+  bloop_error err;
+  if (bloop_txn_read(e, ops, n, a, NULL, &err)) return bloopL_raise_error(L, class_of(&err), &err);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    if (ops[i].outcome == BLOOP_BATCH_FOUND) bloopL_push_wire(L, &ops[i].item);
+    else lua_pushboolean(L, 0);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+static int lt_explain_read(lua_State *L) {
+  bloop_arena *a = push_scratch(L);
+  size_t n;
+  bloop_load_op *ops = read_ops(L, 1, a, &n);
+  bloop_error err;
+  bloop_buf b = BLOOP_BUF_INIT;
+  if (bloop_txn_build_read(ops, n, &b, &err)) {
+    bloop_buf_free(&b);
+    return bloopL_raise_error(L, class_of(&err), &err);
+  }
+  return push_request(L, &b);
+}
+
+static const luaL_Reg txn_funcs[] = {
+    {"txn_token", lt_token},          {"txn_write", lt_write},
+    {"txn_explain_write", lt_explain_write}, {"txn_read", lt_read},
+    {"txn_explain_read", lt_explain_read}, {NULL, NULL}};
+
+int bloopL_open_txn(lua_State *L) {
+  luaL_newmetatable(L, SCRATCH_META);
+  lua_pushcfunction(L, scratch_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  luaL_setfuncs(L, txn_funcs, 0);
+  return 0;
+}

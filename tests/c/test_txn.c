@@ -1,0 +1,301 @@
+/*
+ * test_txn.c: transactions (txn.h), offline: exact TransactWriteItems / TransactGetItems
+ * bodies, limits, the forced SET of an unchanged save, reason parsing, and commits
+ * through a session whose `call` plays the service (records requests, answers canned
+ * bodies or errors).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bloop/txn.h"
+#include "tap.h"
+
+static bloop_arena A = BLOOP_ARENA_INIT;
+
+static bloop_value *item_new(void) {
+  bloop_value *v = bloop_arena_calloc(&A, 1, sizeof *v);
+  bloop_value_set_map(v, &A, 8, NULL);
+  return v;
+}
+static void put_s(bloop_value *m, const char *name, const char *s) {
+  bloop_value_set_s(bloop_value_map_put(m, &A, name, strlen(name)), &A, s, strlen(s), NULL);
+}
+static void put_n(bloop_value *m, const char *name, const char *n) {
+  bloop_value_set_n(bloop_value_map_put(m, &A, name, strlen(name)), &A, n, strlen(n), NULL);
+}
+static bloop_value *sval(const char *s) {
+  bloop_value *v = bloop_arena_calloc(&A, 1, sizeof *v);
+  bloop_value_set_s(v, &A, s, strlen(s), NULL);
+  return v;
+}
+
+static bloop_cond *eq(const char *attr, const bloop_value *v) {
+  bloop_path_elem el = {attr, strlen(attr), 0};
+  bloop_path p = {&el, 1, NULL};
+  bloop_operand o = {NULL, v};
+  bloop_cond *c = NULL;
+  bloop_error err;
+  if (bloop_cond_leaf(BLOOP_COND_EQ, &p, &o, 1, &c, &err)) tap_note("leaf: %s", err.message);
+  return c;
+}
+
+static bloop_model *model(const char *name, const char *table, int versioned) {
+  bloop_column_decl cols[] = {
+      {"id", NULL, BLOOP_TYPE_S, BLOOP_KEY_HASH, 0},
+      {"email", "em", BLOOP_TYPE_S, BLOOP_KEY_NONE, 0},
+      {"age", NULL, BLOOP_TYPE_N, BLOOP_KEY_NONE, 0},
+      {"version", NULL, BLOOP_TYPE_N, BLOOP_KEY_NONE, 1},
+  };
+  bloop_model_decl d;
+  memset(&d, 0, sizeof d);
+  d.name = name;
+  d.meta.table_name = table;
+  d.columns = cols;
+  d.column_count = versioned ? 4 : 3;
+  bloop_model *m = NULL;
+  bloop_error err;
+  if (bloop_model_new(&d, &m, &err)) tap_note("model: %s", err.message);
+  return m;
+}
+
+/* ---- a fake service behind the session --------------------------------------------- */
+
+typedef struct fake {
+  char op[64];
+  char *body;             /* last request (malloc'ed) */
+  int calls;
+  const char *answer;     /* body to answer with, or NULL to fail with `code` */
+  const char *code, *message;
+} fake;
+
+static bloop_status fake_call(void *ud, bloop_service service, const char *op, const char *body,
+                              size_t len, bloop_buf *response, bloop_error *err) {
+  fake *f = ud;
+  (void)service;
+  f->calls++;
+  snprintf(f->op, sizeof f->op, "%s", op);
+  free(f->body);
+  f->body = malloc(len + 1);
+  memcpy(f->body, body, len);
+  f->body[len] = '\0';
+  if (f->answer) {
+    bloop_buf_reset(response);
+    bloop_buf_puts(response, f->answer);
+    return BLOOP_OK;
+  }
+  bloop_error_set(err, BLOOP_ESERVICE, f->code, "%s", f->message);
+  err->http_status = 400;
+  return BLOOP_ESERVICE;
+}
+
+static bloop_engine *fake_engine(fake *f) {
+  bloop_session s;
+  memset(&s, 0, sizeof s);
+  s.call = fake_call;
+  s.ud = f;
+  bloop_engine *e = NULL;
+  bloop_error err;
+  if (bloop_engine_new(&s, NULL, &e, &err)) tap_note("engine: %s", err.message);
+  return e;
+}
+
+static char *build(const bloop_txn_action *a, size_t n, const char *token, bloop_error *err) {
+  bloop_buf b = BLOOP_BUF_INIT;
+  if (bloop_txn_build_write(a, n, token, &b, err)) {
+    bloop_buf_free(&b);
+    return NULL;
+  }
+  char *s = strdup(b.data);
+  bloop_buf_free(&b);
+  return s;
+}
+
+static void test_shapes(void) {
+  bloop_model *u = model("User", "users", 0);
+  bloop_value *it = item_new(), *prev = item_new(), *other = item_new();
+  put_s(it, "id", "u1");
+  put_s(it, "em", "new@x");
+  put_n(it, "age", "30");
+  put_s(prev, "id", "u1");
+  put_s(prev, "em", "old@x");
+  put_n(prev, "age", "30");
+  put_s(other, "id", "u2");
+  bloop_cond *c = eq("em", sval("old@x"));
+  bloop_txn_action a[3];
+  memset(a, 0, sizeof a);
+  a[0].kind = BLOOP_TXN_SAVE;
+  a[0].args.model = u;
+  a[0].args.item = it;
+  a[0].args.previous = prev;
+  a[0].args.condition = c;
+  a[1].kind = BLOOP_TXN_DELETE;
+  a[1].args.model = u;
+  a[1].args.item = other;
+  bloop_value *third = item_new();
+  put_s(third, "id", "u3");
+  a[2].kind = BLOOP_TXN_CHECK;
+  a[2].args.model = u;
+  a[2].args.item = third;
+  a[2].args.condition = c;
+  bloop_error err;
+  char *s = build(a, 3, "tok-1", &err);
+  CHECK_STR(s ? s : err.message,
+            "{\"TransactItems\":["
+            "{\"Update\":{\"TableName\":\"users\",\"Key\":{\"id\":{\"S\":\"u1\"}},"
+            "\"ConditionExpression\":\"(#n0 = :v0)\",\"UpdateExpression\":\"SET #n0 = :v1\","
+            "\"ExpressionAttributeNames\":{\"#n0\":\"em\"},"
+            "\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"old@x\"},\":v1\":{\"S\":\"new@x\"}}}},"
+            "{\"Delete\":{\"TableName\":\"users\",\"Key\":{\"id\":{\"S\":\"u2\"}}}},"
+            "{\"ConditionCheck\":{\"TableName\":\"users\",\"Key\":{\"id\":{\"S\":\"u3\"}},"
+            "\"ConditionExpression\":\"(#n0 = :v0)\",\"ExpressionAttributeNames\":{\"#n0\":\"em\"},"
+            "\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"old@x\"}}}}],"
+            "\"ClientRequestToken\":\"tok-1\"}");
+  free(s);
+  /* the same Update body engine save would send (explain): no drift possible */
+  bloop_buf ex = BLOOP_BUF_INIT;
+  CHECK(bloop_engine_explain_save(NULL, &a[0].args, &ex, &err) == BLOOP_OK);
+  s = build(a, 1, NULL, &err);
+  const char *body = s ? s + strlen("{\"TransactItems\":[{\"Update\":") : "";
+  size_t blen = strlen(body) >= 3 ? strlen(body) - 3 : 0;   /* drop "}]}" */
+  CHECK(ex.data && strstr(ex.data, "\"request\":") &&
+        strncmp(strstr(ex.data, "\"request\":") + 10, body, blen) == 0);
+  free(s);
+  bloop_buf_free(&ex);
+
+  /* a check without a condition, two actions on one item, sync, > 100 actions */
+  a[2].args.condition = NULL;
+  CHECK(build(a, 3, NULL, &err) == NULL && strcmp(err.code, "InvalidRequest") == 0);
+  CHECK(strstr(err.message, "needs a condition") != NULL);
+  a[2].args.condition = c;
+  a[1].args.item = it;
+  CHECK(build(a, 2, NULL, &err) == NULL && strstr(err.message, "same item") != NULL);
+  a[1].args.item = other;
+  a[0].args.sync = BLOOP_SYNC_NEW;
+  CHECK(build(a, 1, NULL, &err) == NULL && strstr(err.message, "sync") != NULL);
+  a[0].args.sync = BLOOP_SYNC_NONE;
+  bloop_txn_action *many = calloc(101, sizeof *many);
+  CHECK(build(many, 101, NULL, &err) == NULL && strstr(err.message, "at most 100") != NULL);
+  free(many);
+  CHECK(build(a, 1, "", &err) == NULL);
+  CHECK(build(a, 1, "0123456789012345678901234567890123456", &err) == NULL);
+
+  /* unchanged save: Update needs an UpdateExpression: keep one attribute, never overwrite */
+  a[0].args.previous = it;
+  a[0].args.condition = NULL;
+  s = build(a, 1, NULL, &err);
+  CHECK_STR(s ? s : err.message,
+            "{\"TransactItems\":[{\"Update\":{\"TableName\":\"users\",\"Key\":{\"id\":{\"S\":\"u1\"}},"
+            "\"ExpressionAttributeNames\":{\"#bloop_keep\":\"em\"},"
+            "\"ExpressionAttributeValues\":{\":bloop_keep\":{\"S\":\"new@x\"}},"
+            "\"UpdateExpression\":\"SET #bloop_keep = if_not_exists(#bloop_keep, :bloop_keep)\"}}]}");
+  free(s);
+  /* key only: refused with a clear message */
+  a[0].args.item = other;
+  a[0].args.previous = other;
+  CHECK(build(a, 1, NULL, &err) == NULL && strstr(err.message, "only its key") != NULL);
+  bloop_cond_release(c);
+  bloop_model_release(u);
+}
+
+static void test_reasons(void) {
+  char r[3][BLOOP_TXN_REASON_MAX];
+  const char *msg = "Transaction cancelled, please refer cancellation reasons for specific "
+                    "reasons [None, ConditionalCheckFailed, TransactionConflict]";
+  CHECK(bloop_txn_parse_reasons(msg, r, 3) == 3);
+  CHECK_STR(r[0], "None");
+  CHECK_STR(r[1], "ConditionalCheckFailed");
+  CHECK_STR(r[2], "TransactionConflict");
+  CHECK(bloop_txn_parse_reasons(msg, r, 2) == 3);
+  CHECK_STR(r[0], "");
+  CHECK(bloop_txn_parse_reasons("no list here", r, 3) == 0);
+  CHECK_STR(r[2], "");
+}
+
+static void test_commits(void) {
+  fake f;
+  memset(&f, 0, sizeof f);
+  bloop_engine *e = fake_engine(&f);
+  bloop_model *v = model("Doc", "docs", 1);
+  bloop_value *it = item_new(), *prev = item_new();
+  put_s(it, "id", "d1");
+  put_n(it, "age", "5");
+  put_n(it, "version", "7");
+  put_s(prev, "id", "d1");
+  put_n(prev, "version", "7");
+  bloop_txn_action a[2];
+  memset(a, 0, sizeof a);
+  a[0].kind = BLOOP_TXN_SAVE;
+  a[0].args.model = v;
+  a[0].args.item = it;
+  a[0].args.previous = prev;
+  bloop_value *k2 = item_new();
+  put_s(k2, "id", "d2");
+  a[1].kind = BLOOP_TXN_DELETE;
+  a[1].args.model = v;
+  a[1].args.item = k2;
+  bloop_error err;
+  char tok[BLOOP_TXN_TOKEN_MAX], tok2[BLOOP_TXN_TOKEN_MAX];
+  CHECK(bloop_txn_token_new(tok, &err) == BLOOP_OK && strlen(tok) == 36);
+  CHECK(bloop_txn_token_new(tok2, &err) == BLOOP_OK && strcmp(tok, tok2) != 0);
+
+  f.answer = "{}";
+  CHECK(bloop_txn_write(e, a, 2, tok, &A, &err) == BLOOP_OK);
+  CHECK_STR(f.op, "TransactWriteItems");
+  CHECK(f.body && strstr(f.body, tok) != NULL);
+  CHECK(a[0].version.type == BLOOP_TYPE_N && a[0].version.u.bytes.len == 1 &&
+        a[0].version.u.bytes.ptr[0] == '8');
+  CHECK(a[1].version.type == BLOOP_TYPE_NONE);
+  /* the version condition and SET came from the engine's builder */
+  CHECK(f.body && strstr(f.body, "\"ConditionExpression\":\"(#n0 = :v0)\"") != NULL);
+  char *first = f.body ? strdup(f.body) : NULL;
+  /* committing again: the same request, byte for byte (so the same token) */
+  CHECK(bloop_txn_write(e, a, 2, tok, &A, &err) == BLOOP_OK);
+  CHECK(first && f.body && strcmp(first, f.body) == 0);
+  free(first);
+
+  f.answer = NULL;
+  f.code = "TransactionCanceledException";
+  f.message = "Transaction cancelled, please refer cancellation reasons for specific reasons "
+              "[ConditionalCheckFailed, None]";
+  CHECK(bloop_txn_write(e, a, 2, tok, &A, &err) == BLOOP_ESERVICE);
+  CHECK_STR(err.code, "TransactionCanceledException");
+  CHECK_STR(a[0].reason, "ConditionalCheckFailed");
+  CHECK_STR(a[1].reason, "None");
+
+  int before = f.calls;
+  CHECK(bloop_txn_write(e, a, 0, tok, &A, &err) == BLOOP_OK && f.calls == before);
+
+  /* reads */
+  bloop_load_op ops[2];
+  memset(ops, 0, sizeof ops);
+  ops[0].model = v;
+  ops[0].key = it;
+  ops[1].model = v;
+  ops[1].key = k2;
+  bloop_buf b = BLOOP_BUF_INIT;
+  CHECK(bloop_txn_build_read(ops, 2, &b, &err) == BLOOP_OK);
+  CHECK_STR(b.data, "{\"TransactItems\":[{\"Get\":{\"TableName\":\"docs\",\"Key\":{\"id\":{\"S\":\"d1\"}}}},"
+                    "{\"Get\":{\"TableName\":\"docs\",\"Key\":{\"id\":{\"S\":\"d2\"}}}}]}");
+  bloop_buf_free(&b);
+  f.answer = "{\"Responses\":[{\"Item\":{\"id\":{\"S\":\"d1\"},\"age\":{\"N\":\"5\"}}},{}]}";
+  size_t missing = 9;
+  CHECK(bloop_txn_read(e, ops, 2, &A, &missing, &err) == BLOOP_OK);
+  CHECK(missing == 1 && ops[0].outcome == BLOOP_BATCH_FOUND && ops[1].outcome == BLOOP_BATCH_MISSING);
+  CHECK(bloop_value_get(&ops[0].item, "age", 3) != NULL);
+  CHECK_STR(f.op, "TransactGetItems");
+  f.answer = "{\"Responses\":[{}]}";
+  CHECK(bloop_txn_read(e, ops, 2, &A, &missing, &err) == BLOOP_EPROTOCOL);
+
+  free(f.body);
+  bloop_model_release(v);
+  bloop_engine_free(e);
+}
+
+int main(void) {
+  test_shapes();
+  test_reasons();
+  test_commits();
+  bloop_arena_free(&A);
+  return tap_done();
+}
