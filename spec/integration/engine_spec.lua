@@ -52,6 +52,20 @@ describe("bloop.Engine #integration", function()
     raw = helpers.client()
   end)
 
+  describe("item size", function()
+    it("refuses an item over 400 KB before sending, naming its key", function()
+      local User = user_model()
+      engine:bind(User)
+      local calls = helpers.recording(engine)
+      local u = User{ id = "big-one", email = string.rep("x", 410 * 1024) }
+      local err = raises(engine.save, engine, u)
+      assert.equal("ItemTooLarge", err.code)
+      assert.truthy(err.message:find("User save", 1, true), err.message)
+      assert.truthy(err.message:find("big-one", 1, true), err.message)
+      assert.equal(0, #calls)
+    end)
+  end)
+
   describe("construction", function()
     it("takes clients, or endpoint/region/credentials", function()
       local e = bloop.Engine{ endpoint = helpers.endpoint(helpers.backend()), region = "us-east-1",

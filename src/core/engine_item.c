@@ -41,6 +41,17 @@ static bloop_status check_item(const bloop_model *m, const bloop_value *item, co
                                 "column \"%s\" must be %s (got %s)", c->name,
                                 bloop_type_name(c->type), bloop_type_name(mb->value.type));
   }
+  /* The saved object is the stored item afterwards: refuse one DynamoDB would refuse, with
+   * its key in the message, before anything is sent. */
+  const bloop_column *h = bloop_model_hash_key(m), *r = bloop_model_range_key(m);
+  char keys[520];
+  snprintf(keys, sizeof keys, "%s%s%s", h ? h->dynamo_name : "", r ? "," : "",
+           r ? r->dynamo_name : "");
+  bloop_error size_err;
+  bloop_error_clear(&size_err);
+  if (bloop_item_check_size(item, keys, &size_err) != BLOOP_OK)
+    return bloopi_engine_fail(err, size_err.status, size_err.code, m, op, "%s",
+                              size_err.message);
   return BLOOP_OK;
 }
 
