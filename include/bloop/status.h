@@ -44,7 +44,8 @@ typedef struct bloop_error {
   int attempts;                            /* attempts made; > 1 means it was retried */
 } bloop_error;
 
-/* Resets err to "no error". Accepts NULL. */
+/* Resets err to "no error": scalars zeroed, strings empty (only their first byte is
+ * written; the bytes after a terminator are unspecified). Accepts NULL. */
 void bloop_error_clear(bloop_error *err);
 
 /* Fills err (when not NULL) and returns status, so callers can write

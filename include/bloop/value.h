@@ -191,6 +191,13 @@ bloop_status bloop_value_from_cjson(const struct cJSON *node, bloop_arena *a, bl
 bloop_status bloop_value_to_json(const bloop_value *v, bloop_buf *b, bloop_error *err);
 bloop_status bloop_item_to_json(const bloop_value *item, bloop_buf *b, bloop_error *err);
 
+/* Appends s[0..len) as a JSON string literal: quotes, the escapes RFC 8259 requires (\" \\
+ * and control bytes: \n \r \t \b \f, others as \u00XX), every other byte as is. The one
+ * string writer of the core and the Lua JSON encoder. Validates UTF-8 (RFC 3629: shortest
+ * forms, no surrogates) in the same pass: BLOOP_EINVAL when s is not valid UTF-8, with b
+ * restored to its length before the call; BLOOP_ENOMEM when b failed. */
+bloop_status bloop_json_put_string(bloop_buf *b, const char *s, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

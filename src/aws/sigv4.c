@@ -41,6 +41,7 @@ struct bloop_sigv4 {
   EVP_MD *sha256;
   EVP_MAC *hmac;
   EVP_MAC_CTX *mac;
+  EVP_MAC_CTX *signer;  /* keyed with `key` while key_valid: re-initialised, not re-keyed */
   EVP_MD_CTX *md;
 
   /* The derived key for one (secret, date, region, service). The secret itself is not
@@ -116,12 +117,23 @@ static int sha256(bloop_sigv4 *s, const void *data, size_t len, unsigned char ou
          n == SHA256_LEN;
 }
 
-static int hmac(bloop_sigv4 *s, const unsigned char *key, size_t key_len, const void *data,
+/* key == NULL restarts ctx with the key it already holds: HMAC keeps the padded-key digest
+ * states, so a restart is two state copies where a new key costs two extra compressions and
+ * the parameter plumbing of EVP_MAC_init (profile #7). */
+static int hmac(EVP_MAC_CTX *ctx, const unsigned char *key, size_t key_len, const void *data,
                 size_t len, unsigned char out[SHA256_LEN]) {
   size_t n = 0;
-  return EVP_MAC_init(s->mac, key, key_len, NULL) == 1 &&
-         EVP_MAC_update(s->mac, data, len) == 1 &&
-         EVP_MAC_final(s->mac, out, &n, SHA256_LEN) == 1 && n == SHA256_LEN;
+  return EVP_MAC_init(ctx, key, key_len, NULL) == 1 && EVP_MAC_update(ctx, data, len) == 1 &&
+         EVP_MAC_final(ctx, out, &n, SHA256_LEN) == 1 && n == SHA256_LEN;
+}
+
+/* Appends p[0..n) lower-cased. */
+static void put_lower(bloop_buf *b, const char *p, size_t n) {
+  if (bloop_buf_reserve(b, n) != BLOOP_OK) return;
+  char *d = b->data + b->len;
+  for (size_t i = 0; i < n; i++) d[i] = (char)lower((unsigned char)p[i]);
+  b->len += n;
+  b->data[b->len] = '\0';
 }
 
 /* ---- lifetime ----------------------------------------------------------------------- */
@@ -138,10 +150,13 @@ bloop_sigv4 *bloop_sigv4_new(void) {
   s->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
   if (!s->sha256 || !s->hmac) goto fail;
   s->mac = EVP_MAC_CTX_new(s->hmac);
+  s->signer = EVP_MAC_CTX_new(s->hmac);
   s->md = EVP_MD_CTX_new();
-  if (!s->mac || !s->md) goto fail;
+  if (!s->mac || !s->signer || !s->md) goto fail;
   /* The digest is set once; each HMAC afterwards only supplies a new key. */
-  if (EVP_MAC_CTX_set_params(s->mac, params) != 1) goto fail;
+  if (EVP_MAC_CTX_set_params(s->mac, params) != 1 ||
+      EVP_MAC_CTX_set_params(s->signer, params) != 1)
+    goto fail;
   bloop_buf_init(&s->creq);
   bloop_buf_init(&s->sts);
   bloop_buf_init(&s->qbuf);
@@ -157,6 +172,7 @@ void bloop_sigv4_free(bloop_sigv4 *s) {
   OPENSSL_cleanse(s->key, sizeof s->key);
   OPENSSL_cleanse(s->secret_hash, sizeof s->secret_hash);
   EVP_MAC_CTX_free(s->mac);  /* EVP_MAC_CTX_free cleanses the HMAC key state itself */
+  EVP_MAC_CTX_free(s->signer);
   EVP_MAC_free(s->hmac);
   EVP_MD_CTX_free(s->md);
   EVP_MD_free(s->sha256);
@@ -191,12 +207,12 @@ void bloop_sigv4_result_clear(bloop_sigv4_result *r) {
  * '%' included. The path arrives as it goes on the wire, so services other than S3 see it
  * encoded twice, which is what they verify against. */
 static void put_segment(bloop_buf *b, const char *p, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)p[i];
-    if (is_unreserved(c))
-      bloop_buf_putc(b, (char)c);
-    else
-      put_pct(b, c);
+  for (size_t i = 0; i < n;) {
+    size_t run = i;
+    while (run < n && is_unreserved((unsigned char)p[run])) run++;
+    if (run > i) bloop_buf_append(b, p + i, run - i);
+    if (run < n) put_pct(b, (unsigned char)p[run++]);
+    i = run;
   }
 }
 
@@ -266,7 +282,10 @@ static void put_query_component(bloop_buf *b, const char *p, size_t n) {
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)p[i];
     if (is_unreserved(c)) {
-      bloop_buf_putc(b, (char)c);
+      size_t run = i + 1;
+      while (run < n && is_unreserved((unsigned char)p[run])) run++;
+      bloop_buf_append(b, p + i, run - i);
+      i = run - 1;
     } else if (c == '%' && i + 2 < n && is_hex((unsigned char)p[i + 1]) &&
                is_hex((unsigned char)p[i + 2])) {
       char t[3] = {'%', upper(p[i + 1]), upper(p[i + 2])};
@@ -370,15 +389,14 @@ static void put_header_value(bloop_buf *b, const char *v, size_t n) {
   size_t i = 0;
   while (i < n && is_space((unsigned char)v[i])) i++;
   while (n > i && is_space((unsigned char)v[n - 1])) n--;
-  int in_space = 0;
-  for (; i < n; i++) {
-    if (is_space((unsigned char)v[i])) {
-      in_space = 1;
-      continue;
-    }
-    if (in_space) bloop_buf_putc(b, ' ');
-    in_space = 0;
-    bloop_buf_putc(b, v[i]);
+  while (i < n) {
+    size_t run = i;
+    while (run < n && !is_space((unsigned char)v[run])) run++;
+    bloop_buf_append(b, v + i, run - i);
+    if (run == n) break;
+    while (is_space((unsigned char)v[run])) run++;  /* stops inside: v[n - 1] is no space */
+    bloop_buf_putc(b, ' ');
+    i = run;
   }
 }
 
@@ -457,11 +475,10 @@ static void put_canonical_headers(bloop_sigv4 *s, size_t n) {
         bloop_buf_putc(&s->creq, '\n');
         bloop_buf_putc(&s->signed_headers, ';');
       }
-      for (size_t j = 0; j < h->name_len; j++) {
-        char c = (char)lower((unsigned char)h->name[j]);
-        bloop_buf_putc(&s->creq, c);
-        bloop_buf_putc(&s->signed_headers, c);
-      }
+      put_lower(&s->signed_headers, h->name, h->name_len);
+      if (!s->signed_headers.failed) /* the name just appended, copied to the request */
+        bloop_buf_append(&s->creq, s->signed_headers.data + s->signed_headers.len - h->name_len,
+                         h->name_len);
       bloop_buf_putc(&s->creq, ':');
     }
     put_header_value(&s->creq, h->value, h->value_len);
@@ -498,11 +515,13 @@ static bloop_status signing_key(bloop_sigv4 *s, const bloop_sigv4_params *pr, co
   }
   memcpy(first, "AWS4", 4);
   memcpy(first + 4, pr->secret_access_key, slen);
-  if (!hmac(s, first, slen + 4, date, strlen(date), k) ||
-      !hmac(s, k, SHA256_LEN, pr->region, strlen(pr->region), k) ||
-      !hmac(s, k, SHA256_LEN, pr->service, strlen(pr->service), k) ||
-      !hmac(s, k, SHA256_LEN, "aws4_request", 12, s->key))
+  if (!hmac(s->mac, first, slen + 4, date, strlen(date), k) ||
+      !hmac(s->mac, k, SHA256_LEN, pr->region, strlen(pr->region), k) ||
+      !hmac(s->mac, k, SHA256_LEN, pr->service, strlen(pr->service), k) ||
+      !hmac(s->mac, k, SHA256_LEN, "aws4_request", 12, s->key))
     goto crypto_fail;
+  /* Key the signature context once per day and scope; each signature then restarts it. */
+  if (EVP_MAC_init(s->signer, s->key, SHA256_LEN, NULL) != 1) goto crypto_fail;
 
   char *region = strdup(pr->region), *service = strdup(pr->service);
   if (!region || !service) {
@@ -535,6 +554,16 @@ done:
 /* ---- the signature ------------------------------------------------------------------ */
 
 static int nonempty(const char *s) { return s && *s; }
+
+/* "20150830/us-east-1/dynamodb/aws4_request" */
+static void put_scope(bloop_buf *b, const char *date, const bloop_sigv4_params *pr) {
+  bloop_buf_append(b, date, 8);
+  bloop_buf_putc(b, '/');
+  bloop_buf_puts(b, pr->region);
+  bloop_buf_putc(b, '/');
+  bloop_buf_puts(b, pr->service);
+  bloop_buf_append(b, "/aws4_request", 13);
+}
 
 static bloop_status check_params(const bloop_sigv4_params *pr, const bloop_sigv4_request *req,
                                  bloop_error *err) {
@@ -621,19 +650,30 @@ bloop_status bloop_sigv4_sign(bloop_sigv4 *s, const bloop_sigv4_params *pr,
   if (!sha256(s, s->creq.data, s->creq.len, digest)) goto crypto_fail;
   hex_encode(digest, SHA256_LEN, scope_hash);
   bloop_buf_reset(&s->sts);
-  bloop_buf_printf(&s->sts, ALGORITHM "\n%s\n%s/%s/%s/aws4_request\n%s", out->amz_date, date,
-                   pr->region, pr->service, scope_hash);
+  bloop_buf_append(&s->sts, ALGORITHM "\n", sizeof ALGORITHM);
+  bloop_buf_append(&s->sts, out->amz_date, 16);
+  bloop_buf_putc(&s->sts, '\n');
+  put_scope(&s->sts, date, pr);
+  bloop_buf_putc(&s->sts, '\n');
+  bloop_buf_append(&s->sts, scope_hash, 2 * SHA256_LEN);
   if (s->sts.failed) goto nomem;
 
   /* Signature. */
   st = signing_key(s, pr, date, err);
   if (st) goto fail;
-  if (!hmac(s, s->key, SHA256_LEN, s->sts.data, s->sts.len, digest)) goto crypto_fail;
+  if (!hmac(s->signer, NULL, 0, s->sts.data, s->sts.len, digest)) goto crypto_fail;
   hex_encode(digest, SHA256_LEN, out->signature);
 
-  bloop_buf_printf(&auth, ALGORITHM " Credential=%s/%s/%s/%s/aws4_request, SignedHeaders=%s, "
-                   "Signature=%s", pr->access_key_id, date, pr->region, pr->service,
-                   s->signed_headers.data, out->signature);
+  bloop_buf_reserve(&auth, sizeof ALGORITHM + 140 + strlen(pr->access_key_id) +
+                               strlen(pr->region) + strlen(pr->service) + s->signed_headers.len);
+  bloop_buf_puts(&auth, ALGORITHM " Credential=");
+  bloop_buf_puts(&auth, pr->access_key_id);
+  bloop_buf_putc(&auth, '/');
+  put_scope(&auth, date, pr);
+  bloop_buf_puts(&auth, ", SignedHeaders=");
+  bloop_buf_append(&auth, s->signed_headers.data, s->signed_headers.len);
+  bloop_buf_puts(&auth, ", Signature=");
+  bloop_buf_append(&auth, out->signature, 2 * SHA256_LEN);
   if (auth.failed) goto nomem;
   out->authorization = bloop_buf_detach(&auth, NULL);
 

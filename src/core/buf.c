@@ -54,7 +54,23 @@ bloop_status bloop_buf_puts(bloop_buf *b, const char *s) {
 }
 
 bloop_status bloop_buf_putc(bloop_buf *b, char c) {
+  if (b->len + 1 < b->cap) { /* room for c and the NUL; cap > 0 means not failed-empty */
+    if (b->failed) return BLOOP_ENOMEM;
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+    return BLOOP_OK;
+  }
   return bloop_buf_append(b, &c, 1);
+}
+
+bloop_status bloop_buf_put_uint(bloop_buf *b, unsigned long long v) {
+  char t[20];  /* 2^64 - 1 has 20 digits */
+  size_t i = sizeof t;
+  do {
+    t[--i] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  return bloop_buf_append(b, t + i, sizeof t - i);
 }
 
 bloop_status bloop_buf_printf(bloop_buf *b, const char *fmt, ...) {

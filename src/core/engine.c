@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "value_internal.h"
+
 bloop_session bloop_session_native(bloop_client *dynamodb, bloop_client *streams) {
   bloop_session s;
   memset(&s, 0, sizeof s);
@@ -82,30 +84,7 @@ bloop_status bloopi_engine_call(bloop_engine *e, const char *op, const bloop_buf
   return st;
 }
 
-void bloopi_json_str(bloop_buf *b, const char *s, size_t len) {
-  static const char hex[] = "0123456789abcdef";
-  bloop_buf_putc(b, '"');
-  size_t start = 0;
-  for (size_t i = 0; i < len; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
-    bloop_buf_append(b, s + start, i - start);
-    start = i + 1;
-    switch (ch) {
-    case '"': bloop_buf_puts(b, "\\\""); break;
-    case '\\': bloop_buf_puts(b, "\\\\"); break;
-    case '\n': bloop_buf_puts(b, "\\n"); break;
-    case '\r': bloop_buf_puts(b, "\\r"); break;
-    case '\t': bloop_buf_puts(b, "\\t"); break;
-    default: {
-      char u[7] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15], 0};
-      bloop_buf_puts(b, u);
-    }
-    }
-  }
-  bloop_buf_append(b, s + start, len - start);
-  bloop_buf_putc(b, '"');
-}
+void bloopi_json_str(bloop_buf *b, const char *s, size_t len) { bloopi_json_escape(b, s, len); }
 
 void bloopi_json_cstr(bloop_buf *b, const char *s) { bloopi_json_str(b, s, strlen(s)); }
 

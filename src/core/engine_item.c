@@ -17,9 +17,13 @@
 #define CCF "ConditionalCheckFailedException"
 
 static const char *label(bloop_arena *a, const bloop_model *m, const bloop_column *c) {
-  size_t n = strlen(bloop_model_name(m)) + strlen(c->name) + 2;
-  char *s = bloop_arena_alloc(a, n);
-  if (s) snprintf(s, n, "%s.%s", bloop_model_name(m), c->name);
+  const char *model = bloop_model_name(m);
+  size_t mn = strlen(model), cn = strlen(c->name);
+  char *s = bloop_arena_alloc(a, mn + cn + 2);
+  if (!s) return NULL;
+  memcpy(s, model, mn);
+  s[mn] = '.';
+  memcpy(s + mn + 1, c->name, cn + 1);
   return s;
 }
 

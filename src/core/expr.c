@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bloop/arena.h"
+#include "value_internal.h"
 
 typedef struct name_ref {
   const char *ptr;
@@ -111,6 +112,13 @@ static bloop_status check_attr_bytes(render *r, size_t more) {
   return BLOOP_OK;
 }
 
+/* "<prefix><i>": placeholders "#n3", ":v12"; "#n" plus at most 20 digits stays within
+ * DynamoDB's 255-byte placeholder limit. */
+static void put_placeholder(bloop_buf *b, const char *prefix, size_t i) {
+  bloop_buf_append(b, prefix, 2);
+  bloop_buf_put_uint(b, i);
+}
+
 /* Writes "#n<i>" for name (allocating it on first use). */
 static bloop_status put_name(render *r, const char *name, size_t len) {
   bloop_expr *x = r->x;
@@ -127,12 +135,8 @@ static bloop_status put_name(render *r, const char *name, size_t len) {
     x->names[x->nnames].len = len;
     x->nnames++;
   }
-  /* "#n" plus at most 20 digits: always within DynamoDB's 255-byte placeholder limit, but
-   * the rule is checked rather than assumed. */
-  char ph[32];
-  int n = snprintf(ph, sizeof ph, "#n%zu", i);
-  if (n <= 0 || n > BLOOP_EXPR_PLACEHOLDER_MAX) return fail(r, "placeholder too long%s%s", "", "");
-  return bloop_buf_append(&r->out, ph, (size_t)n);
+  put_placeholder(&r->out, "#n", i);
+  return r->out.failed ? BLOOP_ENOMEM : BLOOP_OK;
 }
 
 static bloop_status put_value(render *r, const bloop_value *v) {
@@ -149,10 +153,8 @@ static bloop_status put_value(render *r, const bloop_value *v) {
     if ((st = check_attr_bytes(r, bloop_value_size(v))) != BLOOP_OK) return st;
     x->values[x->nvalues++] = copy;
   }
-  char ph[32];
-  int n = snprintf(ph, sizeof ph, ":v%zu", i);
-  if (n <= 0 || n > BLOOP_EXPR_PLACEHOLDER_MAX) return fail(r, "placeholder too long%s%s", "", "");
-  return bloop_buf_append(&r->out, ph, (size_t)n);
+  put_placeholder(&r->out, ":v", i);
+  return r->out.failed ? BLOOP_ENOMEM : BLOOP_OK;
 }
 
 static bloop_status put_path(render *r, const bloop_path *p) {
@@ -163,7 +165,9 @@ static bloop_status put_path(render *r, const bloop_path *p) {
       if (i) bloop_buf_putc(&r->out, '.');
       st = put_name(r, e->name, e->len);
     } else {
-      st = bloop_buf_printf(&r->out, "[%zu]", e->index);
+      bloop_buf_putc(&r->out, '[');
+      bloop_buf_put_uint(&r->out, e->index);
+      st = bloop_buf_putc(&r->out, ']');
     }
     if (st != BLOOP_OK) return st;
   }
@@ -498,23 +502,8 @@ bloop_status bloop_expr_update(bloop_expr *x, const bloop_update *actions, size_
 
 /* ---- JSON --------------------------------------------------------------------------- */
 
-static void json_string(bloop_buf *b, const char *s, size_t len) {
-  static const char hex[] = "0123456789abcdef";
-  bloop_buf_putc(b, '"');
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c == '"' || c == '\\') {
-      bloop_buf_putc(b, '\\');
-      bloop_buf_putc(b, (char)c);
-    } else if (c < 0x20) {
-      char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-      bloop_buf_append(b, esc, sizeof esc);
-    } else {
-      bloop_buf_putc(b, (char)c);
-    }
-  }
-  bloop_buf_putc(b, '"');
-}
+/* Expression text is ours and names were checked for UTF-8 when the path was made. */
+static void json_string(bloop_buf *b, const char *s, size_t len) { bloopi_json_escape(b, s, len); }
 
 bloop_status bloop_expr_to_json(const bloop_expr *x, bloop_buf *out, int *wrote,
                                 bloop_error *err) {
@@ -530,7 +519,10 @@ bloop_status bloop_expr_to_json(const bloop_expr *x, bloop_buf *out, int *wrote,
     if (any++) bloop_buf_putc(out, ',');
     bloop_buf_puts(out, "\"ExpressionAttributeNames\":{");
     for (size_t i = 0; i < x->nnames; i++) {
-      bloop_buf_printf(out, "%s\"#n%zu\":", i ? "," : "", i);
+      if (i) bloop_buf_putc(out, ',');
+      bloop_buf_putc(out, '"');
+      put_placeholder(out, "#n", i);
+      bloop_buf_append(out, "\":", 2);
       json_string(out, x->names[i].ptr, x->names[i].len);
     }
     bloop_buf_putc(out, '}');
@@ -539,7 +531,10 @@ bloop_status bloop_expr_to_json(const bloop_expr *x, bloop_buf *out, int *wrote,
     if (any++) bloop_buf_putc(out, ',');
     bloop_buf_puts(out, "\"ExpressionAttributeValues\":{");
     for (size_t i = 0; i < x->nvalues; i++) {
-      bloop_buf_printf(out, "%s\":v%zu\":", i ? "," : "", i);
+      if (i) bloop_buf_putc(out, ',');
+      bloop_buf_putc(out, '"');
+      put_placeholder(out, ":v", i);
+      bloop_buf_append(out, "\":", 2);
       bloop_status st = bloop_value_to_json(x->values[i], out, err);
       if (st != BLOOP_OK) return st;
     }

@@ -34,6 +34,9 @@ static inline void bloopi_path_pop(bloopi_path *p, size_t len) {
 }
 
 BLOOPI_FUNC int bloopi_utf8_valid(const char *s, size_t len);
+/* bloop_json_put_string without the UTF-8 check, for text already validated or declared by
+ * the program (model, table and attribute names). */
+BLOOPI_FUNC void bloopi_json_escape(bloop_buf *b, const char *s, size_t len);
 
 /* Index of the first member (in order) equal to an earlier one, or (size_t)-1 when all
  * differ; (size_t)-2 when out of memory. Sets compare members by type (NS numerically);

@@ -354,15 +354,52 @@ bloop_status bloop_item_from_json(const char *text, size_t len, bloop_arena *a,
 
 /* ---- encoding ------------------------------------------------------------------------- */
 
-static void enc_string(bloop_buf *b, const char *s, size_t len) {
+/* Length of the UTF-8 sequence starting at s[0] (a byte >= 0x80) when it is complete and
+ * valid (RFC 3629), else 0. */
+static size_t utf8_seq(const unsigned char *s, size_t avail) {
+  unsigned c = s[0], cp, min;
+  size_t n;
+  if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1F; min = 0x80; }
+  else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0F; min = 0x800; }
+  else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07; min = 0x10000; }
+  else return 0;
+  if (avail <= n) return 0;
+  for (size_t k = 1; k <= n; k++) {
+    if ((s[k] & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (s[k] & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n + 1;
+}
+
+/* The escaping loop behind bloop_json_put_string; check = 0 skips UTF-8 validation for
+ * text the caller already validated (values pass bloop_value_validate first). Runs of bytes
+ * that need no escape go out in one append. */
+static bloop_status put_json_string(bloop_buf *b, const char *str, size_t len, int check) {
   static const char hex[] = "0123456789abcdef";
-  bloop_buf_putc(b, '"');
-  size_t run = 0;
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+  const unsigned char *s = (const unsigned char *)str;
+  size_t mark = b->len;
+  if (bloop_buf_reserve(b, len + 2) != BLOOP_OK) return BLOOP_ENOMEM;
+  b->data[b->len++] = '"';
+  size_t run = 0, i = 0;
+  while (i < len) {
+    unsigned char c = s[i];
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      if (c < 0x80 || !check) {
+        i++;
+        continue;
+      }
+      size_t n = utf8_seq(s + i, len - i);
+      if (!n) {
+        b->len = mark;
+        b->data[mark] = '\0';
+        return BLOOP_EINVAL;
+      }
+      i += n;
+      continue;
+    }
     bloop_buf_append(b, s + run, i - run);
-    run = i + 1;
+    run = ++i;
     switch (c) {
       case '"': bloop_buf_append(b, "\\\"", 2); break;
       case '\\': bloop_buf_append(b, "\\\\", 2); break;
@@ -379,7 +416,18 @@ static void enc_string(bloop_buf *b, const char *s, size_t len) {
   }
   bloop_buf_append(b, s + run, len - run);
   bloop_buf_putc(b, '"');
+  return b->failed ? BLOOP_ENOMEM : BLOOP_OK;
 }
+
+bloop_status bloop_json_put_string(bloop_buf *b, const char *s, size_t len) {
+  return put_json_string(b, s, len, 1);
+}
+
+void bloopi_json_escape(bloop_buf *b, const char *s, size_t len) {
+  put_json_string(b, s, len, 0);
+}
+
+static void enc_string(bloop_buf *b, const char *s, size_t len) { put_json_string(b, s, len, 0); }
 
 static void enc_value(bloop_buf *b, const bloop_value *v);
 
@@ -404,10 +452,20 @@ static void enc_scalar(bloop_buf *b, const bloop_value *v) {
   }
 }
 
+/* "{\"S\":" and friends, by type, so a value opens with one append. */
+static void put_type_open(bloop_buf *b, bloop_type t) {
+  const char *name = bloop_type_name(t);
+  size_t n = strlen(name);
+  char open[12] = {'{', '"'};
+  if (n > 6) n = 6;
+  memcpy(open + 2, name, n);
+  open[2 + n] = '"';
+  open[3 + n] = ':';
+  bloop_buf_append(b, open, n + 4);
+}
+
 static void enc_value(bloop_buf *b, const bloop_value *v) {
-  bloop_buf_puts(b, "{\"");
-  bloop_buf_puts(b, bloop_type_name(v->type));
-  bloop_buf_puts(b, "\":");
+  put_type_open(b, v->type);
   switch (v->type) {
     case BLOOP_TYPE_S:
     case BLOOP_TYPE_N:

@@ -45,57 +45,12 @@ static bloop_status enc_fail(encoder *e, const char *what) {
                          path[0] ? path : "", path[0] ? ": " : "", what);
 }
 
-/* Returns the length of the valid UTF-8 prefix of s. */
-static size_t utf8_valid_prefix(const unsigned char *s, size_t len) {
-  size_t i = 0;
-  while (i < len) {
-    unsigned char c = s[i];
-    size_t n;
-    unsigned min;
-    unsigned cp;
-    if (c < 0x80) { i++; continue; }
-    else if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; min = 0x80; }
-    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; min = 0x800; }
-    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; min = 0x10000; }
-    else return i;
-    for (size_t k = 1; k <= n; k++) {
-      if (i + k >= len || (s[i + k] & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-    i += n + 1;
-  }
-  return i;
-}
-
+/* The core's string writer (value.h) escapes and validates UTF-8 in one pass. */
 static bloop_status enc_string(encoder *e, const char *s, size_t len) {
-  static const char hex[] = "0123456789abcdef";
-  if (utf8_valid_prefix((const unsigned char *)s, len) != len)
+  bloop_status st = bloop_json_put_string(e->b, s, len);
+  if (st == BLOOP_EINVAL)
     return enc_fail(e, "string is not valid UTF-8 (binary values travel base64-encoded)");
-  bloop_buf *b = e->b;
-  bloop_buf_reserve(b, len + 2);
-  bloop_buf_putc(b, '"');
-  size_t run = 0;
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    bloop_buf_append(b, s + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': bloop_buf_append(b, "\\\"", 2); break;
-      case '\\': bloop_buf_append(b, "\\\\", 2); break;
-      case '\n': bloop_buf_append(b, "\\n", 2); break;
-      case '\r': bloop_buf_append(b, "\\r", 2); break;
-      case '\t': bloop_buf_append(b, "\\t", 2); break;
-      default: {
-        char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-        bloop_buf_append(b, u, 6);
-      }
-    }
-  }
-  bloop_buf_append(b, s + run, len - run);
-  bloop_buf_putc(b, '"');
-  return b->failed ? BLOOP_ENOMEM : BLOOP_OK;
+  return st;
 }
 
 static bloop_status enc_value(encoder *e, int idx, int empty_is_array);

@@ -26,6 +26,7 @@ struct bloopi_http_xfer {
   char errbuf[CURL_ERROR_SIZE];
   size_t live_idx;             /* position in bloopi_http.live */
   bloopi_http_xfer *next;      /* pool or done queue */
+  const CURLU *url_set;        /* the parsed URL this handle holds (CURLOPT_CURLU) */
 };
 
 struct bloopi_http {
@@ -38,6 +39,14 @@ struct bloopi_http {
   bloopi_http_xfer **live;
   size_t nlive, live_cap;
   size_t running;
+  /* The last URL parsed: a client sends every request to one endpoint, so the URL is
+   * parsed once instead of per request (CURLOPT_URL re-parses on every transfer). */
+  char *url;
+  CURLU *uh;
+  /* Parses of earlier URLs: a transfer replayed on a new connection reads its CURLU
+   * again, so one is freed only with the transport. A client has one endpoint. */
+  struct retired_url { CURLU *uh; struct retired_url *next; } *retired;
+  int no_proxy_env;            /* no proxy variable was set when the transport was made */
 };
 
 /* curl_global_init is not thread-safe and costs a lot; it must run once per process
@@ -98,6 +107,21 @@ static size_t on_header(char *ptr, size_t size, size_t nitems, void *ud) {
   return n;
 }
 
+/* libcurl reads the proxy variables (curl_getenv, five lookups) on every request. When
+ * none is set as the transport is made, proxying is switched off for its handles, so a
+ * request looks up nothing; when one is set, libcurl keeps its own rules (http_proxy,
+ * https_proxy, all_proxy, no_proxy, per request). A proxy variable set later in the
+ * process's life is seen only by transports (clients) made after it. */
+static int proxy_env_set(void) {
+  static const char *const vars[] = {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                                     "ALL_PROXY", NULL};
+  for (const char *const *v = vars; *v; v++) {
+    const char *s = getenv(*v);
+    if (s && *s) return 1;
+  }
+  return 0;
+}
+
 static bloopi_http_xfer *xfer_make(bloopi_http *h) {
   bloopi_http_xfer *x = calloc(1, sizeof *x);
   if (!x) return NULL;
@@ -127,6 +151,7 @@ static bloopi_http_xfer *xfer_make(bloopi_http *h) {
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   if (h->user_agent) curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
+  if (h->no_proxy_env) curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
   return x;
 }
 
@@ -153,6 +178,7 @@ bloop_status bloopi_http_new(const bloopi_http_config *cfg, bloopi_http **out,
   h->cfg.user_agent = h->user_agent;
   h->multi = curl_multi_init();
   if (!h->multi) goto nomem;
+  h->no_proxy_env = !proxy_env_set();
   *out = h;
   return BLOOP_OK;
 nomem:
@@ -194,6 +220,14 @@ void bloopi_http_free(bloopi_http *h) {
     xfer_destroy(x);
   }
   curl_multi_cleanup(h->multi);
+  curl_url_cleanup(h->uh);
+  while (h->retired) {
+    struct retired_url *r = h->retired;
+    h->retired = r->next;
+    curl_url_cleanup(r->uh);
+    free(r);
+  }
+  free(h->url);
   free(h->user_agent);
   free(h);
 }
@@ -216,7 +250,9 @@ bloop_status bloopi_http_submit(bloopi_http *h, const bloopi_http_request *req,
   bloop_buf line = BLOOP_BUF_INIT;
   for (size_t i = 0; i < req->nheaders; i++) {
     bloop_buf_reset(&line);
-    bloop_buf_printf(&line, "%s: %s", req->headers[i].name, req->headers[i].value);
+    bloop_buf_puts(&line, req->headers[i].name);
+    bloop_buf_append(&line, ": ", 2);
+    bloop_buf_puts(&line, req->headers[i].value);
     struct curl_slist *nh = line.failed ? NULL : curl_slist_append(x->headers, line.data);
     if (!nh) {
       bloop_buf_free(&line);
@@ -241,7 +277,39 @@ bloop_status bloopi_http_submit(bloopi_http *h, const bloopi_http_request *req,
   x->tag = req->tag;
 
   CURL *e = x->easy;
-  curl_easy_setopt(e, CURLOPT_URL, req->url);
+  if (!h->url || strcmp(h->url, req->url) != 0) {
+    /* A new endpoint: parse it once; pooled handles holding the old parse are re-pointed
+     * below before they start again. */
+    CURLU *uh = curl_url();
+    char *copy = strdup(req->url);
+    struct retired_url *old = h->uh ? malloc(sizeof *old) : NULL;
+    int oom = !uh || !copy || (h->uh && !old);
+    if (oom || curl_url_set(uh, CURLUPART_URL, req->url, 0) != CURLUE_OK) {
+      curl_url_cleanup(uh);
+      free(copy);
+      free(old);
+      if (oom) goto nomem_x;
+      /* A URL curl_url refuses: hand it to libcurl as text, which reports it. */
+      curl_easy_setopt(e, CURLOPT_CURLU, NULL);
+      x->url_set = NULL;
+      curl_easy_setopt(e, CURLOPT_URL, req->url);
+      goto options;
+    }
+    if (old) {
+      old->uh = h->uh;
+      old->next = h->retired;
+      h->retired = old;
+    }
+    free(h->url);
+    h->uh = uh;
+    h->url = copy;
+  }
+  if (x->url_set != h->uh) {
+    curl_easy_setopt(e, CURLOPT_URL, NULL);
+    curl_easy_setopt(e, CURLOPT_CURLU, h->uh);
+    x->url_set = h->uh;
+  }
+options:
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
   curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body ? req->body : "");
   curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
