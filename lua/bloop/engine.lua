@@ -27,7 +27,7 @@ local index_mod = require("bloop.index")
 local client_mod = require("bloop.client")
 
 local E = errors.classes
-local MARKED = column_mod.MARKED
+local MARKED, DATA, Column = column_mod.MARKED, column_mod.DATA, column_mod.Column
 local model_of, is_model, is_index = model_mod.model_of, model_mod.is_model, index_mod.is_index
 
 local M = {}
@@ -56,11 +56,12 @@ local function fail(cls, op, model, message, fields)
   errors.raise(cls, ("%s %s: %s"):format(where, op, message), fields, 3)
 end
 
--- Runs a C engine call; re-raises its error with obj/model/operation attached.
+-- Runs a C engine call (at most two results); re-raises its error with obj/model/operation
+-- attached.
 local function run(model, op, obj, fn, ...)
-  local res = table.pack(pcall(fn, ...))
-  if res[1] then return table.unpack(res, 2, res.n) end
-  error(augment(res[2], model, op, obj), 3)
+  local ok, r1, r2 = pcall(fn, ...)
+  if ok then return r1, r2 end
+  error(augment(r1, model, op, obj), 3)
 end
 
 -- Splits `a, b, c, opts`: objects are model instances; a trailing plain table is opts.
@@ -187,18 +188,66 @@ end
 
 -- ---- objects <-> wire items -----------------------------------------------------------
 
-local function dump_column(self, col, value)
-  return core.type_dump(col.typedef, value, self.context, tostring(col))
+-- A column spec (src/lua/ltypes.h): { {name, dynamo name, type, label}, ... } over columns,
+-- which C walks to load or dump a whole object in one call. `load` / `dump`: the columns'
+-- Column class stores / reads as Column does (no override of store / get), so C may read
+-- and write the object's DATA table itself; otherwise the Lua layer goes through the
+-- column's methods. `labels`: column -> "Model.column" for messages (tostring once).
+local function build_spec(columns)
+  local spec = { load = true, dump = true, labels = {}, columns = columns }
+  for i, c in ipairs(columns) do
+    local label = tostring(c)
+    spec[i] = { c.name, c.dynamo_name, c.typedef, label }
+    spec.labels[c] = label
+    if c.store ~= Column.store then spec.load = false end
+    if c.get ~= Column.get then spec.dump = false end
+  end
+  return spec
+end
+
+-- The spec of every column of a model (rebuilt when a column changes: model.lua's refresh
+-- clears meta._spec).
+local function spec_of(model)
+  local meta = model.Meta
+  local spec = meta._spec
+  if spec == nil or spec.columns ~= meta.columns or #spec ~= #meta.columns then
+    spec = build_spec(meta.columns)
+    meta._spec = spec
+  end
+  return spec
+end
+
+local function label_of(model, col)
+  return spec_of(model).labels[col] or tostring(col)
+end
+
+local function dump_column(self, col, value, label)
+  return core.type_dump(col.typedef, value, self.context, label or tostring(col))
 end
 
 -- Every column's wire value (false when absent).
 local function dump_all(self, obj, model)
+  local spec = spec_of(model)
+  if spec.dump then return core.dump_state(spec, rawget(obj, DATA), self.context) end
   local state = {}
-  for _, c in ipairs(model.Meta.columns) do
-    local w = dump_column(self, c, c:get(obj))
+  for i, c in ipairs(spec.columns) do
+    local w = dump_column(self, c, c:get(obj), spec[i][4])
     if w == nil then state[c.name] = false else state[c.name] = w end
   end
   return state
+end
+
+-- After C filled `state` (and, when spec.load, the object's DATA) from an item: stores
+-- through the columns when their class stores on its own, records the state as synced.
+local function loaded(self, obj, spec, state)
+  if not spec.load then
+    for i, c in ipairs(spec.columns) do
+      local w = state[c.name]
+      c:store(obj, core.type_load(c.typedef, w or nil, self.context, spec[i][4]))
+    end
+  end
+  self.synced[obj] = state
+  if rawget(obj, MARKED) then obj[MARKED] = {} end
 end
 
 -- A state (column name -> wire or false) as an item {M = {dynamo name = wire}}.
@@ -216,9 +265,10 @@ end
 local function unpack(self, obj, model, item, columns)
   local attrs = item and item.M or {}
   local state = self.synced[obj] or {}
+  local labels = spec_of(model).labels
   for _, c in ipairs(columns or model.Meta.columns) do
     local w = attrs[c.dynamo_name]
-    c:store(obj, core.type_load(c.typedef, w, self.context, tostring(c)))
+    c:store(obj, core.type_load(c.typedef, w, self.context, labels[c] or tostring(c)))
     if w == nil then state[c.name] = false else state[c.name] = w end
   end
   self.synced[obj] = state
@@ -304,7 +354,7 @@ local function after_write(self, obj, model, now, res, sync)
   local meta = model.Meta
   if res.version and meta.version then
     meta.version:store(obj, core.type_load(meta.version.typedef, res.version, self.context,
-      tostring(meta.version)))
+      label_of(model, meta.version)))
     now[meta.version.name] = res.version
   end
   if sync and res.attributes then
@@ -327,7 +377,9 @@ function Engine:save(...)
     local model, now, args = write_args(self, obj, opts, "save")
     local res = run(model, "save", obj, self.native.save, self.native, args)
     after_write(self, obj, model, now, res, opts.sync)
-    signals.object_saved:send{ engine = self, obj = obj }
+    if signals.object_saved:has_receivers() then
+      signals.object_saved:send{ engine = self, obj = obj }
+    end
   end
 end
 
@@ -346,7 +398,9 @@ function Engine:delete(...)
     local gone = {}
     for _, c in ipairs(model.Meta.columns) do gone[c.name] = false end
     self.synced[obj] = gone
-    signals.object_deleted:send{ engine = self, obj = obj }
+    if signals.object_deleted:has_receivers() then
+      signals.object_deleted:send{ engine = self, obj = obj }
+    end
   end
 end
 
@@ -357,15 +411,18 @@ local function load_ops(self, objs)
   for i, obj in ipairs(objs) do
     local model = model_of(obj)
     local _, handle = concrete(self, model, "load")
+    local spec = spec_of(model)
     local state = {}
     for _, k in ipairs(model.Meta.keys) do
-      local w = dump_column(self, k, k:get(obj))
+      local w = dump_column(self, k, k:get(obj), spec.labels[k])
       if w == nil then
         fail(E.InvalidRequest, "load", model, ("key column %s has no value"):format(tostring(k)))
       end
       state[k.name] = w
     end
-    ops[i] = { model = handle, key = item_of(model, state) }
+    -- spec, state, data: where le_load puts a found item (see Engine:load)
+    ops[i] = { model = handle, key = item_of(model, state), spec = spec,
+      state = self.synced[obj] or {}, data = spec.load and rawget(obj, DATA) or nil }
   end
   return ops
 end
@@ -379,12 +436,19 @@ function Engine:load(...)
   if #objs == 0 then return end
   local ops = load_ops(self, objs)
   local first = model_of(objs[1])
-  local items = run(first, "load", nil, self.native.load, self.native, ops, opts.consistent)
+  local items = run(first, "load", nil, self.native.load, self.native, ops, opts.consistent,
+    self.context)
   local missing = {}
   for i, obj in ipairs(objs) do
     if items[i] then
-      unpack(self, obj, model_of(obj), items[i])
-      signals.object_loaded:send{ engine = self, obj = obj }
+      if items[i] == true then
+        loaded(self, obj, ops[i].spec, ops[i].state)
+      else
+        unpack(self, obj, model_of(obj), items[i])
+      end
+      if signals.object_loaded:has_receivers() then
+        signals.object_loaded:send{ engine = self, obj = obj }
+      end
     else
       missing[#missing + 1] = obj
     end
@@ -526,8 +590,8 @@ local function new_search(engine, op, target, opts)
   local native = run(model, op, nil, engine.native.search, engine.native, args)
   local cols = {}
   for i, name in ipairs(native:columns()) do cols[i] = meta.columns_by_name[name] end
-  return setmetatable({ engine = engine, op = op, model = model, native = native, columns = cols },
-    Search)
+  return setmetatable({ engine = engine, op = op, model = model, native = native, columns = cols,
+    spec = build_spec(cols) }, Search)
 end
 
 function Search:reset()
@@ -537,11 +601,14 @@ end
 
 -- The next object, or nil when the search is over (pages are fetched lazily).
 function Search:next()
-  local item = run(self.model, self.op, nil, self.native.next, self.native)
-  if item == nil then return nil end
-  local obj = self.model.Meta.init()
-  unpack(self.engine, obj, self.model, item, self.columns)
-  signals.object_loaded:send{ engine = self.engine, obj = obj }
+  local spec, engine = self.spec, self.engine
+  local obj, state = run(self.model, self.op, nil, self.native.next, self.native, spec,
+    engine.context, self.model.Meta.init, spec.load and DATA or nil)
+  if obj == nil then return nil end
+  loaded(engine, obj, spec, state)
+  if signals.object_loaded:has_receivers() then
+    signals.object_loaded:send{ engine = engine, obj = obj }
+  end
   return obj
 end
 

@@ -69,6 +69,7 @@ local function refresh(cls)
   meta.gsis, meta.lsis, meta.indexes_by_name = gsis, lsis, idx_by_name
   meta._validated = nil
   meta._cmodel = nil
+  meta._spec = nil   -- engine.lua's column spec
 end
 
 local function bind_column(cls, name, col)

@@ -445,11 +445,14 @@ static int write_op(lua_State *L, int is_delete) {
 static int le_save(lua_State *L) { return write_op(L, 0); }
 static int le_delete(lua_State *L) { return write_op(L, 1); }
 
-/* ce:load({ {model=, key=}, ... }, consistent) -> { item wire or false, ... } */
+/* ce:load({ {model=, key=}, ... }, consistent) -> { item wire or false, ... }
+ * An op may also give { spec=, state=, data= } (ltypes.h column spec, the object's wire
+ * state, its column data or nil): a found item then fills them and its result is true. */
 static int le_load(lua_State *L) {
   engine_box *box = check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
   int consistent = lua_toboolean(L, 3);
+  lua_settop(L, 4);                                        /* [e, ops, consistent, ctx] */
   bloop_arena *a = push_scratch(L);
   size_t n = lua_rawlen(L, 2);
   bloop_load_op *ops = scratch_alloc(L, a, n * sizeof *ops);
@@ -465,11 +468,24 @@ static int le_load(lua_State *L) {
   bloop_error_clear(&err);  /* some paths fill only code and message */
   if (bloop_engine_load(box->e, ops, n, consistent, a, NULL, &err) != BLOOP_OK)
     return raise_engine_error(L, &err);
-  lua_createtable(L, (int)n, 0);
+  lua_createtable(L, (int)n, 0);                           /* [.., res] */
+  int res = lua_gettop(L);
   for (size_t i = 0; i < n; i++) {
-    if (ops[i].outcome == BLOOP_BATCH_FOUND) bloopL_push_wire(L, &ops[i].item);
-    else lua_pushboolean(L, 0);
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
+    if (ops[i].outcome != BLOOP_BATCH_FOUND) {
+      lua_pushboolean(L, 0);
+    } else if (lua_rawgeti(L, 2, (lua_Integer)i + 1), lua_getfield(L, -1, "spec") == LUA_TTABLE) {
+      int op = res + 1;                                    /* [.., res, op, spec] */
+      lua_getfield(L, op, "data");
+      lua_getfield(L, op, "state");                        /* [.., op, spec, data, state] */
+      luaL_checktype(L, op + 3, LUA_TTABLE);
+      bloopL_fill_state(L, &ops[i].item, op + 1, lua_istable(L, op + 2) ? op + 2 : 0, op + 3, 4);
+      lua_settop(L, res);
+      lua_pushboolean(L, 1);
+    } else {
+      lua_settop(L, res);
+      bloopL_push_wire(L, &ops[i].item);
+    }
+    lua_rawseti(L, res, (lua_Integer)i + 1);
   }
   return 1;
 }
@@ -598,7 +614,29 @@ static search_box *check_search(lua_State *L, int idx) {
   return sb;
 }
 
-/* s:next() -> the next item as wire ({M = ...}) or nil */
+/* [] -> [obj, state]: a fresh object from init (a Meta.init) filled from item through the
+ * column spec at spec_idx, and its wire state. key_idx: the key of the object's column data
+ * table (bloop.column's DATA); 0 or nil fills only the state (a Column class that stores on
+ * its own: the Lua layer loads through it). */
+static void push_loaded(lua_State *L, const bloop_value *item, int init_idx, int spec_idx,
+                        int ctx_idx, int key_idx) {
+  lua_pushvalue(L, init_idx);
+  lua_call(L, 0, 1);                                       /* [obj] */
+  int obj = lua_gettop(L);
+  lua_createtable(L, 0, (int)lua_rawlen(L, spec_idx));     /* [obj, state] */
+  int data = 0;
+  if (key_idx && !lua_isnil(L, key_idx)) {
+    lua_pushvalue(L, key_idx);                             /* [obj, state, DATA] */
+    if (lua_type(L, obj) != LUA_TTABLE || lua_rawget(L, obj) != LUA_TTABLE)
+      luaL_error(L, "bloop: a model's init() made an object without column data");
+    data = lua_gettop(L);
+  }
+  bloopL_fill_state(L, item, spec_idx, data, obj + 1, ctx_idx);
+  if (data) lua_pop(L, 1);
+}
+
+/* s:next() -> the next item as wire ({M = ...}) or nil.
+ * s:next(spec, context, init, DATA) -> obj, state (see push_loaded) or nil */
 static int ls_next(lua_State *L) {
   search_box *sb = check_search(L, 1);
   lua_getiuservalue(L, 1, 1);                              /* keep the engine box on the stack */
@@ -608,9 +646,16 @@ static int ls_next(lua_State *L) {
   bloop_error err;
   bloop_error_clear(&err);  /* some paths fill only code and message */
   if (bloop_search_next(sb->s, &item, &err) != BLOOP_OK) return raise_engine_error(L, &err);
-  if (item) bloopL_push_wire(L, item);
-  else lua_pushnil(L);
-  return 1;
+  if (!item) {
+    lua_pushnil(L);
+    return 1;
+  }
+  if (lua_isnoneornil(L, 2)) {
+    bloopL_push_wire(L, item);
+    return 1;
+  }
+  push_loaded(L, item, 4, 2, 3, 5);
+  return 2;
 }
 
 static int ls_reset(lua_State *L) {

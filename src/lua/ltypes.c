@@ -1199,6 +1199,81 @@ static int lt_load(lua_State *L) {
   return 1;
 }
 
+/* ---- whole objects ------------------------------------------------------------------ */
+
+/* [] -> [entry, name, dynamo name, type, label] for spec entry i; returns the entry's
+ * absolute index. Raises on a malformed entry (the spec is engine.lua's, never a user's). */
+static int spec_entry(lua_State *L, int spec, lua_Integer i) {
+  if (lua_rawgeti(L, spec, i) != LUA_TTABLE) luaL_error(L, "bloop: bad column spec %d", (int)i);
+  int e = lua_gettop(L);
+  lua_rawgeti(L, e, 1);
+  lua_rawgeti(L, e, 2);
+  lua_rawgeti(L, e, 3);
+  lua_rawgeti(L, e, 4);
+  if (lua_type(L, e + 1) != LUA_TSTRING || lua_type(L, e + 2) != LUA_TSTRING)
+    luaL_error(L, "bloop: bad column spec %d", (int)i);
+  return e;
+}
+
+void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int data_idx,
+                       int state_idx, int ctx_idx) {
+  spec_idx = lua_absindex(L, spec_idx);
+  state_idx = lua_absindex(L, state_idx);
+  if (data_idx) data_idx = lua_absindex(L, data_idx);
+  ctx_idx = ctx_idx && !lua_isnoneornil(L, ctx_idx) ? lua_absindex(L, ctx_idx) : 0;
+  luaL_checkstack(L, 12, "bloop: column spec");
+  lua_Integer n = (lua_Integer)lua_rawlen(L, spec_idx);
+  for (lua_Integer i = 1; i <= n; i++) {
+    int e = spec_entry(L, spec_idx, i);        /* [e, name, dyn, type, label] */
+    size_t dlen;
+    const char *dyn = lua_tolstring(L, e + 2, &dlen);
+    const bloop_value *v = item ? bloop_value_get(item, dyn, dlen) : NULL;
+    if (data_idx) {
+      lua_pushvalue(L, e + 1);
+      bloopL_type_load_ctx(L, e + 3, v, ctx_idx, lua_tostring(L, e + 4));
+      lua_rawset(L, data_idx);
+    }
+    lua_pushvalue(L, e + 1);
+    if (v)
+      bloopL_push_wire(L, v);
+    else
+      lua_pushboolean(L, 0);
+    lua_rawset(L, state_idx);
+    lua_settop(L, e - 1);
+  }
+}
+
+/* core.dump_state(spec, data, context) -> { [name] = wire or false } */
+static int lt_dump_state(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 3);
+  int has_data = lua_type(L, 2) == LUA_TTABLE;
+  lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+  lua_createtable(L, 0, (int)n);              /* [spec, data, ctx, state] */
+  bloop_arena *a = push_arena(L);             /* [.., state, arena] */
+  for (lua_Integer i = 1; i <= n; i++) {
+    int e = spec_entry(L, 1, i);              /* [e, name, dyn, type, label] */
+    lua_pushvalue(L, e + 1);
+    if (has_data)
+      lua_rawget(L, 2);
+    else
+      lua_pushnil(L);                         /* [.., value] */
+    bloop_value out;
+    int present;
+    bloopL_type_dump_ctx(L, e + 3, e + 5, 3, a, &out, &present, lua_tostring(L, e + 4));
+    lua_pushvalue(L, e + 1);
+    if (present)
+      bloopL_push_wire(L, &out);
+    else
+      lua_pushboolean(L, 0);
+    lua_rawset(L, 4);
+    lua_settop(L, e - 1);
+  }
+  bloop_arena_free(a);
+  lua_pop(L, 1);
+  return 1;
+}
+
 /* core.type_builtin_dump(self, value, context) -> inner wire value or nil: the built-in
  * dynamo_dump every class inherits (overrides reach it through .super). */
 static int lt_builtin_dump(lua_State *L) {
@@ -1265,6 +1340,7 @@ int bloopL_open_types(lua_State *L) {
                                    {"type_load", lt_load},
                                    {"type_builtin_dump", lt_builtin_dump},
                                    {"type_builtin_load", lt_builtin_load},
+                                   {"dump_state", lt_dump_state},
                                    {NULL, NULL}};
   luaL_setfuncs(L, funcs, 0);
   return 0;

@@ -44,6 +44,19 @@ void bloopL_type_dump_ctx(lua_State *L, int tidx, int vidx, int ctxidx, bloop_ar
 void bloopL_type_load_ctx(lua_State *L, int tidx, const bloop_value *v, int ctxidx,
                           const char *where);
 
+/* Column specs: a Lua sequence of entries { column name, dynamo name, type object, label }
+ * (label: "Model.column", for messages), built and cached by lua/bloop/engine.lua. They let
+ * one C call move a whole object between its column values and wire state.
+ *
+ * bloopL_fill_state: [] -> [] ; for each entry, state[name] = the wire table of item's
+ * attribute (false when absent; item is an M value or NULL) and, when data_idx != 0,
+ * data[name] = that attribute loaded through the entry's type (overrides honoured). The
+ * same as core.type_load over each column, without the wire round trip. May raise. */
+void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int data_idx,
+                       int state_idx, int ctx_idx);
+
+/* core.type_* plus core.dump_state(spec, data, context) -> { [name] = wire or false }:
+ * every entry's data[name] dumped through its type, in one call. */
 /* With the bloop.core module table on top: sets core.type_kinds, core.type_dump,
  * core.type_load, core.type_builtin_dump and core.type_builtin_load (used by
  * lua/bloop/types.lua). Leaves the stack as it found it. */
