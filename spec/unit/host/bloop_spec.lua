@@ -99,6 +99,57 @@ describe("bloop host", function()
       assert.matches("^%d+%.%d+%.%d+\n$", out)
     end)
 
+    describe("precompiled chunks", function()
+      -- package.searchers[2] is the runtime's precompiled searcher (src/lua/runtime.c); it
+      -- answers (function, file) only when a chunk made from that very source exists.
+      local probe = q([[
+        local f, file = package.searchers[2]("bloop.pretty")
+        print(type(f), file)
+        if type(f) == "function" then
+          local ok, m = pcall(f, "bloop.pretty", file)
+          print(ok and type(m.format) or m)
+        end]])
+      local copy = tmpdir .. "/copy"
+
+      setup(function()
+        os.execute("rm -rf " .. q(copy) .. " && cp -r " .. q(repo .. "/lua") .. " " .. q(copy))
+      end)
+
+      it("loads a module from its chunk while the source is the one it was made from",
+        function()
+        local out, err = bloop("-e " .. probe, { env = "BLOOP_LUA_DIR=" .. q(copy) .. " " })
+        assert.are.equal("", err)
+        assert.are.equal("function\t" .. copy .. "/bloop/pretty.lua\nfunction\n", out)
+      end)
+
+      it("keeps the source's file name and line numbers, as a parsed module would", function()
+        local out = bloop("-e " .. q([[
+          local f, file = package.searchers[2]("bloop.pretty")
+          local m = f("bloop.pretty", file)
+          local info = debug.getinfo(m.format, "S")
+          print(info.source, info.linedefined > 0)
+          ]]), { env = "BLOOP_LUA_DIR=" .. q(copy) .. " " })
+        assert.are.equal("@" .. copy .. "/bloop/pretty.lua\ttrue\n", out:match("^[^\n]*\n"))
+        assert.is_nil(out:find("=bloop", 1, true))
+      end)
+
+      it("parses an edited module instead of its stale chunk, without a rebuild", function()
+        local path = copy .. "/bloop/pretty.lua"
+        write(path, read(path) .. "\n-- edited\n")
+        local out = bloop("-e " .. probe, { env = "BLOOP_LUA_DIR=" .. q(copy) .. " " })
+        assert.are.equal("nil\tnil\n", out)
+        out = bloop("-e " .. q('print(#package.searchers, type(require("bloop.pretty").format))'),
+          { env = "BLOOP_LUA_DIR=" .. q(copy) .. " " })
+        assert.are.equal("5\tfunction\n", out)
+      end)
+
+      it("uses no chunk for a module outside bloop", function()
+        write(copy .. "/other.lua", "return 1\n")
+        local out = bloop("-e " .. q('print(package.searchers[2]("other"))'))
+        assert.are.equal("\n", out)
+      end)
+    end)
+
     it("offers the pretty printer as bloop.pretty", function()
       local out = bloop("-e " .. q('print(require("bloop.pretty").format({b = 1, a = {2}}))'))
       assert.are.equal("{ a = { 2 }, b = 1 }\n", out)
