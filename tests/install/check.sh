@@ -1,0 +1,41 @@
+#!/bin/sh
+# ctest install_check: `cmake --install` into a scratch prefix gives a working bloop: the
+# host finds its installed modules (and their precompiled chunks) with no build tree and no
+# LUA_PATH, and a C program builds against the installed headers and static library.
+# Usage: check.sh BUILD_DIR C_COMPILER
+set -eu
+build=$1 cc=$2
+prefix=$(mktemp -d)
+trap 'rm -rf "$prefix"' EXIT
+cmake --install "$build" --prefix "$prefix" >/dev/null
+
+# From / with the environment cleared of Lua and bloop paths: only the install can answer.
+out=$(cd / && env -u BLOOP_LUA_DIR LUA_PATH= LUA_PATH_5_4= "$prefix/bin/bloop" -e '
+  local f, file = package.searchers[2]("bloop.engine")
+  print(type(f), file:match("/share/bloop/lua/bloop/engine%.lua$") ~= nil)
+  print(type(require("bloop").Model))')
+expected=$(printf 'function\ttrue\ntable')
+[ "$out" = "$expected" ] || { echo "installed bloop said: $out"; exit 1; }
+
+pc=$(ls "$prefix"/lib*/pkgconfig/bloop.pc "$prefix"/lib/*/pkgconfig/bloop.pc 2>/dev/null | head -n 1)
+[ -n "$pc" ] || { echo "bloop.pc not installed"; exit 1; }
+cat >"$prefix/t.c" <<'C'
+#include <bloop/bloop.h>
+#include <stdio.h>
+int main(void) {
+  bloop_error err;
+  bloop_runtime *rt = bloop_runtime_new(&err);
+  if (!rt) return 1;
+  int rc = bloop_runtime_dostring(rt, "assert(require([[bloop]]).Model)", &err) != BLOOP_OK;
+  bloop_runtime_free(rt);
+  puts(rc ? "fail" : "ok");
+  return rc;
+}
+C
+# The static library, linked as a user would: through the installed bloop.pc.
+# shellcheck disable=SC2046
+"$cc" -o "$prefix/t" "$prefix/t.c" \
+  $(PKG_CONFIG_PATH="$(dirname "$pc")" pkg-config --cflags bloop) \
+  "$(dirname "$(dirname "$pc")")/libbloop.a" \
+  $(PKG_CONFIG_PATH="$(dirname "$pc")" pkg-config --libs bloop | sed 's/-lbloop//')
+(cd / && "$prefix/t")
