@@ -2,6 +2,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lbloop.h"
 #include "lua/lcond.h"
@@ -16,6 +17,7 @@ int luaopen_bloop_core(lua_State *L) {
   lua_newtable(L);                                /* [core] */
   lua_pushliteral(L, BLOOP_VERSION);
   lua_setfield(L, -2, "version");
+  bloopL_open_arena(L);
   bloopL_open_errors(L);
   bloopL_open_json(L);
   bloopL_open_client(L);

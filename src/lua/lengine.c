@@ -17,6 +17,7 @@
 
 #include "bloop/engine.h"
 #include "bloop/operations.h"
+#include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lcond.h"
 #include "lua/lengine.h"
@@ -24,7 +25,6 @@
 #include "lua/lmodel.h"
 #include "lua/ltypes.h"
 
-#define SCRATCH_META "bloop.engine.scratch"
 
 /* The client box of lclient.c (its first and only field): the native handle. */
 typedef struct client_box {
@@ -41,31 +41,7 @@ typedef struct search_box {
   bloop_search *s;
 } search_box;
 
-typedef struct scratch {
-  bloop_arena a;
-} scratch;
-
 /* ---- small helpers --------------------------------------------------------------------- */
-
-static int scratch_gc(lua_State *L) {
-  scratch *s = luaL_checkudata(L, 1, SCRATCH_META);
-  bloop_arena_free(&s->a);
-  return 0;
-}
-
-/* [] -> [scratch] */
-static bloop_arena *push_scratch(lua_State *L) {
-  scratch *s = lua_newuserdatauv(L, sizeof *s, 0);
-  bloop_arena_init(&s->a);
-  luaL_setmetatable(L, SCRATCH_META);
-  return &s->a;
-}
-
-static void *scratch_alloc(lua_State *L, bloop_arena *a, size_t n) {
-  void *p = bloop_arena_calloc(a, n ? n : 1, 1);
-  if (!p) luaL_error(L, "bloop: out of memory");
-  return p;
-}
 
 /* The bloop error class for an engine error. */
 static const char *class_of(const bloop_error *err) {
@@ -97,12 +73,12 @@ static int raise_engine_error(lua_State *L, const bloop_error *err) {
 /* Wire table at idx (may be nil) -> value in a; returns NULL for nil. May raise. */
 static const bloop_value *opt_wire(lua_State *L, int idx, bloop_arena *a, const char *where) {
   if (lua_isnoneornil(L, idx)) return NULL;
-  bloop_value *v = scratch_alloc(L, a, sizeof *v);
+  bloop_value *v = bloopL_arena_alloc(L, a, sizeof *v);
   bloopL_value_from_wire(L, idx, a, v, where);
   return v;
 }
 
-static const bloop_value *field_wire(lua_State *L, int t, const char *k, bloop_arena *a) {
+const bloop_value *bloopL_field_wire(lua_State *L, int t, const char *k, bloop_arena *a) {
   lua_getfield(L, t, k);
   const bloop_value *v = opt_wire(L, -1, a, k);
   lua_pop(L, 1);  /* the value was copied into the arena */
@@ -121,7 +97,7 @@ static bloop_cond *field_cond(lua_State *L, int t, const char *k) {
   return c;
 }
 
-static bloop_model *field_model(lua_State *L, int t, const char *k) {
+bloop_model *bloopL_field_model(lua_State *L, int t, const char *k) {
   lua_getfield(L, t, k);
   bloop_model *m = bloopL_check_model(L, -1);
   lua_pop(L, 1);  /* referenced by the argument table */
@@ -384,16 +360,16 @@ static bloop_sync sync_of(lua_State *L, int t) {
   return r;
 }
 
-/* Reads { model=, item=, previous=, cleared={names}, condition=, atomic=, sync= } at t. */
-static void write_args(lua_State *L, int t, bloop_arena *a, bloop_write_args *w) {
+void bloopL_write_args(lua_State *L, int t, bloop_arena *a, bloop_write_args *w,
+                       const char *what) {
   memset(w, 0, sizeof *w);
-  w->model = field_model(L, t, "model");
-  w->item = field_wire(L, t, "item", a);
-  if (!w->item) luaL_error(L, "engine write: item is required");
-  w->previous = field_wire(L, t, "previous", a);
+  w->model = bloopL_field_model(L, t, "model");
+  w->item = bloopL_field_wire(L, t, "item", a);
+  if (!w->item) luaL_error(L, "%s: item is required", what);
+  w->previous = bloopL_field_wire(L, t, "previous", a);
   if (lua_getfield(L, t, "cleared") == LUA_TTABLE) {
     size_t n = lua_rawlen(L, -1);
-    const char **names = scratch_alloc(L, a, n * sizeof *names);
+    const char **names = bloopL_arena_alloc(L, a, n * sizeof *names);
     for (size_t i = 0; i < n; i++) {
       lua_rawgeti(L, -1, (lua_Integer)i + 1);
       size_t len;
@@ -428,9 +404,9 @@ static void push_write_result(lua_State *L, const bloop_write_result *r) {
 static int write_op(lua_State *L, int is_delete) {
   engine_box *box = check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
-  bloop_arena *a = push_scratch(L);
+  bloop_arena *a = bloopL_push_arena(L);
   bloop_write_args w;
-  write_args(L, 2, a, &w);
+  bloopL_write_args(L, 2, a, &w, "engine write");
   bloop_write_result r;
   memset(&r, 0, sizeof r);
   bloop_error err;
@@ -453,14 +429,14 @@ static int le_load(lua_State *L) {
   luaL_checktype(L, 2, LUA_TTABLE);
   int consistent = lua_toboolean(L, 3);
   lua_settop(L, 4);                                        /* [e, ops, consistent, ctx] */
-  bloop_arena *a = push_scratch(L);
+  bloop_arena *a = bloopL_push_arena(L);
   size_t n = lua_rawlen(L, 2);
-  bloop_load_op *ops = scratch_alloc(L, a, n * sizeof *ops);
+  bloop_load_op *ops = bloopL_arena_alloc(L, a, n * sizeof *ops);
   for (size_t i = 0; i < n; i++) {
     lua_rawgeti(L, 2, (lua_Integer)i + 1);
     int t = lua_gettop(L);
-    ops[i].model = field_model(L, t, "model");
-    ops[i].key = field_wire(L, t, "key", a);
+    ops[i].model = bloopL_field_model(L, t, "model");
+    ops[i].key = bloopL_field_wire(L, t, "key", a);
     if (!ops[i].key) luaL_error(L, "engine load: op %d has no key", (int)i + 1);
     lua_pop(L, 1);
   }
@@ -493,12 +469,12 @@ static int le_load(lua_State *L) {
 /* Reads { {model=, item=}, ... } at t into items. */
 static bloop_batch_item *batch_items(lua_State *L, int t, bloop_arena *a, size_t *count) {
   size_t n = lua_rawlen(L, t);
-  bloop_batch_item *items = scratch_alloc(L, a, n * sizeof *items);
+  bloop_batch_item *items = bloopL_arena_alloc(L, a, n * sizeof *items);
   for (size_t i = 0; i < n; i++) {
     lua_rawgeti(L, t, (lua_Integer)i + 1);
     int e = lua_gettop(L);
-    items[i].model = field_model(L, e, "model");
-    items[i].item = field_wire(L, e, "item", a);
+    items[i].model = bloopL_field_model(L, e, "model");
+    items[i].item = bloopL_field_wire(L, e, "item", a);
     if (!items[i].item) luaL_error(L, "engine batch: entry %d has no item", (int)i + 1);
     lua_pop(L, 1);
   }
@@ -512,7 +488,7 @@ static int le_batch(lua_State *L) {
   engine_box *box = check_engine(L, 1);
   int is_delete = lua_toboolean(L, 2);
   luaL_checktype(L, 3, LUA_TTABLE);
-  bloop_arena *a = push_scratch(L);
+  bloop_arena *a = bloopL_push_arena(L);
   size_t n;
   bloop_batch_item *items = batch_items(L, 3, a, &n);
   bloop_error err;
@@ -542,7 +518,7 @@ static void search_args(lua_State *L, int t, bloop_arena *a, bloop_search_args *
   const char *mode = lua_tostring(L, -1);
   s->mode = mode && strcmp(mode, "scan") == 0 ? BLOOP_SEARCH_SCAN : BLOOP_SEARCH_QUERY;
   lua_pop(L, 1);
-  s->model = field_model(L, t, "model");
+  s->model = bloopL_field_model(L, t, "model");
   lua_getfield(L, t, "index");
   s->index = lua_tostring(L, -1);
   lua_pop(L, 1);
@@ -556,7 +532,7 @@ static void search_args(lua_State *L, int t, bloop_arena *a, bloop_search_args *
   lua_pop(L, 1);
   if (lua_getfield(L, t, "columns") == LUA_TTABLE) {
     size_t n = lua_rawlen(L, -1);
-    const char **names = scratch_alloc(L, a, n * sizeof *names);
+    const char **names = bloopL_arena_alloc(L, a, n * sizeof *names);
     for (size_t i = 0; i < n; i++) {
       lua_rawgeti(L, -1, (lua_Integer)i + 1);
       size_t len;
@@ -594,7 +570,7 @@ static int le_search(lua_State *L) {
   lua_setiuservalue(L, -2, 1);
   lua_getfield(L, 2, "model");
   lua_setiuservalue(L, -2, 2);
-  bloop_arena *a = push_scratch(L);                        /* [e, args, sb, scratch] */
+  bloop_arena *a = bloopL_push_arena(L);                        /* [e, args, sb, scratch] */
   bloop_search_args s;
   search_args(L, 2, a, &s);
   bloop_error err;
@@ -708,7 +684,7 @@ static int le_explain(lua_State *L) {
   engine_box *box = check_engine(L, 1);
   int op = luaL_checkoption(L, 2, NULL, ops);
   luaL_checktype(L, 3, LUA_TTABLE);
-  bloop_arena *a = push_scratch(L);
+  bloop_arena *a = bloopL_push_arena(L);
   bloop_buf out = BLOOP_BUF_INIT;
   bloop_error err;
   bloop_error_clear(&err);  /* some paths fill only code and message */
@@ -719,7 +695,7 @@ static int le_explain(lua_State *L) {
   switch (op) {
     case 0:
     case 1:
-      write_args(L, 3, a, &w);
+      bloopL_write_args(L, 3, a, &w, "engine write");
       st = op == 0 ? bloop_engine_explain_save(box->e, &w, &out, &err)
                    : bloop_engine_explain_delete(box->e, &w, &out, &err);
       break;
@@ -728,11 +704,11 @@ static int le_explain(lua_State *L) {
       int t = lua_gettop(L);
       luaL_checktype(L, t, LUA_TTABLE);
       n = lua_rawlen(L, t);
-      bloop_load_op *lops = scratch_alloc(L, a, n * sizeof *lops);
+      bloop_load_op *lops = bloopL_arena_alloc(L, a, n * sizeof *lops);
       for (size_t i = 0; i < n; i++) {
         lua_rawgeti(L, t, (lua_Integer)i + 1);
-        lops[i].model = field_model(L, lua_gettop(L), "model");
-        lops[i].key = field_wire(L, lua_gettop(L), "key", a);
+        lops[i].model = bloopL_field_model(L, lua_gettop(L), "model");
+        lops[i].key = bloopL_field_wire(L, lua_gettop(L), "key", a);
         lua_pop(L, 1);
       }
       lua_getfield(L, 3, "consistent");
@@ -750,7 +726,7 @@ static int le_explain(lua_State *L) {
       break;
     }
     case 5:
-      st = bloop_engine_explain_bind(box->e, field_model(L, 3, "model"), &out, &err);
+      st = bloop_engine_explain_bind(box->e, bloopL_field_model(L, 3, "model"), &out, &err);
       break;
     default:
       search_args(L, 3, a, &s);
@@ -811,10 +787,6 @@ static void make_meta(lua_State *L, const char *name, const luaL_Reg *methods, l
 }
 
 int bloopL_open_engine(lua_State *L) {
-  luaL_newmetatable(L, SCRATCH_META);
-  lua_pushcfunction(L, scratch_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
   make_meta(L, BLOOP_CENGINE_META, engine_methods, le_gc);
   make_meta(L, BLOOP_CSEARCH_META, search_methods, ls_gc);
   lua_pushcfunction(L, le_new);

@@ -16,9 +16,11 @@
  * { code = "None" | "ConditionalCheckFailed" | ... } per action (the Lua layer adds the
  * objects and messages).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "bloop/txn.h"
+#include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lcond.h"
 #include "lua/lengine_export.h"
@@ -26,31 +28,6 @@
 #include "lua/ltxn.h"
 #include "lua/ltypes.h"
 
-#define SCRATCH_META "bloop.txn.scratch"
-
-typedef struct scratch {
-  bloop_arena a;
-} scratch;
-
-static int scratch_gc(lua_State *L) {
-  scratch *s = luaL_checkudata(L, 1, SCRATCH_META);
-  bloop_arena_free(&s->a);
-  return 0;
-}
-
-/* [] -> [scratch] */
-static bloop_arena *push_scratch(lua_State *L) {
-  scratch *s = lua_newuserdatauv(L, sizeof *s, 0);
-  bloop_arena_init(&s->a);
-  luaL_setmetatable(L, SCRATCH_META);
-  return &s->a;
-}
-
-static void *scratch_alloc(lua_State *L, bloop_arena *a, size_t n) {
-  void *p = bloop_arena_calloc(a, n ? n : 1, 1);
-  if (!p) luaL_error(L, "bloop: out of memory");
-  return p;
-}
 
 static const char *class_of(const bloop_error *err) {
   static const char *const same[] = {"InvalidRequest", "InvalidCondition", "InvalidModel",
@@ -63,30 +40,11 @@ static const char *class_of(const bloop_error *err) {
   return "ClientError";
 }
 
-/* Wire table at the top -> value in a (popped). */
-static const bloop_value *field_wire(lua_State *L, int t, const char *k, bloop_arena *a) {
-  if (lua_getfield(L, t, k) == LUA_TNIL) {
-    lua_pop(L, 1);
-    return NULL;
-  }
-  bloop_value *v = scratch_alloc(L, a, sizeof *v);
-  bloopL_value_from_wire(L, -1, a, v, k);
-  lua_pop(L, 1);   /* copied into the arena */
-  return v;
-}
-
-static bloop_model *field_model(lua_State *L, int t, const char *k) {
-  lua_getfield(L, t, k);
-  bloop_model *m = bloopL_check_model(L, -1);
-  lua_pop(L, 1);   /* referenced by the argument table for the whole call */
-  return m;
-}
-
 /* Reads the action list at t. */
 static bloop_txn_action *read_actions(lua_State *L, int t, bloop_arena *a, size_t *count) {
   luaL_checktype(L, t, LUA_TTABLE);
   size_t n = lua_rawlen(L, t);
-  bloop_txn_action *acts = scratch_alloc(L, a, n * sizeof *acts);
+  bloop_txn_action *acts = bloopL_arena_alloc(L, a, n * sizeof *acts);
   for (size_t i = 0; i < n; i++) {
     lua_rawgeti(L, t, (lua_Integer)i + 1);
     int e = lua_gettop(L);
@@ -99,34 +57,10 @@ static bloop_txn_action *read_actions(lua_State *L, int t, bloop_arena *a, size_
                                                  : (bloop_txn_kind)-1;
     if ((int)acts[i].kind < 0) luaL_error(L, "transaction: unknown action kind %s", kind);
     lua_pop(L, 1);
-    bloop_write_args *w = &acts[i].args;
-    w->model = field_model(L, e, "model");
-    w->item = field_wire(L, e, "item", a);
-    if (!w->item) luaL_error(L, "transaction: action %d has no item", (int)i + 1);
-    w->previous = field_wire(L, e, "previous", a);
-    if (lua_getfield(L, e, "cleared") == LUA_TTABLE) {
-      size_t k = lua_rawlen(L, -1);
-      const char **names = scratch_alloc(L, a, k * sizeof *names);
-      for (size_t j = 0; j < k; j++) {
-        lua_rawgeti(L, -1, (lua_Integer)j + 1);
-        size_t len;
-        const char *s = luaL_checklstring(L, -1, &len);
-        names[j] = bloop_arena_memdup(a, s, len + 1);
-        lua_pop(L, 1);
-      }
-      w->cleared = names;
-      w->cleared_count = k;
-    }
+    char what[48];
+    snprintf(what, sizeof what, "transaction action %d", (int)i + 1);
+    bloopL_write_args(L, e, a, &acts[i].args, what);
     lua_pop(L, 1);
-    if (lua_getfield(L, e, "condition") != LUA_TNIL) {
-      /* the tree stays referenced by the argument table; the core only borrows it */
-      const bloop_cond *c = bloopL_check_cond(L, -1);
-      memcpy(&w->condition, &c, sizeof c);
-    }
-    lua_pop(L, 1);
-    lua_getfield(L, e, "atomic");
-    w->atomic = lua_toboolean(L, -1);
-    lua_pop(L, 2);
   }
   *count = n;
   return acts;
@@ -135,12 +69,12 @@ static bloop_txn_action *read_actions(lua_State *L, int t, bloop_arena *a, size_
 static bloop_load_op *read_ops(lua_State *L, int t, bloop_arena *a, size_t *count) {
   luaL_checktype(L, t, LUA_TTABLE);
   size_t n = lua_rawlen(L, t);
-  bloop_load_op *ops = scratch_alloc(L, a, n * sizeof *ops);
+  bloop_load_op *ops = bloopL_arena_alloc(L, a, n * sizeof *ops);
   for (size_t i = 0; i < n; i++) {
     lua_rawgeti(L, t, (lua_Integer)i + 1);
     int e = lua_gettop(L);
-    ops[i].model = field_model(L, e, "model");
-    ops[i].key = field_wire(L, e, "key", a);
+    ops[i].model = bloopL_field_model(L, e, "model");
+    ops[i].key = bloopL_field_wire(L, e, "key", a);
     if (!ops[i].key) luaL_error(L, "transaction: load %d has no key", (int)i + 1);
     lua_pop(L, 1);
   }
@@ -168,7 +102,7 @@ static int lt_token(lua_State *L) {
 static int lt_write(lua_State *L) {
   bloop_engine *e = bloopL_engine_checked(L, 1);
   const char *token = luaL_optstring(L, 3, NULL);
-  bloop_arena *a = push_scratch(L);
+  bloop_arena *a = bloopL_push_arena(L);
   size_t n;
   bloop_txn_action *acts = read_actions(L, 2, a, &n);
   bloop_error err;
@@ -199,7 +133,7 @@ static int lt_write(lua_State *L) {
 
 static int lt_explain_write(lua_State *L) {
   const char *token = luaL_optstring(L, 2, NULL);
-  bloop_arena *a = push_scratch(L);
+  bloop_arena *a = bloopL_push_arena(L);
   size_t n;
   bloop_txn_action *acts = read_actions(L, 1, a, &n);
   bloop_error err;
@@ -213,7 +147,7 @@ static int lt_explain_write(lua_State *L) {
 
 static int lt_read(lua_State *L) {
   bloop_engine *e = bloopL_engine_checked(L, 1);
-  bloop_arena *a = push_scratch(L);
+  bloop_arena *a = bloopL_push_arena(L);
   size_t n;
   bloop_load_op *ops = read_ops(L, 2, a, &n);
   bloop_error err;
@@ -228,7 +162,7 @@ static int lt_read(lua_State *L) {
 }
 
 static int lt_explain_read(lua_State *L) {
-  bloop_arena *a = push_scratch(L);
+  bloop_arena *a = bloopL_push_arena(L);
   size_t n;
   bloop_load_op *ops = read_ops(L, 1, a, &n);
   bloop_error err;
@@ -246,10 +180,6 @@ static const luaL_Reg txn_funcs[] = {
     {"txn_explain_read", lt_explain_read}, {NULL, NULL}};
 
 int bloopL_open_txn(lua_State *L) {
-  luaL_newmetatable(L, SCRATCH_META);
-  lua_pushcfunction(L, scratch_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
   luaL_setfuncs(L, txn_funcs, 0);
   return 0;
 }

@@ -27,6 +27,7 @@
 
 #include "bloop/datetime.h"
 #include "core/value_internal.h"
+#include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/ldecimal.h"
 #include "lua/lvalues.h"
@@ -39,7 +40,6 @@ static const char *const kind_names[K_MAX] = {
     NULL,   "String", "Number", "Integer", "Float", "Binary", "Boolean", "UUID", "DateTime",
     "Timestamp", "Set", "List", "Map", "DynamicList", "DynamicMap", "Dynamic"};
 
-#define ARENA_META "bloop.Arena"
 #define MSG_MAX 512
 
 typedef struct dstate {
@@ -247,13 +247,21 @@ typedef struct wpath {
   size_t len;
 } wpath;
 
-static size_t wpath_push(wpath *p, const char *fmt, const char *s, long long i) {
+/* Appends prefix and s (the path is cut at 255 bytes: it only names a place in messages). */
+static size_t wpath_push(wpath *p, const char *prefix, const char *s) {
   size_t old = p->len;
-  int n = s ? snprintf(p->buf + p->len, sizeof p->buf - p->len, fmt, s)
-            : snprintf(p->buf + p->len, sizeof p->buf - p->len, fmt, i);
-  if (n > 0) p->len += (size_t)n;
-  if (p->len >= sizeof p->buf) p->len = sizeof p->buf - 1;
+  const char *parts[2] = {prefix, s ? s : "?"};
+  for (int k = 0; k < 2; k++)
+    for (const char *c = parts[k]; *c && p->len < sizeof p->buf - 1; c++) p->buf[p->len++] = *c;
+  p->buf[p->len] = '\0';
   return old;
+}
+
+/* Appends "[i]". */
+static size_t wpath_push_index(wpath *p, long long i) {
+  char t[32];
+  snprintf(t, sizeof t, "[%lld]", i);
+  return wpath_push(p, "", t);
 }
 
 static void wpath_pop(wpath *p, size_t len) {
@@ -262,9 +270,7 @@ static void wpath_pop(wpath *p, size_t len) {
 }
 
 static int wire_fail(lua_State *L, wpath *p, const char *what) {
-  char msg[MSG_MAX];
-  snprintf(msg, sizeof msg, "%s: %s", p->buf, what);
-  return raise_msg(L, msg);
+  return raise_msg(L, lua_pushfstring(L, "%s: %s", p->buf, what));
 }
 
 static void from_wire(lua_State *L, int idx, bloop_arena *a, bloop_value *out, wpath *p,
@@ -334,7 +340,7 @@ static void from_inner(lua_State *L, int idx, bloop_type tag, bloop_arena *a, bl
         bloop_value *slot = bloop_value_append(out, a);
         if (!slot) nomem(L);
         lua_rawgeti(L, idx, (lua_Integer)i);
-        size_t mark = wpath_push(p, "[%lld]", NULL, (long long)i);
+        size_t mark = wpath_push_index(p, (long long)i);
         if (et == BLOOP_TYPE_NONE)
           from_wire(L, -1, a, slot, p, depth + 1);
         else
@@ -356,7 +362,7 @@ static void from_inner(lua_State *L, int idx, bloop_type tag, bloop_arena *a, bl
         const char *k = lua_tolstring(L, -2, &klen);
         bloop_value *slot = bloop_value_map_add(out, a, k, klen);
         if (!slot) nomem(L);
-        size_t mark = wpath_push(p, ".%s", k, 0);
+        size_t mark = wpath_push(p, ".", k);
         from_wire(L, -1, a, slot, p, depth + 1);
         wpath_pop(p, mark);
         lua_pop(L, 1);
@@ -379,7 +385,7 @@ static void from_wire(lua_State *L, int idx, bloop_arena *a, bloop_value *out, w
   const char *tag = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &tlen) : NULL;
   bloop_type t = tag ? bloop_type_from_tag(tag, tlen) : BLOOP_TYPE_NONE;
   if (t == BLOOP_TYPE_NONE) wire_fail(L, p, "unknown type tag");
-  size_t mark = wpath_push(p, ".%s", tag, 0);
+  size_t mark = wpath_push(p, ".", tag);
   from_inner(L, -1, t, a, out, p, depth);
   wpath_pop(p, mark);
   lua_pop(L, 1);                           /* [tag] */
@@ -391,7 +397,7 @@ void bloopL_value_from_wire(lua_State *L, int idx, bloop_arena *a, bloop_value *
   wpath p;
   p.len = 0;
   p.buf[0] = '\0';
-  wpath_push(&p, "%s", where ? where : "value", 0);
+  wpath_push(&p, "", where ? where : "value");
   from_wire(L, idx, a, out, &p, 0);
 }
 
@@ -480,7 +486,7 @@ static void dump_override(dstate *S, int t, int v, bloop_value *out, int *presen
   wpath p;
   p.len = 0;
   p.buf[0] = '\0';
-  wpath_push(&p, "%s:dynamo_dump result", name, 0);
+  wpath_push(&p, name, ":dynamo_dump result");
   from_inner(L, -2, bt, S->a, out, &p, 0);
   lua_pop(L, 2);
   *present = 1;
@@ -1150,19 +1156,6 @@ void bloopL_type_load(lua_State *L, int tidx, const bloop_value *v) {
 
 /* ---- Lua functions --------------------------------------------------------------------- */
 
-static int arena_gc(lua_State *L) {
-  bloop_arena_free((bloop_arena *)luaL_checkudata(L, 1, ARENA_META));
-  return 0;
-}
-
-/* [] -> [arena userdata]; freed by __gc when a raise skips the explicit free. */
-static bloop_arena *push_arena(lua_State *L) {
-  bloop_arena *a = (bloop_arena *)lua_newuserdatauv(L, sizeof *a, 0);
-  bloop_arena_init(a);
-  luaL_setmetatable(L, ARENA_META);
-  return a;
-}
-
 static const char *opt_where(lua_State *L, int idx) {
   return lua_isnoneornil(L, idx) ? NULL : luaL_checkstring(L, idx);
 }
@@ -1171,7 +1164,7 @@ static const char *opt_where(lua_State *L, int idx) {
 static int lt_dump(lua_State *L) {
   luaL_checkany(L, 1);
   lua_settop(L, 4);
-  bloop_arena *a = push_arena(L);             /* [.., arena] */
+  bloop_arena *a = bloopL_push_arena(L);             /* [.., arena] */
   bloop_value out;
   int present;
   bloopL_type_dump_ctx(L, 1, 2, 3, a, &out, &present, opt_where(L, 4));
@@ -1187,7 +1180,7 @@ static int lt_dump(lua_State *L) {
 static int lt_load(lua_State *L) {
   luaL_checkany(L, 1);
   lua_settop(L, 4);
-  bloop_arena *a = push_arena(L);
+  bloop_arena *a = bloopL_push_arena(L);
   bloop_value v;
   const bloop_value *pv = NULL;
   if (!lua_isnil(L, 2)) {
@@ -1250,7 +1243,7 @@ static int lt_dump_state(lua_State *L) {
   int has_data = lua_type(L, 2) == LUA_TTABLE;
   lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
   lua_createtable(L, 0, (int)n);              /* [spec, data, ctx, state] */
-  bloop_arena *a = push_arena(L);             /* [.., state, arena] */
+  bloop_arena *a = bloopL_push_arena(L);             /* [.., state, arena] */
   for (lua_Integer i = 1; i <= n; i++) {
     int e = spec_entry(L, 1, i);              /* [e, name, dyn, type, label] */
     lua_pushvalue(L, e + 1);
@@ -1279,7 +1272,7 @@ static int lt_dump_state(lua_State *L) {
 static int lt_builtin_dump(lua_State *L) {
   lua_settop(L, 3);
   int t = resolve(L, 1);                      /* [self, value, ctx, t] */
-  bloop_arena *a = push_arena(L);
+  bloop_arena *a = bloopL_push_arena(L);
   dstate S = {L, a, NULL, t, 3};
   bloop_value out;
   int present;
@@ -1300,7 +1293,7 @@ static int lt_builtin_load(lua_State *L) {
     lua_pushnil(L);
     return 1;
   }
-  bloop_arena *a = push_arena(L);
+  bloop_arena *a = bloopL_push_arena(L);
   dstate S = {L, a, NULL, t, 3};
   bloop_value v;
   bloop_type bt = BLOOP_TYPE_NONE;
@@ -1316,7 +1309,7 @@ static int lt_builtin_load(lua_State *L) {
   p.len = 0;
   p.buf[0] = '\0';
   char name[160];
-  wpath_push(&p, "%s:dynamo_load value", type_name(L, t, name, sizeof name), 0);
+  wpath_push(&p, type_name(L, t, name, sizeof name), ":dynamo_load value");
   from_inner(L, 2, bt, a, &v, &p, 0);
   load(&S, t, &v, 1);
   bloop_arena_free(a);
@@ -1325,11 +1318,6 @@ static int lt_builtin_load(lua_State *L) {
 
 int bloopL_open_types(lua_State *L) {
   luaL_checktype(L, -1, LUA_TTABLE);          /* [core] */
-  if (luaL_newmetatable(L, ARENA_META)) {
-    lua_pushcfunction(L, arena_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_pop(L, 1);
   lua_createtable(L, 0, K_MAX);               /* [core, kinds] */
   for (int k = 1; k < K_MAX; k++) {
     lua_pushinteger(L, k);

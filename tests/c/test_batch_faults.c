@@ -18,72 +18,10 @@
 #include <unistd.h>
 
 #include "bloop/batch.h"
+#include "fault.h"
 #include "tap.h"
 
-static pid_t server_pid;
-static int server_port;
-static char endpoint[64];
-
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int start_server(void) {
-  const char *src = getenv("BLOOP_SOURCE_DIR");
-  char script[1024];
-  snprintf(script, sizeof script, "%s/tests/tools/fault_server.py", src ? src : ".");
-  if (access(script, R_OK) != 0) {
-    printf("# cannot read %s (set BLOOP_SOURCE_DIR to the source tree)\n", script);
-    return 0;
-  }
-  int fds[2];
-  if (pipe(fds) != 0) return 0;
-  server_pid = fork();
-  if (server_pid < 0) return 0;
-  if (server_pid == 0) {
-    dup2(fds[1], 1);
-    close(fds[0]);
-    close(fds[1]);
-    execlp("python3", "python3", script, "--idle", "1", "--lifetime", "120", (char *)NULL);
-    _exit(127);
-  }
-  close(fds[1]);
-  FILE *f = fdopen(fds[0], "r");
-  char line[64] = "";
-  int ok = f && fgets(line, sizeof line, f) && sscanf(line, "PORT %d", &server_port) == 1;
-  if (f) fclose(f);
-  snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", server_port);
-  return ok;
-}
-
-static void stop_server(void) {
-  if (server_pid > 0) {
-    kill(server_pid, SIGTERM);
-    waitpid(server_pid, NULL, 0);
-  }
-}
-
-static size_t grab(char *p, size_t s, size_t n, void *ud) {
-  bloop_buf_append(ud, p, s * n);
-  return s * n;
-}
-
-static cJSON *server_log(const char *tag) {
-  char url[256];
-  snprintf(url, sizeof url, "%s/__log?tag=%s", endpoint, tag);
-  bloop_buf b = BLOOP_BUF_INIT;
-  CURL *e = curl_easy_init();
-  curl_easy_setopt(e, CURLOPT_URL, url);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, grab);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
-  curl_easy_perform(e);
-  curl_easy_cleanup(e);
-  cJSON *j = cJSON_Parse(b.data ? b.data : "[]");
-  bloop_buf_free(&b);
-  return j;
-}
+static fault_server srv;
 
 /* Index of the first log row whose "sent" holds label, from row `from`; -1 if none. */
 static int row_with(cJSON *log, const char *label, int from) {
@@ -105,7 +43,7 @@ static bloop_client *new_client(int max_attempts) {
   cfg.aws.access_key_id = "AKIDEXAMPLE";
   cfg.aws.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
   cfg.aws.region = "us-east-1";
-  cfg.aws.endpoint = endpoint;
+  cfg.aws.endpoint = srv.endpoint;
   cfg.max_attempts = max_attempts;
   cfg.base_delay_ms = 2;
   cfg.throttle_base_delay_ms = 5;
@@ -166,9 +104,9 @@ static void test_partial_write(bloop_client *c) {
   cfg.random_ud = &half;
   bloop_batch_stats st;
   bloop_error err;
-  long long t0 = now_ms();
+  long long t0 = fault_now_ms();
   CHECK(bloop_batch_write(c, &cfg, ops, N, &st, &err) == BLOOP_OK);
-  long long took = now_ms() - t0;
+  long long took = fault_now_ms() - t0;
   int leftovers_exact = 1;
   for (size_t i = 0; i < N; i++) {
     uintptr_t tag = (uintptr_t)ops[i].tag - 1000;
@@ -194,7 +132,7 @@ static void test_partial_write(bloop_client *c) {
   CHECK_MSG(took >= 55 && took < 3000, "took at least one lineage's backoff, bounded");
   tap_note("partial write: %lld ms, %zu requests", took, st.requests);
 
-  cJSON *log = server_log("pw");
+  cJSON *log = fault_server_log(&srv, "pw");
   CHECK(cJSON_GetArraySize(log) == 11);
   int max25 = 1;
   for (int i = 0; i < cJSON_GetArraySize(log); i++)
@@ -237,13 +175,13 @@ static void test_backoff_does_not_block(bloop_client *c) {
   cfg.random_ud = &r;
   bloop_batch_stats st;
   bloop_error err;
-  long long t0 = now_ms();
+  long long t0 = fault_now_ms();
   CHECK(bloop_batch_write(c, &cfg, ops, N, &st, &err) == BLOOP_OK);
-  long long took = now_ms() - t0;
+  long long took = fault_now_ms() - t0;
   CHECK(st.done == N && st.requests == 5 && st.rounds == 1);
   CHECK(st.max_delay_ms == 399);
   CHECK(st.peak_in_flight == 2);
-  cJSON *log = server_log("nb");
+  cJSON *log = fault_server_log(&srv, "nb");
   int a2 = row_with(log, "n000~r1", row_with(log, "n000~r1", 0) + 1);
   int c0 = row_with(log, "n050~xslow150", 0), d0 = row_with(log, "n075~xslow150", 0);
   CHECK_MSG(a2 > 0 && c0 > 0 && d0 > 0, "every chunk logged");
@@ -340,7 +278,7 @@ static void test_duplicates(bloop_client *c) {
   bloop_error err;
   CHECK(bloop_batch_write(c, NULL, ops, 5, &st, &err) == BLOOP_OK);
   CHECK(st.done == 5 && st.deferred == 2 && st.requests == 3);
-  cJSON *log = server_log("dup");
+  cJSON *log = fault_server_log(&srv, "dup");
   CHECK(cJSON_GetArraySize(log) == 3);
   int r0 = row_with(log, "d000", 0), r1 = row_with(log, "d000", r0 + 1),
       r2 = row_with(log, "d000", r1 + 1);
@@ -423,7 +361,7 @@ static void test_partial_get(bloop_client *c) {
   CHECK(st.rounds == 3);
   /* chunk 0..99: 1 + resends (r2 keys + 7 twice, then 7 once more) = 4; 100..149: 4 */
   CHECK(st.requests == 8);
-  cJSON *log = server_log("pg");
+  cJSON *log = fault_server_log(&srv, "pg");
   int max100 = 1;
   for (int i = 0; i < cJSON_GetArraySize(log); i++)
     max100 &= cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetArrayItem(log, i), "sent")) <= 100;
@@ -466,9 +404,9 @@ static void test_deadline_and_bounds(bloop_client *c) {
   cfg.deadline_ms = 250;
   cfg.random = pinned;
   cfg.random_ud = &r;
-  long long t0 = now_ms();
+  long long t0 = fault_now_ms();
   CHECK(bloop_batch_write(c, &cfg, ops, 3, &st, &err) == BLOOP_OK);
-  long long took = now_ms() - t0;
+  long long took = fault_now_ms() - t0;
   /* 99 ms per backoff: resends at ~100 and ~200 ms, then the next would pass 250 (fewer
    * rounds when requests are slow, as under valgrind) */
   tap_note("deadline: %lld ms, %d rounds", took, st.rounds);
@@ -482,9 +420,9 @@ static void test_deadline_and_bounds(bloop_client *c) {
   cfg.base_delay_ms = 8;
   cfg.max_delay_ms = 30;
   cfg.max_rounds = 6;
-  t0 = now_ms();
+  t0 = fault_now_ms();
   CHECK(bloop_batch_write(c, &cfg, ops, 3, &st, &err) == BLOOP_OK);
-  took = now_ms() - t0;
+  took = fault_now_ms() - t0;
   CHECK(st.unprocessed == 3 && st.rounds == 6 && st.requests == 7);
   CHECK(st.max_delay_ms < 30 && st.total_delay_ms < 8 + 16 + 30 * 4);
   CHECK_MSG(took < 1500, "bounded by the sum of the caps");
@@ -513,7 +451,7 @@ static void test_misuse(bloop_client *c) {
   CHECK_STR(err.code, "ItemTooLarge");
   CHECK_MSG(strstr(err.message, "operation 1") && strstr(err.message, "big"), err.message);
   CHECK(ops[1].outcome == BLOOP_BATCH_FAILED && ops[0].outcome == BLOOP_BATCH_PENDING);
-  cJSON *log = server_log("mu");
+  cJSON *log = fault_server_log(&srv, "mu");
   CHECK_MSG(cJSON_GetArraySize(log) == 0, "nothing sent");
   cJSON_Delete(log);
 
@@ -542,8 +480,8 @@ static void test_misuse(bloop_client *c) {
 }
 
 int main(void) {
-  if (!CHECK_MSG(start_server(), "fault server started")) return tap_done();
-  tap_note("fault server on %s", endpoint);
+  if (!CHECK_MSG(fault_server_start(&srv), "fault server started")) return tap_done();
+  tap_note("fault server on %s", srv.endpoint);
   bloop_client *c = new_client(2);
   if (CHECK(c != NULL)) {
     test_partial_write(c);
@@ -555,6 +493,6 @@ int main(void) {
     test_misuse(c);
     bloop_client_free(c);
   }
-  stop_server();
+  fault_server_stop(&srv);
   return tap_done();
 }

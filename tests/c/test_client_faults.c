@@ -19,76 +19,13 @@
 #include <unistd.h>
 
 #include "bloop/client.h"
+#include "fault.h"
 #include "tap.h"
 
-static pid_t server_pid;
-static int server_port;
-static char endpoint[64];
-
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int start_server(void) {
-  const char *src = getenv("BLOOP_SOURCE_DIR");
-  char script[1024];
-  snprintf(script, sizeof script, "%s/tests/tools/fault_server.py", src ? src : ".");
-  if (access(script, R_OK) != 0) {
-    printf("# cannot read %s (set BLOOP_SOURCE_DIR to the source tree)\n", script);
-    return 0;
-  }
-  int fds[2];
-  if (pipe(fds) != 0) return 0;
-  server_pid = fork();
-  if (server_pid < 0) return 0;
-  if (server_pid == 0) {
-    dup2(fds[1], 1);
-    close(fds[0]);
-    close(fds[1]);
-    execlp("python3", "python3", script, "--idle", "1", "--lifetime", "120", (char *)NULL);
-    _exit(127);
-  }
-  close(fds[1]);
-  FILE *f = fdopen(fds[0], "r");
-  char line[64] = "";
-  int ok = f && fgets(line, sizeof line, f) && sscanf(line, "PORT %d", &server_port) == 1;
-  if (f) fclose(f);
-  snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", server_port);
-  return ok;
-}
-
-static void stop_server(void) {
-  if (server_pid > 0) {
-    kill(server_pid, SIGTERM);
-    waitpid(server_pid, NULL, 0);
-  }
-}
-
-static size_t grab(char *p, size_t s, size_t n, void *ud) {
-  bloop_buf_append(ud, p, s * n);
-  return s * n;
-}
-
-/* The server's log for a tag, as parsed JSON (caller deletes). */
-static cJSON *server_log(const char *tag) {
-  char url[256];
-  snprintf(url, sizeof url, "%s/__log?tag=%s", endpoint, tag);
-  bloop_buf b = BLOOP_BUF_INIT;
-  CURL *e = curl_easy_init();
-  curl_easy_setopt(e, CURLOPT_URL, url);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, grab);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
-  curl_easy_perform(e);
-  curl_easy_cleanup(e);
-  cJSON *j = cJSON_Parse(b.data ? b.data : "[]");
-  bloop_buf_free(&b);
-  return j;
-}
+static fault_server srv;
 
 static int log_count(const char *tag) {
-  cJSON *j = server_log(tag);
+  cJSON *j = fault_server_log(&srv, tag);
   int n = cJSON_GetArraySize(j);
   cJSON_Delete(j);
   return n;
@@ -138,7 +75,7 @@ static void test_headers_and_throttling(bloop_client *c) {
   CHECK(cJSON_IsTrue(cJSON_GetObjectItem(j, "authorization")));
   cJSON_Delete(j);
 
-  cJSON *log = server_log("hdr");
+  cJSON *log = fault_server_log(&srv, "hdr");
   CHECK(cJSON_GetArraySize(log) == 3);
   const char *inv0 = jstr(cJSON_GetArrayItem(log, 0), "invocation");
   CHECK(inv0 && strlen(inv0) == 36 && inv0[14] == '4');
@@ -156,8 +93,8 @@ static void test_headers_and_throttling(bloop_client *c) {
 
   /* A second call gets a new invocation id. */
   CHECK(put(c, "hdr2|ok", &resp, &err) == BLOOP_OK);
-  log = server_log("hdr2");
-  j = server_log("hdr");
+  log = fault_server_log(&srv, "hdr2");
+  j = fault_server_log(&srv, "hdr");
   CHECK(strcmp(jstr(cJSON_GetArrayItem(log, 0), "invocation"),
                jstr(cJSON_GetArrayItem(j, 0), "invocation")) != 0);
   cJSON_Delete(log);
@@ -218,13 +155,13 @@ static void test_crc(bloop_client *c) {
 static void test_retry_after(bloop_client *c) {
   bloop_buf resp = BLOOP_BUF_INIT;
   bloop_error err;
-  long long t0 = now_ms();
+  long long t0 = fault_now_ms();
   CHECK(put(c, "ra|ra300,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
-  long long dt = now_ms() - t0;
+  long long dt = fault_now_ms() - t0;
   CHECK_MSG(dt >= 295 && dt < 2000, "x-amz-retry-after: 300 honoured");
-  t0 = now_ms();
+  t0 = fault_now_ms();
   CHECK(put(c, "raj|rajunk,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
-  CHECK_MSG(now_ms() - t0 < 250, "junk x-amz-retry-after ignored");
+  CHECK_MSG(fault_now_ms() - t0 < 250, "junk x-amz-retry-after ignored");
   bloop_buf_free(&resp);
 }
 
@@ -273,14 +210,14 @@ static void test_stale_connection(bloop_client *c) {
 
 static void test_skew(void) {
   bloop_client_config cfg;
-  base_config(&cfg, endpoint);
+  base_config(&cfg, srv.endpoint);
   bloop_client *c = new_client(&cfg);
   if (!CHECK(c != NULL)) return;
   bloop_buf resp = BLOOP_BUF_INIT;
   bloop_error err;
   CHECK(put(c, "skew1|skew", &resp, &err) == BLOOP_OK);
   CHECK(err.attempts == 2);
-  cJSON *log = server_log("skew1");
+  cJSON *log = fault_server_log(&srv, "skew1");
   CHECK(cJSON_GetArraySize(log) == 2);
   cJSON_Delete(log);
   /* The offset is kept: the next call is right the first time. */
@@ -301,19 +238,19 @@ static void test_deadlines(void) {
   bloop_buf resp = BLOOP_BUF_INIT;
   bloop_error err;
   bloop_client_config cfg;
-  base_config(&cfg, endpoint);
+  base_config(&cfg, srv.endpoint);
   cfg.call_timeout_ms = 300;
   bloop_client *c = new_client(&cfg);
   if (!CHECK(c != NULL)) return;
-  long long t0 = now_ms();
+  long long t0 = fault_now_ms();
   CHECK(put(c, "dl1|slow1000", &resp, &err) == BLOOP_ETIMEOUT);
-  long long dt = now_ms() - t0;
+  long long dt = fault_now_ms() - t0;
   CHECK_STR(err.code, "Timeout");
   CHECK_MSG(dt >= 250 && dt < 800, "call deadline");
   CHECK(err.attempts == 1);
   bloop_client_free(c);
 
-  base_config(&cfg, endpoint);
+  base_config(&cfg, srv.endpoint);
   cfg.attempt_timeout_ms = 200;
   c = new_client(&cfg);
   if (!CHECK(c != NULL)) return;
@@ -323,14 +260,14 @@ static void test_deadlines(void) {
   /* A stalled body (10 bytes, then silence): below 100 bytes/s for 1 s aborts the
    * attempt; the retry succeeds. (libcurl averages speed over a window of a few seconds,
    * so with a 1 byte/s limit those 10 bytes would hold the abort off for ~5 s.) */
-  base_config(&cfg, endpoint);
+  base_config(&cfg, srv.endpoint);
   cfg.low_speed_limit = 100;
   cfg.low_speed_time_s = 1;
   c = new_client(&cfg);
   if (!CHECK(c != NULL)) return;
-  t0 = now_ms();
+  t0 = fault_now_ms();
   CHECK(put(c, "stall|stall,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
-  dt = now_ms() - t0;
+  dt = fault_now_ms() - t0;
   CHECK_MSG(dt >= 900 && dt < 4000, "low-speed limit");
   tap_note("stalled body aborted and retried in %lld ms", dt);
   bloop_client_free(c);
@@ -341,7 +278,7 @@ static void test_quota(void) {
   bloop_buf resp = BLOOP_BUF_INIT;
   bloop_error err;
   bloop_client_config cfg;
-  base_config(&cfg, endpoint);
+  base_config(&cfg, srv.endpoint);
   cfg.retry_quota = 14;
   cfg.retry_cost = 14;
   bloop_client *c = new_client(&cfg);
@@ -370,7 +307,7 @@ static void test_operations(bloop_client *c) {
   CHECK(bloop_client_call(c, "NoSuchThing", "{}", 2, &resp, &err) == BLOOP_EINVAL);
 
   bloop_client_config cfg;
-  base_config(&cfg, endpoint);
+  base_config(&cfg, srv.endpoint);
   cfg.service = BLOOP_SERVICE_STREAMS;
   bloop_client *s = new_client(&cfg);
   if (CHECK(s != NULL)) {
@@ -392,7 +329,7 @@ static void test_concurrency(bloop_client *c) {
   bloop_call *calls[N + 1];
   bloop_error err;
   char body[128];
-  long long t0 = now_ms();
+  long long t0 = fault_now_ms();
   snprintf(body, sizeof body, "{\"TableName\":\"slowpoke|ra800,ok\"}");
   CHECK(bloop_client_submit(c, "PutItem", body, strlen(body), (void *)(intptr_t)-1, &calls[N],
                             &err) == BLOOP_OK);
@@ -410,11 +347,11 @@ static void test_concurrency(bloop_client *c) {
     if (bloop_call_result(got, NULL, NULL, &err) == BLOOP_OK) ok++;
     if (id < 0) {
       slow_pos = order;
-      slow_t = now_ms() - t0;
+      slow_t = fault_now_ms() - t0;
       CHECK(err.attempts == 2);
     } else {
       quick_done++;
-      quick_max = now_ms() - t0;
+      quick_max = fault_now_ms() - t0;
     }
     order++;
   }
@@ -452,7 +389,7 @@ static void test_concurrency(bloop_client *c) {
 
 static void test_client_freed_first(void) {
   bloop_client_config cfg;
-  base_config(&cfg, endpoint);
+  base_config(&cfg, srv.endpoint);
   bloop_client *c = new_client(&cfg);
   if (!CHECK(c != NULL)) return;
   bloop_call *call;
@@ -476,7 +413,7 @@ static void test_new(void) {
   bloop_client_config cfg;
   bloop_client_config_init(&cfg);
   cfg.aws.region = "us-east-1";
-  cfg.aws.endpoint = endpoint;
+  cfg.aws.endpoint = srv.endpoint;
   bloop_client *c = (bloop_client *)&cfg;
   bloop_error err;
   CHECK(bloop_client_new(&cfg, &c, &err) == BLOOP_ECONFIG && c == NULL);
@@ -485,10 +422,10 @@ static void test_new(void) {
   base_config(&cfg, "ftp://127.0.0.1:1");
   CHECK(bloop_client_new(&cfg, &c, &err) == BLOOP_ECONFIG && c == NULL);
   CHECK_STR(err.code, "InvalidEndpoint");
-  base_config(&cfg, endpoint);
+  base_config(&cfg, srv.endpoint);
   cfg.max_attempts = 0;
   CHECK(bloop_client_new(&cfg, &c, &err) == BLOOP_EINVAL && c == NULL);
-  base_config(&cfg, endpoint);
+  base_config(&cfg, srv.endpoint);
   cfg.retry_cost = -1;
   CHECK(bloop_client_new(&cfg, &c, &err) == BLOOP_EINVAL && c == NULL);
 
@@ -496,7 +433,7 @@ static void test_new(void) {
   setenv("AWS_SECRET_ACCESS_KEY", "x", 1);
   setenv("AWS_REGION", "eu-west-1", 1);
   bloop_client_config_init(&cfg);
-  cfg.aws.endpoint = endpoint;
+  cfg.aws.endpoint = srv.endpoint;
   c = NULL;
   CHECK(bloop_client_new(&cfg, &c, &err) == BLOOP_OK && c != NULL);
   if (c) {
@@ -509,13 +446,13 @@ static void test_new(void) {
 }
 
 int main(void) {
-  if (!CHECK_MSG(start_server(), "fault server started")) return tap_done();
-  tap_note("fault server on %s", endpoint);
+  if (!CHECK_MSG(fault_server_start(&srv), "fault server started")) return tap_done();
+  tap_note("fault server on %s", srv.endpoint);
   bloop_client_config cfg;
-  base_config(&cfg, endpoint);
+  base_config(&cfg, srv.endpoint);
   bloop_client *c = new_client(&cfg);
   if (CHECK(c != NULL)) {
-    const char *ep = endpoint;
+    const char *ep = srv.endpoint;
     CHECK_STR(bloop_client_endpoint(c), ep);
     CHECK_STR(bloop_client_region(c), "us-east-1");
     test_headers_and_throttling(c);
@@ -534,6 +471,6 @@ int main(void) {
   test_quota();
   test_client_freed_first();
   test_new();
-  stop_server();
+  fault_server_stop(&srv);
   return tap_done();
 }

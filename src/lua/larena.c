@@ -1,0 +1,35 @@
+/*
+ * larena.c: arenas owned by Lua userdata (larena.h).
+ */
+#include "lua/larena.h"
+
+#include <lauxlib.h>
+
+#define ARENA_META "bloop.Arena"
+
+static int arena_gc(lua_State *L) {
+  bloop_arena_free((bloop_arena *)luaL_checkudata(L, 1, ARENA_META));
+  return 0;
+}
+
+bloop_arena *bloopL_push_arena(lua_State *L) {
+  bloop_arena *a = (bloop_arena *)lua_newuserdatauv(L, sizeof *a, 0);
+  bloop_arena_init(a);
+  luaL_setmetatable(L, ARENA_META);
+  return a;
+}
+
+void *bloopL_arena_alloc(lua_State *L, bloop_arena *a, size_t n) {
+  void *p = bloop_arena_calloc(a, n ? n : 1, 1);
+  if (!p) luaL_error(L, "bloop: out of memory");
+  return p;
+}
+
+int bloopL_open_arena(lua_State *L) {
+  if (luaL_newmetatable(L, ARENA_META)) {
+    lua_pushcfunction(L, arena_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_pop(L, 1);
+  return 0;
+}

@@ -1,0 +1,27 @@
+/*
+ * larena.h: a bloop_arena owned by a Lua userdata, for binding calls that allocate C
+ * values and may still raise: the arena is freed by __gc when a raise skips the explicit
+ * free, so a Lua error never leaks.
+ *
+ * Owns: the arena userdata and its metatable. Does not own what is allocated in it or how
+ * long a caller keeps it (on the stack, or freed early with bloop_arena_free, which __gc
+ * then finds empty).
+ */
+#ifndef BLOOP_LUA_LARENA_H
+#define BLOOP_LUA_LARENA_H
+
+#include <lua.h>
+#include <stddef.h>
+
+#include "bloop/arena.h"
+
+/* [] -> [arena userdata] */
+bloop_arena *bloopL_push_arena(lua_State *L);
+
+/* n zeroed bytes from a (at least 1); raises "bloop: out of memory" when it cannot. */
+void *bloopL_arena_alloc(lua_State *L, bloop_arena *a, size_t n);
+
+/* Registers the metatable; called once by luaopen_bloop_core. */
+int bloopL_open_arena(lua_State *L);
+
+#endif
