@@ -3,18 +3,19 @@
  *
  * Validation and rendering happen once, in bloop_search_new: the request minus its paging
  * members (Limit, ExclusiveStartKey) is kept as text, and each page appends those two. One
- * page lives at a time: its parsed JSON and decoded items sit in an arena reset before the
- * next page, so memory stays flat however many items the search returns. The
+ * page lives at a time: its text and its decoded items sit in a buffer and an arena reset
+ * before the next page, so memory stays flat however many items the search returns. Items
+ * are read from the text one at a time as they are asked for (json_read.h). The
  * LastEvaluatedKey is kept as JSON text, which is all the next request needs.
  */
 #include "core/engine_internal.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bloop/expr.h"
+#include "core/json_read.h"
 
 struct bloop_search {
   bloop_engine *e;
@@ -29,8 +30,10 @@ struct bloop_search {
   bloop_buf esk;                    /* next ExclusiveStartKey as JSON; empty = none */
   bloop_buf start;                  /* start_after key as JSON (reset restores it) */
   bloop_arena page;
-  cJSON *root;                      /* the current page */
-  const cJSON *cur;                 /* next item of the page to yield */
+  bloop_buf text;                   /* the current page's answer */
+  bloopi_jr reader;                 /* over text */
+  size_t items_at;                  /* offset of the next item (or the ']') in text */
+  int in_items;                     /* items of the page remain */
   size_t next_index;
   bloop_value item;
   bloop_value last_key;
@@ -206,7 +209,7 @@ static void search_free(bloop_search *s) {
   bloop_buf_free(&s->base);
   bloop_buf_free(&s->esk);
   bloop_buf_free(&s->start);
-  cJSON_Delete(s->root);
+  bloop_buf_free(&s->text);
   bloop_arena_free(&s->page);
   free(s);
 }
@@ -269,45 +272,61 @@ static int limit_reached(const bloop_search *s) {
 static bloop_status fetch(bloop_search *s, bloop_error *err) {
   const char *op = opname(s->mode);
   const bloop_model *m = s->model;
-  cJSON_Delete(s->root);
-  s->root = NULL;
-  s->cur = NULL;
+  s->in_items = 0;
   s->has_last_key = 0;
   bloop_arena_reset(&s->page);
-  bloop_buf body = BLOOP_BUF_INIT, resp = BLOOP_BUF_INIT;
+  bloop_buf_reset(&s->text);
+  bloop_buf body = BLOOP_BUF_INIT;
   build_page(s, &body);
   bloop_status st = bloopi_engine_call(s->e, s->mode == BLOOP_SEARCH_QUERY ? "Query" : "Scan",
-                                       &body, &resp, err);
+                                       &body, &s->text, err);
   bloop_buf_free(&body);
-  if (st) {
-    bloop_buf_free(&resp);
-    return bloopi_engine_prefix(st, err, m, op);
-  }
-  s->root = cJSON_ParseWithLength(resp.data ? resp.data : "", resp.len);
-  bloop_buf_free(&resp);
-  if (!s->root)
-    return bloopi_engine_fail(err, BLOOP_EPROTOCOL, "BadResponse", m, op, "answer is not JSON");
-  const cJSON *c = cJSON_GetObjectItemCaseSensitive(s->root, "Count");
-  const cJSON *sc = cJSON_GetObjectItemCaseSensitive(s->root, "ScannedCount");
-  if (cJSON_IsNumber(c) && c->valuedouble > 0) s->count += (size_t)c->valuedouble;
-  if (cJSON_IsNumber(sc) && sc->valuedouble > 0) s->scanned += (size_t)sc->valuedouble;
-  const cJSON *lek = cJSON_GetObjectItemCaseSensitive(s->root, "LastEvaluatedKey");
+  if (st) return bloopi_engine_prefix(st, err, m, op);
+  /* One pass over the answer's members: counts and the key now, the items skipped and
+   * read later, one per bloop_search_next. */
+  bloopi_jr *r = &s->reader;
+  bloopi_jr_init(r, s->text.data, s->text.len, &s->page, err, "answer");
   bloop_buf_reset(&s->esk);
-  if (cJSON_IsObject(lek)) {
-    char *text = cJSON_PrintUnformatted(lek);
-    if (!text) return bloopi_engine_fail(err, BLOOP_ENOMEM, "OutOfMemory", m, op, "out of memory");
-    bloop_buf_puts(&s->esk, text);
-    cJSON_free(text);
-    if ((st = bloop_item_from_cjson(lek, &s->page, &s->last_key, "LastEvaluatedKey", err)))
-      return bloopi_engine_prefix(st, err, m, op);
-    s->has_last_key = 1;
-  } else {
-    s->done = 1;
+  int has_items = 0, more;
+  size_t i = 0, n, klen;
+  const char *key;
+  if (bloopi_jr_object_begin(r)) goto bad;
+  while ((more = bloopi_jr_object_next(r, &i, &key, &klen)) == 1) {
+#define IS(k) (klen == sizeof k - 1 && memcmp(key, k, klen) == 0)
+    if (IS("Count") || IS("ScannedCount")) {
+      if (bloopi_jr_count(r, &n)) goto bad;
+      if (IS("Count")) s->count += n;
+      else s->scanned += n;
+    } else if (IS("LastEvaluatedKey")) {
+      size_t from = bloopi_jr_offset(r);
+      if (bloopi_jr_item(r, &s->last_key)) goto bad;
+      bloop_buf_append(&s->esk, s->text.data + from, bloopi_jr_offset(r) - from);
+      s->has_last_key = 1;
+    } else if (IS("Items")) {
+      if (bloopi_jr_array_begin(r)) goto bad;
+      s->items_at = bloopi_jr_offset(r);
+      has_items = 1;
+      bloopi_jr_seek(r, s->items_at - 1);  /* back on the '[': past the array, unchecked */
+      if (bloopi_jr_pass(r)) goto bad;
+    } else if (bloopi_jr_skip(r)) {
+      goto bad;
+    }
+#undef IS
   }
-  const cJSON *items = cJSON_GetObjectItemCaseSensitive(s->root, "Items");
-  s->cur = cJSON_IsArray(items) ? items->child : NULL;
+  if (more < 0 || bloopi_jr_end(r)) goto bad;
+  if (s->esk.failed)
+    return bloopi_engine_fail(err, BLOOP_ENOMEM, "OutOfMemory", m, op, "out of memory");
+  if (!s->has_last_key) s->done = 1;
+  s->in_items = has_items;
   s->next_index = 0;
   return BLOOP_OK;
+bad:
+  s->has_last_key = 0;
+  s->done = 1;
+  if (r->failed == BLOOP_ENOMEM) return bloopi_engine_prefix(BLOOP_ENOMEM, err, m, op);
+  char why[sizeof err->message];
+  snprintf(why, sizeof why, "%s", err->message);  /* err is rewritten below */
+  return bloopi_engine_fail(err, BLOOP_EPROTOCOL, "BadResponse", m, op, "%s", why);
 }
 
 bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_error *err) {
@@ -315,13 +334,23 @@ bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_
   *item = NULL;
   for (;;) {
     if (limit_reached(s)) return BLOOP_OK;
-    if (s->cur) {
-      const cJSON *node = s->cur;
-      s->cur = node->next;
-      char path[48];
-      snprintf(path, sizeof path, "Items[%zu]", s->next_index++);
-      bloop_status st = bloop_item_from_cjson(node, &s->page, &s->item, path, err);
-      if (st) return bloopi_engine_prefix(st, err, s->model, opname(s->mode));
+    if (s->in_items) {
+      bloopi_jr *r = &s->reader;
+      size_t k = s->next_index;
+      r->err = err;
+      bloopi_jr_seek(r, s->items_at);
+      int more = bloopi_jr_array_next(r, &k);
+      if (more == 0) {
+        s->in_items = 0;
+        continue;
+      }
+      bloopi_jr_set_root(r, "Items", s->next_index);
+      if (more < 0 || bloopi_jr_item(r, &s->item)) {
+        s->in_items = 0;
+        return bloopi_engine_prefix(r->failed, err, s->model, opname(s->mode));
+      }
+      s->next_index = k;
+      s->items_at = bloopi_jr_offset(r);
       s->yielded++;
       *item = &s->item;
       return BLOOP_OK;
@@ -333,11 +362,10 @@ bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_
 }
 
 void bloop_search_reset(bloop_search *s) {
-  cJSON_Delete(s->root);
-  s->root = NULL;
-  s->cur = NULL;
+  s->in_items = 0;
   s->has_last_key = 0;
   bloop_arena_reset(&s->page);
+  bloop_buf_reset(&s->text);
   bloop_buf_reset(&s->esk);
   if (s->start.len) bloop_buf_append(&s->esk, s->start.data, s->start.len);
   s->count = s->scanned = s->yielded = 0;
@@ -348,7 +376,7 @@ size_t bloop_search_count(const bloop_search *s) { return s->count; }
 size_t bloop_search_scanned(const bloop_search *s) { return s->scanned; }
 
 int bloop_search_exhausted(const bloop_search *s) {
-  return limit_reached(s) || (s->done && !s->cur);
+  return limit_reached(s) || (s->done && !s->in_items);
 }
 
 const bloop_column *const *bloop_search_columns(const bloop_search *s, size_t *count) {

@@ -1,11 +1,9 @@
 /*
  * value_json.c: DynamoDB JSON <-> bloop_value.
  *
- * Decoding goes through cJSON (parse, then walk the tree into arena values). The walk is
- * the only part that knows cJSON: bloop_value_from_cjson / bloop_item_from_cjson, so a
- * hand-written streaming parser can replace the text entry points without touching
- * callers. Every rule of DynamoDB's attribute-value grammar is checked during the walk,
- * and errors name the path ("Item.tags.SS[2]: not a string").
+ * Decoding reads the text straight into arena values (json_read.c, which holds every rule
+ * of DynamoDB's attribute-value grammar; errors name the path, "Item.tags.SS[2]: not a
+ * string"). bloop_*_from_cjson serve callers that parsed a whole answer with cJSON.
  *
  * Encoding validates first (bloop_value_validate), then writes compact JSON with the
  * escapes RFC 8259 requires; non-ASCII UTF-8 is written as is.
@@ -15,6 +13,7 @@
 #include <string.h>
 
 #include "bloop/value.h"
+#include "core/json_read.h"
 #include "value_internal.h"
 
 /* ---- base64 (strict: canonical padding, no whitespace, unused bits zero) ------------- */
@@ -100,193 +99,42 @@ bloop_status bloopi_base64_encode(const unsigned char *in, size_t len, bloop_buf
   return BLOOP_OK;
 }
 
-/* ---- decoding from cJSON ------------------------------------------------------------ */
+/* ---- decoding ------------------------------------------------------------------------- */
 
-typedef struct dec {
-  bloop_arena *a;
-  bloop_error *err;
-  bloopi_path path;
-} dec;
-
-static bloop_status fail(dec *d, const char *what) {
-  return bloop_error_set(d->err, BLOOP_EINVAL, "InvalidValue", "%s: %s", d->path.buf, what);
-}
-
-static bloop_status fail_nomem(dec *d) {
-  return bloop_error_set(d->err, BLOOP_ENOMEM, "OutOfMemory", "%s: out of memory", d->path.buf);
-}
-
-static size_t child_count(const cJSON *node) {
-  size_t n = 0;
-  for (const cJSON *c = node->child; c; c = c->next) n++;
-  return n;
-}
-
-/* A string member of S, N or B (scalar or set member) into out. */
-static bloop_status dec_scalar(dec *d, const cJSON *node, bloop_type t, bloop_value *out) {
-  if (!cJSON_IsString(node) || !node->valuestring) return fail(d, "not a string");
-  const char *s = node->valuestring;
-  size_t len = strlen(s);
-  if (t == BLOOP_TYPE_B) {
-    const char *raw;
-    size_t rlen;
-    int r = bloopi_base64_decode(s, len, d->a, &raw, &rlen);
-    if (r < 0) return fail_nomem(d);
-    if (r == 0) return fail(d, "not valid base64");
-    out->type = BLOOP_TYPE_B;
-    out->u.bytes.ptr = raw;
-    out->u.bytes.len = rlen;
-    return BLOOP_OK;
+/* The grammar lives in json_read.c. A caller holding a cJSON node (an answer parsed whole
+ * for its other members) has it printed back to text and read there, so there is one
+ * decoder and one set of rules and messages. */
+static bloop_status from_cjson(const cJSON *node, bloop_arena *a, bloop_value *out,
+                               const char *path, bloop_error *err, int item) {
+  memset(out, 0, sizeof *out);
+  bloopi_jr r;
+  if (item && (!node || !cJSON_IsObject(node))) {
+    bloop_value_set_null(out);
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidValue",
+                           "%s: not an item (expected an object of attribute values)", path);
   }
-  if (t == BLOOP_TYPE_S) {
-    if (!bloopi_utf8_valid(s, len)) return fail(d, "not valid UTF-8");
-  } else {
-    bloop_decimal num;
-    bloop_error e;
-    if (bloop_decimal_parse(&num, s, len, &e) != BLOOP_OK)
-      return bloop_error_set(d->err, BLOOP_EINVAL, e.code, "%s: %s", d->path.buf, e.message);
+  char *text = node ? cJSON_PrintUnformatted(node) : NULL;
+  if (!text) {
+    bloop_value_set_null(out);
+    if (!node)
+      return bloop_error_set(err, BLOOP_EINVAL, "InvalidValue",
+                             "%s: not an attribute value (expected an object)", path);
+    return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "%s: out of memory", path);
   }
-  const char *copy = bloop_arena_memdup(d->a, s, len);
-  if (!copy) return fail_nomem(d);
-  out->type = t;
-  out->u.bytes.ptr = copy;
-  out->u.bytes.len = len;
-  return BLOOP_OK;
-}
-
-static bloop_status dec_value(dec *d, const cJSON *node, bloop_value *out, int depth);
-
-/* Members of an M (or of an item) into out, each at path ".name". */
-static bloop_status dec_members(dec *d, const cJSON *obj, bloop_value *out, int depth) {
-  size_t n = child_count(obj);
-  bloop_status st = bloop_value_set_map(out, d->a, n, NULL);
-  if (st != BLOOP_OK) return fail_nomem(d);
-  size_t i = 0;
-  for (const cJSON *c = obj->child; c; c = c->next, i++) {
-    const char *name = c->string ? c->string : "";
-    size_t nlen = strlen(name);
-    size_t mark = bloopi_path_key(&d->path, name, nlen);
-    bloop_member *m = &out->u.map.members[i];
-    if (!bloopi_utf8_valid(name, nlen)) return fail(d, "name is not valid UTF-8");
-    m->name = bloop_arena_memdup(d->a, name, nlen);
-    if (!m->name) return fail_nomem(d);
-    m->name_len = nlen;
-    st = dec_value(d, c, &m->value, depth);
-    if (st != BLOOP_OK) return st;
-    out->u.map.count = i + 1;
-    bloopi_path_pop(&d->path, mark);
-  }
-  size_t dup = bloopi_map_find_dup(out);
-  if (dup == BLOOPI_DUP_NOMEM) return fail_nomem(d);
-  if (dup != BLOOPI_NO_DUP) {
-    bloopi_path_key(&d->path, out->u.map.members[dup].name, out->u.map.members[dup].name_len);
-    return fail(d, "duplicate key");
-  }
-  return BLOOP_OK;
-}
-
-/* One attribute value object {"TAG": payload}; depth counts enclosing L/M levels + 1. */
-static bloop_status dec_value(dec *d, const cJSON *node, bloop_value *out, int depth) {
-  if (!cJSON_IsObject(node)) return fail(d, "not an attribute value (expected an object)");
-  const cJSON *tagged = node->child;
-  if (!tagged) return fail(d, "attribute value has no type tag");
-  if (tagged->next) return fail(d, "more than one type tag in an attribute value");
-  const char *tag = tagged->string ? tagged->string : "";
-  bloop_type t = bloop_type_from_tag(tag, strlen(tag));
-  if (t == BLOOP_TYPE_NONE) {
-    char what[96];
-    snprintf(what, sizeof what, "unknown type tag \"%.40s\"", tag);
-    return fail(d, what);
-  }
-  bloopi_path_tag(&d->path, t);
-  bloop_status st = BLOOP_OK;
-  switch (t) {
-    case BLOOP_TYPE_S:
-    case BLOOP_TYPE_N:
-    case BLOOP_TYPE_B:
-      st = dec_scalar(d, tagged, t, out);
-      break;
-    case BLOOP_TYPE_BOOL:
-      if (!cJSON_IsBool(tagged)) return fail(d, "not a boolean");
-      bloop_value_set_bool(out, cJSON_IsTrue(tagged));
-      break;
-    case BLOOP_TYPE_NULL:
-      if (!cJSON_IsTrue(tagged)) return fail(d, "must be true");
-      bloop_value_set_null(out);
-      break;
-    case BLOOP_TYPE_SS:
-    case BLOOP_TYPE_NS:
-    case BLOOP_TYPE_BS: {
-      if (!cJSON_IsArray(tagged)) return fail(d, "not an array");
-      size_t n = child_count(tagged);
-      if (n == 0) return fail(d, "empty set");
-      if (bloop_value_set_list(out, d->a, t, n, NULL) != BLOOP_OK) return fail_nomem(d);
-      bloop_type mt = t == BLOOP_TYPE_SS ? BLOOP_TYPE_S : t == BLOOP_TYPE_NS ? BLOOP_TYPE_N
-                                                                             : BLOOP_TYPE_B;
-      size_t i = 0;
-      for (const cJSON *c = tagged->child; c; c = c->next, i++) {
-        size_t mark = bloopi_path_index(&d->path, i);
-        st = dec_scalar(d, c, mt, &out->u.list.items[i]);
-        if (st != BLOOP_OK) return st;
-        bloopi_path_pop(&d->path, mark);
-      }
-      out->u.list.count = n;
-      size_t dup = bloopi_set_find_dup(out);
-      if (dup == BLOOPI_DUP_NOMEM) return fail_nomem(d);
-      if (dup != BLOOPI_NO_DUP) {
-        bloopi_path_index(&d->path, dup);
-        return fail(d, "duplicate set member");
-      }
-      break;
-    }
-    case BLOOP_TYPE_L: {
-      if (!cJSON_IsArray(tagged)) return fail(d, "not an array");
-      if (depth > BLOOP_MAX_DEPTH) return fail(d, "nesting deeper than 32 levels");
-      size_t n = child_count(tagged);
-      if (bloop_value_set_list(out, d->a, t, n, NULL) != BLOOP_OK) return fail_nomem(d);
-      size_t i = 0;
-      for (const cJSON *c = tagged->child; c; c = c->next, i++) {
-        size_t mark = bloopi_path_index(&d->path, i);
-        st = dec_value(d, c, &out->u.list.items[i], depth + 1);
-        if (st != BLOOP_OK) return st;
-        out->u.list.count = i + 1;
-        bloopi_path_pop(&d->path, mark);
-      }
-      break;
-    }
-    case BLOOP_TYPE_M:
-      if (!cJSON_IsObject(tagged)) return fail(d, "not an object");
-      if (depth > BLOOP_MAX_DEPTH) return fail(d, "nesting deeper than 32 levels");
-      st = dec_members(d, tagged, out, depth + 1);
-      break;
-    case BLOOP_TYPE_NONE:
-      break;
-  }
-  return st;
-}
-
-/* On failure *out is left as an empty NULL value so callers never see a half tree; its
- * arena bytes stay allocated until the arena is freed. */
-static bloop_status finish(bloop_status st, bloop_value *out) {
-  if (st != BLOOP_OK) bloop_value_set_null(out);
+  bloopi_jr_init(&r, text, strlen(text), a, err, path);
+  bloop_status st = item ? bloopi_jr_item(&r, out) : bloopi_jr_value(&r, out);
+  cJSON_free(text);
   return st;
 }
 
 bloop_status bloop_value_from_cjson(const cJSON *node, bloop_arena *a, bloop_value *out,
                                     const char *path, bloop_error *err) {
-  dec d = {a, err, {{0}, 0}};
-  bloopi_path_init(&d.path, path ? path : "value");
-  return finish(dec_value(&d, node, out, 1), out);
+  return from_cjson(node, a, out, path ? path : "value", err, 0);
 }
 
 bloop_status bloop_item_from_cjson(const cJSON *node, bloop_arena *a, bloop_value *out,
                                    const char *path, bloop_error *err) {
-  dec d = {a, err, {{0}, 0}};
-  bloopi_path_init(&d.path, path ? path : "Item");
-  memset(out, 0, sizeof *out);
-  if (!node || !cJSON_IsObject(node))
-    return finish(fail(&d, "not an item (expected an object of attribute values)"), out);
-  return finish(dec_members(&d, node, out, 1), out);
+  return from_cjson(node, a, out, path ? path : "Item", err, 1);
 }
 
 /* cJSON turns the escape \u0000 into a NUL inside a C string, silently cutting the string;
@@ -330,26 +178,28 @@ bloop_status bloop_json_parse(const char *text, size_t len, const char *root,
                          root, at > len ? len : at);
 }
 
+static bloop_status from_text(const char *text, size_t len, bloop_arena *a, bloop_value *out,
+                              bloop_error *err, int item) {
+  bloopi_jr r;
+  memset(out, 0, sizeof *out);
+  if (!text)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidJSON", "%s: no JSON text",
+                           item ? "Item" : "value");
+  bloopi_jr_init(&r, text, len, a, err, item ? "Item" : "value");
+  bloop_status st = item ? bloopi_jr_item(&r, out) : bloopi_jr_value(&r, out);
+  if (st == BLOOP_OK) st = bloopi_jr_end(&r);
+  if (st != BLOOP_OK) bloop_value_set_null(out);
+  return st;
+}
+
 bloop_status bloop_value_from_json(const char *text, size_t len, bloop_arena *a,
                                    bloop_value *out, bloop_error *err) {
-  cJSON *j;
-  memset(out, 0, sizeof *out);
-  bloop_status st = bloop_json_parse(text, len, "value", &j, err);
-  if (st != BLOOP_OK) return finish(st, out);
-  st = bloop_value_from_cjson(j, a, out, "value", err);
-  cJSON_Delete(j);
-  return st;
+  return from_text(text, len, a, out, err, 0);
 }
 
 bloop_status bloop_item_from_json(const char *text, size_t len, bloop_arena *a,
                                   bloop_value *out, bloop_error *err) {
-  cJSON *j;
-  memset(out, 0, sizeof *out);
-  bloop_status st = bloop_json_parse(text, len, "Item", &j, err);
-  if (st != BLOOP_OK) return finish(st, out);
-  st = bloop_item_from_cjson(j, a, out, "Item", err);
-  cJSON_Delete(j);
-  return st;
+  return from_text(text, len, a, out, err, 1);
 }
 
 /* ---- encoding ------------------------------------------------------------------------- */

@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/json_read.h"
 #include "tap.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -194,10 +195,18 @@ static void test_item_errors(void) {
       {"{\"s\":{\"S\":\"\xed\xa0\x80\"}}", "InvalidValue", "Item.s.S: not valid UTF-8"},
       {"{\"\xc0\xaf\":{\"S\":\"x\"}}", "InvalidValue", "Item.\xc0\xaf: name is not valid UTF-8"},
       {"[]", "InvalidValue", "Item: not an item (expected an object of attribute values)"},
-      {"{\"a\":", "InvalidJSON", "Item: not valid JSON (at byte 4)"},
+      {"{\"a\":", "InvalidJSON", "Item: not valid JSON (at byte 5)"},  /* the end: a value was due */
       {"{\"a\":{\"S\":\"x\"}} x", "InvalidJSON", "Item: unexpected text after the JSON value (at byte 16)"},
       {"{\"a\":{\"S\":\"x\\u0000y\"}}", "InvalidJSON",
        "Item: the string escape \\u0000 is not supported (at byte 12)"},
+      /* an unpaired surrogate escape is JSON, but not UTF-8 once decoded */
+      {"{\"s\":{\"S\":\"a\\ud83d\"}}", "InvalidValue", "Item.s.S: not valid UTF-8"},
+      {"{\"s\":{\"S\":\"\\ude00b\"}}", "InvalidValue", "Item.s.S: not valid UTF-8"},
+      {"{\"\\ud83dx\":{\"S\":\"a\"}}", "InvalidValue", "Item.\xed\xa0\xbdx: name is not valid UTF-8"},
+      {"{\"s\":{\"S\":\"\\q\"}}", "InvalidJSON", "Item: not valid JSON (at byte 11)"},
+      {"{\"s\":{\"S\":\"a\nb\"}}", "InvalidJSON", "Item: not valid JSON (at byte 12)"},
+      {"{\"s\":{\"S\":\"a\"},}", "InvalidJSON", "Item: not valid JSON (at byte 15)"},
+      {"{\"s\":{\"L\":[{\"S\":\"a\"},]}}", "InvalidJSON", "Item: not valid JSON (at byte 21)"},
   };
   for (size_t i = 0; i < N_ELEMS(cases); i++) {
     bloop_arena a = BLOOP_ARENA_INIT;
@@ -221,6 +230,90 @@ static void test_item_errors(void) {
   CHECK_STR(e.message, "value.SS[0]: not a string");
   CHECK(dec_value("", &a, &v, &e) == BLOOP_EINVAL);
   CHECK_STR(e.message, "value: not valid JSON (at byte 0)");
+  /* Escapes: the short ones, \u in all three UTF-8 lengths, and a surrogate pair. */
+  CHECK(dec_value("{\"S\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041\\u00e9\\u20ac\\ud83d\\ude00\"}", &a, &v, &e) ==
+        BLOOP_OK);
+  CHECK(v.u.bytes.len == 18 &&
+        memcmp(v.u.bytes.ptr, "\"\\/\b\f\n\r\tA\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 18) == 0);
+  bloop_arena_free(&a);
+}
+
+/* The page reader (json_read.h) as the engine's search uses it: members in any order,
+ * unknown ones skipped, items read one at a time from a saved offset, an error naming the
+ * item by its index. */
+static void test_page_reader(void) {
+  const char *page =
+      "{\"ConsumedCapacity\":{\"CapacityUnits\":0.5,\"x\":[true,null,{\"y\":-1e3}]},"
+      " \"Items\" : [ {\"pk\":{\"S\":\"a\"}} , {\"pk\":{\"S\":\"b\"},\"n\":{\"N\":\"2\"}},"
+      "{\"pk\":{\"N\":\"x\"}} ],\"Count\":3,\"ScannedCount\":12345678901,"
+      "\"LastEvaluatedKey\":{\"pk\":{\"S\":\"b\"}}}";
+  bloop_arena a = BLOOP_ARENA_INIT;
+  bloop_error e;
+  bloop_value v;
+  bloopi_jr r;
+  bloopi_jr_init(&r, page, strlen(page), &a, &e, "answer");
+  size_t i = 0, klen, items_at = 0, count = 0, scanned = 0;
+  const char *key;
+  int more, keys = 0;
+  CHECK(bloopi_jr_object_begin(&r) == BLOOP_OK);
+  while ((more = bloopi_jr_object_next(&r, &i, &key, &klen)) == 1) {
+    if (klen == 5 && memcmp(key, "Items", 5) == 0) {
+      CHECK(bloopi_jr_array_begin(&r) == BLOOP_OK);
+      items_at = bloopi_jr_offset(&r);
+      bloopi_jr_seek(&r, items_at - 1);
+      CHECK(bloopi_jr_pass(&r) == BLOOP_OK);
+    } else if (klen == 5 && memcmp(key, "Count", 5) == 0) {
+      CHECK(bloopi_jr_count(&r, &count) == BLOOP_OK);
+    } else if (klen == 12 && memcmp(key, "ScannedCount", 12) == 0) {
+      CHECK(bloopi_jr_count(&r, &scanned) == BLOOP_OK);
+    } else if (klen == 16 && memcmp(key, "LastEvaluatedKey", 16) == 0) {
+      CHECK(bloopi_jr_item(&r, &v) == BLOOP_OK && bloop_value_count(&v) == 1);
+      keys++;
+    } else {
+      CHECK(bloopi_jr_skip(&r) == BLOOP_OK);
+    }
+  }
+  CHECK(more == 0 && bloopi_jr_end(&r) == BLOOP_OK);
+  CHECK(i == 5 && keys == 1 && count == 3 && scanned == 12345678901u);
+  const char *want[] = {"a", "b"};
+  size_t k = 0;
+  for (size_t item = 0; item < 2; item++) {
+    bloopi_jr_seek(&r, items_at);
+    CHECK(bloopi_jr_array_next(&r, &k) == 1);
+    bloopi_jr_set_root(&r, "Items", k - 1);
+    CHECK(bloopi_jr_item(&r, &v) == BLOOP_OK);
+    size_t len;
+    const char *s = bloop_value_bytes(bloop_value_get(&v, "pk", 2), &len);
+    CHECK(s && len == 1 && *s == *want[item]);
+    items_at = bloopi_jr_offset(&r);
+  }
+  bloopi_jr_seek(&r, items_at);
+  CHECK(bloopi_jr_array_next(&r, &k) == 1);
+  bloopi_jr_set_root(&r, "Items", k - 1);
+  CHECK(bloopi_jr_item(&r, &v) == BLOOP_EINVAL && v.type == BLOOP_TYPE_NULL);
+  CHECK_STR(e.code, "InvalidNumber");
+  CHECK(strncmp(e.message, "Items[2].pk.N: \"x\" is not a number", 34) == 0);
+  /* a reader that failed stays failed */
+  CHECK(bloopi_jr_skip(&r) == BLOOP_EINVAL);
+  /* pass: brackets and quotes only; brackets inside strings do not count */
+  const char *passed = "[{\"a]\":\"}\\\"\"}, 1, x] ,";
+  bloopi_jr_init(&r, passed, strlen(passed), &a, &e, "answer");
+  CHECK(bloopi_jr_pass(&r) == BLOOP_OK && bloopi_jr_offset(&r) == strlen(passed) - 2);
+  bloopi_jr_init(&r, "[[\"]\"]", 7, &a, &e, "answer");
+  CHECK(bloopi_jr_pass(&r) == BLOOP_EINVAL);
+
+  const char *bad[] = {"{\"Count\":\"3\"}", "{\"Items\":[1,]}", "{\"a\":tru}", "{\"a\":01}",
+                       "{\"a\":1.}", "{\"a\":-}", "{\"a\":[}", "{\"a\" 1}", "{} {}"};
+  for (size_t b = 0; b < N_ELEMS(bad); b++) {
+    bloopi_jr_init(&r, bad[b], strlen(bad[b]), &a, &e, "answer");
+    i = 0;
+    bloop_status st = bloopi_jr_object_begin(&r);
+    while (st == BLOOP_OK && (more = bloopi_jr_object_next(&r, &i, &key, &klen)) == 1)
+      st = klen == 5 && memcmp(key, "Count", 5) == 0 ? bloopi_jr_count(&r, &count)
+                                                      : bloopi_jr_skip(&r);
+    if (st == BLOOP_OK) st = more == 0 ? bloopi_jr_end(&r) : r.failed;
+    CHECK_MSG(st == BLOOP_EINVAL && strcmp(e.code, "InvalidJSON") == 0, bad[b]);
+  }
   bloop_arena_free(&a);
 }
 
@@ -547,6 +640,7 @@ int main(void) {
   test_item_round_trip();
   test_item_errors();
   test_depth();
+  test_page_reader();
   test_from_cjson();
   test_equality();
   test_copy();

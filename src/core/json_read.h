@@ -1,0 +1,90 @@
+/*
+ * json_read.h: reading DynamoDB JSON text straight into arena values, with no tree in
+ * between (core-internal; the public entry points are bloop_value_from_json and
+ * bloop_item_from_json in value.h).
+ *
+ * Owns: a forward-only reader over one JSON text (objects, arrays, skipping what is not
+ * wanted, counts) and the attribute-value grammar (S N B BOOL NULL SS NS BS L M with every
+ * rule DynamoDB's JSON has: one type tag, strict base64, valid numbers and UTF-8, non-empty
+ * sets without duplicates, no duplicate names, nesting within BLOOP_MAX_DEPTH), with error
+ * messages that name the path ("Items[3].tags.SS[2]: not a string"). Answers are read
+ * member by member, so a page of a query decodes one item at a time.
+ * Does not own: what a response means (the engine reads its members), encoding
+ * (value_json.c), or number arithmetic (decimal.c).
+ *
+ * The reader keeps pointers into the text: the text must outlive it. Every failure is a
+ * status with err filled (code "InvalidJSON" for syntax, "InvalidValue" for the grammar);
+ * a reader that failed stays failed.
+ */
+#ifndef BLOOP_CORE_JSON_READ_H
+#define BLOOP_CORE_JSON_READ_H
+
+#include <stddef.h>
+
+#include "bloop/value.h"
+
+/* Where a value sits, kept as pointers and rendered only when an error is reported. */
+typedef struct bloopi_jr_frame {
+  int kind;              /* 0 key, 1 index, 2 type tag */
+  const char *name;      /* key */
+  size_t n;              /* key length, index, or bloop_type */
+} bloopi_jr_frame;
+
+#define BLOOPI_JR_FRAMES (2 * BLOOP_MAX_DEPTH + 8)
+
+typedef struct bloopi_jr {
+  const char *text, *p, *end;
+  bloop_arena *a;
+  bloop_error *err;
+  bloop_status failed;        /* sticky */
+  const char *root;           /* first path segment ("Item", "Items") */
+  size_t root_index;          /* appended as "[i]" when has_root_index */
+  int has_root_index;
+  bloopi_jr_frame frames[BLOOPI_JR_FRAMES];
+  size_t nframes;
+} bloopi_jr;
+
+/* Starts reading text[0..len). Values are allocated in a; errors go to err; root names the
+ * text in messages. */
+void bloopi_jr_init(bloopi_jr *r, const char *text, size_t len, bloop_arena *a,
+                    bloop_error *err, const char *root);
+
+/* Error paths of the values read next start with "<root>[<i>]" (a page's items). */
+void bloopi_jr_set_root(bloopi_jr *r, const char *root, size_t index);
+
+/* Consumes '{' (or '['). BLOOP_EINVAL when the next token is something else. */
+bloop_status bloopi_jr_object_begin(bloopi_jr *r);
+bloop_status bloopi_jr_array_begin(bloopi_jr *r);
+
+/* Steps to the next member of the object begun: 1 with its name in *key (pointing into the
+ * text when it has no escapes, else into the arena) and the ':' consumed; 0 when the '}'
+ * was reached and consumed; -1 on an error. *index counts members; start it at 0. */
+int bloopi_jr_object_next(bloopi_jr *r, size_t *index, const char **key, size_t *key_len);
+/* The same for arrays: 1 when an element follows, 0 after ']', -1 on an error. */
+int bloopi_jr_array_next(bloopi_jr *r, size_t *index);
+
+/* Skips one JSON value of any kind, checking its syntax. */
+bloop_status bloopi_jr_skip(bloopi_jr *r);
+/* Skips an object or array by its brackets and string quotes alone, checking nothing else:
+ * for a part of the text that is read properly later (a page's items). BLOOP_EINVAL when
+ * the brackets do not close. */
+bloop_status bloopi_jr_pass(bloopi_jr *r);
+
+/* A JSON number that is a non-negative integer (a Count): its value; any other number
+ * gives 0. BLOOP_EINVAL when the next value is not a number. */
+bloop_status bloopi_jr_count(bloopi_jr *r, size_t *out);
+
+/* An item: an object of attribute values (an M's members) into out. */
+bloop_status bloopi_jr_item(bloopi_jr *r, bloop_value *out);
+/* One attribute value {"TAG": payload} into out. */
+bloop_status bloopi_jr_value(bloopi_jr *r, bloop_value *out);
+
+/* BLOOP_OK when only whitespace is left. */
+bloop_status bloopi_jr_end(bloopi_jr *r);
+
+/* Byte offset of the reader in the text (after any whitespace already skipped), and a
+ * return to an offset this reader was at: a page's item array is read lazily. */
+size_t bloopi_jr_offset(const bloopi_jr *r);
+void bloopi_jr_seek(bloopi_jr *r, size_t offset);
+
+#endif
