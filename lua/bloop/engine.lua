@@ -148,7 +148,8 @@ function M.new(opts)
   local self = setmetatable({
     session = session,
     table_name_template = template,
-    synced = setmetatable({}, { __mode = "k" }),   -- obj -> { [column name] = wire or false }
+    -- obj -> { [column name] = wire or false }, or a snapshot string (see synced_state)
+    synced = setmetatable({}, { __mode = "k" }),
     cmodels = setmetatable({}, { __mode = "k" }),  -- model -> C model under this engine's name
     context = nil,
   }, Engine)
@@ -237,17 +238,31 @@ local function dump_all(self, obj, model)
   return state
 end
 
--- After C filled `state` (and, when spec.load, the object's DATA) from an item: stores
--- through the columns when their class stores on its own, records the state as synced.
-local function loaded(self, obj, spec, state)
+-- After C filled the object's DATA (when spec.load) from an item and made its snapshot:
+-- stores through the columns when their class stores on its own, records the snapshot as
+-- synced.
+local function loaded(self, obj, spec, snapshot)
   if not spec.load then
+    local state = core.snapshot_state(snapshot, spec)
     for i, c in ipairs(spec.columns) do
       local w = state[c.name]
       c:store(obj, core.type_load(c.typedef, w or nil, self.context, spec[i][4]))
     end
   end
-  self.synced[obj] = state
+  self.synced[obj] = snapshot
   if rawget(obj, MARKED) then obj[MARKED] = {} end
+end
+
+-- What this engine last synced for obj as per-column state (column name -> wire or false),
+-- or nil. A snapshot string (src/lua/ltypes.h) left by a load or query is turned into a
+-- table here, the first time the Lua layer needs one.
+local function synced_state(self, obj, model)
+  local s = self.synced[obj]
+  if type(s) == "string" then
+    s = core.snapshot_state(s, spec_of(model))
+    self.synced[obj] = s
+  end
+  return s
 end
 
 -- A state (column name -> wire or false) as an item {M = {dynamo name = wire}}.
@@ -264,7 +279,7 @@ end
 -- Fills obj from a wire item over `columns` (nil: all columns). No user set hooks run.
 local function unpack(self, obj, model, item, columns)
   local attrs = item and item.M or {}
-  local state = self.synced[obj] or {}
+  local state = synced_state(self, obj, model) or {}
   local labels = spec_of(model).labels
   for _, c in ipairs(columns or model.Meta.columns) do
     local w = attrs[c.dynamo_name]
@@ -342,7 +357,8 @@ local function write_args(self, obj, opts, op)
   return model, now, {
     model = handle,
     item = item_of(model, now, op == "delete"),
-    previous = synced and item_of(model, synced) or nil,
+    -- a snapshot string goes to C as it is (lengine.c reads item JSON text)
+    previous = type(synced) == "table" and item_of(model, synced) or synced,
     cleared = cleared,
     condition = cond,
     atomic = opts.atomic and true or false,
@@ -420,9 +436,9 @@ local function load_ops(self, objs)
       end
       state[k.name] = w
     end
-    -- spec, state, data: where le_load puts a found item (see Engine:load)
+    -- spec, data: where le_load puts a found item (see Engine:load)
     ops[i] = { model = handle, key = item_of(model, state), spec = spec,
-      state = self.synced[obj] or {}, data = spec.load and rawget(obj, DATA) or nil }
+      data = spec.load and rawget(obj, DATA) or nil }
   end
   return ops
 end
@@ -441,8 +457,8 @@ function Engine:load(...)
   local missing = {}
   for i, obj in ipairs(objs) do
     if items[i] then
-      if items[i] == true then
-        loaded(self, obj, ops[i].spec, ops[i].state)
+      if type(items[i]) == "string" then
+        loaded(self, obj, ops[i].spec, items[i])
       else
         unpack(self, obj, model_of(obj), items[i])
       end

@@ -564,6 +564,41 @@ describe("bloop.Engine #integration", function()
       assert.equal("t1", all[1].title)
     end)
 
+    it("remembers what a query loaded: a save sends only changes, atomic pins what was read",
+      function()
+      local p = engine:query(Post, { key = Post.forum:eq("g") & Post.n:eq(12) }):one()
+      local req = engine:explain("save", p)[1].request
+      assert.is_nil(req.UpdateExpression)          -- nothing changed since the query
+      p.title = "t12 edited"
+      req = engine:explain("save", p, { atomic = true })[1].request
+      assert.matches("^SET #n%d+ = :v%d+$", req.UpdateExpression)
+      assert.matches("#n%d+ = :v%d+", req.ConditionExpression)   -- the title read, pinned
+      engine:save(p, { atomic = true })
+      local again = Post{ forum = "g", n = 12 }
+      engine:load(again)
+      assert.equal("t12 edited", again.title)
+      assert.equal(88, again.score)
+      p.title = "other writer"                      -- p's snapshot is now "t12 edited"
+      local stale = engine:query(Post, { key = Post.forum:eq("g") & Post.n:eq(12) }):one()
+      engine:save(p)
+      stale.score = 1
+      assert.equal("ConstraintViolation", raises(engine.save, engine, stale, { atomic = true }).name)
+    end)
+
+    it("a projected query's object saves without removing what it did not load", function()
+      local p = engine:query(Post, { key = Post.forum:eq("g") & Post.n:eq(11),
+        projection = { "forum", "n", "title" } }):one()
+      assert.is_nil(p.score)
+      p.title = "t11 edited"
+      local req = engine:explain("save", p)[1].request
+      assert.is_nil(req.UpdateExpression:find("REMOVE", 1, true))
+      engine:save(p)
+      local again = Post{ forum = "g", n = 11 }
+      engine:load(again)
+      assert.equal("t11 edited", again.title)
+      assert.equal(89, again.score)
+    end)
+
     it("queries a GSI and an LSI; projection 'all' loads what the index holds", function()
       local rows = engine:query(Post.by_author, { key = Post.author:eq("even") }):all()
       assert.equal(6, #rows)

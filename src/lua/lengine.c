@@ -70,10 +70,19 @@ static int raise_engine_error(lua_State *L, const bloop_error *err) {
   return lua_error(L);
 }
 
-/* Wire table at idx (may be nil) -> value in a; returns NULL for nil. May raise. */
+/* Wire table at idx (may be nil) -> value in a; returns NULL for nil. A string is an
+ * item's DynamoDB JSON text (a snapshot: ltypes.h). May raise. */
 static const bloop_value *opt_wire(lua_State *L, int idx, bloop_arena *a, const char *where) {
   if (lua_isnoneornil(L, idx)) return NULL;
   bloop_value *v = bloopL_arena_alloc(L, a, sizeof *v);
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    size_t len;
+    const char *text = lua_tolstring(L, idx, &len);
+    bloop_error err;
+    if (bloop_item_from_json(text, len, a, v, &err) != BLOOP_OK)
+      bloopL_raise_error(L, "InvalidValue", &err);
+    return v;
+  }
   bloopL_value_from_wire(L, idx, a, v, where);
   return v;
 }
@@ -422,8 +431,8 @@ static int le_save(lua_State *L) { return write_op(L, 0); }
 static int le_delete(lua_State *L) { return write_op(L, 1); }
 
 /* ce:load({ {model=, key=}, ... }, consistent) -> { item wire or false, ... }
- * An op may also give { spec=, state=, data= } (ltypes.h column spec, the object's wire
- * state, its column data or nil): a found item then fills them and its result is true. */
+ * An op may also give { spec=, data= } (ltypes.h column spec, the object's column data or
+ * nil): a found item then fills data and its result is the item's snapshot (ltypes.h). */
 static int le_load(lua_State *L) {
   engine_box *box = check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
@@ -451,12 +460,10 @@ static int le_load(lua_State *L) {
       lua_pushboolean(L, 0);
     } else if (lua_rawgeti(L, 2, (lua_Integer)i + 1), lua_getfield(L, -1, "spec") == LUA_TTABLE) {
       int op = res + 1;                                    /* [.., res, op, spec] */
-      lua_getfield(L, op, "data");
-      lua_getfield(L, op, "state");                        /* [.., op, spec, data, state] */
-      luaL_checktype(L, op + 3, LUA_TTABLE);
-      bloopL_fill_state(L, &ops[i].item, op + 1, lua_istable(L, op + 2) ? op + 2 : 0, op + 3, 4);
-      lua_settop(L, res);
-      lua_pushboolean(L, 1);
+      lua_getfield(L, op, "data");                         /* [.., op, spec, data] */
+      bloopL_fill_state(L, &ops[i].item, op + 1, lua_istable(L, op + 2) ? op + 2 : 0, 4);
+      lua_replace(L, op);                                  /* [.., res, snapshot, ..] */
+      lua_settop(L, op);
     } else {
       lua_settop(L, res);
       bloopL_push_wire(L, &ops[i].item);
@@ -590,25 +597,24 @@ static search_box *check_search(lua_State *L, int idx) {
   return sb;
 }
 
-/* [] -> [obj, state]: a fresh object from init (a Meta.init) filled from item through the
- * column spec at spec_idx, and its wire state. key_idx: the key of the object's column data
- * table (bloop.column's DATA); 0 or nil fills only the state (a Column class that stores on
- * its own: the Lua layer loads through it). */
+/* [] -> [obj, snapshot]: a fresh object from init (a Meta.init) filled from item through
+ * the column spec at spec_idx, and its snapshot (ltypes.h). key_idx: the key of the
+ * object's column data table (bloop.column's DATA); 0 or nil fills nothing (a Column class
+ * that stores on its own: the Lua layer loads through it). */
 static void push_loaded(lua_State *L, const bloop_value *item, int init_idx, int spec_idx,
                         int ctx_idx, int key_idx) {
   lua_pushvalue(L, init_idx);
   lua_call(L, 0, 1);                                       /* [obj] */
   int obj = lua_gettop(L);
-  lua_createtable(L, 0, (int)lua_rawlen(L, spec_idx));     /* [obj, state] */
   int data = 0;
   if (key_idx && !lua_isnil(L, key_idx)) {
-    lua_pushvalue(L, key_idx);                             /* [obj, state, DATA] */
+    lua_pushvalue(L, key_idx);                             /* [obj, DATA] */
     if (lua_type(L, obj) != LUA_TTABLE || lua_rawget(L, obj) != LUA_TTABLE)
       luaL_error(L, "bloop: a model's init() made an object without column data");
     data = lua_gettop(L);
   }
-  bloopL_fill_state(L, item, spec_idx, data, obj + 1, ctx_idx);
-  if (data) lua_pop(L, 1);
+  bloopL_fill_state(L, item, spec_idx, data, ctx_idx);    /* [obj, data?, snapshot] */
+  if (data) lua_remove(L, data);
 }
 
 /* s:next() -> the next item as wire ({M = ...}) or nil.

@@ -955,7 +955,7 @@ static void load_dynamic(dstate *S, const bloop_value *v, int in_container) {
     case BLOOP_TYPE_SS:
     case BLOOP_TYPE_NS:
     case BLOOP_TYPE_BS:
-      bloopL_set_new(L);
+      bloopL_set_new(L, v->u.list.count);
       for (size_t i = 0; i < v->u.list.count; i++) {
         load_dynamic(S, &v->u.list.items[i], 0);
         bloopL_set_add(L, -2);
@@ -1085,7 +1085,7 @@ static void load(dstate *S, int t, const bloop_value *v, int builtin) {
       rawfield(L, t, "inner");
       int inner = resolve(L, -1);             /* [inner?, inner] */
       if (kind == K_SET)
-        bloopL_set_new(L);
+        bloopL_set_new(L, v->u.list.count);
       else
         lua_createtable(L, (int)(v->u.list.count < 1u << 20 ? v->u.list.count : 0), 0);
       lua_Integer n = 0;
@@ -1208,32 +1208,91 @@ static int spec_entry(lua_State *L, int spec, lua_Integer i) {
   return e;
 }
 
+/* The member of M value item named name, or NULL. */
+static const bloop_member *member_of(const bloop_value *item, const char *name, size_t len) {
+  if (!item || item->type != BLOOP_TYPE_M) return NULL;
+  for (size_t i = 0; i < item->u.map.count; i++) {
+    const bloop_member *m = &item->u.map.members[i];
+    if (m->name_len == len && memcmp(m->name, name, len) == 0) return m;
+  }
+  return NULL;
+}
+
+/* Spec columns up to this many are gathered on the C stack; more in a userdata. */
+#define SNAP_STACK 32
+
 void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int data_idx,
-                       int state_idx, int ctx_idx) {
+                       int ctx_idx) {
   spec_idx = lua_absindex(L, spec_idx);
-  state_idx = lua_absindex(L, state_idx);
   if (data_idx) data_idx = lua_absindex(L, data_idx);
   ctx_idx = ctx_idx && !lua_isnoneornil(L, ctx_idx) ? lua_absindex(L, ctx_idx) : 0;
   luaL_checkstack(L, 12, "bloop: column spec");
   lua_Integer n = (lua_Integer)lua_rawlen(L, spec_idx);
+  bloop_member stack[SNAP_STACK], *kept = stack;
+  if (n > SNAP_STACK) kept = lua_newuserdatauv(L, (size_t)n * sizeof *kept, 0);
+  int keep_idx = lua_gettop(L);                /* the userdata (or whatever was on top) */
+  size_t nkept = 0;
   for (lua_Integer i = 1; i <= n; i++) {
     int e = spec_entry(L, spec_idx, i);        /* [e, name, dyn, type, label] */
     size_t dlen;
     const char *dyn = lua_tolstring(L, e + 2, &dlen);
-    const bloop_value *v = item ? bloop_value_get(item, dyn, dlen) : NULL;
+    const bloop_member *m = member_of(item, dyn, dlen);
     if (data_idx) {
       lua_pushvalue(L, e + 1);
-      bloopL_type_load_ctx(L, e + 3, v, ctx_idx, lua_tostring(L, e + 4));
+      bloopL_type_load_ctx(L, e + 3, m ? &m->value : NULL, ctx_idx, lua_tostring(L, e + 4));
       lua_rawset(L, data_idx);
     }
+    if (m) kept[nkept++] = *m;  /* shallow: item outlives this call */
+    lua_settop(L, e - 1);
+  }
+  /* The snapshot: the spec's attributes of item as DynamoDB JSON text (see ltypes.h). */
+  bloop_value snap;
+  memset(&snap, 0, sizeof snap);
+  snap.type = BLOOP_TYPE_M;
+  snap.u.map.members = kept;
+  snap.u.map.count = snap.u.map.cap = nkept;
+  bloop_buf b = BLOOP_BUF_INIT;
+  bloop_error err;
+  bloop_status st = bloop_item_to_json(&snap, &b, &err);
+  if (st != BLOOP_OK) {
+    bloop_buf_free(&b);
+    bloopL_raise_error(L, st == BLOOP_ENOMEM ? "ClientError" : "InvalidValue", &err);
+  }
+  lua_pushlstring(L, b.data, b.len);
+  bloop_buf_free(&b);
+  if (kept != stack) lua_remove(L, keep_idx);
+}
+
+/* core.snapshot_state(snapshot, spec) -> { [column name] = wire or false }: a snapshot (the
+ * JSON text bloopL_fill_state made) as the per-column state engine.lua works with. */
+static int lt_snapshot_state(lua_State *L) {
+  size_t len;
+  const char *text = luaL_checklstring(L, 1, &len);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
+  lua_Integer n = (lua_Integer)lua_rawlen(L, 2);
+  lua_createtable(L, 0, (int)n);                /* [snap, spec, state] */
+  bloop_arena *a = bloopL_push_arena(L);        /* [.., state, arena] */
+  bloop_value item;
+  bloop_error err;
+  bloop_status st = bloop_item_from_json(text, len, a, &item, &err);
+  if (st != BLOOP_OK) return bloopL_raise_error(L, "InvalidValue", &err);
+  for (lua_Integer i = 1; i <= n; i++) {
+    int e = spec_entry(L, 2, i);                /* [e, name, dyn, type, label] */
+    size_t dlen;
+    const char *dyn = lua_tolstring(L, e + 2, &dlen);
+    const bloop_value *v = bloop_value_get(&item, dyn, dlen);
     lua_pushvalue(L, e + 1);
     if (v)
       bloopL_push_wire(L, v);
     else
       lua_pushboolean(L, 0);
-    lua_rawset(L, state_idx);
+    lua_rawset(L, 3);
     lua_settop(L, e - 1);
   }
+  bloop_arena_free(a);
+  lua_pop(L, 1);
+  return 1;
 }
 
 /* core.dump_state(spec, data, context) -> { [name] = wire or false } */
@@ -1329,6 +1388,7 @@ int bloopL_open_types(lua_State *L) {
                                    {"type_builtin_dump", lt_builtin_dump},
                                    {"type_builtin_load", lt_builtin_load},
                                    {"dump_state", lt_dump_state},
+                                   {"snapshot_state", lt_snapshot_state},
                                    {NULL, NULL}};
   luaL_setfuncs(L, funcs, 0);
   return 0;

@@ -48,15 +48,21 @@ void bloopL_type_load_ctx(lua_State *L, int tidx, const bloop_value *v, int ctxi
  * (label: "Model.column", for messages), built and cached by lua/bloop/engine.lua. They let
  * one C call move a whole object between its column values and wire state.
  *
- * bloopL_fill_state: [] -> [] ; for each entry, state[name] = the wire table of item's
- * attribute (false when absent; item is an M value or NULL) and, when data_idx != 0,
- * data[name] = that attribute loaded through the entry's type (overrides honoured). The
- * same as core.type_load over each column, without the wire round trip. May raise. */
+ * bloopL_fill_state: [] -> [snapshot]. When data_idx != 0, data[name] = each entry's
+ * attribute of item loaded through the entry's type (overrides honoured), as core.type_load
+ * over each column would, without the wire round trip. The snapshot is what the engine
+ * keeps as "last synced" for the object: the entries' attributes of item (item is an M
+ * value or NULL) as DynamoDB JSON text, a Lua string. A string, because most loaded objects
+ * are never saved: one string costs far less than a wire table per attribute, it needs no
+ * finalizer, and the C engine reads it straight back as `previous` (lengine.c).
+ * core.snapshot_state turns one into per-column state when the Lua layer needs it. May
+ * raise. */
 void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int data_idx,
-                       int state_idx, int ctx_idx);
+                       int ctx_idx);
 
 /* core.type_* plus core.dump_state(spec, data, context) -> { [name] = wire or false }:
- * every entry's data[name] dumped through its type, in one call. */
+ * every entry's data[name] dumped through its type, in one call; and
+ * core.snapshot_state(snapshot, spec) -> the same shape from a snapshot. */
 /* With the bloop.core module table on top: sets core.type_kinds, core.type_dump,
  * core.type_load, core.type_builtin_dump and core.type_builtin_load (used by
  * lua/bloop/types.lua). Leaves the stack as it found it. */

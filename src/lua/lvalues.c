@@ -478,9 +478,10 @@ void bloopL_push_set_key(lua_State *L, int idx) {
   lua_pushvalue(L, idx);
 }
 
-void bloopL_set_new(lua_State *L) {
-  lua_createtable(L, 0, 1);       /* [set] */
-  lua_newtable(L);
+void bloopL_set_new(lua_State *L, size_t n) {
+  int hint = n < 1u << 20 ? (int)n : 0;
+  lua_createtable(L, hint, 1);    /* [set] */
+  lua_createtable(L, 0, hint);
   lua_setfield(L, -2, SET_INDEX);
   luaL_setmetatable(L, BLOOP_SET_META);
 }

@@ -53,8 +53,8 @@ int bloopL_is_set(lua_State *L, int idx);
  * keyed by value so 2, 2.0 and decimal("2") are one member; other values key themselves. */
 void bloopL_push_set_key(lua_State *L, int idx);
 
-/* Pushes a new, empty bloop.Set. */
-void bloopL_set_new(lua_State *L);
+/* Pushes a new, empty bloop.Set with room for n members (a hint: loads know the count). */
+void bloopL_set_new(lua_State *L, size_t n);
 /* Adds the value on top of the stack (popped) to the set at idx unless a member with the
  * same key is there. Raises on nil and NaN. */
 void bloopL_set_add(lua_State *L, int idx);
