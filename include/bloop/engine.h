@@ -1,7 +1,7 @@
 /*
  * engine.h: the mapper engine over a session: bind (create or validate a model's table),
  * save / delete (UpdateItem / DeleteItem with conditions, atomic snapshots, a version
- * column, sync), load (BatchGetItem), batch save / delete (BatchWriteItem), query / scan
+ * column, sync), load (GetItem for one object, else BatchGetItem), batch save / delete (BatchWriteItem), query / scan
  * iterators with lazy constant-memory paging, and explain (the exact request, unsent).
  *
  * Owns: building every request (one function per operation builds it; explain and the
@@ -211,8 +211,8 @@ typedef struct bloop_load_op {
   bloop_error error;          /* out: FAILED / UNPROCESSED: why */
 } bloop_load_op;
 
-/* BatchGetItem in chunks of 100 (several in flight), UnprocessedKeys retried with
- * backoff. Models may differ between ops. Equal keys are fetched once. Returns BLOOP_OK
+/* One object: GetItem. More: BatchGetItem in chunks of 100 (several in flight),
+ * UnprocessedKeys retried with backoff. Models may differ between ops. Equal keys are fetched once. Returns BLOOP_OK
  * when every op has an outcome (FOUND or MISSING normally); the caller raises
  * MissingObjects for the MISSING ones. *missing (may be NULL) counts them. An op that is
  * FAILED or UNPROCESSED makes the call fail (first such error, prefixed), after every op

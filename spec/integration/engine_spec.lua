@@ -701,6 +701,28 @@ describe("bloop.Engine #integration", function()
       engine:save(User{ id = "w", age = 1 })
       assert.same({ User.Meta.table_name }, seen)
     end)
+
+    it("loads one object with GetItem and refuses an answer that is no item", function()
+      local User = user_model()
+      engine:bind(User)
+      engine:save(User{ id = "g1", age = 7 })
+      local real = engine.session.dynamodb_client
+      local answer
+      engine.session.dynamodb_client = bloop.wrap_client(real, {
+        get_item = function(_, req) return answer or real:get_item(req) end,
+      })
+      local u = User{ id = "g1" }
+      engine:load(u)
+      assert.equal(7, u.age)
+      answer = { Item = { id = { S = "g1" }, age = { N = "seven" } } }
+      -- the server's fault, not the caller's: a ClientError with code BadResponse
+      local err = raises(engine.load, engine, User{ id = "g1" })
+      assert.equal("ClientError", err.name)
+      assert.equal("BadResponse", err.code)
+      assert.matches('^User load: Item%.age%.N: "seven" is not a number', err.message)
+      answer = { ConsumedCapacity = { CapacityUnits = 0.5 } }   -- no Item: missing
+      assert.equal("MissingObjects", raises(engine.load, engine, User{ id = "g1" }).name)
+    end)
   end)
 end)
 
@@ -982,7 +1004,8 @@ describe("bloop.Engine, more operations #integration", function()
         { "bind", "CreateTable", User },
         { "save", "UpdateItem", u, { atomic = true } },
         { "delete", "DeleteItem", u, { condition = User.age:eq(1) } },
-        { "load", "BatchGetItem", u },
+        { "load", "GetItem", u },
+        { "load", "BatchGetItem", u, User{ id = "f" } },
         { "batch_save", "BatchWriteItem", u },
         { "batch_delete", "BatchWriteItem", u },
         { "query", "Query", User, { key = User.id:eq("e") } },

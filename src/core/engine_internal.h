@@ -40,6 +40,10 @@ BLOOPI_ENGINE_FUNC void bloopi_json_cstr(bloop_buf *b, const char *s);
  * err->status (or st when err is NULL). */
 BLOOPI_ENGINE_FUNC bloop_status bloopi_engine_prefix(bloop_status st, bloop_error *err,
                                                      const bloop_model *m, const char *op);
+/* An answer the JSON reader refused (not JSON, or a value DynamoDB would never send) is the
+ * server's fault, not the caller's: status BLOOP_EPROTOCOL, code "BadResponse", the
+ * reader's message (which names the path) kept. Out of memory stays as it is. */
+BLOOPI_ENGINE_FUNC void bloopi_bad_answer(bloop_error *err);
 /* bloop_error_set with the "<model> <op>: " prefix. */
 BLOOPI_ENGINE_FUNC bloop_status bloopi_engine_fail(bloop_error *err, bloop_status st,
                                                    const char *code, const bloop_model *m,

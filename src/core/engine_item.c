@@ -6,6 +6,7 @@
  * sends what it built, explain prints it.
  */
 #include "core/engine_internal.h"
+#include "core/json_read.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -345,7 +346,36 @@ static void put_key_request(bloop_buf *o, const char *table, const bloop_value *
   bloop_buf_putc(o, '}');
 }
 
-/* One GetItem per op through the session: the route when BatchGetItem is overridden. */
+/* A GetItem answer: FOUND with the item, MISSING without one, FAILED when it is not a
+ * GetItem answer. Read straight into the arena (json_read.h). */
+static void read_get_answer(const bloop_buf *resp, bloop_arena *arena, bloop_load_op *op) {
+  bloopi_jr r;
+  bloopi_jr_init(&r, resp->data, resp->len, arena, &op->error, "GetItem answer");
+  size_t i = 0, klen;
+  const char *key;
+  int more, found = 0;
+  if (bloopi_jr_object_begin(&r) == BLOOP_OK) {
+    while ((more = bloopi_jr_object_next(&r, &i, &key, &klen)) == 1) {
+      if (klen == 4 && memcmp(key, "Item", 4) == 0) {
+        r.root = "Item";  /* paths of the item's errors: "Item.tags.SS[2]" */
+        if (bloopi_jr_item(&r, &op->item)) break;
+        found = 1;
+      } else if (bloopi_jr_skip(&r)) {
+        break;
+      }
+    }
+    bloopi_jr_end(&r);
+  }
+  if (r.failed) {
+    op->outcome = BLOOP_BATCH_FAILED;
+    bloopi_bad_answer(&op->error);
+  } else {
+    op->outcome = found ? BLOOP_BATCH_FOUND : BLOOP_BATCH_MISSING;
+  }
+}
+
+/* One GetItem per op through the session: for a single object (one request, nothing to
+ * batch), and the route when BatchGetItem is overridden. */
 static bloop_status load_each(bloop_engine *e, bloop_load_op *ops, const bloop_value *keys,
                               size_t n, int consistent, bloop_arena *arena) {
   bloop_buf body = BLOOP_BUF_INIT, resp = BLOOP_BUF_INIT;
@@ -357,19 +387,7 @@ static bloop_status load_each(bloop_engine *e, bloop_load_op *ops, const bloop_v
       op->outcome = BLOOP_BATCH_FAILED;
       continue;
     }
-    cJSON *root = cJSON_ParseWithLength(resp.data ? resp.data : "", resp.len);
-    const cJSON *it = root ? cJSON_GetObjectItemCaseSensitive(root, "Item") : NULL;
-    if (!root) {
-      op->outcome = BLOOP_BATCH_FAILED;
-      bloop_error_set(&op->error, BLOOP_EPROTOCOL, "BadResponse", "GetItem answer is not JSON");
-    } else if (!cJSON_IsObject(it)) {
-      op->outcome = BLOOP_BATCH_MISSING;
-    } else if (bloop_item_from_cjson(it, arena, &op->item, "Item", &op->error)) {
-      op->outcome = BLOOP_BATCH_FAILED;
-    } else {
-      op->outcome = BLOOP_BATCH_FOUND;
-    }
-    cJSON_Delete(root);
+    read_get_answer(&resp, arena, op);
   }
   bloop_buf_free(&body);
   bloop_buf_free(&resp);
@@ -405,7 +423,7 @@ bloop_status bloop_engine_load(bloop_engine *e, bloop_load_op *ops, size_t n, in
   tables ts = {NULL, 0};
   bloop_status st = load_keys(ops, n, &tmp, &keys, err);
   if (st) goto done;
-  bloop_client *c = bloopi_engine_route(e, BLOOP_SERVICE_DYNAMODB, "BatchGetItem");
+  bloop_client *c = n == 1 ? NULL : bloopi_engine_route(e, BLOOP_SERVICE_DYNAMODB, "BatchGetItem");
   if (!c) {
     st = load_each(e, ops, keys, n, consistent, arena);
   } else {
@@ -457,6 +475,12 @@ bloop_status bloop_engine_explain_load(bloop_engine *e, const bloop_load_op *ops
   bloop_value *keys = NULL;
   bloop_status st = load_keys(ops, n, &tmp, &keys, err);
   if (st) goto done;
+  if (n == 1) {
+    put_key_request(&req, bloop_model_table_name(ops[0].model), &keys[0], consistent, err);
+    if (req.failed || explain_out(out, "GetItem", &req, 0, 0, ""))
+      st = bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+    goto done;
+  }
   /* The first chunk as the executor would start it: up to 100 distinct keys, by table. */
   size_t take = n < BLOOP_BATCH_GET_MAX ? n : BLOOP_BATCH_GET_MAX;
   bloop_buf_puts(&req, "{\"RequestItems\":{");

@@ -323,10 +323,8 @@ static bloop_status fetch(bloop_search *s, bloop_error *err) {
 bad:
   s->has_last_key = 0;
   s->done = 1;
-  if (r->failed == BLOOP_ENOMEM) return bloopi_engine_prefix(BLOOP_ENOMEM, err, m, op);
-  char why[sizeof err->message];
-  snprintf(why, sizeof why, "%s", err->message);  /* err is rewritten below */
-  return bloopi_engine_fail(err, BLOOP_EPROTOCOL, "BadResponse", m, op, "%s", why);
+  bloopi_bad_answer(err);
+  return bloopi_engine_prefix(err->status, err, m, op);
 }
 
 bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_error *err) {
@@ -347,7 +345,8 @@ bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_
       bloopi_jr_set_root(r, "Items", s->next_index);
       if (more < 0 || bloopi_jr_item(r, &s->item)) {
         s->in_items = 0;
-        return bloopi_engine_prefix(r->failed, err, s->model, opname(s->mode));
+        bloopi_bad_answer(err);
+        return bloopi_engine_prefix(err->status, err, s->model, opname(s->mode));
       }
       s->next_index = k;
       s->items_at = bloopi_jr_offset(r);
