@@ -226,18 +226,6 @@ local function dump_column(self, col, value, label)
   return core.type_dump(col.typedef, value, self.context, label or tostring(col))
 end
 
--- Every column's wire value (false when absent).
-local function dump_all(self, obj, model)
-  local spec = spec_of(model)
-  if spec.dump then return core.dump_state(spec, rawget(obj, DATA), self.context) end
-  local state = {}
-  for i, c in ipairs(spec.columns) do
-    local w = dump_column(self, c, c:get(obj), spec[i][4])
-    if w == nil then state[c.name] = false else state[c.name] = w end
-  end
-  return state
-end
-
 -- After C filled the object's DATA (when spec.load) from an item and made its snapshot:
 -- stores through the columns when their class stores on its own, records the snapshot as
 -- synced.
@@ -276,6 +264,33 @@ local function item_of(model, state, keys_only)
   return { M = m }
 end
 
+-- What obj holds now, for a write: `now` (a snapshot string when the columns read as
+-- Column does, so C dumps them in one call; else a state table) and `absent`, the set of
+-- column names with no value (nil when none).
+local function dump_now(self, obj, model)
+  local spec = spec_of(model)
+  if spec.dump then return core.dump_item(spec, rawget(obj, DATA), self.context) end
+  local now, absent = {}, nil
+  for i, c in ipairs(spec.columns) do
+    local w = dump_column(self, c, c:get(obj), spec[i][4])
+    if w == nil then
+      now[c.name] = false
+      absent = absent or {}
+      absent[c.name] = true
+    else
+      now[c.name] = w
+    end
+  end
+  return now, absent
+end
+
+-- A write's item from `now`: a snapshot goes to C as it is (lengine.c reads item JSON);
+-- a state table becomes a wire item, keys only for deletes.
+local function item_now(model, now, keys_only)
+  if type(now) == "string" then return now end
+  return item_of(model, now, keys_only)
+end
+
 -- Fills obj from a wire item over `columns` (nil: all columns). No user set hooks run.
 local function unpack(self, obj, model, item, columns)
   local attrs = item and item.M or {}
@@ -290,9 +305,10 @@ local function unpack(self, obj, model, item, columns)
   if rawget(obj, MARKED) then obj[MARKED] = {} end
 end
 
-local function check_keys(model, state, op)
+local function check_keys(model, absent, op)
+  if not absent then return end
   for _, k in ipairs(model.Meta.keys) do
-    if not state[k.name] then
+    if absent[k.name] then
       fail(E.InvalidRequest, op, model, ("key column %s has no value"):format(tostring(k)))
     end
   end
@@ -342,13 +358,15 @@ end
 local function write_args(self, obj, opts, op)
   local model = model_of(obj)
   local _, handle = concrete(self, model, op)
-  local now = dump_all(self, obj, model)
-  check_keys(model, now, op)
+  local now, absent = dump_now(self, obj, model)
+  check_keys(model, absent, op)
   local synced = self.synced[obj]
   local cleared = {}
-  local marked = rawget(obj, MARKED) or {}
-  for _, c in ipairs(model.Meta.columns) do
-    if now[c.name] == false and marked[c.name] then cleared[#cleared + 1] = c.name end
+  local marked = rawget(obj, MARKED)
+  if absent and marked then
+    for _, c in ipairs(model.Meta.columns) do
+      if absent[c.name] and marked[c.name] then cleared[#cleared + 1] = c.name end
+    end
   end
   local cond = opts.condition
   if cond ~= nil and not core.is_condition(cond) then
@@ -356,7 +374,7 @@ local function write_args(self, obj, opts, op)
   end
   return model, now, {
     model = handle,
-    item = item_of(model, now, op == "delete"),
+    item = item_now(model, now, op == "delete"),
     -- a snapshot string goes to C as it is (lengine.c reads item JSON text)
     previous = type(synced) == "table" and item_of(model, synced) or synced,
     cleared = cleared,
@@ -371,6 +389,7 @@ local function after_write(self, obj, model, now, res, sync)
   if res.version and meta.version then
     meta.version:store(obj, core.type_load(meta.version.typedef, res.version, self.context,
       label_of(model, meta.version)))
+    if type(now) == "string" then now = core.snapshot_state(now, spec_of(model)) end
     now[meta.version.name] = res.version
   end
   if sync and res.attributes then
@@ -485,9 +504,9 @@ local function batch_entries(self, op, objs)
   for i, obj in ipairs(objs) do
     local model = model_of(obj)
     local _, handle = concrete(self, model, op)
-    local now = dump_all(self, obj, model)
-    check_keys(model, now, op)
-    entries[i] = { model = handle, item = item_of(model, now, op == "batch_delete"), now = now }
+    local now, absent = dump_now(self, obj, model)
+    check_keys(model, absent, op)
+    entries[i] = { model = handle, item = item_now(model, now, op == "batch_delete"), now = now }
   end
   return entries
 end

@@ -1295,35 +1295,60 @@ static int lt_snapshot_state(lua_State *L) {
   return 1;
 }
 
-/* core.dump_state(spec, data, context) -> { [name] = wire or false } */
-static int lt_dump_state(lua_State *L) {
+/* core.dump_item(spec, data, context) -> snapshot, absent: every entry's data[name] dumped
+ * through its type into one item, returned as a snapshot (ltypes.h); absent is nil, or a
+ * table { [column name] = true } of the entries whose value dumped to nothing. No wire
+ * table is made: a save hands the string to C, which reads it back as its item, and keeps
+ * it as the object's synced state. */
+static int lt_dump_item(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 3);
   int has_data = lua_type(L, 2) == LUA_TTABLE;
   lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
-  lua_createtable(L, 0, (int)n);              /* [spec, data, ctx, state] */
-  bloop_arena *a = bloopL_push_arena(L);             /* [.., state, arena] */
+  lua_pushnil(L);                               /* [spec, data, ctx, absent] */
+  bloop_arena *a = bloopL_push_arena(L);        /* [.., absent, arena] */
+  bloop_value item;
+  bloop_error err;
+  if (bloop_value_set_map(&item, a, (size_t)n, &err) != BLOOP_OK)
+    return bloopL_raise_error(L, "ClientError", &err);
   for (lua_Integer i = 1; i <= n; i++) {
-    int e = spec_entry(L, 1, i);              /* [e, name, dyn, type, label] */
+    int e = spec_entry(L, 1, i);                /* [e, name, dyn, type, label] */
     lua_pushvalue(L, e + 1);
     if (has_data)
       lua_rawget(L, 2);
     else
-      lua_pushnil(L);                         /* [.., value] */
+      lua_pushnil(L);                           /* [.., value] */
     bloop_value out;
     int present;
     bloopL_type_dump_ctx(L, e + 3, e + 5, 3, a, &out, &present, lua_tostring(L, e + 4));
-    lua_pushvalue(L, e + 1);
-    if (present)
-      bloopL_push_wire(L, &out);
-    else
-      lua_pushboolean(L, 0);
-    lua_rawset(L, 4);
+    if (present) {
+      size_t dlen;
+      const char *dyn = lua_tolstring(L, e + 2, &dlen);
+      bloop_value *slot = bloop_value_map_add(&item, a, dyn, dlen);
+      if (!slot) nomem(L);
+      *slot = out;
+    } else {
+      if (lua_isnil(L, 4)) {
+        lua_createtable(L, 0, 4);
+        lua_replace(L, 4);
+      }
+      lua_pushvalue(L, e + 1);
+      lua_pushboolean(L, 1);
+      lua_rawset(L, 4);
+    }
     lua_settop(L, e - 1);
   }
+  bloop_buf b = BLOOP_BUF_INIT;
+  bloop_status st = bloop_item_to_json(&item, &b, &err);
+  if (st != BLOOP_OK) {
+    bloop_buf_free(&b);
+    return bloopL_raise_error(L, st == BLOOP_ENOMEM ? "ClientError" : "InvalidValue", &err);
+  }
+  lua_pushlstring(L, b.data, b.len);            /* [.., absent, arena, snapshot] */
+  bloop_buf_free(&b);
   bloop_arena_free(a);
-  lua_pop(L, 1);
-  return 1;
+  lua_pushvalue(L, 4);
+  return 2;
 }
 
 /* core.type_builtin_dump(self, value, context) -> inner wire value or nil: the built-in
@@ -1387,8 +1412,8 @@ int bloopL_open_types(lua_State *L) {
                                    {"type_load", lt_load},
                                    {"type_builtin_dump", lt_builtin_dump},
                                    {"type_builtin_load", lt_builtin_load},
-                                   {"dump_state", lt_dump_state},
                                    {"snapshot_state", lt_snapshot_state},
+                                   {"dump_item", lt_dump_item},
                                    {NULL, NULL}};
   luaL_setfuncs(L, funcs, 0);
   return 0;

@@ -60,9 +60,10 @@ void bloopL_type_load_ctx(lua_State *L, int tidx, const bloop_value *v, int ctxi
 void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int data_idx,
                        int ctx_idx);
 
-/* core.type_* plus core.dump_state(spec, data, context) -> { [name] = wire or false }:
- * every entry's data[name] dumped through its type, in one call; and
- * core.snapshot_state(snapshot, spec) -> the same shape from a snapshot. */
+/* core.type_* plus core.dump_item(spec, data, context) -> snapshot, absent (nil or
+ * { [name] = true }): every entry's data[name] dumped through its type, in one call, as
+ * one item's snapshot (for a save); and core.snapshot_state(snapshot, spec) -> the
+ * per-column state { [name] = wire or false } of a snapshot. */
 /* With the bloop.core module table on top: sets core.type_kinds, core.type_dump,
  * core.type_load, core.type_builtin_dump and core.type_builtin_load (used by
  * lua/bloop/types.lua). Leaves the stack as it found it. */
