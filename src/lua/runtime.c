@@ -22,6 +22,9 @@
 #ifndef BLOOP_LUA_BUILD_DIR
 #define BLOOP_LUA_BUILD_DIR ""
 #endif
+#ifndef BLOOP_BUILD_TREE_DIR
+#define BLOOP_BUILD_TREE_DIR ""
+#endif
 #ifndef BLOOP_LUAC_BUILD_DIR
 #define BLOOP_LUAC_BUILD_DIR ""
 #endif
@@ -43,17 +46,34 @@ static int has_modules(const char *dir) {
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The directory of the running program (/proc/self/exe) into dir; 0 when unknown. */
+static int exe_dir(char *dir, size_t size) {
+  ssize_t n = readlink("/proc/self/exe", dir, size - 1);
+  if (n <= 0 || (size_t)n >= size - 1) return 0;  /* unknown or possibly truncated */
+  dir[n] = '\0';
+  char *slash = strrchr(dir, '/');
+  if (slash == NULL) return 0;
+  *slash = '\0';
+  return 1;
+}
+
 /* Pushes <dir of /proc/self/exe>/../share/bloop/lua, or nothing (returns 0). */
 static int push_exe_relative(lua_State *L) {
   char exe[4096];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0 || (size_t)n >= sizeof exe - 1) return 0;  /* unknown or possibly truncated */
-  exe[n] = '\0';
-  char *slash = strrchr(exe, '/');
-  if (slash == NULL) return 0;
-  *slash = '\0';
+  if (!exe_dir(exe, sizeof exe)) return 0;
   lua_pushfstring(L, "%s/../share/bloop/lua", exe);
   return 1;
+}
+
+/* Whether the running program was built in this build tree (build/bin/bloop, a test, the
+ * embedding example): such a program uses the source tree's modules even when an install
+ * exists, or a developer would run their build against older installed modules. */
+static int in_build_tree(void) {
+  static const char tree[] = BLOOP_BUILD_TREE_DIR;
+  char exe[4096];
+  size_t n = sizeof tree - 1;
+  return n > 0 && exe_dir(exe, sizeof exe) && strncmp(exe, tree, n) == 0 &&
+         (exe[n] == '/' || exe[n] == '\0');
 }
 
 /* Pushes the directory holding the Lua modules, or nil when none was found (require then
@@ -70,6 +90,10 @@ static int push_lua_dir(lua_State *L) {
       lua_pushstring(L, env);  /* an explicit choice is taken as is */
       return 1;
     }
+  }
+  if (in_build_tree() && has_modules(BLOOP_LUA_BUILD_DIR)) {
+    lua_pushstring(L, BLOOP_LUA_BUILD_DIR);
+    return 1;
   }
   if (push_exe_relative(L)) {
     if (has_modules(lua_tostring(L, -1))) return 0;
