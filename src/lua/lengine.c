@@ -433,22 +433,32 @@ static int le_delete(lua_State *L) { return write_op(L, 1); }
 /* ce:load({ {model=, key=}, ... }, consistent) -> { item wire or false, ... }
  * An op may also give { spec=, data= } (ltypes.h column spec, the object's column data or
  * nil): a found item then fills data and its result is the item's snapshot (ltypes.h). */
+bloop_load_op *bloopL_load_ops(lua_State *L, int t, bloop_arena *a, size_t *count,
+                               const char *what) {
+  luaL_checktype(L, t, LUA_TTABLE);
+  size_t n = lua_rawlen(L, t);
+  bloop_load_op *ops = bloopL_arena_alloc(L, a, n * sizeof *ops);
+  for (size_t i = 0; i < n; i++) {
+    lua_rawgeti(L, t, (lua_Integer)i + 1);
+    int e = lua_gettop(L);
+    luaL_checktype(L, e, LUA_TTABLE);
+    ops[i].model = bloopL_field_model(L, e, "model");
+    ops[i].key = bloopL_field_wire(L, e, "key", a);
+    if (!ops[i].key) luaL_error(L, "%s: op %d has no key", what, (int)i + 1);
+    lua_pop(L, 1);
+  }
+  *count = n;
+  return ops;
+}
+
 static int le_load(lua_State *L) {
   engine_box *box = check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
   int consistent = lua_toboolean(L, 3);
   lua_settop(L, 4);                                        /* [e, ops, consistent, ctx] */
   bloop_arena *a = bloopL_push_arena(L);
-  size_t n = lua_rawlen(L, 2);
-  bloop_load_op *ops = bloopL_arena_alloc(L, a, n * sizeof *ops);
-  for (size_t i = 0; i < n; i++) {
-    lua_rawgeti(L, 2, (lua_Integer)i + 1);
-    int t = lua_gettop(L);
-    ops[i].model = bloopL_field_model(L, t, "model");
-    ops[i].key = bloopL_field_wire(L, t, "key", a);
-    if (!ops[i].key) luaL_error(L, "engine load: op %d has no key", (int)i + 1);
-    lua_pop(L, 1);
-  }
+  size_t n;
+  bloop_load_op *ops = bloopL_load_ops(L, 2, a, &n, "engine load");
   bloop_error err;
   bloop_error_clear(&err);  /* some paths fill only code and message */
   if (bloop_engine_load(box->e, ops, n, consistent, a, NULL, &err) != BLOOP_OK)
@@ -707,16 +717,7 @@ static int le_explain(lua_State *L) {
       break;
     case 2: {
       lua_getfield(L, 3, "ops");
-      int t = lua_gettop(L);
-      luaL_checktype(L, t, LUA_TTABLE);
-      n = lua_rawlen(L, t);
-      bloop_load_op *lops = bloopL_arena_alloc(L, a, n * sizeof *lops);
-      for (size_t i = 0; i < n; i++) {
-        lua_rawgeti(L, t, (lua_Integer)i + 1);
-        lops[i].model = bloopL_field_model(L, lua_gettop(L), "model");
-        lops[i].key = bloopL_field_wire(L, lua_gettop(L), "key", a);
-        lua_pop(L, 1);
-      }
+      bloop_load_op *lops = bloopL_load_ops(L, lua_gettop(L), a, &n, "engine explain");
       lua_getfield(L, 3, "consistent");
       int consistent = lua_toboolean(L, -1);
       lua_pop(L, 2);

@@ -23,6 +23,11 @@ const bloop_value *bloopL_field_wire(lua_State *L, int t, const char *k, bloop_a
 /* t[k] as a bound C model; raises when it is not one. The model stays referenced by t. */
 bloop_model *bloopL_field_model(lua_State *L, int t, const char *k);
 
+/* Reads the load ops { {model=, key=}, ... } at t (keys copied into a); `what` names the
+ * call in errors ("engine load", "transaction"). */
+bloop_load_op *bloopL_load_ops(lua_State *L, int t, bloop_arena *a, size_t *count,
+                               const char *what);
+
 /* Reads { model=, item=, previous=, cleared={names}, condition=, atomic=, sync= } at t
  * into w (values copied into a, the condition borrowed from t). `what` names the write in
  * the error raised when item is missing ("engine write", "transaction action 2"). */

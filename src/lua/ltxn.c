@@ -66,22 +66,6 @@ static bloop_txn_action *read_actions(lua_State *L, int t, bloop_arena *a, size_
   return acts;
 }
 
-static bloop_load_op *read_ops(lua_State *L, int t, bloop_arena *a, size_t *count) {
-  luaL_checktype(L, t, LUA_TTABLE);
-  size_t n = lua_rawlen(L, t);
-  bloop_load_op *ops = bloopL_arena_alloc(L, a, n * sizeof *ops);
-  for (size_t i = 0; i < n; i++) {
-    lua_rawgeti(L, t, (lua_Integer)i + 1);
-    int e = lua_gettop(L);
-    ops[i].model = bloopL_field_model(L, e, "model");
-    ops[i].key = bloopL_field_wire(L, e, "key", a);
-    if (!ops[i].key) luaL_error(L, "transaction: load %d has no key", (int)i + 1);
-    lua_pop(L, 1);
-  }
-  *count = n;
-  return ops;
-}
-
 /* Pushes the request in b as a table, frees b; raises on a parse failure (b freed first). */
 static int push_request(lua_State *L, bloop_buf *b) {
   int ok = bloopL_push_json(L, b->data ? b->data : "", b->len);
@@ -149,7 +133,7 @@ static int lt_read(lua_State *L) {
   bloop_engine *e = bloopL_engine_checked(L, 1);
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
-  bloop_load_op *ops = read_ops(L, 2, a, &n);
+  bloop_load_op *ops = bloopL_load_ops(L, 2, a, &n, "transaction");
   bloop_error err;
   if (bloop_txn_read(e, ops, n, a, NULL, &err)) return bloopL_raise_error(L, class_of(&err), &err);
   lua_createtable(L, (int)n, 0);
@@ -164,7 +148,7 @@ static int lt_read(lua_State *L) {
 static int lt_explain_read(lua_State *L) {
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
-  bloop_load_op *ops = read_ops(L, 1, a, &n);
+  bloop_load_op *ops = bloopL_load_ops(L, 1, a, &n, "transaction");
   bloop_error err;
   bloop_buf b = BLOOP_BUF_INIT;
   if (bloop_txn_build_read(ops, n, &b, &err)) {
