@@ -279,6 +279,10 @@ void bloop_search_free(bloop_search *s);    /* accepts NULL */
  * arena: valid until the next call to next / reset / free. A COUNT search drains every
  * page on its first call and yields nothing. */
 bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_error *err);
+/* The text of the item bloop_search_next gave last, as it stood in the answer (DynamoDB
+ * JSON of the item's attributes, an object), or NULL when there is none. Valid as long as
+ * the item. Lets a caller keep an item as text without encoding it again. */
+const char *bloop_search_item_json(const bloop_search *s, size_t *len);
 /* Back to the start: counts zeroed, page dropped, no ExclusiveStartKey. */
 void bloop_search_reset(bloop_search *s);
 /* Running sums of Count / ScannedCount over the pages fetched so far. */

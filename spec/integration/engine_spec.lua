@@ -743,6 +743,19 @@ describe("bloop.Engine #integration", function()
       assert.equal("InvalidRequest", raises(engine.save, engine, Note{ text = "no key" }).name)
     end)
 
+    it("round-trips strings holding NUL bytes, keys included", function()
+      local User = user_model()
+      engine:bind(User)
+      engine:save(User{ id = "n\0ul", email = "a\0b" })
+      local u = User{ id = "n\0ul" }
+      engine:load(u)
+      assert.equal("a\0b", u.email)
+      local q = engine:query(User, { key = User.id:eq("n\0ul") }):one()
+      assert.equal("a\0b", q.email)
+      q.email = "c\0d"
+      engine:save(q, { atomic = true })
+    end)
+
     it("loads one object with GetItem and refuses an answer that is no item", function()
       local User = user_model()
       engine:bind(User)

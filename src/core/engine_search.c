@@ -33,6 +33,8 @@ struct bloop_search {
   bloop_buf text;                   /* the current page's answer */
   bloopi_jr reader;                 /* over text */
   size_t items_at;                  /* offset of the next item (or the ']') in text */
+  size_t item_from, item_len;       /* the last item's text */
+  int has_item;
   int in_items;                     /* items of the page remain */
   size_t next_index;
   bloop_value item;
@@ -273,6 +275,7 @@ static bloop_status fetch(bloop_search *s, bloop_error *err) {
   const char *op = opname(s->mode);
   const bloop_model *m = s->model;
   s->in_items = 0;
+  s->has_item = 0;
   s->has_last_key = 0;
   bloop_arena_reset(&s->page);
   bloop_buf_reset(&s->text);
@@ -343,6 +346,8 @@ bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_
         continue;
       }
       bloopi_jr_set_root(r, "Items", s->next_index);
+      s->has_item = 0;
+      s->item_from = bloopi_jr_offset(r);
       if (more < 0 || bloopi_jr_item(r, &s->item)) {
         s->in_items = 0;
         bloopi_bad_answer(err);
@@ -350,6 +355,9 @@ bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_
       }
       s->next_index = k;
       s->items_at = bloopi_jr_offset(r);
+      s->item_from += strspn(s->text.data + s->item_from, " \t\r\n");  /* to its '{' */
+      s->item_len = s->items_at - s->item_from;
+      s->has_item = 1;
       s->yielded++;
       *item = &s->item;
       return BLOOP_OK;
@@ -360,8 +368,18 @@ bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_
   }
 }
 
+const char *bloop_search_item_json(const bloop_search *s, size_t *len) {
+  if (!s->has_item || !s->in_items) {
+    if (len) *len = 0;
+    return NULL;
+  }
+  if (len) *len = s->item_len;
+  return s->text.data + s->item_from;
+}
+
 void bloop_search_reset(bloop_search *s) {
   s->in_items = 0;
+  s->has_item = 0;
   s->has_last_key = 0;
   bloop_arena_reset(&s->page);
   bloop_buf_reset(&s->text);

@@ -123,8 +123,10 @@ static size_t put_utf8(char *o, unsigned cp) {
 
 /* A JSON string at r->p (after whitespace). *s points into the text when the string has
  * no escapes, else at its decoded bytes in the arena (NUL-terminated). Bytes are not
- * checked for UTF-8 here: values and names are, where they are kept. */
-static bloop_status read_string(bloopi_jr *r, const char **s, size_t *len) {
+ * checked for UTF-8 here: values and names are, where they are kept. nul: whether the
+ * escape \u0000 may stand in it (values are counted strings; names are used as C strings
+ * too, so a NUL in one is refused rather than cut short). */
+static bloop_status read_string_nul(bloopi_jr *r, const char **s, size_t *len, int nul) {
   if (peek(r) != '"') return syntax(r);
   const char *start = ++r->p, *p = start, *end = r->end;
   while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20) p++;
@@ -170,9 +172,7 @@ static bloop_status read_string(bloopi_jr *r, const char **s, size_t *len) {
           return syntax(r);
         }
         p += 4;
-        if (cp == 0) {
-          /* Names and strings travel as C strings in places (and did through cJSON, which
-           * cut them short): refused rather than truncated. */
+        if (cp == 0 && !nul) {
           if (r->failed) return r->failed;
           r->failed = BLOOP_EINVAL;
           return bloop_error_set(r->err, BLOOP_EINVAL, "InvalidJSON",
@@ -205,6 +205,10 @@ static bloop_status read_string(bloopi_jr *r, const char **s, size_t *len) {
   *len = o;
   r->p = p + 1;
   return BLOOP_OK;
+}
+
+static bloop_status read_string(bloopi_jr *r, const char **s, size_t *len) {
+  return read_string_nul(r, s, len, 0);
 }
 
 /* The literal word at r->p (true, false, null): 1, 0 or -1 for none of them. */
@@ -318,7 +322,7 @@ static bloop_status skip(bloopi_jr *r, int depth) {
   int integer, more;
   switch (c) {
     case '"':
-      return read_string(r, &s, &n);
+      return read_string_nul(r, &s, &n, 1);
     case '{':
       r->p++;
       while ((more = bloopi_jr_object_next(r, &i, &s, &n)) == 1)
@@ -407,7 +411,7 @@ static bloop_status rd_scalar(bloopi_jr *r, bloop_type t, bloop_value *out) {
   if (peek(r) != '"') return fail(r, "not a string");
   const char *s;
   size_t len;
-  if (read_string(r, &s, &len) != BLOOP_OK) return r->failed;
+  if (read_string_nul(r, &s, &len, t != BLOOP_TYPE_N) != BLOOP_OK) return r->failed;
   if (t == BLOOP_TYPE_B) {
     const char *raw;
     size_t rlen;

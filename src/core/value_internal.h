@@ -37,6 +37,10 @@ BLOOPI_FUNC int bloopi_utf8_valid(const char *s, size_t len);
 /* bloop_json_put_string without the UTF-8 check, for text already validated or declared by
  * the program (model, table and attribute names). */
 BLOOPI_FUNC void bloopi_json_escape(bloop_buf *b, const char *s, size_t len);
+/* bloop_item_to_json without validating first: for items the JSON reader just built (so
+ * valid), or text that the reader checks when it is read back (the binding's snapshots).
+ * BLOOP_ENOMEM when b failed. */
+BLOOPI_FUNC bloop_status bloopi_item_to_json_unchecked(const bloop_value *item, bloop_buf *b);
 
 /* Index of the first member (in order) equal to an earlier one, or (size_t)-1 when all
  * differ; (size_t)-2 when out of memory. Sets compare members by type (NS numerically);

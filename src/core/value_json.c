@@ -370,3 +370,8 @@ bloop_status bloop_item_to_json(const bloop_value *item, bloop_buf *b, bloop_err
   enc_members(b, item);
   return enc_done(b, err);
 }
+
+bloop_status bloopi_item_to_json_unchecked(const bloop_value *item, bloop_buf *b) {
+  enc_members(b, item);
+  return b->failed ? BLOOP_ENOMEM : BLOOP_OK;
+}

@@ -471,7 +471,7 @@ static int le_load(lua_State *L) {
     } else if (lua_rawgeti(L, 2, (lua_Integer)i + 1), lua_getfield(L, -1, "spec") == LUA_TTABLE) {
       int op = res + 1;                                    /* [.., res, op, spec] */
       lua_getfield(L, op, "data");                         /* [.., op, spec, data] */
-      bloopL_fill_state(L, &ops[i].item, op + 1, lua_istable(L, op + 2) ? op + 2 : 0, 4);
+      bloopL_fill_state(L, &ops[i].item, op + 1, lua_istable(L, op + 2) ? op + 2 : 0, 4, NULL, 0);
       lua_replace(L, op);                                  /* [.., res, snapshot, ..] */
       lua_settop(L, op);
     } else {
@@ -611,8 +611,8 @@ static search_box *check_search(lua_State *L, int idx) {
  * the column spec at spec_idx, and its snapshot (ltypes.h). key_idx: the key of the
  * object's column data table (bloop.column's DATA); 0 or nil fills nothing (a Column class
  * that stores on its own: the Lua layer loads through it). */
-static void push_loaded(lua_State *L, const bloop_value *item, int init_idx, int spec_idx,
-                        int ctx_idx, int key_idx) {
+static void push_loaded(lua_State *L, const bloop_value *item, const char *text,
+                        size_t text_len, int init_idx, int spec_idx, int ctx_idx, int key_idx) {
   lua_pushvalue(L, init_idx);
   lua_call(L, 0, 1);                                       /* [obj] */
   int obj = lua_gettop(L);
@@ -623,7 +623,7 @@ static void push_loaded(lua_State *L, const bloop_value *item, int init_idx, int
       luaL_error(L, "bloop: a model's init() made an object without column data");
     data = lua_gettop(L);
   }
-  bloopL_fill_state(L, item, spec_idx, data, ctx_idx);    /* [obj, data?, snapshot] */
+  bloopL_fill_state(L, item, spec_idx, data, ctx_idx, text, text_len); /* [obj, data?, snap] */
   if (data) lua_remove(L, data);
 }
 
@@ -646,7 +646,9 @@ static int ls_next(lua_State *L) {
     bloopL_push_wire(L, item);
     return 1;
   }
-  push_loaded(L, item, 4, 2, 3, 5);
+  size_t text_len;
+  const char *text = bloop_search_item_json(sb->s, &text_len);
+  push_loaded(L, item, text, text_len, 4, 2, 3, 5);
   return 2;
 }
 

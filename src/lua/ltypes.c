@@ -1222,7 +1222,7 @@ static const bloop_member *member_of(const bloop_value *item, const char *name, 
 #define SNAP_STACK 32
 
 void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int data_idx,
-                       int ctx_idx) {
+                       int ctx_idx, const char *text, size_t text_len) {
   spec_idx = lua_absindex(L, spec_idx);
   if (data_idx) data_idx = lua_absindex(L, data_idx);
   ctx_idx = ctx_idx && !lua_isnoneornil(L, ctx_idx) ? lua_absindex(L, ctx_idx) : 0;
@@ -1245,21 +1245,25 @@ void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int 
     if (m) kept[nkept++] = *m;  /* shallow: item outlives this call */
     lua_settop(L, e - 1);
   }
-  /* The snapshot: the spec's attributes of item as DynamoDB JSON text (see ltypes.h). */
-  bloop_value snap;
-  memset(&snap, 0, sizeof snap);
-  snap.type = BLOOP_TYPE_M;
-  snap.u.map.members = kept;
-  snap.u.map.count = snap.u.map.cap = nkept;
-  bloop_buf b = BLOOP_BUF_INIT;
-  bloop_error err;
-  bloop_status st = bloop_item_to_json(&snap, &b, &err);
-  if (st != BLOOP_OK) {
+  /* The snapshot: the spec's attributes of item as DynamoDB JSON text (see ltypes.h). When
+   * every attribute of item is one of them, that is the item's own text, when given. */
+  if (text && item && nkept == item->u.map.count) {
+    lua_pushlstring(L, text, text_len);
+  } else {
+    bloop_value snap;
+    memset(&snap, 0, sizeof snap);
+    snap.type = BLOOP_TYPE_M;
+    snap.u.map.members = kept;
+    snap.u.map.count = snap.u.map.cap = nkept;
+    bloop_buf b = BLOOP_BUF_INIT;
+    /* item came from the JSON reader: valid, so not validated again */
+    if (bloopi_item_to_json_unchecked(&snap, &b) != BLOOP_OK) {
+      bloop_buf_free(&b);
+      nomem(L);
+    }
+    lua_pushlstring(L, b.data, b.len);
     bloop_buf_free(&b);
-    bloopL_raise_error(L, st == BLOOP_ENOMEM ? "ClientError" : "InvalidValue", &err);
   }
-  lua_pushlstring(L, b.data, b.len);
-  bloop_buf_free(&b);
   if (kept != stack) lua_remove(L, keep_idx);
 }
 
@@ -1338,11 +1342,12 @@ static int lt_dump_item(lua_State *L) {
     }
     lua_settop(L, e - 1);
   }
+  /* Not validated here: the C engine reads the snapshot back with the JSON reader, which
+   * checks every rule, and reports a bad value under the model and operation. */
   bloop_buf b = BLOOP_BUF_INIT;
-  bloop_status st = bloop_item_to_json(&item, &b, &err);
-  if (st != BLOOP_OK) {
+  if (bloopi_item_to_json_unchecked(&item, &b) != BLOOP_OK) {
     bloop_buf_free(&b);
-    return bloopL_raise_error(L, st == BLOOP_ENOMEM ? "ClientError" : "InvalidValue", &err);
+    return nomem(L);
   }
   lua_pushlstring(L, b.data, b.len);            /* [.., absent, arena, snapshot] */
   bloop_buf_free(&b);

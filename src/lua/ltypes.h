@@ -55,10 +55,11 @@ void bloopL_type_load_ctx(lua_State *L, int tidx, const bloop_value *v, int ctxi
  * value or NULL) as DynamoDB JSON text, a Lua string. A string, because most loaded objects
  * are never saved: one string costs far less than a wire table per attribute, it needs no
  * finalizer, and the C engine reads it straight back as `previous` (lengine.c).
- * core.snapshot_state turns one into per-column state when the Lua layer needs it. May
- * raise. */
+ * core.snapshot_state turns one into per-column state when the Lua layer needs it. text
+ * (may be NULL): item's own JSON text, taken as the snapshot when every attribute of item is
+ * an entry's. May raise. */
 void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int data_idx,
-                       int ctx_idx);
+                       int ctx_idx, const char *text, size_t text_len);
 
 /* core.type_* plus core.dump_item(spec, data, context) -> snapshot, absent (nil or
  * { [name] = true }): every entry's data[name] dumped through its type, in one call, as

@@ -197,8 +197,8 @@ static void test_item_errors(void) {
       {"[]", "InvalidValue", "Item: not an item (expected an object of attribute values)"},
       {"{\"a\":", "InvalidJSON", "Item: not valid JSON (at byte 5)"},  /* the end: a value was due */
       {"{\"a\":{\"S\":\"x\"}} x", "InvalidJSON", "Item: unexpected text after the JSON value (at byte 16)"},
-      {"{\"a\":{\"S\":\"x\\u0000y\"}}", "InvalidJSON",
-       "Item: the string escape \\u0000 is not supported (at byte 12)"},
+      {"{\"a\\u0000b\":{\"S\":\"x\"}}", "InvalidJSON",
+       "Item: the string escape \\u0000 is not supported (at byte 3)"},
       /* an unpaired surrogate escape is JSON, but not UTF-8 once decoded */
       {"{\"s\":{\"S\":\"a\\ud83d\"}}", "InvalidValue", "Item.s.S: not valid UTF-8"},
       {"{\"s\":{\"S\":\"\\ude00b\"}}", "InvalidValue", "Item.s.S: not valid UTF-8"},
@@ -230,6 +230,10 @@ static void test_item_errors(void) {
   CHECK_STR(e.message, "value.SS[0]: not a string");
   CHECK(dec_value("", &a, &v, &e) == BLOOP_EINVAL);
   CHECK_STR(e.message, "value: not valid JSON (at byte 0)");
+  /* A string value may hold U+0000 (values are counted); a name may not (above). */
+  CHECK(dec_value("{\"S\":\"x\\u0000y\"}", &a, &v, &e) == BLOOP_OK);
+  CHECK(v.u.bytes.len == 3 && memcmp(v.u.bytes.ptr, "x\0y", 3) == 0);
+  CHECK(dec_value("{\"SS\":[\"\\u0000\",\"\"]}", &a, &v, &e) == BLOOP_OK && v.u.list.count == 2);
   /* Escapes: the short ones, \u in all three UTF-8 lengths, and a surrogate pair. */
   CHECK(dec_value("{\"S\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041\\u00e9\\u20ac\\ud83d\\ude00\"}", &a, &v, &e) ==
         BLOOP_OK);
