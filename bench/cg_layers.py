@@ -30,45 +30,39 @@ base_total, base = parse("cg-none.out")
 LAYERS = {
     "save": [
         ("Lua: Model{}, Column:set, engine.lua (VM, tables)", "rest"),
-        ("types dump (core.type_dump, value -> wire table)", ["lt_dump"]),
-        ("tostring(column) per column (engine.lua)", ["luaB_tostring"]),
-        ("wire tables -> C values (le_save write_args)", ["write_args"]),
+        ("object -> item snapshot (core.dump_item)", ["lt_dump_item"]),
+        ("snapshot -> C item (le_save write args, JSON reader)", ["bloopL_write_args"]),
         ("update expression + request JSON (build_write)", ["build_write.constprop.0"]),
         ("SigV4 signing", ["bloop_sigv4_sign"]),
         ("libcurl (easy setup + multi_perform)", ["bloopi_http_submit", "curl_multi_perform"]),
-        ("response JSON parse + free (cJSON)", ["cJSON_ParseWithLengthOpts", "cJSON_Delete"]),
         ("C engine, other (le_save minus the C rows above)", ("other", "le_save")),
         ("(GC steps, overlapping the above)", ["luaC_step"]),
     ],
     "load": [
-        ("Lua: Model{}, engine.lua unpack, signals (VM, tables)", "rest"),
-        ("types load (core.type_load): wire table -> C -> Lua value", ["lt_load"]),
-        ("tostring(column) per column (engine.lua)", ["luaB_tostring"]),
+        ("Lua: Model{}, engine.lua, signals (VM, tables)", "rest"),
         ("key dump (core.type_dump)", ["lt_dump"]),
         ("SigV4 signing", ["bloop_sigv4_sign"]),
         ("libcurl (easy setup + multi_perform)", ["bloopi_http_submit", "curl_multi_perform"]),
-        ("response JSON parse + free (cJSON)", ["cJSON_ParseWithLengthOpts", "cJSON_Delete"]),
-        ("C item -> Lua wire table (bloopL_push_wire)", ["bloopL_push_wire"]),
-        ("C engine, other: batch executor, request JSON (le_load minus above)", ("other", "le_load")),
+        ("answer -> C item (JSON reader)", ["bloopi_jr_item"]),
+        ("C item -> object + snapshot (bloopL_fill_state)", ["bloopL_fill_state"]),
+        ("C engine, other: GetItem request, client (le_load minus above)", ("other", "le_load")),
         ("(GC steps, overlapping the above)", ["luaC_step"]),
     ],
     "query": [
-        ("Lua: Search:next, Model.init, unpack, signals (VM, tables)", "rest"),
-        ("types load (core.type_load): wire table -> C -> Lua value", ["lt_load"]),
-        ("  of which wire table -> C value (from_wire)", ["from_wire"]),
-        ("  of which C value -> Lua value (load)", ["load"]),
-        ("  of which one arena userdata per call (newuserdata)", ["lua_newuserdatauv"]),
-        ("tostring(column) per column (engine.lua)", ["luaB_tostring"]),
-        ("page JSON parse + free (cJSON), amortized", ["cJSON_ParseWithLengthOpts", "cJSON_Delete"]),
-        ("search next in C, other (cJSON -> C item, paging)", "search_other"),
-        ("C item -> Lua wire table (bloopL_push_wire)", ["bloopL_push_wire"]),
+        ("Lua: Search:next, Model.init, signals (VM, tables)", "rest"),
+        ("C item -> object + snapshot (bloopL_fill_state)", ["bloopL_fill_state"]),
+        ("  of which C value -> Lua value through the types (load)", ["load"]),
+        ("  of which the snapshot, when encoded (projections)", ["bloopi_item_to_json_unchecked"]),
+        ("page text -> C item (JSON reader), amortized", ["bloopi_jr_item"]),
+        ("page skim for counts and key (bloopi_jr_pass), amortized", ["bloopi_jr_pass"]),
+        ("search next in C, other (request, paging)", "search_other"),
         ("(GC steps incl. __gc finalizers, overlapping)", ["luaC_step"]),
         ("  of which __gc finalizers (GCTM)", ["GCTM"]),
     ],
 }
-TOP = {"save": ["le_save", "lt_dump", "luaB_tostring"],
-       "load": ["le_load", "lt_load", "luaB_tostring", "lt_dump"],
-       "query": ["ls_next", "lt_load", "luaB_tostring"]}
+TOP = {"save": ["le_save", "lt_dump_item"],
+       "load": ["le_load", "lt_dump"],
+       "query": ["ls_next"]}
 
 for op in ("save", "load", "query"):
     path = os.path.join(d, f"cg-{op}.out")
@@ -91,7 +85,7 @@ for op in ("save", "load", "query"):
         elif names == "rest":
             v = rest
         elif names == "search_other":
-            v = per(["bloop_search_next"]) - per(["cJSON_ParseWithLengthOpts", "cJSON_Delete"])
+            v = per(["bloop_search_next"]) - per(["bloopi_jr_item", "bloopi_jr_pass"])
         else:
             v = per(names)
         print(f"  {label:62s} {v / 1000:7.1f}k {100 * v / t:5.1f}%")

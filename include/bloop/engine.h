@@ -208,6 +208,9 @@ typedef struct bloop_load_op {
   const bloop_value *key;     /* in: an item holding (at least) the model's key attributes */
   bloop_batch_outcome outcome;  /* out: FOUND, MISSING, FAILED, UNPROCESSED */
   bloop_value item;           /* out: FOUND: the item (in the arena) */
+  const char *item_json;      /* out: FOUND by GetItem: the item's JSON text as answered (in
+                               * the arena; item_json_len bytes), else NULL */
+  size_t item_json_len;
   bloop_error error;          /* out: FAILED / UNPROCESSED: why */
 } bloop_load_op;
 

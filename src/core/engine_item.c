@@ -358,7 +358,11 @@ static void read_get_answer(const bloop_buf *resp, bloop_arena *arena, bloop_loa
     while ((more = bloopi_jr_object_next(&r, &i, &key, &klen)) == 1) {
       if (klen == 4 && memcmp(key, "Item", 4) == 0) {
         r.root = "Item";  /* paths of the item's errors: "Item.tags.SS[2]" */
+        size_t from = bloopi_jr_offset(&r);
         if (bloopi_jr_item(&r, &op->item)) break;
+        from += strspn(resp->data + from, " \t\r\n");
+        op->item_json_len = bloopi_jr_offset(&r) - from;
+        op->item_json = bloop_arena_memdup(arena, resp->data + from, op->item_json_len);
         found = 1;
       } else if (bloopi_jr_skip(&r)) {
         break;
@@ -414,6 +418,8 @@ bloop_status bloop_engine_load(bloop_engine *e, bloop_load_op *ops, size_t n, in
   for (size_t i = 0; i < n; i++) {
     ops[i].outcome = BLOOP_BATCH_PENDING;
     memset(&ops[i].item, 0, sizeof ops[i].item);
+    ops[i].item_json = NULL;
+    ops[i].item_json_len = 0;
     bloop_error_clear(&ops[i].error);
   }
   if (!n) return BLOOP_OK;

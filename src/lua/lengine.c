@@ -471,7 +471,8 @@ static int le_load(lua_State *L) {
     } else if (lua_rawgeti(L, 2, (lua_Integer)i + 1), lua_getfield(L, -1, "spec") == LUA_TTABLE) {
       int op = res + 1;                                    /* [.., res, op, spec] */
       lua_getfield(L, op, "data");                         /* [.., op, spec, data] */
-      bloopL_fill_state(L, &ops[i].item, op + 1, lua_istable(L, op + 2) ? op + 2 : 0, 4, NULL, 0);
+      bloopL_fill_state(L, &ops[i].item, op + 1, lua_istable(L, op + 2) ? op + 2 : 0, 4,
+                        ops[i].item_json, ops[i].item_json_len);
       lua_replace(L, op);                                  /* [.., res, snapshot, ..] */
       lua_settop(L, op);
     } else {
