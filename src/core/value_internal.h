@@ -41,6 +41,8 @@ BLOOPI_FUNC void bloopi_json_escape(bloop_buf *b, const char *s, size_t len);
  * valid), or text that the reader checks when it is read back (the binding's snapshots).
  * BLOOP_ENOMEM when b failed. */
 BLOOPI_FUNC bloop_status bloopi_item_to_json_unchecked(const bloop_value *item, bloop_buf *b);
+/* The same for one attribute value (expressions: their values were validated on entry). */
+BLOOPI_FUNC bloop_status bloopi_value_to_json_unchecked(const bloop_value *v, bloop_buf *b);
 
 /* Index of the first member (in order) equal to an earlier one, or (size_t)-1 when all
  * differ; (size_t)-2 when out of memory. Sets compare members by type (NS numerically);

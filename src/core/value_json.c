@@ -371,6 +371,11 @@ bloop_status bloop_item_to_json(const bloop_value *item, bloop_buf *b, bloop_err
   return enc_done(b, err);
 }
 
+bloop_status bloopi_value_to_json_unchecked(const bloop_value *v, bloop_buf *b) {
+  enc_value(b, v);
+  return b->failed ? BLOOP_ENOMEM : BLOOP_OK;
+}
+
 bloop_status bloopi_item_to_json_unchecked(const bloop_value *item, bloop_buf *b) {
   enc_members(b, item);
   return b->failed ? BLOOP_ENOMEM : BLOOP_OK;
