@@ -29,7 +29,9 @@ bloop_status bloop_buf_reserve(bloop_buf *b, size_t extra) {
   if (extra > (size_t)-1 / 2 - b->len) goto fail;
   size_t need = b->len + extra + 1;
   if (need <= b->cap) return BLOOP_OK;
-  size_t cap = b->cap ? b->cap : 64;
+  /* First size 256: a request, a signature's canonical text or an item snapshot is a few
+   * hundred bytes, so most buffers never grow (each doubling was a realloc per call). */
+  size_t cap = b->cap ? b->cap : 256;
   while (cap < need) cap *= 2;
   char *p = realloc(b->data, cap);
   if (!p) goto fail;
