@@ -1,7 +1,8 @@
 #!/bin/sh
 # ctest install_check: `cmake --install` into a scratch prefix gives a working bloop: the
 # host finds its installed modules (and their precompiled chunks) with no build tree and no
-# LUA_PATH, and a C program builds against the installed headers and static library.
+# LUA_PATH, a C program builds against the installed headers and static library, and the
+# shared library exports only the C API.
 # Usage: check.sh BUILD_DIR C_COMPILER
 set -eu
 build=$1 cc=$2
@@ -16,6 +17,13 @@ out=$(cd / && env -u BLOOP_LUA_DIR LUA_PATH= LUA_PATH_5_4= "$prefix/bin/bloop" -
   print(type(require("bloop").Model))')
 expected=$(printf 'function\ttrue\ntable')
 [ "$out" = "$expected" ] || { echo "installed bloop said: $out"; exit 1; }
+
+# The shared library exports its C API and the Lua opener, nothing internal.
+so=$(ls "$prefix"/lib*/libbloop.so "$prefix"/lib/*/libbloop.so 2>/dev/null | head -n 1)
+[ -n "$so" ] || { echo "libbloop.so not installed"; exit 1; }
+extra=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -v -e '^bloop_' -e '^luaopen_bloop_core$' || true)
+[ -z "$extra" ] || { echo "libbloop.so exports internals: $extra" | head -c 400; exit 1; }
+nm -D --defined-only "$so" | grep -q ' bloop_runtime_new$' || { echo "bloop_runtime_new not exported"; exit 1; }
 
 pc=$(ls "$prefix"/lib*/pkgconfig/bloop.pc "$prefix"/lib/*/pkgconfig/bloop.pc 2>/dev/null | head -n 1)
 [ -n "$pc" ] || { echo "bloop.pc not installed"; exit 1; }
