@@ -90,6 +90,11 @@ local function check_opts(op, opts, known)
   end
 end
 
+-- The options each operation takes (made once: save and load run per object).
+local WRITE_OPTS = { condition = true, atomic = true, sync = true }
+local LOAD_OPTS = { consistent = true }
+local NO_OPTS = {}
+
 -- ---- construction ---------------------------------------------------------------------
 
 local engine_opts = { dynamodb = true, dynamodbstreams = true, region = true, endpoint = true,
@@ -404,7 +409,7 @@ end
 -- engine:save(obj, ..., { condition=, atomic=, sync= }): one UpdateItem per object.
 function Engine:save(...)
   local objs, opts = split_args("save", ...)
-  check_opts("save", opts, { condition = true, atomic = true, sync = true })
+  check_opts("save", opts, WRITE_OPTS)
   if opts.sync ~= nil and opts.sync ~= "new" and opts.sync ~= "old" then
     error(('engine:save: sync must be "old", "new" or nil (got %s)'):format(tostring(opts.sync)), 2)
   end
@@ -421,7 +426,7 @@ end
 -- engine:delete(obj, ..., { condition=, atomic=, sync = "old" })
 function Engine:delete(...)
   local objs, opts = split_args("delete", ...)
-  check_opts("delete", opts, { condition = true, atomic = true, sync = true })
+  check_opts("delete", opts, WRITE_OPTS)
   if opts.sync ~= nil and opts.sync ~= "old" then
     error(('engine:delete: sync must be "old" or nil (got %s)'):format(tostring(opts.sync)), 2)
   end
@@ -467,7 +472,7 @@ end
 -- missing object (the found ones are loaded).
 function Engine:load(...)
   local objs, opts = split_args("load", ...)
-  check_opts("load", opts, { consistent = true })
+  check_opts("load", opts, LOAD_OPTS)
   if #objs == 0 then return end
   local ops = load_ops(self, objs)
   local first = model_of(objs[1])
@@ -540,13 +545,13 @@ end
 -- {}). PutItem semantics: each item is written whole, without conditions.
 function Engine:batch_save(...)
   local objs, opts = split_args("batch_save", ...)
-  check_opts("batch_save", opts, {})
+  check_opts("batch_save", opts, NO_OPTS)
   return batch_write(self, "batch_save", objs)
 end
 
 function Engine:batch_delete(...)
   local objs, opts = split_args("batch_delete", ...)
-  check_opts("batch_delete", opts, {})
+  check_opts("batch_delete", opts, NO_OPTS)
   return batch_write(self, "batch_delete", objs)
 end
 
