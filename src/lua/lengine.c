@@ -430,9 +430,6 @@ static int write_op(lua_State *L, int is_delete) {
 static int le_save(lua_State *L) { return write_op(L, 0); }
 static int le_delete(lua_State *L) { return write_op(L, 1); }
 
-/* ce:load({ {model=, key=}, ... }, consistent) -> { item wire or false, ... }
- * An op may also give { spec=, data= } (ltypes.h column spec, the object's column data or
- * nil): a found item then fills data and its result is the item's snapshot (ltypes.h). */
 bloop_load_op *bloopL_load_ops(lua_State *L, int t, bloop_arena *a, size_t *count,
                                const char *what) {
   luaL_checktype(L, t, LUA_TTABLE);
@@ -451,6 +448,9 @@ bloop_load_op *bloopL_load_ops(lua_State *L, int t, bloop_arena *a, size_t *coun
   return ops;
 }
 
+/* ce:load({ {model=, key=}, ... }, consistent) -> { item wire or false, ... }
+ * An op may also give { spec=, data= } (ltypes.h column spec, the object's column data or
+ * nil): a found item then fills data and its result is the item's snapshot (ltypes.h). */
 static int le_load(lua_State *L) {
   engine_box *box = check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
