@@ -254,7 +254,7 @@ static void start_attempt(bloop_client *c, bloop_call *call) {
   char sdk_request[48];
   snprintf(sdk_request, sizeof sdk_request, "attempt=%d; max=%d", call->attempts,
            c->cfg.max_attempts);
-  bloop_header hs[10] = {
+  bloop_header hs[3 + BLOOP_SIGV4_MAX_ADDED + 2] = {
     {"Host", c->host},
     {"Content-Type", "application/x-amz-json-1.0"},
     {"X-Amz-Target", call->target},
@@ -275,9 +275,9 @@ static void start_attempt(bloop_client *c, bloop_call *call) {
   bloop_error_clear(&e);
   bloop_status st = bloop_sigv4_sign(c->signer, &sp, &sr, 0, &res, &e);
   if (st) goto fail;
+  /* What the signer adds: X-Amz-Date, the session token, and Authorization itself. */
   size_t n = nsigned;
-  for (size_t i = 0; i < res.nadded && n < 7; i++) hs[n++] = res.added[i];
-  hs[n++] = (bloop_header){"Authorization", res.authorization};
+  for (size_t i = 0; i < res.nadded && i < BLOOP_SIGV4_MAX_ADDED; i++) hs[n++] = res.added[i];
   hs[n++] = (bloop_header){"amz-sdk-invocation-id", call->invocation_id};
   hs[n++] = (bloop_header){"amz-sdk-request", sdk_request};
   long long left = call->deadline_ms - now;

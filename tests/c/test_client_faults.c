@@ -88,6 +88,9 @@ static void test_headers_and_throttling(bloop_client *c) {
     CHECK_STR(jstr(row, "invocation"), inv0);   /* constant across retries */
     const char *d = jstr(row, "amz_date");
     CHECK(d && strlen(d) == 16 && d[8] == 'T');
+    /* every header once: Authorization was once sent twice */
+    cJSON *dups = cJSON_GetObjectItem(row, "dup_headers");
+    CHECK_MSG(cJSON_IsArray(dups) && cJSON_GetArraySize(dups) == 0, "no header sent twice");
   }
   cJSON_Delete(log);
 

@@ -125,6 +125,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "target": self.headers.get("X-Amz-Target", ""),
             "content_type": self.headers.get("Content-Type", ""),
             "authorization": "Authorization" in self.headers,
+            # how many times each header came (a duplicate is a bug on the wire)
+            "dup_headers": sorted({k for k in self.headers.keys()
+                                   if len(self.headers.get_all(k) or []) > 1}),
             "action": action,
             "t": time.time(),
         }
