@@ -84,15 +84,13 @@ bloop_status bloopi_engine_call(bloop_engine *e, const char *op, const bloop_buf
   return st;
 }
 
-void bloopi_json_str(bloop_buf *b, const char *s, size_t len) { bloopi_json_escape(b, s, len); }
-
 void bloopi_bad_answer(bloop_error *err) {
   if (!err || err->status == BLOOP_ENOMEM) return;
   err->status = BLOOP_EPROTOCOL;
   snprintf(err->code, sizeof err->code, "BadResponse");
 }
 
-void bloopi_json_cstr(bloop_buf *b, const char *s) { bloopi_json_str(b, s, strlen(s)); }
+void bloopi_json_cstr(bloop_buf *b, const char *s) { bloopi_json_escape(b, s, strlen(s)); }
 
 bloop_status bloopi_engine_prefix(bloop_status st, bloop_error *err, const bloop_model *m,
                                   const char *op) {

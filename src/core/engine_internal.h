@@ -32,8 +32,8 @@ BLOOPI_ENGINE_FUNC bloop_status bloopi_engine_call(bloop_engine *e, const char *
                                                    const bloop_buf *body, bloop_buf *resp,
                                                    bloop_error *err);
 
-/* Appends s as a JSON string (quotes and escapes). */
-BLOOPI_ENGINE_FUNC void bloopi_json_str(bloop_buf *b, const char *s, size_t len);
+/* Appends the C string s as a JSON string (quotes and escapes; bloopi_json_escape for
+ * counted strings). */
 BLOOPI_ENGINE_FUNC void bloopi_json_cstr(bloop_buf *b, const char *s);
 
 /* Rewrites err->message as "<model> <op>: <message>" (keeps status and code); returns

@@ -358,11 +358,9 @@ static void read_get_answer(const bloop_buf *resp, bloop_arena *arena, bloop_loa
     while ((more = bloopi_jr_object_next(&r, &i, &key, &klen)) == 1) {
       if (klen == 4 && memcmp(key, "Item", 4) == 0) {
         r.root = "Item";  /* paths of the item's errors: "Item.tags.SS[2]" */
-        size_t from = bloopi_jr_offset(&r);
-        if (bloopi_jr_item(&r, &op->item)) break;
-        from += strspn(resp->data + from, " \t\r\n");
-        op->item_json_len = bloopi_jr_offset(&r) - from;
-        op->item_json = bloop_arena_memdup(arena, resp->data + from, op->item_json_len);
+        const char *text;
+        if (bloopi_jr_item_text(&r, &op->item, &text, &op->item_json_len)) break;
+        op->item_json = bloop_arena_memdup(arena, text, op->item_json_len);
         found = 1;
       } else if (bloopi_jr_skip(&r)) {
         break;

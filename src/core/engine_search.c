@@ -33,7 +33,8 @@ struct bloop_search {
   bloop_buf text;                   /* the current page's answer */
   bloopi_jr reader;                 /* over text */
   size_t items_at;                  /* offset of the next item (or the ']') in text */
-  size_t item_from, item_len;       /* the last item's text */
+  const char *item_text;            /* the last item's text, in text */
+  size_t item_len;
   int has_item;
   int in_items;                     /* items of the page remain */
   size_t next_index;
@@ -301,9 +302,10 @@ static bloop_status fetch(bloop_search *s, bloop_error *err) {
       if (IS("Count")) s->count += n;
       else s->scanned += n;
     } else if (IS("LastEvaluatedKey")) {
-      size_t from = bloopi_jr_offset(r);
-      if (bloopi_jr_item(r, &s->last_key)) goto bad;
-      bloop_buf_append(&s->esk, s->text.data + from, bloopi_jr_offset(r) - from);
+      const char *text;
+      size_t len;
+      if (bloopi_jr_item_text(r, &s->last_key, &text, &len)) goto bad;
+      bloop_buf_append(&s->esk, text, len);
       s->has_last_key = 1;
     } else if (IS("Items")) {
       if (bloopi_jr_array_begin(r)) goto bad;
@@ -347,16 +349,13 @@ bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_
       }
       bloopi_jr_set_root(r, "Items", s->next_index);
       s->has_item = 0;
-      s->item_from = bloopi_jr_offset(r);
-      if (more < 0 || bloopi_jr_item(r, &s->item)) {
+      if (more < 0 || bloopi_jr_item_text(r, &s->item, &s->item_text, &s->item_len)) {
         s->in_items = 0;
         bloopi_bad_answer(err);
         return bloopi_engine_prefix(err->status, err, s->model, opname(s->mode));
       }
       s->next_index = k;
       s->items_at = bloopi_jr_offset(r);
-      s->item_from += strspn(s->text.data + s->item_from, " \t\r\n");  /* to its '{' */
-      s->item_len = s->items_at - s->item_from;
       s->has_item = 1;
       s->yielded++;
       *item = &s->item;
@@ -374,7 +373,7 @@ const char *bloop_search_item_json(const bloop_search *s, size_t *len) {
     return NULL;
   }
   if (len) *len = s->item_len;
-  return s->text.data + s->item_from;
+  return s->item_text;
 }
 
 void bloop_search_reset(bloop_search *s) {

@@ -513,8 +513,6 @@ bloop_status bloop_expr_update(bloop_expr *x, const bloop_update *actions, size_
 
 /* ---- JSON --------------------------------------------------------------------------- */
 
-/* Expression text is ours and names were checked for UTF-8 when the path was made. */
-static void json_string(bloop_buf *b, const char *s, size_t len) { bloopi_json_escape(b, s, len); }
 
 bloop_status bloop_expr_to_json(const bloop_expr *x, bloop_buf *out, int *wrote,
                                 bloop_error *err) {
@@ -522,9 +520,9 @@ bloop_status bloop_expr_to_json(const bloop_expr *x, bloop_buf *out, int *wrote,
   for (int p = 0; p < BLOOP_EXPR_PARTS; p++) {
     if (!x->text[p]) continue;
     if (any++) bloop_buf_putc(out, ',');
-    json_string(out, part_names[p], strlen(part_names[p]));
+    bloopi_json_escape(out, part_names[p], strlen(part_names[p]));
     bloop_buf_putc(out, ':');
-    json_string(out, x->text[p], strlen(x->text[p]));
+    bloopi_json_escape(out, x->text[p], strlen(x->text[p]));
   }
   if (x->nnames) {
     if (any++) bloop_buf_putc(out, ',');
@@ -534,7 +532,7 @@ bloop_status bloop_expr_to_json(const bloop_expr *x, bloop_buf *out, int *wrote,
       bloop_buf_putc(out, '"');
       put_placeholder(out, "#n", i);
       bloop_buf_append(out, "\":", 2);
-      json_string(out, x->names[i].ptr, x->names[i].len);
+      bloopi_json_escape(out, x->names[i].ptr, x->names[i].len);
     }
     bloop_buf_putc(out, '}');
   }

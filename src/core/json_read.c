@@ -211,7 +211,7 @@ static bloop_status read_string(bloopi_jr *r, const char **s, size_t *len) {
   return read_string_nul(r, s, len, 0);
 }
 
-/* The literal word at r->p (true, false, null): 1, 0 or -1 for none of them. */
+/* 1 when the literal word w (true, false, null) is at r->p (and consumed), else 0. */
 static int read_word(bloopi_jr *r, const char *w, size_t n) {
   if ((size_t)(r->end - r->p) >= n && memcmp(r->p, w, n) == 0) {
     r->p += n;
@@ -576,6 +576,16 @@ bloop_status bloopi_jr_value(bloopi_jr *r, bloop_value *out) {
   if (r->failed) return r->failed;
   rd_value(r, out, 1);
   return finish(r, out);
+}
+
+bloop_status bloopi_jr_item_text(bloopi_jr *r, bloop_value *out, const char **text,
+                                 size_t *len) {
+  peek(r);  /* past whitespace, to the '{' */
+  const char *start = r->p;
+  bloop_status st = bloopi_jr_item(r, out);
+  *text = st == BLOOP_OK ? start : NULL;
+  *len = st == BLOOP_OK ? (size_t)(r->p - start) : 0;
+  return st;
 }
 
 bloop_status bloopi_jr_item(bloopi_jr *r, bloop_value *out) {

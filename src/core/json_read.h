@@ -76,6 +76,9 @@ bloop_status bloopi_jr_count(bloopi_jr *r, size_t *out);
 
 /* An item: an object of attribute values (an M's members) into out. */
 bloop_status bloopi_jr_item(bloopi_jr *r, bloop_value *out);
+/* bloopi_jr_item, and where the item stands in the text: *text at its '{', *len up to and
+ * including its '}' (a caller keeps an item's text without encoding it again). */
+bloop_status bloopi_jr_item_text(bloopi_jr *r, bloop_value *out, const char **text, size_t *len);
 /* One attribute value {"TAG": payload} into out. */
 bloop_status bloopi_jr_value(bloopi_jr *r, bloop_value *out);
 

@@ -277,7 +277,6 @@ void bloopi_json_escape(bloop_buf *b, const char *s, size_t len) {
   put_json_string(b, s, len, 0);
 }
 
-static void enc_string(bloop_buf *b, const char *s, size_t len) { put_json_string(b, s, len, 0); }
 
 static void enc_value(bloop_buf *b, const bloop_value *v);
 
@@ -285,7 +284,7 @@ static void enc_members(bloop_buf *b, const bloop_value *m) {
   bloop_buf_putc(b, '{');
   for (size_t i = 0; i < m->u.map.count; i++) {
     if (i) bloop_buf_putc(b, ',');
-    enc_string(b, m->u.map.members[i].name, m->u.map.members[i].name_len);
+    bloopi_json_escape(b, m->u.map.members[i].name, m->u.map.members[i].name_len);
     bloop_buf_putc(b, ':');
     enc_value(b, &m->u.map.members[i].value);
   }
@@ -298,7 +297,7 @@ static void enc_scalar(bloop_buf *b, const bloop_value *v) {
     bloopi_base64_encode((const unsigned char *)v->u.bytes.ptr, v->u.bytes.len, b);
     bloop_buf_putc(b, '"');
   } else {
-    enc_string(b, v->u.bytes.ptr, v->u.bytes.len);
+    bloopi_json_escape(b, v->u.bytes.ptr, v->u.bytes.len);
   }
 }
 

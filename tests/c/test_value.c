@@ -280,12 +280,17 @@ static void test_page_reader(void) {
   CHECK(more == 0 && bloopi_jr_end(&r) == BLOOP_OK);
   CHECK(i == 5 && keys == 1 && count == 3 && scanned == 12345678901u);
   const char *want[] = {"a", "b"};
+  /* each item's own text, from its '{' to its '}', whitespace around it left out */
+  const char *want_text[] = {"{\"pk\":{\"S\":\"a\"}}", "{\"pk\":{\"S\":\"b\"},\"n\":{\"N\":\"2\"}}"};
   size_t k = 0;
   for (size_t item = 0; item < 2; item++) {
     bloopi_jr_seek(&r, items_at);
     CHECK(bloopi_jr_array_next(&r, &k) == 1);
     bloopi_jr_set_root(&r, "Items", k - 1);
-    CHECK(bloopi_jr_item(&r, &v) == BLOOP_OK);
+    const char *text;
+    size_t text_len;
+    CHECK(bloopi_jr_item_text(&r, &v, &text, &text_len) == BLOOP_OK);
+    CHECK(text_len == strlen(want_text[item]) && memcmp(text, want_text[item], text_len) == 0);
     size_t len;
     const char *s = bloop_value_bytes(bloop_value_get(&v, "pk", 2), &len);
     CHECK(s && len == 1 && *s == *want[item]);
