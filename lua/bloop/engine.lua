@@ -296,12 +296,12 @@ local function item_now(model, now, keys_only)
   return item_of(model, now, keys_only)
 end
 
--- Fills obj from a wire item over `columns` (nil: all columns). No user set hooks run.
-local function unpack(self, obj, model, item, columns)
+-- Fills obj from a wire item over every column. No user set hooks run.
+local function unpack(self, obj, model, item)
   local attrs = item and item.M or {}
   local state = synced_state(self, obj, model) or {}
   local labels = spec_of(model).labels
-  for _, c in ipairs(columns or model.Meta.columns) do
+  for _, c in ipairs(model.Meta.columns) do
     local w = attrs[c.dynamo_name]
     c:store(obj, core.type_load(c.typedef, w, self.context, labels[c] or tostring(c)))
     if w == nil then state[c.name] = false else state[c.name] = w end
@@ -481,11 +481,7 @@ function Engine:load(...)
   local missing = {}
   for i, obj in ipairs(objs) do
     if items[i] then
-      if type(items[i]) == "string" then
-        loaded(self, obj, ops[i].spec, items[i])
-      else
-        unpack(self, obj, model_of(obj), items[i])
-      end
+      loaded(self, obj, ops[i].spec, items[i])
       if signals.object_loaded:has_receivers() then
         signals.object_loaded:send{ engine = self, obj = obj }
       end
@@ -630,7 +626,7 @@ local function new_search(engine, op, target, opts)
   local native = run(model, op, nil, engine.native.search, engine.native, args)
   local cols = {}
   for i, name in ipairs(native:columns()) do cols[i] = meta.columns_by_name[name] end
-  return setmetatable({ engine = engine, op = op, model = model, native = native, columns = cols,
+  return setmetatable({ engine = engine, op = op, model = model, native = native,
     spec = build_spec(cols) }, Search)
 end
 

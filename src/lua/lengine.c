@@ -448,9 +448,9 @@ bloop_load_op *bloopL_load_ops(lua_State *L, int t, bloop_arena *a, size_t *coun
   return ops;
 }
 
-/* ce:load({ {model=, key=}, ... }, consistent) -> { item wire or false, ... }
- * An op may also give { spec=, data= } (ltypes.h column spec, the object's column data or
- * nil): a found item then fills data and its result is the item's snapshot (ltypes.h). */
+/* ce:load({ {model=, key=, spec=, data=}, ... }, consistent, context) -> { snapshot or
+ * false, ... }: spec is the objects' column spec (ltypes.h), data the object's column data
+ * or nil; a found item fills data and its result is the item's snapshot (ltypes.h). */
 static int le_load(lua_State *L) {
   engine_box *box = check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
@@ -468,16 +468,16 @@ static int le_load(lua_State *L) {
   for (size_t i = 0; i < n; i++) {
     if (ops[i].outcome != BLOOP_BATCH_FOUND) {
       lua_pushboolean(L, 0);
-    } else if (lua_rawgeti(L, 2, (lua_Integer)i + 1), lua_getfield(L, -1, "spec") == LUA_TTABLE) {
-      int op = res + 1;                                    /* [.., res, op, spec] */
+    } else {
+      lua_rawgeti(L, 2, (lua_Integer)i + 1);
+      int op = res + 1;                                    /* [.., res, op] */
+      if (lua_getfield(L, op, "spec") != LUA_TTABLE)       /* [.., op, spec] */
+        luaL_error(L, "engine load: op %d has no column spec", (int)i + 1);
       lua_getfield(L, op, "data");                         /* [.., op, spec, data] */
       bloopL_fill_state(L, &ops[i].item, op + 1, lua_istable(L, op + 2) ? op + 2 : 0, 4,
                         ops[i].item_json, ops[i].item_json_len);
       lua_replace(L, op);                                  /* [.., res, snapshot, ..] */
       lua_settop(L, op);
-    } else {
-      lua_settop(L, res);
-      bloopL_push_wire(L, &ops[i].item);
     }
     lua_rawseti(L, res, (lua_Integer)i + 1);
   }
@@ -628,8 +628,7 @@ static void push_loaded(lua_State *L, const bloop_value *item, const char *text,
   if (data) lua_remove(L, data);
 }
 
-/* s:next() -> the next item as wire ({M = ...}) or nil.
- * s:next(spec, context, init, DATA) -> obj, state (see push_loaded) or nil */
+/* s:next(spec, context, init, DATA) -> obj, snapshot (see push_loaded), or nil */
 static int ls_next(lua_State *L) {
   search_box *sb = check_search(L, 1);
   lua_getiuservalue(L, 1, 1);                              /* keep the engine box on the stack */
@@ -643,10 +642,7 @@ static int ls_next(lua_State *L) {
     lua_pushnil(L);
     return 1;
   }
-  if (lua_isnoneornil(L, 2)) {
-    bloopL_push_wire(L, item);
-    return 1;
-  }
+  luaL_checktype(L, 2, LUA_TTABLE);
   size_t text_len;
   const char *text = bloop_search_item_json(sb->s, &text_len);
   push_loaded(L, item, text, text_len, 4, 2, 3, 5);

@@ -1208,16 +1208,6 @@ static int spec_entry(lua_State *L, int spec, lua_Integer i) {
   return e;
 }
 
-/* The member of M value item named name, or NULL. */
-static const bloop_member *member_of(const bloop_value *item, const char *name, size_t len) {
-  if (!item || item->type != BLOOP_TYPE_M) return NULL;
-  for (size_t i = 0; i < item->u.map.count; i++) {
-    const bloop_member *m = &item->u.map.members[i];
-    if (m->name_len == len && memcmp(m->name, name, len) == 0) return m;
-  }
-  return NULL;
-}
-
 /* Spec columns up to this many are gathered on the C stack; more in a userdata. */
 #define SNAP_STACK 32
 
@@ -1236,13 +1226,15 @@ void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int 
     int e = spec_entry(L, spec_idx, i);        /* [e, name, dyn, type, label] */
     size_t dlen;
     const char *dyn = lua_tolstring(L, e + 2, &dlen);
-    const bloop_member *m = member_of(item, dyn, dlen);
+    const bloop_value *v = item ? bloop_value_get(item, dyn, dlen) : NULL;
     if (data_idx) {
       lua_pushvalue(L, e + 1);
-      bloopL_type_load_ctx(L, e + 3, m ? &m->value : NULL, ctx_idx, lua_tostring(L, e + 4));
+      bloopL_type_load_ctx(L, e + 3, v, ctx_idx, lua_tostring(L, e + 4));
       lua_rawset(L, data_idx);
     }
-    if (m) kept[nkept++] = *m;  /* shallow: item outlives this call */
+    /* shallow: item outlives this call, and the name is the spec's string, which the spec
+     * table keeps alive */
+    if (v) kept[nkept++] = (bloop_member){dyn, dlen, *v};
     lua_settop(L, e - 1);
   }
   /* The snapshot: the spec's attributes of item as DynamoDB JSON text (see ltypes.h). When
