@@ -193,9 +193,9 @@ bloop_status bloop_item_to_json(const bloop_value *item, bloop_buf *b, bloop_err
 
 /* Appends s[0..len) as a JSON string literal: quotes, the escapes RFC 8259 requires (\" \\
  * and control bytes: \n \r \t \b \f, others as \u00XX), every other byte as is. The one
- * string writer of the core and the Lua JSON encoder. Validates UTF-8 (RFC 3629: shortest
- * forms, no surrogates) in the same pass: BLOOP_EINVAL when s is not valid UTF-8, with b
- * restored to its length before the call; BLOOP_ENOMEM when b failed. */
+ * string writer of the core and the Lua JSON encoder. Checks UTF-8 first (RFC 3629:
+ * shortest forms, no surrogates): BLOOP_EINVAL when s is not valid UTF-8, with nothing
+ * written to b; BLOOP_ENOMEM when b failed. */
 bloop_status bloop_json_put_string(bloop_buf *b, const char *s, size_t len);
 
 #ifdef __cplusplus

@@ -204,52 +204,19 @@ bloop_status bloop_item_from_json(const char *text, size_t len, bloop_arena *a,
 
 /* ---- encoding ------------------------------------------------------------------------- */
 
-/* Length of the UTF-8 sequence starting at s[0] (a byte >= 0x80) when it is complete and
- * valid (RFC 3629), else 0. */
-static size_t utf8_seq(const unsigned char *s, size_t avail) {
-  unsigned c = s[0], cp, min;
-  size_t n;
-  if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1F; min = 0x80; }
-  else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0F; min = 0x800; }
-  else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07; min = 0x10000; }
-  else return 0;
-  if (avail <= n) return 0;
-  for (size_t k = 1; k <= n; k++) {
-    if ((s[k] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (s[k] & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n + 1;
-}
-
-/* The escaping loop behind bloop_json_put_string; check = 0 skips UTF-8 validation for
- * text the caller already validated (values pass bloop_value_validate first). Runs of bytes
- * that need no escape go out in one append. */
-static bloop_status put_json_string(bloop_buf *b, const char *str, size_t len, int check) {
+/* The escaping loop behind bloop_json_put_string and bloopi_json_escape. Runs of bytes that
+ * need no escape go out in one append. */
+static bloop_status put_json_string(bloop_buf *b, const char *str, size_t len) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *s = (const unsigned char *)str;
-  size_t mark = b->len;
   if (bloop_buf_reserve(b, len + 2) != BLOOP_OK) return BLOOP_ENOMEM;
   b->data[b->len++] = '"';
-  size_t run = 0, i = 0;
-  while (i < len) {
+  size_t run = 0;
+  for (size_t i = 0; i < len; i++) {
     unsigned char c = s[i];
-    if (c >= 0x20 && c != '"' && c != '\\') {
-      if (c < 0x80 || !check) {
-        i++;
-        continue;
-      }
-      size_t n = utf8_seq(s + i, len - i);
-      if (!n) {
-        b->len = mark;
-        b->data[mark] = '\0';
-        return BLOOP_EINVAL;
-      }
-      i += n;
-      continue;
-    }
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
     bloop_buf_append(b, s + run, i - run);
-    run = ++i;
+    run = i + 1;
     switch (c) {
       case '"': bloop_buf_append(b, "\\\"", 2); break;
       case '\\': bloop_buf_append(b, "\\\\", 2); break;
@@ -270,12 +237,12 @@ static bloop_status put_json_string(bloop_buf *b, const char *str, size_t len, i
 }
 
 bloop_status bloop_json_put_string(bloop_buf *b, const char *s, size_t len) {
-  return put_json_string(b, s, len, 1);
+  /* the project's one UTF-8 check (value.c), before anything is written */
+  if (!bloopi_utf8_valid(s, len)) return BLOOP_EINVAL;
+  return put_json_string(b, s, len);
 }
 
-void bloopi_json_escape(bloop_buf *b, const char *s, size_t len) {
-  put_json_string(b, s, len, 0);
-}
+void bloopi_json_escape(bloop_buf *b, const char *s, size_t len) { put_json_string(b, s, len); }
 
 
 static void enc_value(bloop_buf *b, const bloop_value *v);
