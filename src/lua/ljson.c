@@ -45,7 +45,7 @@ static bloop_status enc_fail(encoder *e, const char *what) {
                          path[0] ? path : "", path[0] ? ": " : "", what);
 }
 
-/* The core's string writer (value.h) escapes and validates UTF-8 in one pass. */
+/* The core's string writer (value.h): checks UTF-8, then escapes. */
 static bloop_status enc_string(encoder *e, const char *s, size_t len) {
   bloop_status st = bloop_json_put_string(e->b, s, len);
   if (st == BLOOP_EINVAL)
