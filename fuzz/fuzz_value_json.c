@@ -1,4 +1,4 @@
-/* fuzz_value_json.c: libFuzzer target for the DynamoDB JSON decoder (src/core/json_read.c,
+/* fuzz_value_json.c: libFuzzer target for the DynamoDB JSON decoder (src/base/json_read.c,
  * behind value_json.c). Input is tried as an item, then as one attribute value. Whatever
  * decodes must encode, and decode → encode → decode must give an equal value whose encoding
  * is byte-identical (the encoder is a function of the value). Copy and size are exercised on
@@ -12,7 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "bloop/value.h"
-#include "core/json_read.h"
+#include "base/json_read.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

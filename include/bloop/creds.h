@@ -14,15 +14,11 @@
 #include <stddef.h>
 
 #include "bloop/status.h"
+#include "bloop/wire.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-typedef enum bloop_service {
-  BLOOP_SERVICE_DYNAMODB = 0,
-  BLOOP_SERVICE_STREAMS = 1
-} bloop_service;
 
 typedef struct bloop_credentials {
   char *access_key_id;       /* malloc'ed; NULL when unresolved */

@@ -17,15 +17,11 @@
 
 #include "bloop/buf.h"
 #include "bloop/status.h"
+#include "bloop/wire.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-typedef struct bloop_header {
-  const char *name;   /* as sent; canonicalised (lower-cased, trimmed) by the signer */
-  const char *value;
-} bloop_header;
 
 /* The path is percent-encoded once more for the canonical URI (every byte but unreserved
  * and '/', '%' included: what non-S3 services verify). In the query, existing %XX escapes

@@ -15,6 +15,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "host/docall.h"
 #include "host/repl.h"
 
 #define PROMPT "> "

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "bloop/engine.h"
 #include "bloop/operations.h"
 #include "lua/larena.h"
@@ -754,19 +755,13 @@ static int le_explain(lua_State *L) {
 static int le_sleep(lua_State *L) {
   lua_Number s = luaL_checknumber(L, 1);
   luaL_argcheck(L, s >= 0 && s < 3600, 1, "seconds must be in [0, 3600)");
-  struct timespec ts;
-  ts.tv_sec = (time_t)s;
-  ts.tv_nsec = (long)((s - (lua_Number)ts.tv_sec) * 1e9);
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-  }
+  bloopi_sleep_us((long long)(s * 1e6));
   return 0;
 }
 
 /* core.monotonic(): seconds from an arbitrary origin, for deadlines. */
 static int le_monotonic(lua_State *L) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+  lua_pushnumber(L, (lua_Number)bloopi_now_us() / 1e6);
   return 1;
 }
 

@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "bloop/datetime.h"
-#include "core/value_internal.h"
+#include "base/value_internal.h"
 #include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/ldecimal.h"

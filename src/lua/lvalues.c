@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/value_internal.h"
+#include "base/value_internal.h"
 #include "lua/laux.h"
 #include "lua/ldecimal.h"
 

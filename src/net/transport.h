@@ -6,7 +6,7 @@
  * transfer's HTTP status, the few response headers the client reads and the raw body
  * bytes (never decoded: x-amz-crc32 is computed over the bytes as sent).
  * Does not own: signing, retries, deadlines across attempts or what an answer means;
- * those live in the client (src/core/client.c). The interface is small so that a fake
+ * those live in the client (src/client/client.c). The interface is small so that a fake
  * transport can stand in for it in unit tests.
  * Not thread-safe: one thread drives a bloopi_http.
  */
@@ -16,8 +16,8 @@
 #include <stddef.h>
 
 #include "bloop/buf.h"
-#include "bloop/sigv4.h"   /* bloop_header */
 #include "bloop/status.h"
+#include "bloop/wire.h"
 
 typedef struct bloopi_http_config {
   long connect_timeout_ms;

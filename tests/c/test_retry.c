@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "core/retry.h"
+#include "client/retry.h"
 #include "tap.h"
 
 int main(void) {

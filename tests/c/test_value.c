@@ -9,7 +9,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "core/json_read.h"
+#include "base/json_read.h"
 #include "tap.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))

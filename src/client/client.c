@@ -1,0 +1,641 @@
+/*
+ * client.c: DynamoDB / DynamoDB Streams calls over the transport. See include/bloop/client.h.
+ *
+ * A call moves through: RUNNING (an attempt is on the wire), WAITING (backing off until
+ * retry_at), DONE (finished, queued for bloop_client_wait) and RETURNED. Backoff is a
+ * timestamp, never a sleep: bloop_client_wait polls the transport no longer than the
+ * nearest retry timer, so one call backing off never holds up the others.
+ * Every attempt is signed afresh with now + the client's clock offset.
+ */
+#include "bloop/client.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "bloop/operations.h"
+#include "bloop/sigv4.h"
+#include "base/clock.h"
+#include "client/retry.h"
+#include "net/transport.h"
+
+#ifndef BLOOP_VERSION
+#define BLOOP_VERSION "0"
+#endif
+
+/* Java v2's threshold: below it, a skew-class error is about something else than time. */
+#define SKEW_MIN_S 240
+
+typedef enum call_state { CALL_RUNNING, CALL_WAITING, CALL_DONE, CALL_RETURNED } call_state;
+
+typedef struct call_list {
+  bloop_call *head, *tail;
+} call_list;
+
+struct bloop_call {
+  bloop_client *client;          /* NULL once the client is freed */
+  call_state state;
+  char target[96];               /* X-Amz-Target */
+  char *body;
+  size_t len;
+  void *userdata;
+  char invocation_id[37];
+  int attempts;
+  int last_retry_cost;           /* tokens paid for the latest retry; 0 if none */
+  int skew_retried;
+  long long deadline_ms;         /* monotonic */
+  long long retry_at_ms;
+  bloopi_http_xfer *xfer;        /* while RUNNING */
+  bloop_status status;
+  bloop_error err;
+  bloop_buf response;
+  bloop_call *qprev, *qnext;     /* waiting list or done queue */
+  bloop_call *aprev, *anext;     /* every call of the client not yet freed */
+};
+
+struct bloop_client {
+  bloop_service service;
+  bloop_client_config cfg;       /* numbers only; aws strings are not kept */
+  bloop_credentials creds;
+  char region[64];
+  char endpoint[512];
+  char url[528];
+  char host[300];
+  bloop_sigv4 *signer;
+  bloopi_http *http;
+  bloopi_rng rng;
+  bloopi_retry_quota quota;
+  bloopi_retry_policy policy;
+  long clock_offset_s;           /* server - local, learned from skew errors */
+  call_list waiting, done;
+  bloop_call *all;
+  size_t pending;
+};
+
+static void list_push(call_list *l, bloop_call *call) {
+  call->qnext = NULL;
+  call->qprev = l->tail;
+  if (l->tail) l->tail->qnext = call;
+  else l->head = call;
+  l->tail = call;
+}
+
+static void list_unlink(call_list *l, bloop_call *call) {
+  if (call->qprev) call->qprev->qnext = call->qnext;
+  else l->head = call->qnext;
+  if (call->qnext) call->qnext->qprev = call->qprev;
+  else l->tail = call->qprev;
+  call->qprev = call->qnext = NULL;
+}
+
+void bloop_client_config_init(bloop_client_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->service = BLOOP_SERVICE_DYNAMODB;
+  cfg->max_attempts = 4;
+  cfg->base_delay_ms = 25;
+  cfg->throttle_base_delay_ms = 1000;
+  cfg->max_backoff_ms = 20000;
+  cfg->retry_quota = 500;
+  cfg->retry_cost = 14;
+  cfg->throttle_retry_cost = 5;
+  cfg->connect_timeout_ms = 10000;
+  cfg->attempt_timeout_ms = 60000;
+  cfg->call_timeout_ms = 0;
+  cfg->low_speed_limit = 1;
+  cfg->low_speed_time_s = 30;
+  cfg->buffer_size = 256 * 1024;
+}
+
+/* "https://host:port/path" -> Host header "host:port" and the request URL. */
+static bloop_status parse_endpoint(bloop_client *c, bloop_error *err) {
+  const char *ep = c->endpoint;
+  const char *p = strstr(ep, "://");
+  if (!p || (strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0))
+    return bloop_error_set(err, BLOOP_ECONFIG, "InvalidEndpoint",
+                           "endpoint %s: expected http:// or https://", ep);
+  const char *auth = p + 3;
+  size_t alen = strcspn(auth, "/?#");
+  const char *at = memchr(auth, '@', alen);
+  if (at) {
+    alen -= (size_t)(at + 1 - auth);
+    auth = at + 1;
+  }
+  if (alen == 0 || alen >= sizeof c->host)
+    return bloop_error_set(err, BLOOP_ECONFIG, "InvalidEndpoint", "endpoint %s: no host", ep);
+  memcpy(c->host, auth, alen);
+  c->host[alen] = '\0';
+  const char *rest = auth + alen;
+  int n = snprintf(c->url, sizeof c->url, "%s%s", ep, *rest == '/' ? "" : "/");
+  if (n < 0 || (size_t)n >= sizeof c->url)
+    return bloop_error_set(err, BLOOP_ECONFIG, "InvalidEndpoint", "endpoint too long");
+  return BLOOP_OK;
+}
+
+static bloop_status check_config(const bloop_client_config *cfg, bloop_error *err) {
+  if (cfg->service != BLOOP_SERVICE_DYNAMODB && cfg->service != BLOOP_SERVICE_STREAMS)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidConfig", "unknown service %d",
+                           (int)cfg->service);
+  if (cfg->max_attempts < 1)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidConfig", "max_attempts must be >= 1");
+  if (cfg->base_delay_ms < 0 || cfg->throttle_base_delay_ms < 0 || cfg->max_backoff_ms < 0 ||
+      cfg->retry_quota < 0 || cfg->retry_cost < 0 || cfg->throttle_retry_cost < 0 ||
+      cfg->connect_timeout_ms < 0 || cfg->attempt_timeout_ms < 0 || cfg->call_timeout_ms < 0 ||
+      cfg->low_speed_limit < 0 || cfg->low_speed_time_s < 0 || cfg->buffer_size < 0)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidConfig",
+                           "client config: delays, costs, timeouts and sizes must be >= 0");
+  return BLOOP_OK;
+}
+
+bloop_status bloop_client_new(const bloop_client_config *cfg_in, bloop_client **out,
+                              bloop_error *err) {
+  *out = NULL;
+  bloop_error_clear(err);
+  bloop_client_config cfg;
+  if (cfg_in) cfg = *cfg_in;
+  else bloop_client_config_init(&cfg);
+  bloop_status st = check_config(&cfg, err);
+  if (st) return st;
+  /* Zero means "the default" for these, so a zeroed struct still works. */
+  if (cfg.connect_timeout_ms == 0) cfg.connect_timeout_ms = 10000;
+  if (cfg.attempt_timeout_ms == 0) cfg.attempt_timeout_ms = 60000;
+  if (cfg.buffer_size == 0) cfg.buffer_size = 256 * 1024;
+  if (cfg.max_backoff_ms == 0) cfg.max_backoff_ms = 20000;
+
+  bloop_client *c = calloc(1, sizeof *c);
+  if (!c) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  bloop_credentials_init(&c->creds);
+  c->service = cfg.service;
+  c->cfg = cfg;
+  memset(&c->cfg.aws, 0, sizeof c->cfg.aws);
+
+  if ((st = bloop_credentials_resolve(&cfg.aws, &c->creds, err))) goto fail;
+  if ((st = bloop_region_resolve(&cfg.aws, c->region, sizeof c->region, err))) goto fail;
+  if ((st = bloop_endpoint_resolve(&cfg.aws, cfg.service, c->region, c->endpoint,
+                                   sizeof c->endpoint, err)))
+    goto fail;
+  if ((st = parse_endpoint(c, err))) goto fail;
+  if (!(c->signer = bloop_sigv4_new())) {
+    st = bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+    goto fail;
+  }
+  bloopi_http_config hc = {cfg.connect_timeout_ms, cfg.low_speed_limit, cfg.low_speed_time_s,
+                           cfg.buffer_size, "bloop/" BLOOP_VERSION};
+  if ((st = bloopi_http_new(&hc, &c->http, err))) goto fail;
+  bloopi_rng_seed(&c->rng);
+  c->quota.available = c->quota.max = cfg.retry_quota;
+  c->policy.base_ms = cfg.base_delay_ms;
+  c->policy.throttle_base_ms = cfg.throttle_base_delay_ms;
+  c->policy.max_backoff_ms = cfg.max_backoff_ms;
+  *out = c;
+  return BLOOP_OK;
+fail:
+  bloop_client_free(c);
+  return st;
+}
+
+static void call_finish(bloop_client *c, bloop_call *call, bloop_status st) {
+  call->status = st;
+  call->err.status = st;
+  call->err.attempts = call->attempts;
+  call->state = CALL_DONE;
+  list_push(&c->done, call);
+}
+
+void bloop_client_free(bloop_client *c) {
+  if (!c) return;
+  /* Calls the caller still holds outlive the client: detach them, so bloop_call_free
+   * works later and an unfinished call reports why it never finished. */
+  for (bloop_call *call = c->all; call; call = call->anext) {
+    if (call->state == CALL_RUNNING || call->state == CALL_WAITING) {
+      call->status = bloop_error_set(&call->err, BLOOP_ESTATE, "ClientClosed",
+                                     "the client was freed before the call finished");
+      call->err.attempts = call->attempts;
+    }
+    if (call->state != CALL_RETURNED) call->state = CALL_DONE;
+    call->xfer = NULL;   /* bloopi_http_free releases it */
+    call->client = NULL;
+    call->qprev = call->qnext = NULL;
+  }
+  bloopi_http_free(c->http);
+  bloop_sigv4_free(c->signer);
+  bloop_credentials_clear(&c->creds);
+  free(c);
+}
+
+const char *bloop_client_endpoint(const bloop_client *c) { return c->endpoint; }
+const char *bloop_client_region(const bloop_client *c) { return c->region; }
+bloop_service bloop_client_service(const bloop_client *c) { return c->service; }
+size_t bloop_client_pending(const bloop_client *c) { return c->pending; }
+
+/* Signs and sends the next attempt; on failure the call is finished with the error. */
+static void start_attempt(bloop_client *c, bloop_call *call) {
+  long long now = bloopi_now_ms();
+  if (now >= call->deadline_ms) {
+    if (call->attempts > 0 && call->err.status) {
+      /* keep the last attempt's error: it says more than "deadline" */
+      call_finish(c, call, call->err.status);
+    } else {
+      bloop_error_set(&call->err, BLOOP_ETIMEOUT, "Timeout", "call deadline passed");
+      call_finish(c, call, BLOOP_ETIMEOUT);
+    }
+    return;
+  }
+  call->attempts++;
+  char sdk_request[48];
+  snprintf(sdk_request, sizeof sdk_request, "attempt=%d; max=%d", call->attempts,
+           c->cfg.max_attempts);
+  bloop_header hs[3 + BLOOP_SIGV4_MAX_ADDED + 2] = {
+    {"Host", c->host},
+    {"Content-Type", "application/x-amz-json-1.0"},
+    {"X-Amz-Target", call->target},
+  };
+  size_t nsigned = 3;
+  bloop_sigv4_params sp = {0};
+  sp.access_key_id = c->creds.access_key_id;
+  sp.secret_access_key = c->creds.secret_access_key;
+  sp.session_token = c->creds.session_token;
+  sp.region = c->region;
+  sp.service = "dynamodb";
+  sp.time = time(NULL) + c->clock_offset_s;
+  sp.normalize_path = 1;
+  bloop_sigv4_request sr = {"POST", "/", NULL, hs, nsigned, call->body, call->len};
+  bloop_sigv4_result res;
+  bloop_sigv4_result_init(&res);
+  bloop_error e;
+  bloop_error_clear(&e);
+  bloop_status st = bloop_sigv4_sign(c->signer, &sp, &sr, 0, &res, &e);
+  if (st) goto fail;
+  /* What the signer adds: X-Amz-Date, the session token, and Authorization itself. */
+  size_t n = nsigned;
+  for (size_t i = 0; i < res.nadded && i < BLOOP_SIGV4_MAX_ADDED; i++) hs[n++] = res.added[i];
+  hs[n++] = (bloop_header){"amz-sdk-invocation-id", call->invocation_id};
+  hs[n++] = (bloop_header){"amz-sdk-request", sdk_request};
+  long long left = call->deadline_ms - now;
+  long timeout = c->cfg.attempt_timeout_ms;
+  if (left < timeout) timeout = (long)left;
+  bloopi_http_request hr = {c->url, hs, n, call->body, call->len, timeout, call};
+  st = bloopi_http_submit(c->http, &hr, &call->xfer, &e);
+  bloop_sigv4_result_clear(&res);
+  if (st) goto fail;
+  call->state = CALL_RUNNING;
+  return;
+fail:
+  bloop_sigv4_result_clear(&res);
+  call->err = e;
+  call_finish(c, call, st);
+}
+
+/* "ns#Code:extra" -> "Code" (smithy's sanitize_error_code). */
+static void sanitize_code(const char *in, char *out, size_t n) {
+  size_t len = strcspn(in, ":");
+  const char *start = in;
+  for (const char *p = in; p < in + len; p++)
+    if (*p == '#') start = p + 1;
+  len -= (size_t)(start - in);
+  while (len && isspace((unsigned char)start[len - 1])) len--;
+  if (len >= n) len = n - 1;
+  memcpy(out, start, len);
+  out[len] = '\0';
+}
+
+static const char *code_for_status(long status, char *buf, size_t n) {
+  switch (status) {
+    case 500: return "InternalServerError";
+    case 503: return "ServiceUnavailable";
+    default: snprintf(buf, n, "HTTP%ld", status); return buf;
+  }
+}
+
+/* Fills err from a non-2xx answer; the body may be anything (moto answers HTML 500s). */
+static void parse_service_error(const bloopi_http_response *r, bloop_error *err) {
+  bloop_error_clear(err);
+  err->status = BLOOP_ESERVICE;
+  err->http_status = r->status;
+  snprintf(err->request_id, sizeof err->request_id, "%s", r->request_id);
+  const char *type = NULL, *msg = NULL;
+  cJSON *json = NULL;
+  const char *b = r->body.data ? r->body.data : "";
+  size_t blen = r->body.len;
+  size_t i = 0;
+  while (i < blen && isspace((unsigned char)b[i])) i++;
+  if (i < blen && b[i] == '{') json = cJSON_ParseWithLength(b, blen);
+  if (json && cJSON_IsObject(json)) {
+    cJSON *t = cJSON_GetObjectItemCaseSensitive(json, "__type");
+    if (cJSON_IsString(t)) type = t->valuestring;
+    cJSON *m = cJSON_GetObjectItemCaseSensitive(json, "message");
+    if (!cJSON_IsString(m)) m = cJSON_GetObjectItemCaseSensitive(json, "Message");
+    if (cJSON_IsString(m)) msg = m->valuestring;
+  }
+  if (r->error_type[0]) sanitize_code(r->error_type, err->code, sizeof err->code);
+  if (!err->code[0] && type) sanitize_code(type, err->code, sizeof err->code);
+  if (!err->code[0]) {
+    char tmp[32];
+    snprintf(err->code, sizeof err->code, "%s", code_for_status(r->status, tmp, sizeof tmp));
+  }
+  if (msg) {
+    snprintf(err->message, sizeof err->message, "%s", msg);
+  } else if (json) {
+    snprintf(err->message, sizeof err->message, "HTTP %ld %s (no message)", r->status,
+             err->code);
+  } else {
+    /* Show a short, printable prefix of whatever came back. */
+    char prefix[201];
+    size_t k = 0;
+    for (size_t j = 0; j < blen && k < sizeof prefix - 1; j++) {
+      unsigned char ch = (unsigned char)b[j];
+      prefix[k++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : ' ';
+    }
+    prefix[k] = '\0';
+    if (blen == 0)
+      snprintf(err->message, sizeof err->message, "HTTP %ld with an empty body", r->status);
+    else
+      snprintf(err->message, sizeof err->message, "HTTP %ld with a non-JSON body (%s): %s%s",
+               r->status, r->content_type[0] ? r->content_type : "no content type", prefix,
+               blen > k ? "..." : "");
+  }
+  cJSON_Delete(json);
+}
+
+/* RFC 7231 IMF-fixdate ("Tue, 25 Nov 2026 12:00:00 GMT"), parsed without the locale. */
+static int parse_http_date(const char *s, time_t *out) {
+  static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  const char *comma = strchr(s, ',');
+  if (!comma) return 0;
+  int day, year, hh, mm, ss;
+  char mon[4];
+  if (sscanf(comma + 1, " %d %3s %d %d:%d:%d", &day, mon, &year, &hh, &mm, &ss) != 6) return 0;
+  const char *m = strstr(months, mon);
+  if (!m || strlen(mon) != 3 || (m - months) % 3) return 0;
+  struct tm tm = {0};
+  tm.tm_mday = day;
+  tm.tm_mon = (int)((m - months) / 3);
+  tm.tm_year = year - 1900;
+  tm.tm_hour = hh;
+  tm.tm_min = mm;
+  tm.tm_sec = ss;
+  time_t t = timegm(&tm);
+  if (t == (time_t)-1) return 0;
+  *out = t;
+  return 1;
+}
+
+static int check_crc32(const bloopi_http_response *r, char *why, size_t n) {
+  if (!r->crc32[0]) return 1;   /* not sent: nothing to check */
+  char *end;
+  unsigned long long want = strtoull(r->crc32, &end, 10);
+  if (*end || end == r->crc32 || r->crc32[0] == '-' || want > 0xffffffffULL) {
+    snprintf(why, n, "x-amz-crc32 header is not a 32-bit number: \"%s\"", r->crc32);
+    return 0;
+  }
+  unsigned long got = crc32_z(0L, (const unsigned char *)(r->body.data ? r->body.data : ""),
+                              r->body.len);
+  if (got != want) {
+    snprintf(why, n, "x-amz-crc32 says %llu, body of %zu bytes has %lu", want, r->body.len,
+             got);
+    return 0;
+  }
+  return 1;
+}
+
+static void handle_done(bloop_client *c, bloopi_http_xfer *x) {
+  bloop_call *call = bloopi_http_xfer_tag(x);
+  bloopi_http_response *r = bloopi_http_xfer_response(x);
+  call->xfer = NULL;
+  bloop_error *e = &call->err;
+  bloop_error_clear(e);
+  bloopi_retry_class cls = BLOOPI_RETRY_NEVER;
+  long retry_after = -1;
+  char why[200];
+
+  switch (r->outcome) {
+    case BLOOPI_HTTP_NOMEM:
+      bloop_error_set(e, BLOOP_ENOMEM, "OutOfMemory", "out of memory reading the answer");
+      break;
+    case BLOOPI_HTTP_FATAL:
+      bloop_error_set(e, BLOOP_ECONFIG, "InvalidEndpoint", "%s: %s", c->endpoint, r->error);
+      break;
+    case BLOOPI_HTTP_NETWORK:
+      bloop_error_set(e, BLOOP_ENETWORK, "NetworkError", "%s: %s", c->endpoint, r->error);
+      cls = BLOOPI_RETRY_TRANSIENT;
+      break;
+    case BLOOPI_HTTP_TIMEOUT:
+      bloop_error_set(e, BLOOP_ETIMEOUT, "Timeout", "%s: %s", c->endpoint, r->error);
+      cls = BLOOPI_RETRY_TRANSIENT;
+      break;
+    case BLOOPI_HTTP_DONE:
+      if (!check_crc32(r, why, sizeof why)) {
+        bloop_error_set(e, BLOOP_EPROTOCOL, "CRC32Mismatch", "%s", why);
+        e->http_status = r->status;
+        snprintf(e->request_id, sizeof e->request_id, "%s", r->request_id);
+        cls = BLOOPI_RETRY_TRANSIENT;
+        break;
+      }
+      if (r->status >= 200 && r->status <= 299) {
+        bloopi_retry_quota_success(&c->quota, call->last_retry_cost);
+        /* Move the body out: a 2 MB page is not copied. */
+        bloop_buf_free(&call->response);
+        call->response = r->body;
+        bloop_buf_init(&r->body);
+        bloopi_http_release(c->http, x);
+        e->http_status = r->status;
+        call_finish(c, call, BLOOP_OK);
+        return;
+      }
+      parse_service_error(r, e);
+      cls = bloopi_retry_classify(e->code, r->status);
+      if (r->retry_after[0]) {
+        char *end;
+        long v = strtol(r->retry_after, &end, 10);
+        if (!*end && end != r->retry_after && v >= 0) retry_after = v;
+      }
+      break;
+  }
+
+  if (cls == BLOOPI_RETRY_SKEW) {
+    time_t server, local = time(NULL) + c->clock_offset_s;
+    cls = BLOOPI_RETRY_NEVER;
+    if (!call->skew_retried && parse_http_date(r->date, &server) &&
+        labs((long)(server - local)) >= SKEW_MIN_S && call->attempts < c->cfg.max_attempts) {
+      c->clock_offset_s = (long)(server - time(NULL));
+      call->skew_retried = 1;
+      bloopi_http_release(c->http, x);
+      start_attempt(c, call);   /* at once: the wait would not help */
+      return;
+    }
+  }
+  bloopi_http_release(c->http, x);
+
+  if (cls == BLOOPI_RETRY_NEVER || call->attempts >= c->cfg.max_attempts) {
+    call_finish(c, call, e->status);
+    return;
+  }
+  int throttling = cls == BLOOPI_RETRY_THROTTLING;
+  int cost = throttling ? c->cfg.throttle_retry_cost : c->cfg.retry_cost;
+  if (!bloopi_retry_quota_acquire(&c->quota, cost)) {
+    call_finish(c, call, e->status);
+    return;
+  }
+  long delay = bloopi_retry_delay_ms(&c->policy, call->attempts, throttling,
+                                     bloopi_rng_unit(&c->rng), retry_after);
+  long long now = bloopi_now_ms();
+  if (now + delay >= call->deadline_ms) {
+    /* The retry could not start before the call's deadline: give the tokens back. */
+    c->quota.available += cost;
+    call_finish(c, call, e->status);
+    return;
+  }
+  call->last_retry_cost = cost;
+  call->retry_at_ms = now + delay;
+  call->state = CALL_WAITING;
+  list_push(&c->waiting, call);
+}
+
+bloop_status bloop_client_submit(bloop_client *c, const char *op, const char *body,
+                                 size_t len, void *userdata, bloop_call **out,
+                                 bloop_error *err) {
+  *out = NULL;
+  bloop_error_clear(err);
+  if (!op || (!body && len))
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument", "operation or body missing");
+  const bloop_operation *o = bloop_operation_find(c->service, op);
+  if (!o)
+    return bloop_error_set(err, BLOOP_EINVAL, "UnknownOperation",
+                           "%s is not an operation of %s", op,
+                           bloop_service_target_prefix(c->service));
+  bloop_call *call = calloc(1, sizeof *call);
+  if (!call || !(call->body = malloc(len ? len : 1))) {
+    free(call);
+    return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  }
+  if (len) memcpy(call->body, body, len);
+  call->len = len;
+  call->client = c;
+  call->userdata = userdata;
+  bloop_buf_init(&call->response);
+  snprintf(call->target, sizeof call->target, "%s.%s", bloop_service_target_prefix(c->service),
+           o->name);
+  bloopi_rng_uuid(&c->rng, call->invocation_id);
+  long long total = c->cfg.call_timeout_ms;
+  if (total <= 0) total = (long long)c->cfg.attempt_timeout_ms * c->cfg.max_attempts;
+  call->deadline_ms = bloopi_now_ms() + total;
+  call->anext = c->all;
+  if (c->all) c->all->aprev = call;
+  c->all = call;
+  c->pending++;
+  start_attempt(c, call);
+  *out = call;
+  return BLOOP_OK;
+}
+
+static void fire_timers(bloop_client *c) {
+  if (!c->waiting.head) return;
+  long long now = bloopi_now_ms();
+  bloop_call *call = c->waiting.head;
+  while (call) {
+    bloop_call *next = call->qnext;
+    if (call->retry_at_ms <= now) {
+      list_unlink(&c->waiting, call);
+      start_attempt(c, call);
+    }
+    call = next;
+  }
+}
+
+/* A broken multi handle fails every running call rather than spinning. */
+static void fail_running(bloop_client *c, const bloop_error *e) {
+  for (bloop_call *call = c->all; call; call = call->anext)
+    if (call->state == CALL_RUNNING) {
+      bloopi_http_release(c->http, call->xfer);
+      call->xfer = NULL;
+      call->err = *e;
+      call_finish(c, call, e->status);
+    }
+}
+
+/* Drives transfers and timers until `target` (or, when NULL, any call) is done. */
+static bloop_call *drive(bloop_client *c, long timeout_ms, bloop_call *target) {
+  long long end = timeout_ms < 0 ? LLONG_MAX : bloopi_now_ms() + timeout_ms;
+  int driven = 0;
+  for (;;) {
+    bloopi_http_xfer *x;
+    while ((x = bloopi_http_next_done(c->http))) handle_done(c, x);
+    fire_timers(c);
+    bloop_call *got = target ? (target->state == CALL_DONE ? target : NULL) : c->done.head;
+    if (got) {
+      list_unlink(&c->done, got);
+      got->state = CALL_RETURNED;
+      c->pending--;
+      return got;
+    }
+    if (target ? target->state == CALL_RETURNED
+               : (!c->waiting.head && bloopi_http_running(c->http) == 0))
+      return NULL;
+    long long now = bloopi_now_ms();
+    if (driven && now >= end) return NULL;
+    long long wait = end - now;
+    if (wait < 0) wait = 0;
+    for (bloop_call *w = c->waiting.head; w; w = w->qnext)
+      if (w->retry_at_ms - now < wait) wait = w->retry_at_ms - now < 0 ? 0 : w->retry_at_ms - now;
+    bloop_error e;
+    if (bloopi_http_drive(c->http, (long)(wait > LONG_MAX ? LONG_MAX : wait), &e)) fail_running(c, &e);
+    driven = 1;
+  }
+}
+
+bloop_call *bloop_client_wait(bloop_client *c, long timeout_ms) {
+  return drive(c, timeout_ms, NULL);
+}
+
+bloop_status bloop_client_call(bloop_client *c, const char *op, const char *body, size_t len,
+                               bloop_buf *response, bloop_error *err) {
+  bloop_call *call;
+  bloop_status st = bloop_client_submit(c, op, body, len, NULL, &call, err);
+  if (st) return st;
+  drive(c, -1, call);
+  st = bloop_call_result(call, NULL, NULL, err);
+  if (st == BLOOP_OK && response) {
+    bloop_buf_free(response);
+    *response = call->response;
+    bloop_buf_init(&call->response);
+  }
+  bloop_call_free(call);
+  return st;
+}
+
+bloop_status bloop_call_result(const bloop_call *call, const char **body, size_t *len,
+                               bloop_error *err) {
+  if (body) *body = NULL;
+  if (len) *len = 0;
+  if (call->state == CALL_RUNNING || call->state == CALL_WAITING)
+    return bloop_error_set(err, BLOOP_ESTATE, "NotFinished", "the call has not finished");
+  if (err) *err = call->err;
+  if (call->status == BLOOP_OK) {
+    if (body) *body = call->response.data ? call->response.data : "";
+    if (len) *len = call->response.len;
+  }
+  return call->status;
+}
+
+void *bloop_call_userdata(const bloop_call *call) { return call->userdata; }
+
+void bloop_call_free(bloop_call *call) {
+  if (!call) return;
+  bloop_client *c = call->client;
+  if (c) {
+    if (call->state == CALL_RUNNING) bloopi_http_release(c->http, call->xfer);
+    else if (call->state == CALL_WAITING) list_unlink(&c->waiting, call);
+    else if (call->state == CALL_DONE) list_unlink(&c->done, call);
+    if (call->state != CALL_RETURNED) c->pending--;
+    if (call->aprev) call->aprev->anext = call->anext;
+    else c->all = call->anext;
+    if (call->anext) call->anext->aprev = call->aprev;
+  }
+  free(call->body);
+  bloop_buf_free(&call->response);
+  free(call);
+}

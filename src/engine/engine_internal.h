@@ -1,0 +1,63 @@
+/*
+ * engine_internal.h: what the engine's files share (not public API): the engine struct,
+ * routing a call through the session, JSON text helpers and error prefixing.
+ */
+#ifndef BLOOP_ENGINE_INTERNAL_H
+#define BLOOP_ENGINE_INTERNAL_H
+
+#include <stddef.h>
+
+#include "base/bloopi.h"
+#include "bloop/engine.h"
+
+
+struct bloop_engine {
+  bloop_session session;
+  bloop_engine_config cfg;
+  bloop_model **bound;        /* retained: models this engine verified */
+  size_t nbound, capbound;
+  char **created;             /* table names CreateTable was sent for */
+  size_t ncreated, capcreated;
+};
+
+/* The native client for op, or NULL when op must go through session.call. */
+BLOOPI_FUNC bloop_client *bloopi_engine_route(bloop_engine *e, bloop_service service,
+                                                     const char *op);
+/* One synchronous DynamoDB call along the route above. */
+BLOOPI_FUNC bloop_status bloopi_engine_call(bloop_engine *e, const char *op,
+                                                   const bloop_buf *body, bloop_buf *resp,
+                                                   bloop_error *err);
+
+/* Appends the C string s as a JSON string (quotes and escapes; bloopi_json_escape for
+ * counted strings). */
+BLOOPI_FUNC void bloopi_json_cstr(bloop_buf *b, const char *s);
+
+/* Rewrites err->message as "<model> <op>: <message>" (keeps status and code); returns
+ * err->status (or st when err is NULL). */
+BLOOPI_FUNC bloop_status bloopi_engine_prefix(bloop_status st, bloop_error *err,
+                                                     const bloop_model *m, const char *op);
+/* An answer the JSON reader refused (not JSON, or a value DynamoDB would never send) is the
+ * server's fault, not the caller's: status BLOOP_EPROTOCOL, code "BadResponse", the
+ * reader's message (which names the path) kept. Out of memory stays as it is. */
+BLOOPI_FUNC void bloopi_bad_answer(bloop_error *err);
+/* bloop_error_set with the "<model> <op>: " prefix. */
+BLOOPI_FUNC bloop_status bloopi_engine_fail(bloop_error *err, bloop_status st,
+                                                   const char *code, const bloop_model *m,
+                                                   const char *op, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+
+/* Appends the key attributes of `item` (model's table keys, or also index keys when
+ * index != NULL) as an M into out (allocated in a). Fails "InvalidRequest" naming the
+ * missing key. */
+BLOOPI_FUNC bloop_status bloopi_item_key(const bloop_model *m, const bloop_value *item,
+                                                bloop_arena *a, bloop_value *out,
+                                                const char *op, bloop_error *err);
+/* A one-element path to a top-level attribute (elems allocated in a). */
+BLOOPI_FUNC bloop_path *bloopi_attr_path(bloop_arena *a, const char *dynamo_name,
+                                                const char *label);
+
+
+#endif

@@ -1,0 +1,693 @@
+/*
+ * engine_item.c: save and delete (UpdateItem / DeleteItem), load (BatchGetItem), batch
+ * save / delete (BatchWriteItem) and their explain (engine.h).
+ *
+ * build_write() is the only place an UpdateItem / DeleteItem body is made: the operation
+ * sends what it built, explain prints it.
+ */
+#include "engine/engine_internal.h"
+#include "base/json_read.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bloop/expr.h"
+
+#define CCF "ConditionalCheckFailedException"
+
+static const char *label(bloop_arena *a, const bloop_model *m, const bloop_column *c) {
+  const char *model = bloop_model_name(m);
+  size_t mn = strlen(model), cn = strlen(c->name);
+  char *s = bloop_arena_alloc(a, mn + cn + 2);
+  if (!s) return NULL;
+  memcpy(s, model, mn);
+  s[mn] = '.';
+  memcpy(s + mn + 1, c->name, cn + 1);
+  return s;
+}
+
+/* Checks that every attribute of item is a column of m with the column's type. */
+static bloop_status check_item(const bloop_model *m, const bloop_value *item, const char *op,
+                               bloop_error *err) {
+  if (!item || item->type != BLOOP_TYPE_M)
+    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, op,
+                              "the item is not a map of attributes");
+  for (size_t i = 0; i < item->u.map.count; i++) {
+    const bloop_member *mb = &item->u.map.members[i];
+    const bloop_column *c = bloop_model_column_by_dynamo(m, mb->name, mb->name_len);
+    if (!c)
+      return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, op,
+                                "attribute \"%.*s\" is not a column", (int)mb->name_len,
+                                mb->name);
+    if (mb->value.type != c->type)
+      return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, op,
+                                "column \"%s\" must be %s (got %s)", c->name,
+                                bloop_type_name(c->type), bloop_type_name(mb->value.type));
+  }
+  /* The saved object is the stored item afterwards: refuse one DynamoDB would refuse, with
+   * its key in the message, before anything is sent. */
+  const bloop_column *h = bloop_model_hash_key(m), *r = bloop_model_range_key(m);
+  char keys[520];
+  snprintf(keys, sizeof keys, "%s%s%s", h ? h->dynamo_name : "", r ? "," : "",
+           r ? r->dynamo_name : "");
+  bloop_error size_err;
+  bloop_error_clear(&size_err);
+  if (bloop_item_check_size(item, keys, &size_err) != BLOOP_OK)
+    return bloopi_engine_fail(err, size_err.status, size_err.code, m, op, "%s",
+                              size_err.message);
+  return BLOOP_OK;
+}
+
+static const bloop_value *attr(const bloop_value *item, const bloop_column *c) {
+  if (!item || item->type != BLOOP_TYPE_M) return NULL;
+  return bloop_value_get(item, c->dynamo_name, strlen(c->dynamo_name));
+}
+
+static int is_cleared(const bloop_write_args *a, const bloop_column *c) {
+  for (size_t i = 0; i < a->cleared_count; i++)
+    if (a->cleared[i] && strcmp(a->cleared[i], c->name) == 0) return 1;
+  return 0;
+}
+
+/* cond = cond AND leaf (consumes leaf's reference). */
+static bloop_status and_in(bloop_cond **cond, bloop_cond *leaf, bloop_error *err) {
+  bloop_cond *out = NULL;
+  bloop_status st = bloop_cond_and(*cond, leaf, &out, err);
+  bloop_cond_release(leaf);
+  if (st) return st;
+  bloop_cond_release(*cond);
+  *cond = out;
+  return BLOOP_OK;
+}
+
+static bloop_status leaf_eq_or_missing(bloop_cond **cond, const bloop_path *p,
+                                       const bloop_value *v, bloop_error *err) {
+  bloop_cond *leaf = NULL;
+  bloop_status st;
+  if (v) {
+    bloop_operand o = {NULL, v};
+    st = bloop_cond_leaf(BLOOP_COND_EQ, p, &o, 1, &leaf, err);
+  } else {
+    st = bloop_cond_leaf(BLOOP_COND_NOT_EXISTS, p, NULL, 0, &leaf, err);
+  }
+  if (st) return st;
+  return and_in(cond, leaf, err);
+}
+
+typedef struct built {
+  const char *op;          /* "UpdateItem" / "DeleteItem" */
+  bloop_buf body;
+  size_t item_size;
+  int has_version;
+  bloop_value version;     /* new version (save), in tmp */
+} built;
+
+/* Builds the request of a save (del = 0) or delete (del = 1) into b; values in tmp. */
+static bloop_status build_write(const bloop_write_args *a, int del, bloop_arena *tmp,
+                                built *b, bloop_error *err) {
+  const char *opname = del ? "delete" : "save";
+  const bloop_model *m = a->model;
+  if (!m)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidRequest", "engine %s: no model", opname);
+  b->op = del ? "DeleteItem" : "UpdateItem";
+  bloop_status st;
+  if (!del && (st = check_item(m, a->item, opname, err))) return st;
+  if (a->previous && a->previous->type != BLOOP_TYPE_M)
+    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
+                              "previous is not a map of attributes");
+  if (a->sync != BLOOP_SYNC_NONE && a->sync != BLOOP_SYNC_NEW && a->sync != BLOOP_SYNC_OLD)
+    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname, "bad sync value");
+  if (del && a->sync == BLOOP_SYNC_NEW)
+    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
+                              "sync must be none or \"old\" for a delete");
+  bloop_value key;
+  if ((st = bloopi_item_key(m, a->item, tmp, &key, opname, err))) return st;
+
+  size_t ncol = bloop_model_column_count(m);
+  bloop_update *ups = bloop_arena_calloc(tmp, ncol + 1, sizeof *ups);
+  if (!ups) goto oom;
+  size_t nup = 0;
+  bloop_cond *cond = bloop_cond_retain(a->condition);
+  bloop_expr *x = NULL;
+
+  for (size_t i = 0; i < ncol; i++) {
+    const bloop_column *c = bloop_model_column(m, i);
+    bloop_path *p = bloopi_attr_path(tmp, c->dynamo_name, label(tmp, m, c));
+    if (!p) goto oom_cond;
+    if (a->atomic && (st = leaf_eq_or_missing(&cond, p, attr(a->previous, c), err))) goto fail;
+    if (c->version) {
+      const bloop_value *expected = a->previous ? attr(a->previous, c) : attr(a->item, c);
+      /* Atomic already pinned the version to previous's value. */
+      if (!(a->atomic && a->previous) &&
+          (st = leaf_eq_or_missing(&cond, p, expected, err)))
+        goto fail;
+      if (del) continue;
+      bloop_decimal d = bloop_decimal_from_int64(0), one = bloop_decimal_from_int64(1);
+      if (expected && (st = bloop_value_decimal(expected, &d, err))) goto fail;
+      if ((st = bloop_decimal_add(&d, d, one, err))) goto fail;
+      if ((st = bloop_value_set_n_decimal(&b->version, tmp, d, err))) goto fail;
+      b->has_version = 1;
+      ups[nup].op = BLOOP_UPDATE_SET;
+      ups[nup].path = *p;
+      ups[nup].operand.value = &b->version;
+      nup++;
+      continue;
+    }
+    if (del || c->key != BLOOP_KEY_NONE) continue;
+    const bloop_value *v = attr(a->item, c), *pv = attr(a->previous, c);
+    if (v) {
+      if (a->previous && pv && bloop_value_equal(v, pv)) continue;
+      ups[nup].op = BLOOP_UPDATE_SET;
+      ups[nup].path = *p;
+      ups[nup].operand.value = v;
+      nup++;
+    } else if (pv || is_cleared(a, c)) {
+      ups[nup].op = BLOOP_UPDATE_REMOVE;
+      ups[nup].path = *p;
+      nup++;
+    }
+  }
+  for (size_t i = 0; i < a->cleared_count; i++)
+    if (!a->cleared[i] || !bloop_model_column_find(m, a->cleared[i])) {
+      st = bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
+                              "cleared column \"%s\" is not a column",
+                              a->cleared[i] ? a->cleared[i] : "(null)");
+      goto fail;
+    }
+
+  x = bloop_expr_new();
+  if (!x) goto oom_cond;
+  if ((st = bloop_expr_condition(x, BLOOP_EXPR_CONDITION, cond, err))) goto fail_prefix;
+  if (nup && (st = bloop_expr_update(x, ups, nup, err))) goto fail_prefix;
+
+  bloop_buf *o = &b->body;
+  bloop_buf_puts(o, "{\"TableName\":");
+  bloopi_json_cstr(o, bloop_model_table_name(m));
+  bloop_buf_puts(o, ",\"Key\":");
+  if ((st = bloop_item_to_json(&key, o, err))) goto fail_prefix;
+  int wrote = 0;
+  bloop_buf_putc(o, ',');
+  if ((st = bloop_expr_to_json(x, o, &wrote, err))) goto fail_prefix;
+  if (!wrote) o->len--, o->data[o->len] = '\0';  /* drop the comma */
+  if (a->sync != BLOOP_SYNC_NONE)
+    bloop_buf_printf(o, ",\"ReturnValues\":\"%s\"",
+                     a->sync == BLOOP_SYNC_NEW ? "ALL_NEW" : "ALL_OLD");
+  bloop_buf_putc(o, '}');
+  if (o->failed) goto oom_cond;
+  b->item_size = del ? 0 : bloop_item_size(a->item);
+  bloop_expr_free(x);
+  bloop_cond_release(cond);
+  return BLOOP_OK;
+
+fail_prefix:
+  st = bloopi_engine_prefix(st, err, m, opname);
+fail:
+  bloop_expr_free(x);
+  bloop_cond_release(cond);
+  return st;
+oom_cond:
+  bloop_expr_free(x);
+  bloop_cond_release(cond);
+oom:
+  return bloopi_engine_fail(err, BLOOP_ENOMEM, "OutOfMemory", m, opname, "out of memory");
+}
+
+static bloop_status explain_out(bloop_buf *out, const char *op, const bloop_buf *req,
+                                size_t item_size, int with_size, const char *extra) {
+  bloop_buf_printf(out, "{\"operation\":\"%s\",\"request\":", op);
+  bloop_buf_append(out, req->data, req->len);
+  if (with_size) bloop_buf_printf(out, ",\"item_size\":%zu", item_size);
+  if (extra) bloop_buf_puts(out, extra);
+  bloop_buf_putc(out, '}');
+  return out->failed ? BLOOP_ENOMEM : BLOOP_OK;
+}
+
+static bloop_status explain_write(const bloop_write_args *a, int del, bloop_buf *out,
+                                  bloop_error *err) {
+  bloop_arena tmp = BLOOP_ARENA_INIT;
+  built b;
+  memset(&b, 0, sizeof b);
+  bloop_status st = build_write(a, del, &tmp, &b, err);
+  if (!st && explain_out(out, b.op, &b.body, b.item_size, !del, NULL))
+    st = bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  bloop_buf_free(&b.body);
+  bloop_arena_free(&tmp);
+  return st;
+}
+
+bloop_status bloop_engine_explain_save(bloop_engine *e, const bloop_write_args *a,
+                                       bloop_buf *out, bloop_error *err) {
+  bloop_error_clear(err);
+  (void)e;
+  return explain_write(a, 0, out, err);
+}
+
+bloop_status bloop_engine_explain_delete(bloop_engine *e, const bloop_write_args *a,
+                                         bloop_buf *out, bloop_error *err) {
+  bloop_error_clear(err);
+  (void)e;
+  return explain_write(a, 1, out, err);
+}
+
+static bloop_status run_write(bloop_engine *e, const bloop_write_args *a, int del,
+                              bloop_write_result *result, bloop_arena *arena,
+                              bloop_error *err) {
+  const char *opname = del ? "delete" : "save";
+  if (result) memset(result, 0, sizeof *result);
+  if (result && !arena)
+    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", a->model, opname,
+                              "a result needs an arena");
+  bloop_arena tmp = BLOOP_ARENA_INIT;
+  bloop_buf resp = BLOOP_BUF_INIT;
+  built b;
+  memset(&b, 0, sizeof b);
+  cJSON *root = NULL;
+  bloop_status st = build_write(a, del, &tmp, &b, err);
+  if (st) goto done;
+  st = bloopi_engine_call(e, b.op, &b.body, &resp, err);
+  if (st) {
+    if (err && err->status == BLOOP_ESERVICE && strcmp(err->code, CCF) == 0)
+      snprintf(err->code, sizeof err->code, "ConstraintViolation");
+    st = bloopi_engine_prefix(st, err, a->model, opname);
+    goto done;
+  }
+  if (!result) goto done;
+  if (b.has_version && (st = bloop_value_copy(&result->version, &b.version, arena, err)))
+    goto done;
+  if (a->sync != BLOOP_SYNC_NONE) {
+    root = cJSON_ParseWithLength(resp.data ? resp.data : "", resp.len);
+    if (!root) {
+      st = bloopi_engine_fail(err, BLOOP_EPROTOCOL, "BadResponse", a->model, opname,
+                              "%s answer is not JSON", b.op);
+      goto done;
+    }
+    const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(root, "Attributes");
+    if (cJSON_IsObject(attrs)) {
+      st = bloop_item_from_cjson(attrs, arena, &result->attributes, "Attributes", err);
+      if (st) {
+        st = bloopi_engine_prefix(st, err, a->model, opname);
+        goto done;
+      }
+      result->has_attributes = 1;
+    }
+  }
+done:
+  cJSON_Delete(root);
+  bloop_buf_free(&b.body);
+  bloop_buf_free(&resp);
+  bloop_arena_free(&tmp);
+  return st;
+}
+
+bloop_status bloop_engine_save(bloop_engine *e, const bloop_write_args *a,
+                               bloop_write_result *result, bloop_arena *arena,
+                               bloop_error *err) {
+  bloop_error_clear(err);
+  return run_write(e, a, 0, result, arena, err);
+}
+
+bloop_status bloop_engine_delete(bloop_engine *e, const bloop_write_args *a,
+                                 bloop_write_result *result, bloop_arena *arena,
+                                 bloop_error *err) {
+  bloop_error_clear(err);
+  return run_write(e, a, 1, result, arena, err);
+}
+
+/* ---- batches ------------------------------------------------------------------------ */
+
+/* One bloop_batch_table per table name. */
+typedef struct tables {
+  bloop_batch_table *t;
+  size_t n;
+} tables;
+
+static const bloop_batch_table *table_for(tables *ts, const bloop_model *m, int consistent) {
+  const char *name = bloop_model_table_name(m);
+  for (size_t i = 0; i < ts->n; i++)
+    if (strcmp(ts->t[i].name, name) == 0) return &ts->t[i];
+  bloop_batch_table *t = &ts->t[ts->n++];
+  memset(t, 0, sizeof *t);
+  t->name = name;
+  t->hash_key = bloop_model_hash_key(m)->dynamo_name;
+  t->range_key = bloop_model_range_key(m) ? bloop_model_range_key(m)->dynamo_name : NULL;
+  t->consistent_read = consistent;
+  return t;
+}
+
+static void put_key_request(bloop_buf *o, const char *table, const bloop_value *key,
+                            int consistent, bloop_error *err) {
+  bloop_buf_puts(o, "{\"TableName\":");
+  bloopi_json_cstr(o, table);
+  bloop_buf_puts(o, ",\"Key\":");
+  bloop_item_to_json(key, o, err);
+  if (consistent) bloop_buf_puts(o, ",\"ConsistentRead\":true");
+  bloop_buf_putc(o, '}');
+}
+
+/* A GetItem answer: FOUND with the item, MISSING without one, FAILED when it is not a
+ * GetItem answer. Read straight into the arena (json_read.h). */
+static void read_get_answer(const bloop_buf *resp, bloop_arena *arena, bloop_load_op *op) {
+  bloopi_jr r;
+  bloopi_jr_init(&r, resp->data, resp->len, arena, &op->error, "GetItem answer");
+  size_t i = 0, klen;
+  const char *key;
+  int more, found = 0;
+  if (bloopi_jr_object_begin(&r) == BLOOP_OK) {
+    while ((more = bloopi_jr_object_next(&r, &i, &key, &klen)) == 1) {
+      if (klen == 4 && memcmp(key, "Item", 4) == 0) {
+        r.root = "Item";  /* paths of the item's errors: "Item.tags.SS[2]" */
+        const char *text;
+        if (bloopi_jr_item_text(&r, &op->item, &text, &op->item_json_len)) break;
+        op->item_json = bloop_arena_memdup(arena, text, op->item_json_len);
+        found = 1;
+      } else if (bloopi_jr_skip(&r)) {
+        break;
+      }
+    }
+    bloopi_jr_end(&r);
+  }
+  if (r.failed) {
+    op->outcome = BLOOP_BATCH_FAILED;
+    bloopi_bad_answer(&op->error);
+  } else {
+    op->outcome = found ? BLOOP_BATCH_FOUND : BLOOP_BATCH_MISSING;
+  }
+}
+
+/* One GetItem per op through the session: for a single object (one request, nothing to
+ * batch), and the route when BatchGetItem is overridden. */
+static bloop_status load_each(bloop_engine *e, bloop_load_op *ops, const bloop_value *keys,
+                              size_t n, int consistent, bloop_arena *arena) {
+  bloop_buf body = BLOOP_BUF_INIT, resp = BLOOP_BUF_INIT;
+  for (size_t i = 0; i < n; i++) {
+    bloop_load_op *op = &ops[i];
+    bloop_buf_reset(&body);
+    put_key_request(&body, bloop_model_table_name(op->model), &keys[i], consistent, &op->error);
+    if (bloopi_engine_call(e, "GetItem", &body, &resp, &op->error)) {
+      op->outcome = BLOOP_BATCH_FAILED;
+      continue;
+    }
+    read_get_answer(&resp, arena, op);
+  }
+  bloop_buf_free(&body);
+  bloop_buf_free(&resp);
+  return BLOOP_OK;
+}
+
+static bloop_status load_keys(const bloop_load_op *ops, size_t n, bloop_arena *tmp,
+                              bloop_value **keys, bloop_error *err) {
+  *keys = bloop_arena_calloc(tmp, n + 1, sizeof **keys);
+  if (!*keys) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    if (!ops[i].model)
+      return bloop_error_set(err, BLOOP_EINVAL, "InvalidRequest", "engine load: op %zu has no model", i);
+    bloop_status st = bloopi_item_key(ops[i].model, ops[i].key, tmp, &(*keys)[i], "load", err);
+    if (st) return st;
+  }
+  return BLOOP_OK;
+}
+
+bloop_status bloop_engine_load(bloop_engine *e, bloop_load_op *ops, size_t n, int consistent,
+                               bloop_arena *arena, size_t *missing, bloop_error *err) {
+  bloop_error_clear(err);
+  if (missing) *missing = 0;
+  for (size_t i = 0; i < n; i++) {
+    ops[i].outcome = BLOOP_BATCH_PENDING;
+    memset(&ops[i].item, 0, sizeof ops[i].item);
+    ops[i].item_json = NULL;
+    ops[i].item_json_len = 0;
+    bloop_error_clear(&ops[i].error);
+  }
+  if (!n) return BLOOP_OK;
+  bloop_arena tmp = BLOOP_ARENA_INIT;
+  bloop_value *keys = NULL;
+  bloop_batch_get_op *gops = NULL;
+  tables ts = {NULL, 0};
+  bloop_status st = load_keys(ops, n, &tmp, &keys, err);
+  if (st) goto done;
+  bloop_client *c = n == 1 ? NULL : bloopi_engine_route(e, BLOOP_SERVICE_DYNAMODB, "BatchGetItem");
+  if (!c) {
+    st = load_each(e, ops, keys, n, consistent, arena);
+  } else {
+    gops = calloc(n, sizeof *gops);
+    ts.t = calloc(n, sizeof *ts.t);
+    if (!gops || !ts.t) {
+      st = bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+      goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+      gops[i].table = table_for(&ts, ops[i].model, consistent);
+      gops[i].key = &keys[i];
+    }
+    st = bloop_batch_get(c, &e->cfg.batch, gops, n, arena, NULL, err);
+    for (size_t i = 0; i < n; i++) {
+      ops[i].outcome = gops[i].outcome;
+      ops[i].item = gops[i].item;
+      ops[i].error = gops[i].error;
+    }
+    if (st && st != BLOOP_EINVAL) {
+      st = bloopi_engine_prefix(st, err, ops[0].model, "load");
+      goto done;
+    }
+  }
+  st = BLOOP_OK;
+  for (size_t i = 0; i < n; i++) {
+    if (ops[i].outcome == BLOOP_BATCH_MISSING && missing) (*missing)++;
+    if (ops[i].outcome != BLOOP_BATCH_FOUND && ops[i].outcome != BLOOP_BATCH_MISSING && !st) {
+      if (err) *err = ops[i].error;
+      if (ops[i].outcome == BLOOP_BATCH_PENDING && err && !err->status)
+        bloop_error_set(err, BLOOP_ESTATE, "NotProcessed", "not processed");
+      st = bloopi_engine_prefix(ops[i].error.status ? ops[i].error.status : BLOOP_ESTATE, err,
+                                ops[i].model, "load");
+    }
+  }
+done:
+  free(gops);
+  free(ts.t);
+  bloop_arena_free(&tmp);
+  return st;
+}
+
+bloop_status bloop_engine_explain_load(bloop_engine *e, const bloop_load_op *ops, size_t n,
+                                       int consistent, bloop_buf *out, bloop_error *err) {
+  bloop_error_clear(err);
+  (void)e;
+  bloop_arena tmp = BLOOP_ARENA_INIT;
+  bloop_buf req = BLOOP_BUF_INIT;
+  bloop_value *keys = NULL;
+  bloop_status st = load_keys(ops, n, &tmp, &keys, err);
+  if (st) goto done;
+  if (n == 1) {
+    put_key_request(&req, bloop_model_table_name(ops[0].model), &keys[0], consistent, err);
+    if (req.failed || explain_out(out, "GetItem", &req, 0, 0, ""))
+      st = bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+    goto done;
+  }
+  /* The first chunk as the executor would start it: up to 100 distinct keys, by table. */
+  size_t take = n < BLOOP_BATCH_GET_MAX ? n : BLOOP_BATCH_GET_MAX;
+  bloop_buf_puts(&req, "{\"RequestItems\":{");
+  int first_table = 1;
+  for (size_t i = 0; i < take; i++) {
+    const char *tn = bloop_model_table_name(ops[i].model);
+    int seen = 0;
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(bloop_model_table_name(ops[j].model), tn) == 0) seen = 1;
+    if (seen) continue;
+    if (!first_table) bloop_buf_putc(&req, ',');
+    first_table = 0;
+    bloopi_json_cstr(&req, tn);
+    bloop_buf_puts(&req, ":{\"Keys\":[");
+    int first = 1;
+    for (size_t j = i; j < take; j++) {
+      if (strcmp(bloop_model_table_name(ops[j].model), tn) != 0) continue;
+      int dup = 0;
+      for (size_t k = i; k < j; k++)
+        if (strcmp(bloop_model_table_name(ops[k].model), tn) == 0 &&
+            bloop_value_equal(&keys[k], &keys[j]))
+          dup = 1;
+      if (dup) continue;
+      if (!first) bloop_buf_putc(&req, ',');
+      first = 0;
+      if ((st = bloop_item_to_json(&keys[j], &req, err))) goto done;
+    }
+    bloop_buf_putc(&req, ']');
+    if (consistent) bloop_buf_puts(&req, ",\"ConsistentRead\":true");
+    bloop_buf_putc(&req, '}');
+  }
+  bloop_buf_puts(&req, "}}");
+  char extra[64];
+  snprintf(extra, sizeof extra, ",\"chunks\":%zu",
+           (n + BLOOP_BATCH_GET_MAX - 1) / BLOOP_BATCH_GET_MAX);
+  if (req.failed || explain_out(out, "BatchGetItem", &req, 0, 0, extra))
+    st = bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+done:
+  bloop_buf_free(&req);
+  bloop_arena_free(&tmp);
+  return st;
+}
+
+/* Validates the items and makes the wire form of each (whole item, or key). */
+static bloop_status batch_prepare(const bloop_batch_item *items, size_t n, int del,
+                                  bloop_arena *tmp, const bloop_value **wire,
+                                  bloop_error *err) {
+  const char *opname = del ? "batch_delete" : "batch_save";
+  for (size_t i = 0; i < n; i++) {
+    const bloop_model *m = items[i].model;
+    if (!m)
+      return bloop_error_set(err, BLOOP_EINVAL, "InvalidRequest", "engine %s: item %zu has no model",
+                             opname, i);
+    bloop_status st;
+    if (del) {
+      bloop_value *k = bloop_arena_calloc(tmp, 1, sizeof *k);
+      if (!k) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+      if ((st = bloopi_item_key(m, items[i].item, tmp, k, opname, err))) return st;
+      wire[i] = k;
+    } else {
+      bloop_value k;
+      if ((st = check_item(m, items[i].item, opname, err))) return st;
+      if ((st = bloopi_item_key(m, items[i].item, tmp, &k, opname, err))) return st;
+      wire[i] = items[i].item;
+    }
+  }
+  return BLOOP_OK;
+}
+
+static void write_each(bloop_engine *e, bloop_batch_item *items, const bloop_value **wire,
+                       size_t n, int del) {
+  bloop_buf body = BLOOP_BUF_INIT, resp = BLOOP_BUF_INIT;
+  for (size_t i = 0; i < n; i++) {
+    bloop_buf_reset(&body);
+    bloop_buf_puts(&body, "{\"TableName\":");
+    bloopi_json_cstr(&body, bloop_model_table_name(items[i].model));
+    bloop_buf_puts(&body, del ? ",\"Key\":" : ",\"Item\":");
+    bloop_item_to_json(wire[i], &body, &items[i].error);
+    bloop_buf_putc(&body, '}');
+    if (bloopi_engine_call(e, del ? "DeleteItem" : "PutItem", &body, &resp, &items[i].error))
+      items[i].outcome = BLOOP_BATCH_FAILED;
+    else
+      items[i].outcome = BLOOP_BATCH_DONE;
+  }
+  bloop_buf_free(&body);
+  bloop_buf_free(&resp);
+}
+
+static bloop_status run_batch(bloop_engine *e, bloop_batch_item *items, size_t n, int del,
+                              bloop_batch_stats *stats, bloop_error *err) {
+  const char *opname = del ? "batch_delete" : "batch_save";
+  if (stats) memset(stats, 0, sizeof *stats);
+  for (size_t i = 0; i < n; i++) {
+    items[i].outcome = BLOOP_BATCH_PENDING;
+    bloop_error_clear(&items[i].error);
+  }
+  if (!n) return BLOOP_OK;
+  bloop_arena tmp = BLOOP_ARENA_INIT;
+  bloop_batch_write_op *wops = NULL;
+  tables ts = {NULL, 0};
+  const bloop_value **wire = calloc(n, sizeof *wire);
+  bloop_status st = wire ? batch_prepare(items, n, del, &tmp, wire, err)
+                         : bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  if (st) goto done;
+  bloop_client *c = bloopi_engine_route(e, BLOOP_SERVICE_DYNAMODB, "BatchWriteItem");
+  if (!c) {
+    write_each(e, items, wire, n, del);
+  } else {
+    wops = calloc(n, sizeof *wops);
+    ts.t = calloc(n, sizeof *ts.t);
+    if (!wops || !ts.t) {
+      st = bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+      goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+      wops[i].table = table_for(&ts, items[i].model, 0);
+      wops[i].kind = del ? BLOOP_BATCH_DELETE : BLOOP_BATCH_PUT;
+      wops[i].item = wire[i];
+      wops[i].tag = &items[i];
+    }
+    st = bloop_batch_write(c, &e->cfg.batch, wops, n, stats, err);
+    for (size_t i = 0; i < n; i++) {
+      items[i].outcome = wops[i].outcome;
+      items[i].error = wops[i].error;
+    }
+    if (st && st != BLOOP_EINVAL) {
+      st = bloopi_engine_prefix(st, err, items[0].model, opname);
+      goto done;
+    }
+  }
+  st = BLOOP_OK;
+  for (size_t i = 0; i < n && !st; i++) {
+    if (items[i].outcome == BLOOP_BATCH_DONE) continue;
+    if (err) *err = items[i].error;
+    if (err && !err->status)
+      bloop_error_set(err, BLOOP_ESTATE, "NotProcessed", "item %zu was not processed", i);
+    st = bloopi_engine_prefix(err ? err->status : BLOOP_ESTATE, err, items[i].model, opname);
+  }
+done:
+  free(wire);
+  free(wops);
+  free(ts.t);
+  bloop_arena_free(&tmp);
+  return st;
+}
+
+bloop_status bloop_engine_batch_save(bloop_engine *e, bloop_batch_item *items, size_t n,
+                                     bloop_batch_stats *stats, bloop_error *err) {
+  bloop_error_clear(err);
+  return run_batch(e, items, n, 0, stats, err);
+}
+
+bloop_status bloop_engine_batch_delete(bloop_engine *e, bloop_batch_item *items, size_t n,
+                                       bloop_batch_stats *stats, bloop_error *err) {
+  bloop_error_clear(err);
+  return run_batch(e, items, n, 1, stats, err);
+}
+
+bloop_status bloop_engine_explain_batch(bloop_engine *e, const bloop_batch_item *items,
+                                        size_t n, int is_delete, bloop_buf *out,
+                                        bloop_error *err) {
+  bloop_error_clear(err);
+  (void)e;
+  bloop_arena tmp = BLOOP_ARENA_INIT;
+  bloop_buf req = BLOOP_BUF_INIT;
+  const bloop_value **wire = calloc(n + 1, sizeof *wire);
+  bloop_status st = wire ? batch_prepare(items, n, is_delete, &tmp, wire, err)
+                         : bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  if (st) goto done;
+  size_t take = n < BLOOP_BATCH_WRITE_MAX ? n : BLOOP_BATCH_WRITE_MAX, size = 0;
+  bloop_buf_puts(&req, "{\"RequestItems\":{");
+  int first_table = 1;
+  for (size_t i = 0; i < take; i++) {
+    const char *tn = bloop_model_table_name(items[i].model);
+    int seen = 0;
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(bloop_model_table_name(items[j].model), tn) == 0) seen = 1;
+    if (seen) continue;
+    if (!first_table) bloop_buf_putc(&req, ',');
+    first_table = 0;
+    bloopi_json_cstr(&req, tn);
+    bloop_buf_puts(&req, ":[");
+    int first = 1;
+    for (size_t j = i; j < take; j++) {
+      if (strcmp(bloop_model_table_name(items[j].model), tn) != 0) continue;
+      if (!first) bloop_buf_putc(&req, ',');
+      first = 0;
+      bloop_buf_puts(&req, is_delete ? "{\"DeleteRequest\":{\"Key\":" : "{\"PutRequest\":{\"Item\":");
+      if ((st = bloop_item_to_json(wire[j], &req, err))) goto done;
+      bloop_buf_puts(&req, "}}");
+      if (!is_delete) size += bloop_item_size(wire[j]);
+    }
+    bloop_buf_putc(&req, ']');
+  }
+  bloop_buf_puts(&req, "}}");
+  char extra[64];
+  snprintf(extra, sizeof extra, ",\"chunks\":%zu",
+           (n + BLOOP_BATCH_WRITE_MAX - 1) / BLOOP_BATCH_WRITE_MAX);
+  if (req.failed || explain_out(out, "BatchWriteItem", &req, size, !is_delete, extra))
+    st = bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+done:
+  free(wire);
+  bloop_buf_free(&req);
+  bloop_arena_free(&tmp);
+  return st;
+}

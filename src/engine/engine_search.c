@@ -1,0 +1,438 @@
+/*
+ * engine_search.c: query and scan as lazy iterators (engine.h).
+ *
+ * Validation and rendering happen once, in bloop_search_new: the request minus its paging
+ * members (Limit, ExclusiveStartKey) is kept as text, and each page appends those two. One
+ * page lives at a time: its text and its decoded items sit in a buffer and an arena reset
+ * before the next page, so memory stays flat however many items the search returns. Items
+ * are read from the text one at a time as they are asked for (json_read.h). The
+ * LastEvaluatedKey is kept as JSON text, which is all the next request needs.
+ */
+#include "engine/engine_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bloop/expr.h"
+#include "base/json_read.h"
+
+struct bloop_search {
+  bloop_engine *e;
+  bloop_model *model;               /* retained */
+  const bloop_index *index;
+  bloop_search_mode mode;
+  bloop_search_projection projection;
+  size_t limit, page_size;
+  const bloop_column **cols;        /* projected columns */
+  size_t ncols;
+  bloop_buf base;                   /* the request without Limit / ExclusiveStartKey / '}' */
+  bloop_buf esk;                    /* next ExclusiveStartKey as JSON; empty = none */
+  bloop_buf start;                  /* start_after key as JSON (reset restores it) */
+  bloop_arena page;
+  bloop_buf text;                   /* the current page's answer */
+  bloopi_jr reader;                 /* over text */
+  size_t items_at;                  /* offset of the next item (or the ']') in text */
+  const char *item_text;            /* the last item's text, in text */
+  size_t item_len;
+  int has_item;
+  int in_items;                     /* items of the page remain */
+  size_t next_index;
+  bloop_value item;
+  bloop_value last_key;
+  int has_last_key;
+  size_t count, scanned, yielded;
+  int done;                         /* no more pages */
+};
+
+static const char *opname(bloop_search_mode mode) {
+  return mode == BLOOP_SEARCH_QUERY ? "query" : "scan";
+}
+
+#define INVALID(...) bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidSearch", m, op, __VA_ARGS__)
+
+/* Every column a filter names must be available; a query filter may not use the keys. */
+static bloop_status check_path(const bloop_model *m, const char *op, const bloop_index *x,
+                               int query, const bloop_path *p, bloop_error *err) {
+  if (!p || !p->count || !p->elems[0].name) return BLOOP_OK;
+  const bloop_column *c = bloop_model_column_by_dynamo(m, p->elems[0].name, p->elems[0].len);
+  if (!c)
+    return INVALID("the filter uses \"%.*s\", which is not a column", (int)p->elems[0].len,
+                   p->elems[0].name);
+  if (x && x->projection != BLOOP_PROJECTION_ALL && !bloop_index_projects(x, c))
+    return INVALID("the filter uses \"%s\", which index \"%s\" does not project", c->name,
+                   x->name);
+  if (query) {
+    const bloop_column *h = x ? x->hash_key : bloop_model_hash_key(m);
+    const bloop_column *r = x ? x->range_key : bloop_model_range_key(m);
+    if (c == h || c == r)
+      return INVALID("a query filter cannot use the key \"%s\" (put it in the key condition)",
+                     c->name);
+  }
+  return BLOOP_OK;
+}
+
+static bloop_status check_filter(const bloop_model *m, const char *op, const bloop_index *x,
+                                 int query, const bloop_cond *c, bloop_error *err) {
+  if (!c) return BLOOP_OK;
+  bloop_cond_op k = bloop_cond_kind(c);
+  bloop_status st;
+  if (k == BLOOP_COND_AND || k == BLOOP_COND_OR || k == BLOOP_COND_NOT) {
+    for (size_t i = 0; i < bloop_cond_count(c); i++)
+      if ((st = check_filter(m, op, x, query, bloop_cond_child(c, i), err))) return st;
+    return BLOOP_OK;
+  }
+  if ((st = check_path(m, op, x, query, bloop_cond_path(c), err))) return st;
+  for (size_t i = 0; i < bloop_cond_count(c); i++) {
+    const bloop_operand *o = bloop_cond_operand(c, i);
+    if (o && o->path && (st = check_path(m, op, x, query, o->path, err))) return st;
+  }
+  return BLOOP_OK;
+}
+
+/* Validates a, fills the projected columns and renders the base request into s. */
+static bloop_status prepare(bloop_search *s, const bloop_search_args *a, bloop_arena *tmp,
+                            bloop_error *err) {
+  const bloop_model *m = a->model;
+  const char *op = opname(a->mode);
+  int query = a->mode == BLOOP_SEARCH_QUERY;
+  const bloop_index *x = NULL;
+  if (a->mode != BLOOP_SEARCH_QUERY && a->mode != BLOOP_SEARCH_SCAN)
+    return INVALID("unknown search mode");
+  if (a->index && !(x = bloop_model_index_find(m, a->index)))
+    return INVALID("no index named \"%s\"", a->index);
+  s->index = x;
+  if (query && !a->key) return INVALID("a query needs a key condition");
+  if (!query && a->key) return INVALID("a scan takes no key condition");
+  if (query && a->total_segments) return INVALID("a query cannot be parallel");
+  if (a->total_segments < 0 || a->segment < 0 ||
+      (a->total_segments && a->segment >= a->total_segments) ||
+      (!a->total_segments && a->segment) || a->total_segments > 1000000)
+    return INVALID("parallel needs 0 <= segment < total <= 1000000 (got %d, %d)", a->segment,
+                   a->total_segments);
+  bloop_status st = check_filter(m, op, x, query, a->filter, err);
+  if (st) return st;
+
+  size_t n = bloop_model_column_count(m);
+  s->cols = calloc(n + 1, sizeof *s->cols);
+  if (!s->cols) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  int want_list = 0;  /* send a ProjectionExpression of s->cols */
+  switch (a->projection) {
+  case BLOOP_SEARCH_ALL:
+  case BLOOP_SEARCH_COUNT:
+    for (size_t i = 0; i < n; i++) {
+      const bloop_column *c = bloop_model_column(m, i);
+      if (bloop_index_projects(x, c)) s->cols[s->ncols++] = c;
+    }
+    want_list = a->projection == BLOOP_SEARCH_ALL && x && x->projection != BLOOP_PROJECTION_ALL;
+    if (a->projection == BLOOP_SEARCH_COUNT) s->ncols = 0;
+    break;
+  case BLOOP_SEARCH_KEYS: {
+    const bloop_column *k[4] = {bloop_model_hash_key(m), bloop_model_range_key(m),
+                                x ? x->hash_key : NULL, x ? x->range_key : NULL};
+    for (size_t i = 0; i < n; i++) {
+      const bloop_column *c = bloop_model_column(m, i);
+      if (c == k[0] || c == k[1] || c == k[2] || c == k[3]) s->cols[s->ncols++] = c;
+    }
+    want_list = 1;
+    break;
+  }
+  case BLOOP_SEARCH_COLUMNS:
+    if (!a->column_count || !a->columns) return INVALID("an empty projection");
+    for (size_t i = 0; i < a->column_count; i++) {
+      const bloop_column *c = bloop_model_column_find(m, a->columns[i]);
+      if (!c) return INVALID("projection names \"%s\", which is not a column",
+                             a->columns[i] ? a->columns[i] : "(null)");
+      if (x && x->projection != BLOOP_PROJECTION_ALL && !bloop_index_projects(x, c))
+        return INVALID("index \"%s\" does not project \"%s\"", x->name, c->name);
+      int dup = 0;
+      for (size_t j = 0; j < s->ncols; j++) dup |= s->cols[j] == c;
+      if (!dup) s->cols[s->ncols++] = c;
+    }
+    want_list = 1;
+    break;
+  default:
+    return INVALID("unknown projection");
+  }
+
+  bloop_expr *ex = bloop_expr_new();
+  if (!ex) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  if (query) {
+    const bloop_column *h = x ? x->hash_key : bloop_model_hash_key(m);
+    const bloop_column *r = x ? x->range_key : bloop_model_range_key(m);
+    st = bloop_expr_key(ex, a->key, h->dynamo_name, r ? r->dynamo_name : NULL, err);
+    if (st) goto expr_fail;
+  }
+  if ((st = bloop_expr_condition(ex, BLOOP_EXPR_FILTER, a->filter, err))) goto expr_fail;
+  if (want_list) {
+    bloop_path *paths = bloop_arena_calloc(tmp, s->ncols + 1, sizeof *paths);
+    if (!paths) goto expr_nomem;
+    for (size_t i = 0; i < s->ncols; i++) {
+      bloop_path *p = bloopi_attr_path(tmp, s->cols[i]->dynamo_name, NULL);
+      if (!p) goto expr_nomem;
+      paths[i] = *p;
+    }
+    if ((st = bloop_expr_projection(ex, paths, s->ncols, err))) goto expr_fail;
+  }
+  bloop_buf *b = &s->base;
+  bloop_buf_puts(b, "{\"TableName\":");
+  bloopi_json_cstr(b, bloop_model_table_name(m));
+  if (x) {
+    bloop_buf_puts(b, ",\"IndexName\":");
+    bloopi_json_cstr(b, x->dynamo_name);
+  }
+  bloop_buf_putc(b, ',');
+  int wrote = 0;
+  if ((st = bloop_expr_to_json(ex, b, &wrote, err))) goto expr_fail;
+  if (!wrote) b->data[--b->len] = '\0';
+  if (a->projection == BLOOP_SEARCH_COUNT) bloop_buf_puts(b, ",\"Select\":\"COUNT\"");
+  else if (want_list) bloop_buf_puts(b, ",\"Select\":\"SPECIFIC_ATTRIBUTES\"");
+  if (a->consistent && !(x && x->kind == BLOOP_INDEX_GSI))  /* GSIs cannot read consistently */
+    bloop_buf_puts(b, ",\"ConsistentRead\":true");
+  if (query) bloop_buf_printf(b, ",\"ScanIndexForward\":%s", a->descending ? "false" : "true");
+  if (a->total_segments)
+    bloop_buf_printf(b, ",\"Segment\":%d,\"TotalSegments\":%d", a->segment, a->total_segments);
+  bloop_expr_free(ex);
+  if (b->failed) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  return BLOOP_OK;
+expr_nomem:
+  bloop_expr_free(ex);
+  return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+expr_fail:
+  bloop_expr_free(ex);
+  if (err && strcmp(err->code, "InvalidCondition") == 0 && a->filter)
+    return bloopi_engine_prefix(st, err, m, op);
+  if (err && st == BLOOP_EINVAL) snprintf(err->code, sizeof err->code, "InvalidSearch");
+  return bloopi_engine_prefix(st, err, m, op);
+}
+
+static void search_free(bloop_search *s) {
+  bloop_model_release(s->model);
+  free(s->cols);
+  bloop_buf_free(&s->base);
+  bloop_buf_free(&s->esk);
+  bloop_buf_free(&s->start);
+  bloop_buf_free(&s->text);
+  bloop_arena_free(&s->page);
+  free(s);
+}
+
+static bloop_status search_make(bloop_engine *e, const bloop_search_args *a, bloop_search **out,
+                                bloop_error *err) {
+  *out = NULL;
+  if (!a || !a->model)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidSearch", "engine search: no model");
+  bloop_search *s = calloc(1, sizeof *s);
+  if (!s) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  s->e = e;
+  s->model = bloop_model_retain(a->model);
+  s->mode = a->mode;
+  s->projection = a->projection;
+  s->limit = a->limit;
+  s->page_size = a->page_size;
+  bloop_arena_init(&s->page);
+  bloop_arena tmp = BLOOP_ARENA_INIT;
+  bloop_status st = prepare(s, a, &tmp, err);
+  bloop_arena_free(&tmp);
+  if (st) {
+    search_free(s);
+    return st;
+  }
+  *out = s;
+  return BLOOP_OK;
+}
+
+bloop_status bloop_search_new(bloop_engine *e, const bloop_search_args *a, bloop_search **out,
+                              bloop_error *err) {
+  bloop_error_clear(err);
+  return search_make(e, a, out, err);
+}
+
+void bloop_search_free(bloop_search *s) {
+  if (s) search_free(s);
+}
+
+/* The request for the next page: the one builder, shared with explain. */
+static void build_page(const bloop_search *s, bloop_buf *b) {
+  bloop_buf_append(b, s->base.data, s->base.len);
+  size_t lim = s->page_size;
+  if (s->limit && s->projection != BLOOP_SEARCH_COUNT) {
+    size_t left = s->limit - s->yielded;
+    if (!lim || left < lim) lim = left;
+  }
+  if (lim) bloop_buf_printf(b, ",\"Limit\":%zu", lim);
+  if (s->esk.len) {
+    bloop_buf_puts(b, ",\"ExclusiveStartKey\":");
+    bloop_buf_append(b, s->esk.data, s->esk.len);
+  }
+  bloop_buf_putc(b, '}');
+}
+
+static int limit_reached(const bloop_search *s) {
+  return s->limit && s->projection != BLOOP_SEARCH_COUNT && s->yielded >= s->limit;
+}
+
+static bloop_status fetch(bloop_search *s, bloop_error *err) {
+  const char *op = opname(s->mode);
+  const bloop_model *m = s->model;
+  s->in_items = 0;
+  s->has_item = 0;
+  s->has_last_key = 0;
+  bloop_arena_reset(&s->page);
+  bloop_buf_reset(&s->text);
+  bloop_buf body = BLOOP_BUF_INIT;
+  build_page(s, &body);
+  bloop_status st = bloopi_engine_call(s->e, s->mode == BLOOP_SEARCH_QUERY ? "Query" : "Scan",
+                                       &body, &s->text, err);
+  bloop_buf_free(&body);
+  if (st) return bloopi_engine_prefix(st, err, m, op);
+  /* One pass over the answer's members: counts and the key now, the items skipped and
+   * read later, one per bloop_search_next. */
+  bloopi_jr *r = &s->reader;
+  bloopi_jr_init(r, s->text.data, s->text.len, &s->page, err, "answer");
+  bloop_buf_reset(&s->esk);
+  int has_items = 0, more;
+  size_t i = 0, n, klen;
+  const char *key;
+  if (bloopi_jr_object_begin(r)) goto bad;
+  while ((more = bloopi_jr_object_next(r, &i, &key, &klen)) == 1) {
+#define IS(k) (klen == sizeof k - 1 && memcmp(key, k, klen) == 0)
+    if (IS("Count") || IS("ScannedCount")) {
+      if (bloopi_jr_count(r, &n)) goto bad;
+      if (IS("Count")) s->count += n;
+      else s->scanned += n;
+    } else if (IS("LastEvaluatedKey")) {
+      const char *text;
+      size_t len;
+      if (bloopi_jr_item_text(r, &s->last_key, &text, &len)) goto bad;
+      bloop_buf_append(&s->esk, text, len);
+      s->has_last_key = 1;
+    } else if (IS("Items")) {
+      if (bloopi_jr_array_begin(r)) goto bad;
+      s->items_at = bloopi_jr_offset(r);
+      has_items = 1;
+      bloopi_jr_seek(r, s->items_at - 1);  /* back on the '[': past the array, unchecked */
+      if (bloopi_jr_pass(r)) goto bad;
+    } else if (bloopi_jr_skip(r)) {
+      goto bad;
+    }
+#undef IS
+  }
+  if (more < 0 || bloopi_jr_end(r)) goto bad;
+  if (s->esk.failed)
+    return bloopi_engine_fail(err, BLOOP_ENOMEM, "OutOfMemory", m, op, "out of memory");
+  if (!s->has_last_key) s->done = 1;
+  s->in_items = has_items;
+  s->next_index = 0;
+  return BLOOP_OK;
+bad:
+  s->has_last_key = 0;
+  s->done = 1;
+  bloopi_bad_answer(err);
+  return bloopi_engine_prefix(err->status, err, m, op);
+}
+
+bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_error *err) {
+  bloop_error_clear(err);
+  *item = NULL;
+  for (;;) {
+    if (limit_reached(s)) return BLOOP_OK;
+    if (s->in_items) {
+      bloopi_jr *r = &s->reader;
+      size_t k = s->next_index;
+      r->err = err;
+      bloopi_jr_seek(r, s->items_at);
+      int more = bloopi_jr_array_next(r, &k);
+      if (more == 0) {
+        s->in_items = 0;
+        continue;
+      }
+      bloopi_jr_set_root(r, "Items", s->next_index);
+      s->has_item = 0;
+      if (more < 0 || bloopi_jr_item_text(r, &s->item, &s->item_text, &s->item_len)) {
+        s->in_items = 0;
+        bloopi_bad_answer(err);
+        return bloopi_engine_prefix(err->status, err, s->model, opname(s->mode));
+      }
+      s->next_index = k;
+      s->items_at = bloopi_jr_offset(r);
+      s->has_item = 1;
+      s->yielded++;
+      *item = &s->item;
+      return BLOOP_OK;
+    }
+    if (s->done) return BLOOP_OK;
+    bloop_status st = fetch(s, err);
+    if (st) return st;
+  }
+}
+
+const char *bloop_search_item_json(const bloop_search *s, size_t *len) {
+  if (!s->has_item || !s->in_items) {
+    if (len) *len = 0;
+    return NULL;
+  }
+  if (len) *len = s->item_len;
+  return s->item_text;
+}
+
+void bloop_search_reset(bloop_search *s) {
+  s->in_items = 0;
+  s->has_item = 0;
+  s->has_last_key = 0;
+  bloop_arena_reset(&s->page);
+  bloop_buf_reset(&s->text);
+  bloop_buf_reset(&s->esk);
+  if (s->start.len) bloop_buf_append(&s->esk, s->start.data, s->start.len);
+  s->count = s->scanned = s->yielded = 0;
+  s->done = 0;
+}
+
+size_t bloop_search_count(const bloop_search *s) { return s->count; }
+size_t bloop_search_scanned(const bloop_search *s) { return s->scanned; }
+
+int bloop_search_exhausted(const bloop_search *s) {
+  return limit_reached(s) || (s->done && !s->in_items);
+}
+
+const bloop_column *const *bloop_search_columns(const bloop_search *s, size_t *count) {
+  if (count) *count = s->ncols;
+  return s->cols;
+}
+
+const bloop_value *bloop_search_last_key(const bloop_search *s) {
+  return s->has_last_key ? &s->last_key : NULL;
+}
+
+bloop_status bloop_search_start_after(bloop_search *s, const bloop_value *key,
+                                      bloop_error *err) {
+  bloop_error_clear(err);
+  bloop_buf_reset(&s->start);
+  if (key) {
+    bloop_status st = bloop_item_to_json(key, &s->start, err);
+    if (st) {
+      bloop_buf_reset(&s->start);
+      return bloopi_engine_prefix(st, err, s->model, opname(s->mode));
+    }
+  }
+  bloop_search_reset(s);
+  return BLOOP_OK;
+}
+
+bloop_status bloop_engine_explain_search(bloop_engine *e, const bloop_search_args *a,
+                                         bloop_buf *out, bloop_error *err) {
+  bloop_error_clear(err);
+  bloop_search *s = NULL;
+  bloop_status st = search_make(e, a, &s, err);
+  if (st) return st;
+  bloop_buf req = BLOOP_BUF_INIT;
+  build_page(s, &req);
+  bloop_buf_printf(out, "{\"operation\":\"%s\",\"request\":",
+                   a->mode == BLOOP_SEARCH_QUERY ? "Query" : "Scan");
+  bloop_buf_append(out, req.data, req.len);
+  bloop_buf_putc(out, '}');
+  int failed = req.failed || out->failed;
+  bloop_buf_free(&req);
+  search_free(s);
+  return failed ? bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory") : BLOOP_OK;
+}

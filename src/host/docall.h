@@ -1,0 +1,24 @@
+/*
+ * docall.h: how the `bloop` host runs Lua code, shared by scripts (bloop.c) and the
+ * prompt (repl.c) so that an interrupt and a traceback behave the same in both.
+ *
+ * Owns: the message handler (a traceback for string errors, __tostring for error
+ * objects), the SIGINT hook that raises "interrupted!" at the next safe point, and
+ * printing an error to stderr.
+ * Does not own: options, exit codes or reading input.
+ */
+#ifndef BLOOP_HOST_DOCALL_H
+#define BLOOP_HOST_DOCALL_H
+
+#include <lua.h>
+
+/* Calls the function below narg arguments on the stack with the traceback handler and the
+ * SIGINT hook; returns a Lua status, leaving the error message (a string) on the stack
+ * when not LUA_OK. */
+int bloopi_host_docall(lua_State *L, int narg, int nres);
+
+/* When status is not LUA_OK, prints the message on top of the stack (prefixed with
+ * "pname: " when pname is not NULL) to stderr and pops it. */
+int bloopi_host_report(lua_State *L, int status, const char *pname);
+
+#endif
