@@ -1,6 +1,9 @@
 /*
- * bloop.h: the one include for embedders: the whole C API of the core plus the embedding
- * runtime (a Lua 5.4 state prepared so that `require("bloop")` works).
+ * bloop.h: the embedding runtime (a Lua 5.4 state prepared so that `require("bloop")`
+ * works), plus the client's headers (client, credentials, operations, signing) that an
+ * embedder calling DynamoDB from C uses beside it. The engine's C API (models, conditions,
+ * engine, transactions, streams) is in engine.h and the headers it includes: include
+ * those where C code maps objects itself.
  *
  * Owns: bloop_runtime, a lua_State with the standard libraries, `bloop.core` preloaded into
  * package.preload and package.path extended to find the Lua modules (lua/bloop) without the

@@ -588,34 +588,118 @@ static bloop_status check_params(const bloop_sigv4_params *pr, const bloop_sigv4
   return BLOOP_OK;
 }
 
-bloop_status bloop_sigv4_sign(bloop_sigv4 *s, const bloop_sigv4_params *pr,
-                              const bloop_sigv4_request *req, int want_debug,
-                              bloop_sigv4_result *out, bloop_error *err) {
-  unsigned char digest[SHA256_LEN];
-  char date[9], scope_hash[2 * SHA256_LEN + 1];
-  struct tm tm;
-  size_t nh = 0;
-  bloop_status st;
-  bloop_buf auth = BLOOP_BUF_INIT;
+/* What the steps below can fail with, turned into an error in one place by the caller. */
+enum { STEP_OK = 0, STEP_NOMEM, STEP_CRYPTO };
 
-  if (!s || !pr || !req || !out)
-    return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument", "sigv4: NULL argument");
-  /* A result may be reused: drop what the previous signature left in it. */
+/* Task 1 of the spec: the canonical request, into s->creq. */
+static int put_canonical_request(bloop_sigv4 *s, const bloop_sigv4_params *pr,
+                                 const bloop_sigv4_request *req, size_t nh,
+                                 const char *payload_hash) {
+  bloop_buf_reset(&s->creq);
+  bloop_buf_puts(&s->creq, req->method);
+  bloop_buf_putc(&s->creq, '\n');
+  if (pr->normalize_path) {
+    if (put_normalized_path(&s->creq, req->path)) return STEP_NOMEM;
+  } else {
+    put_raw_path(&s->creq, req->path);
+  }
+  bloop_buf_putc(&s->creq, '\n');
+  if (put_canonical_query(s, req->query)) return STEP_NOMEM;
+  bloop_buf_putc(&s->creq, '\n');
+  put_canonical_headers(s, nh);
+  bloop_buf_putc(&s->creq, '\n');
+  bloop_buf_append(&s->creq, s->signed_headers.data, s->signed_headers.len);
+  bloop_buf_putc(&s->creq, '\n');
+  bloop_buf_puts(&s->creq, payload_hash);
+  return s->creq.failed || s->signed_headers.failed ? STEP_NOMEM : STEP_OK;
+}
+
+/* Task 2: the string to sign, into s->sts, from the canonical request in s->creq. */
+static int put_string_to_sign(bloop_sigv4 *s, const bloop_sigv4_params *pr,
+                              const char *amz_date, const char *date) {
+  unsigned char digest[SHA256_LEN];
+  char creq_hash[2 * SHA256_LEN + 1];
+  if (!sha256(s, s->creq.data, s->creq.len, digest)) return STEP_CRYPTO;
+  hex_encode(digest, SHA256_LEN, creq_hash);
+  bloop_buf_reset(&s->sts);
+  bloop_buf_append(&s->sts, ALGORITHM "\n", sizeof ALGORITHM);
+  bloop_buf_append(&s->sts, amz_date, 16);
+  bloop_buf_putc(&s->sts, '\n');
+  put_scope(&s->sts, date, pr);
+  bloop_buf_putc(&s->sts, '\n');
+  bloop_buf_append(&s->sts, creq_hash, 2 * SHA256_LEN);
+  return s->sts.failed ? STEP_NOMEM : STEP_OK;
+}
+
+/* The Authorization header's value, malloc'ed into *out (NULL when out of memory). */
+static int make_authorization(const bloop_sigv4 *s, const bloop_sigv4_params *pr,
+                              const char *date, const char *signature, char **out) {
+  bloop_buf auth = BLOOP_BUF_INIT;
+  bloop_buf_reserve(&auth, sizeof ALGORITHM + 140 + strlen(pr->access_key_id) +
+                               strlen(pr->region) + strlen(pr->service) + s->signed_headers.len);
+  bloop_buf_puts(&auth, ALGORITHM " Credential=");
+  bloop_buf_puts(&auth, pr->access_key_id);
+  bloop_buf_putc(&auth, '/');
+  put_scope(&auth, date, pr);
+  bloop_buf_puts(&auth, ", SignedHeaders=");
+  bloop_buf_append(&auth, s->signed_headers.data, s->signed_headers.len);
+  bloop_buf_puts(&auth, ", Signature=");
+  bloop_buf_append(&auth, signature, 2 * SHA256_LEN);
+  if (auth.failed) {
+    bloop_buf_free(&auth);
+    return STEP_NOMEM;
+  }
+  *out = bloop_buf_detach(&auth, NULL);
+  return STEP_OK;
+}
+
+/* The headers the caller must add to the request, in the order they are listed. */
+static void list_added(const bloop_sigv4_params *pr, int add_token, bloop_sigv4_result *out) {
+  out->added[out->nadded++] = (bloop_header){"X-Amz-Date", out->amz_date};
+  if (add_token) out->added[out->nadded++] = (bloop_header){"X-Amz-Security-Token",
+                                                            pr->session_token};
+  if (pr->sign_body)
+    out->added[out->nadded++] = (bloop_header){"x-amz-content-sha256", out->payload_hash};
+  out->added[out->nadded++] = (bloop_header){"Authorization", out->authorization};
+}
+
+/* A result may be reused: drop what the previous signature left in it. */
+static void reset_result(bloop_sigv4_result *out) {
   free(out->authorization);
   out->authorization = NULL;
   out->nadded = 0;
   bloop_buf_reset(&out->canonical_request);
   bloop_buf_reset(&out->string_to_sign);
+}
 
-  st = check_params(pr, req, err);
-  if (st) return st;
-  const int add_token = nonempty(pr->session_token);
+/* The request's date: X-Amz-Date into out->amz_date and the scope's yyyymmdd into date. */
+static bloop_status put_dates(const bloop_sigv4_params *pr, bloop_sigv4_result *out,
+                              char date[9], bloop_error *err) {
+  struct tm tm;
   if (!gmtime_r(&pr->time, &tm) || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999)
     return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument",
                            "sigv4: the time is out of range");
   strftime(out->amz_date, sizeof out->amz_date, "%Y%m%dT%H%M%SZ", &tm);
   memcpy(date, out->amz_date, 8);
   date[8] = '\0';
+  return BLOOP_OK;
+}
+
+bloop_status bloop_sigv4_sign(bloop_sigv4 *s, const bloop_sigv4_params *pr,
+                              const bloop_sigv4_request *req, int want_debug,
+                              bloop_sigv4_result *out, bloop_error *err) {
+  unsigned char digest[SHA256_LEN];
+  char date[9];
+  size_t nh = 0;
+  int step = STEP_OK;
+
+  if (!s || !pr || !req || !out)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument", "sigv4: NULL argument");
+  reset_result(out);
+  bloop_status st = check_params(pr, req, err);
+  if (st == BLOOP_OK) st = put_dates(pr, out, date, err);
+  if (st) return st;
+  const int add_token = nonempty(pr->session_token);
 
   if (!sha256(s, req->body ? req->body : "", req->body_len, digest)) goto crypto_fail;
   hex_encode(digest, SHA256_LEN, out->payload_hash);
@@ -627,77 +711,34 @@ bloop_status bloop_sigv4_sign(bloop_sigv4 *s, const bloop_sigv4_params *pr,
     add_header(s, &nh, "x-amz-security-token", pr->session_token);
   if (pr->sign_body) add_header(s, &nh, "x-amz-content-sha256", out->payload_hash);
 
-  /* Canonical request. */
-  bloop_buf_reset(&s->creq);
-  bloop_buf_puts(&s->creq, req->method);
-  bloop_buf_putc(&s->creq, '\n');
-  if (pr->normalize_path) {
-    if (put_normalized_path(&s->creq, req->path)) goto nomem;
-  } else {
-    put_raw_path(&s->creq, req->path);
-  }
-  bloop_buf_putc(&s->creq, '\n');
-  if (put_canonical_query(s, req->query)) goto nomem;
-  bloop_buf_putc(&s->creq, '\n');
-  put_canonical_headers(s, nh);
-  bloop_buf_putc(&s->creq, '\n');
-  bloop_buf_append(&s->creq, s->signed_headers.data, s->signed_headers.len);
-  bloop_buf_putc(&s->creq, '\n');
-  bloop_buf_puts(&s->creq, out->payload_hash);
-  if (s->creq.failed || s->signed_headers.failed) goto nomem;
+  step = put_canonical_request(s, pr, req, nh, out->payload_hash);
+  if (step == STEP_OK) step = put_string_to_sign(s, pr, out->amz_date, date);
+  if (step) goto step_fail;
 
-  /* String to sign. */
-  if (!sha256(s, s->creq.data, s->creq.len, digest)) goto crypto_fail;
-  hex_encode(digest, SHA256_LEN, scope_hash);
-  bloop_buf_reset(&s->sts);
-  bloop_buf_append(&s->sts, ALGORITHM "\n", sizeof ALGORITHM);
-  bloop_buf_append(&s->sts, out->amz_date, 16);
-  bloop_buf_putc(&s->sts, '\n');
-  put_scope(&s->sts, date, pr);
-  bloop_buf_putc(&s->sts, '\n');
-  bloop_buf_append(&s->sts, scope_hash, 2 * SHA256_LEN);
-  if (s->sts.failed) goto nomem;
-
-  /* Signature. */
+  /* Task 3: the signature. */
   st = signing_key(s, pr, date, err);
   if (st) goto fail;
   if (!hmac(s->signer, NULL, 0, s->sts.data, s->sts.len, digest)) goto crypto_fail;
   hex_encode(digest, SHA256_LEN, out->signature);
-
-  bloop_buf_reserve(&auth, sizeof ALGORITHM + 140 + strlen(pr->access_key_id) +
-                               strlen(pr->region) + strlen(pr->service) + s->signed_headers.len);
-  bloop_buf_puts(&auth, ALGORITHM " Credential=");
-  bloop_buf_puts(&auth, pr->access_key_id);
-  bloop_buf_putc(&auth, '/');
-  put_scope(&auth, date, pr);
-  bloop_buf_puts(&auth, ", SignedHeaders=");
-  bloop_buf_append(&auth, s->signed_headers.data, s->signed_headers.len);
-  bloop_buf_puts(&auth, ", Signature=");
-  bloop_buf_append(&auth, out->signature, 2 * SHA256_LEN);
-  if (auth.failed) goto nomem;
-  out->authorization = bloop_buf_detach(&auth, NULL);
+  step = make_authorization(s, pr, date, out->signature, &out->authorization);
+  if (step) goto step_fail;
 
   if (want_debug) {
     bloop_buf_append(&out->canonical_request, s->creq.data, s->creq.len);
     bloop_buf_append(&out->string_to_sign, s->sts.data, s->sts.len);
     if (out->canonical_request.failed || out->string_to_sign.failed) goto nomem;
   }
-
-  out->added[out->nadded++] = (bloop_header){"X-Amz-Date", out->amz_date};
-  if (add_token) out->added[out->nadded++] = (bloop_header){"X-Amz-Security-Token",
-                                                            pr->session_token};
-  if (pr->sign_body)
-    out->added[out->nadded++] = (bloop_header){"x-amz-content-sha256", out->payload_hash};
-  out->added[out->nadded++] = (bloop_header){"Authorization", out->authorization};
+  list_added(pr, add_token, out);
   return BLOOP_OK;
 
+step_fail:
+  if (step == STEP_CRYPTO) goto crypto_fail;
 nomem:
   st = bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory signing a request");
   goto fail;
 crypto_fail:
   st = bloop_error_set(err, BLOOP_EINVAL, "CryptoError", "sigv4: OpenSSL HMAC/SHA-256 failed");
 fail:
-  bloop_buf_free(&auth);
   free(out->authorization);
   out->authorization = NULL;
   out->nadded = 0;

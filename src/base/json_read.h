@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 
+#include "base/bloopi.h"
 #include "bloop/value.h"
 
 /* Where a value sits, kept as pointers and rendered only when an error is reported. */
@@ -46,48 +47,48 @@ typedef struct bloopi_jr {
 
 /* Starts reading text[0..len). Values are allocated in a; errors go to err; root names the
  * text in messages. */
-void bloopi_jr_init(bloopi_jr *r, const char *text, size_t len, bloop_arena *a,
+BLOOPI_FUNC void bloopi_jr_init(bloopi_jr *r, const char *text, size_t len, bloop_arena *a,
                     bloop_error *err, const char *root);
 
 /* Error paths of the values read next start with "<root>[<i>]" (a page's items). */
-void bloopi_jr_set_root(bloopi_jr *r, const char *root, size_t index);
+BLOOPI_FUNC void bloopi_jr_set_root(bloopi_jr *r, const char *root, size_t index);
 
 /* Consumes '{' (or '['). BLOOP_EINVAL when the next token is something else. */
-bloop_status bloopi_jr_object_begin(bloopi_jr *r);
-bloop_status bloopi_jr_array_begin(bloopi_jr *r);
+BLOOPI_FUNC bloop_status bloopi_jr_object_begin(bloopi_jr *r);
+BLOOPI_FUNC bloop_status bloopi_jr_array_begin(bloopi_jr *r);
 
 /* Steps to the next member of the object begun: 1 with its name in *key (pointing into the
  * text when it has no escapes, else into the arena) and the ':' consumed; 0 when the '}'
  * was reached and consumed; -1 on an error. *index counts members; start it at 0. */
-int bloopi_jr_object_next(bloopi_jr *r, size_t *index, const char **key, size_t *key_len);
+BLOOPI_FUNC int bloopi_jr_object_next(bloopi_jr *r, size_t *index, const char **key, size_t *key_len);
 /* The same for arrays: 1 when an element follows, 0 after ']', -1 on an error. */
-int bloopi_jr_array_next(bloopi_jr *r, size_t *index);
+BLOOPI_FUNC int bloopi_jr_array_next(bloopi_jr *r, size_t *index);
 
 /* Skips one JSON value of any kind, checking its syntax. */
-bloop_status bloopi_jr_skip(bloopi_jr *r);
+BLOOPI_FUNC bloop_status bloopi_jr_skip(bloopi_jr *r);
 /* Skips an object or array by its brackets and string quotes alone, checking nothing else:
  * for a part of the text that is read properly later (a page's items). BLOOP_EINVAL when
  * the brackets do not close. */
-bloop_status bloopi_jr_pass(bloopi_jr *r);
+BLOOPI_FUNC bloop_status bloopi_jr_pass(bloopi_jr *r);
 
 /* A JSON number that is a non-negative integer (a Count): its value; any other number
  * gives 0. BLOOP_EINVAL when the next value is not a number. */
-bloop_status bloopi_jr_count(bloopi_jr *r, size_t *out);
+BLOOPI_FUNC bloop_status bloopi_jr_count(bloopi_jr *r, size_t *out);
 
 /* An item: an object of attribute values (an M's members) into out. */
-bloop_status bloopi_jr_item(bloopi_jr *r, bloop_value *out);
+BLOOPI_FUNC bloop_status bloopi_jr_item(bloopi_jr *r, bloop_value *out);
 /* bloopi_jr_item, and where the item stands in the text: *text at its '{', *len up to and
  * including its '}' (a caller keeps an item's text without encoding it again). */
-bloop_status bloopi_jr_item_text(bloopi_jr *r, bloop_value *out, const char **text, size_t *len);
+BLOOPI_FUNC bloop_status bloopi_jr_item_text(bloopi_jr *r, bloop_value *out, const char **text, size_t *len);
 /* One attribute value {"TAG": payload} into out. */
-bloop_status bloopi_jr_value(bloopi_jr *r, bloop_value *out);
+BLOOPI_FUNC bloop_status bloopi_jr_value(bloopi_jr *r, bloop_value *out);
 
 /* BLOOP_OK when only whitespace is left. */
-bloop_status bloopi_jr_end(bloopi_jr *r);
+BLOOPI_FUNC bloop_status bloopi_jr_end(bloopi_jr *r);
 
 /* Byte offset of the reader in the text (after any whitespace already skipped), and a
  * return to an offset this reader was at: a page's item array is read lazily. */
-size_t bloopi_jr_offset(const bloopi_jr *r);
-void bloopi_jr_seek(bloopi_jr *r, size_t offset);
+BLOOPI_FUNC size_t bloopi_jr_offset(const bloopi_jr *r);
+BLOOPI_FUNC void bloopi_jr_seek(bloopi_jr *r, size_t offset);
 
 #endif

@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "base/bloopi.h"
+
 typedef enum bloopi_retry_class {
   BLOOPI_RETRY_NEVER = 0,
   BLOOPI_RETRY_TRANSIENT,    /* 5xx, network, timeout, CRC32 mismatch: short base */
@@ -20,7 +22,7 @@ typedef enum bloopi_retry_class {
 } bloopi_retry_class;
 
 /* Classifies a service answer by its error code ("" when unknown) and HTTP status. */
-bloopi_retry_class bloopi_retry_classify(const char *code, long http_status);
+BLOOPI_FUNC bloopi_retry_class bloopi_retry_classify(const char *code, long http_status);
 
 typedef struct bloopi_retry_policy {
   long base_ms;
@@ -31,7 +33,7 @@ typedef struct bloopi_retry_policy {
 /* Delay before retry number `retry` (1 for the first): rand[0,1) * min(base * 2^(retry-1),
  * cap). retry_after_ms < 0 means no x-amz-retry-after; otherwise the delay is that value
  * clamped to [computed, computed + 5 s]. */
-long bloopi_retry_delay_ms(const bloopi_retry_policy *p, int retry, int throttling,
+BLOOPI_FUNC long bloopi_retry_delay_ms(const bloopi_retry_policy *p, int retry, int throttling,
                            double r01, long retry_after_ms);
 
 /* The retry quota: a retry pays `cost` tokens or is not made; a success refunds. */
@@ -40,18 +42,18 @@ typedef struct bloopi_retry_quota {
   int max;
 } bloopi_retry_quota;
 
-int bloopi_retry_quota_acquire(bloopi_retry_quota *q, int cost);   /* 1 when paid */
+BLOOPI_FUNC int bloopi_retry_quota_acquire(bloopi_retry_quota *q, int cost);   /* 1 when paid */
 /* After a 2xx: the cost of the call's last retry comes back, or 1 if it never retried. */
-void bloopi_retry_quota_success(bloopi_retry_quota *q, int last_retry_cost);
+BLOOPI_FUNC void bloopi_retry_quota_success(bloopi_retry_quota *q, int last_retry_cost);
 
 /* xoshiro256**: fast, small, good enough for jitter and v4 UUIDs; seeded from getrandom. */
 typedef struct bloopi_rng {
   uint64_t s[4];
 } bloopi_rng;
 
-void bloopi_rng_seed(bloopi_rng *r);
-uint64_t bloopi_rng_next(bloopi_rng *r);
-double bloopi_rng_unit(bloopi_rng *r);                /* [0, 1) */
-void bloopi_rng_uuid(bloopi_rng *r, char out[37]);    /* random (v4) UUID text */
+BLOOPI_FUNC void bloopi_rng_seed(bloopi_rng *r);
+BLOOPI_FUNC uint64_t bloopi_rng_next(bloopi_rng *r);
+BLOOPI_FUNC double bloopi_rng_unit(bloopi_rng *r);                /* [0, 1) */
+BLOOPI_FUNC void bloopi_rng_uuid(bloopi_rng *r, char out[37]);    /* random (v4) UUID text */
 
 #endif

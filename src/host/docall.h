@@ -12,13 +12,15 @@
 
 #include <lua.h>
 
+#include "base/bloopi.h"
+
 /* Calls the function below narg arguments on the stack with the traceback handler and the
  * SIGINT hook; returns a Lua status, leaving the error message (a string) on the stack
  * when not LUA_OK. */
-int bloopi_host_docall(lua_State *L, int narg, int nres);
+BLOOPI_FUNC int bloopi_host_docall(lua_State *L, int narg, int nres);
 
 /* When status is not LUA_OK, prints the message on top of the stack (prefixed with
  * "pname: " when pname is not NULL) to stderr and pops it. */
-int bloopi_host_report(lua_State *L, int status, const char *pname);
+BLOOPI_FUNC int bloopi_host_report(lua_State *L, int status, const char *pname);
 
 #endif

@@ -13,7 +13,9 @@
 
 #include <lua.h>
 
+#include "base/bloopi.h"
+
 /* Runs the loop until end of input; leaves the stack empty. */
-void bloopi_repl_run(lua_State *L);
+BLOOPI_FUNC void bloopi_repl_run(lua_State *L);
 
 #endif

@@ -232,21 +232,9 @@ void bloopi_http_free(bloopi_http *h) {
   free(h);
 }
 
-bloop_status bloopi_http_submit(bloopi_http *h, const bloopi_http_request *req,
-                                bloopi_http_xfer **out, bloop_error *err) {
-  *out = NULL;
-  bloopi_http_xfer *x = h->pool;
-  if (x) h->pool = x->next;
-  else if (!(x = xfer_make(h))) goto nomem;
-  x->next = NULL;
-  if (h->nlive == h->live_cap) {
-    size_t cap = h->live_cap ? h->live_cap * 2 : 16;
-    bloopi_http_xfer **nl = realloc(h->live, cap * sizeof *nl);
-    if (!nl) goto nomem_x;
-    h->live = nl;
-    h->live_cap = cap;
-  }
-
+/* The request's header list on x, with "Expect:" and "Accept:" blanked: no 100-continue
+ * round trip for large bodies, no default Accept. 0, or -1 out of memory. */
+static int set_headers(bloopi_http_xfer *x, const bloopi_http_request *req) {
   bloop_buf line = BLOOP_BUF_INIT;
   for (size_t i = 0; i < req->nheaders; i++) {
     bloop_buf_reset(&line);
@@ -256,17 +244,19 @@ bloop_status bloopi_http_submit(bloopi_http *h, const bloopi_http_request *req,
     struct curl_slist *nh = line.failed ? NULL : curl_slist_append(x->headers, line.data);
     if (!nh) {
       bloop_buf_free(&line);
-      goto nomem_x;
+      return -1;
     }
     x->headers = nh;
   }
   bloop_buf_free(&line);
-  /* No "Expect: 100-continue" round trip for large bodies, no default Accept. */
   struct curl_slist *nh = curl_slist_append(x->headers, "Expect:");
   if (nh) x->headers = nh, nh = curl_slist_append(x->headers, "Accept:");
-  if (!nh) goto nomem_x;
+  if (!nh) return -1;
   x->headers = nh;
+  return 0;
+}
 
+static void reset_response(bloopi_http_xfer *x, void *tag) {
   bloopi_http_response *r = &x->resp;
   r->outcome = BLOOPI_HTTP_DONE;
   r->error[0] = r->date[0] = r->crc32[0] = r->request_id[0] = '\0';
@@ -274,26 +264,30 @@ bloop_status bloopi_http_submit(bloopi_http *h, const bloopi_http_request *req,
   r->status = 0;
   bloop_buf_reset(&r->body);
   x->errbuf[0] = '\0';
-  x->tag = req->tag;
+  x->tag = tag;
+}
 
+/* Points x's handle at url. The URL is parsed once per endpoint (h->uh) and shared by the
+ * pooled handles; a handle still holding an older parse is re-pointed before it starts
+ * again, and the older parse is kept (retired) until the transport is freed. 0, or -1 out
+ * of memory. */
+static int set_url(bloopi_http *h, bloopi_http_xfer *x, const char *url) {
   CURL *e = x->easy;
-  if (!h->url || strcmp(h->url, req->url) != 0) {
-    /* A new endpoint: parse it once; pooled handles holding the old parse are re-pointed
-     * below before they start again. */
+  if (!h->url || strcmp(h->url, url) != 0) {
     CURLU *uh = curl_url();
-    char *copy = strdup(req->url);
+    char *copy = strdup(url);
     struct retired_url *old = h->uh ? malloc(sizeof *old) : NULL;
     int oom = !uh || !copy || (h->uh && !old);
-    if (oom || curl_url_set(uh, CURLUPART_URL, req->url, 0) != CURLUE_OK) {
+    if (oom || curl_url_set(uh, CURLUPART_URL, url, 0) != CURLUE_OK) {
       curl_url_cleanup(uh);
       free(copy);
       free(old);
-      if (oom) goto nomem_x;
+      if (oom) return -1;
       /* A URL curl_url refuses: hand it to libcurl as text, which reports it. */
       curl_easy_setopt(e, CURLOPT_CURLU, NULL);
       x->url_set = NULL;
-      curl_easy_setopt(e, CURLOPT_URL, req->url);
-      goto options;
+      curl_easy_setopt(e, CURLOPT_URL, url);
+      return 0;
     }
     if (old) {
       old->uh = h->uh;
@@ -309,17 +303,43 @@ bloop_status bloopi_http_submit(bloopi_http *h, const bloopi_http_request *req,
     curl_easy_setopt(e, CURLOPT_CURLU, h->uh);
     x->url_set = h->uh;
   }
-options:
+  return 0;
+}
+
+/* A transfer that did not start goes back to the pool, its header list freed. */
+static void give_back(bloopi_http *h, bloopi_http_xfer *x) {
+  curl_slist_free_all(x->headers);
+  x->headers = NULL;
+  x->next = h->pool;
+  h->pool = x;
+}
+
+bloop_status bloopi_http_submit(bloopi_http *h, const bloopi_http_request *req,
+                                bloopi_http_xfer **out, bloop_error *err) {
+  *out = NULL;
+  bloopi_http_xfer *x = h->pool;
+  if (x) h->pool = x->next;
+  else if (!(x = xfer_make(h))) goto nomem;
+  x->next = NULL;
+  if (h->nlive == h->live_cap) {
+    size_t cap = h->live_cap ? h->live_cap * 2 : 16;
+    bloopi_http_xfer **nl = realloc(h->live, cap * sizeof *nl);
+    if (!nl) goto nomem_x;
+    h->live = nl;
+    h->live_cap = cap;
+  }
+  if (set_headers(x, req) != 0) goto nomem_x;
+  reset_response(x, req->tag);
+  if (set_url(h, x, req->url) != 0) goto nomem_x;
+
+  CURL *e = x->easy;
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
   curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body ? req->body : "");
   curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 1L);
   CURLMcode mc = curl_multi_add_handle(h->multi, e);
   if (mc != CURLM_OK) {
-    curl_slist_free_all(x->headers);
-    x->headers = NULL;
-    x->next = h->pool;
-    h->pool = x;
+    give_back(h, x);
     return bloop_error_set(err, mc == CURLM_OUT_OF_MEMORY ? BLOOP_ENOMEM : BLOOP_ESTATE,
                            "TransportError", "curl_multi_add_handle: %s",
                            curl_multi_strerror(mc));
@@ -333,10 +353,7 @@ options:
   return BLOOP_OK;
 
 nomem_x:
-  curl_slist_free_all(x->headers);
-  x->headers = NULL;
-  x->next = h->pool;
-  h->pool = x;
+  give_back(h, x);
 nomem:
   return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory starting a request");
 }

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 
+#include "base/bloopi.h"
 #include "bloop/buf.h"
 #include "bloop/status.h"
 #include "bloop/wire.h"
@@ -63,29 +64,29 @@ typedef struct bloopi_http_request {
 typedef struct bloopi_http bloopi_http;
 typedef struct bloopi_http_xfer bloopi_http_xfer;
 
-bloop_status bloopi_http_new(const bloopi_http_config *cfg, bloopi_http **out,
+BLOOPI_FUNC bloop_status bloopi_http_new(const bloopi_http_config *cfg, bloopi_http **out,
                              bloop_error *err);
 /* Aborts and frees every transfer, finished or not. */
-void bloopi_http_free(bloopi_http *h);
+BLOOPI_FUNC void bloopi_http_free(bloopi_http *h);
 
 /* Starts a request. *out stays valid until bloopi_http_release. */
-bloop_status bloopi_http_submit(bloopi_http *h, const bloopi_http_request *req,
+BLOOPI_FUNC bloop_status bloopi_http_submit(bloopi_http *h, const bloopi_http_request *req,
                                 bloopi_http_xfer **out, bloop_error *err);
 
 /* Moves transfers along, waiting at most timeout_ms (0: do not wait) for socket activity.
  * Waits the whole time when nothing is in flight, so callers can sleep on timers here. */
-bloop_status bloopi_http_drive(bloopi_http *h, long timeout_ms, bloop_error *err);
+BLOOPI_FUNC bloop_status bloopi_http_drive(bloopi_http *h, long timeout_ms, bloop_error *err);
 
 /* The next finished transfer (each once), or NULL. */
-bloopi_http_xfer *bloopi_http_next_done(bloopi_http *h);
+BLOOPI_FUNC bloopi_http_xfer *bloopi_http_next_done(bloopi_http *h);
 
-bloopi_http_response *bloopi_http_xfer_response(bloopi_http_xfer *x);
-void *bloopi_http_xfer_tag(const bloopi_http_xfer *x);
+BLOOPI_FUNC bloopi_http_response *bloopi_http_xfer_response(bloopi_http_xfer *x);
+BLOOPI_FUNC void *bloopi_http_xfer_tag(const bloopi_http_xfer *x);
 
 /* Hands a transfer back to the pool; an unfinished one is aborted first. */
-void bloopi_http_release(bloopi_http *h, bloopi_http_xfer *x);
+BLOOPI_FUNC void bloopi_http_release(bloopi_http *h, bloopi_http_xfer *x);
 
 /* Transfers submitted and not yet finished. */
-size_t bloopi_http_running(const bloopi_http *h);
+BLOOPI_FUNC size_t bloopi_http_running(const bloopi_http *h);
 
 #endif
