@@ -4,7 +4,7 @@
  * Owns: which errors are retried and how (throttling, transient, clock skew, never), the
  * full-jitter delay with x-amz-retry-after clamping, the per-client retry quota, and the
  * per-client random source the jitter and invocation ids draw from.
- * Does not own: timers, attempts or sending (src/core/client.c drives those); the numbers
+ * Does not own: timers, attempts or sending (src/client/client.c drives those); the numbers
  * come from bloop_client_config (DynamoDB's 2026 values by default, reliability.md §1).
  */
 #ifndef BLOOPI_RETRY_H

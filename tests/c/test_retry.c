@@ -1,5 +1,5 @@
 /*
- * test_retry.c: the retry policy's pure parts (src/core/retry.h): classification, the
+ * test_retry.c: the retry policy's pure parts (src/client/retry.h): classification, the
  * full-jitter delay with its cap and x-amz-retry-after clamp, the quota, and the random
  * source's UUIDs. The timing as seen on the wire is in test_client_faults.c.
  */
