@@ -42,10 +42,19 @@ typedef struct bloop_client_config {
   long low_speed_limit;            /* bytes/s below which ... (default 1) */
   long low_speed_time_s;           /* ... for this long aborts the attempt (default 30) */
   long buffer_size;                /* CURLOPT_BUFFERSIZE; default 256 KiB */
+  size_t max_answer_bytes;         /* an answer's body over this aborts the call with
+                                    * "AnswerTooLarge"; default BLOOP_MAX_ANSWER_BYTES */
 } bloop_client_config;
+
+/* DynamoDB's largest answers are a 16 MB BatchGetItem and 1 MB query pages, counted in
+ * item bytes; their JSON text is larger (type tags, quoting, base64), so the default cap
+ * leaves room for that and still stops an endless or runaway answer at once. */
+#define BLOOP_MAX_ANSWER_BYTES ((size_t)64 << 20)
+/* The header block of one answer (DynamoDB sends well under 1 KiB); not configurable. */
+#define BLOOP_MAX_ANSWER_HEADER_BYTES ((size_t)64 << 10)
 /* Start from bloop_client_config_init. bloop_client_new rejects negative numbers and
- * max_attempts < 1 (BLOOP_EINVAL); a zero connect/attempt timeout, backoff cap or buffer
- * size means the default. */
+ * max_attempts < 1 (BLOOP_EINVAL); a zero connect/attempt timeout, backoff cap, buffer
+ * size or answer cap means the default. */
 
 /* Fills every field with its default (all strings NULL: resolved from the environment). */
 void bloop_client_config_init(bloop_client_config *cfg);
@@ -59,7 +68,8 @@ bloop_status bloop_client_new(const bloop_client_config *cfg, bloop_client **out
                               bloop_error *err);
 void bloop_client_free(bloop_client *c);
 
-/* The resolved endpoint and region, for messages and explain(). */
+/* The resolved endpoint (without any user:password@ it was given with) and region, for
+ * messages and explain(). */
 const char *bloop_client_endpoint(const bloop_client *c);
 const char *bloop_client_region(const bloop_client *c);
 bloop_service bloop_client_service(const bloop_client *c);

@@ -48,6 +48,7 @@ struct bloop_call {
   int attempts;
   int last_retry_cost;           /* tokens paid for the latest retry; 0 if none */
   int skew_retried;
+  char signature[65];            /* the latest attempt's, scrubbed from error messages */
   long long deadline_ms;         /* monotonic */
   long long retry_at_ms;
   bloopi_http_xfer *xfer;        /* while RUNNING */
@@ -64,6 +65,8 @@ struct bloop_client {
   bloop_credentials creds;
   char region[64];
   char endpoint[512];
+  char shown[512];               /* the endpoint for messages: no user:password@ */
+  char userinfo[256];            /* that user:password, redacted should a message hold it */
   char url[528];
   char host[300];
   bloop_sigv4 *signer;
@@ -111,9 +114,27 @@ void bloop_client_config_init(bloop_client_config *cfg) {
   cfg->buffer_size = 256 * 1024;
 }
 
+/* The endpoint as messages show it: user information ("user:password@") is dropped, so a
+ * password given in the URL never reaches an error, a log or explain(). */
+static void strip_userinfo(const char *ep, char *out, size_t n, char *info, size_t ninfo) {
+  const char *p = strstr(ep, "://");
+  const char *auth = p ? p + 3 : ep;
+  size_t alen = strcspn(auth, "/?#");
+  const char *at = NULL;
+  for (const char *q = auth; q < auth + alen; q++)
+    if (*q == '@') at = q;
+  info[0] = '\0';
+  if (!at) {
+    snprintf(out, n, "%s", ep);
+    return;
+  }
+  snprintf(out, n, "%.*s%s", (int)(auth - ep), ep, at + 1);
+  snprintf(info, ninfo, "%.*s", (int)(at - auth), auth);
+}
+
 /* "https://host:port/path" -> Host header "host:port" and the request URL. */
 static bloop_status parse_endpoint(bloop_client *c, bloop_error *err) {
-  const char *ep = c->endpoint;
+  const char *ep = c->shown;
   const char *p = strstr(ep, "://");
   if (!p || (strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0))
     return bloop_error_set(err, BLOOP_ECONFIG, "InvalidEndpoint",
@@ -130,7 +151,7 @@ static bloop_status parse_endpoint(bloop_client *c, bloop_error *err) {
   memcpy(c->host, auth, alen);
   c->host[alen] = '\0';
   const char *rest = auth + alen;
-  int n = snprintf(c->url, sizeof c->url, "%s%s", ep, *rest == '/' ? "" : "/");
+  int n = snprintf(c->url, sizeof c->url, "%s%s", c->endpoint, *rest == '/' ? "" : "/");
   if (n < 0 || (size_t)n >= sizeof c->url)
     return bloop_error_set(err, BLOOP_ECONFIG, "InvalidEndpoint", "endpoint too long");
   return BLOOP_OK;
@@ -165,6 +186,7 @@ bloop_status bloop_client_new(const bloop_client_config *cfg_in, bloop_client **
   if (cfg.attempt_timeout_ms == 0) cfg.attempt_timeout_ms = 60000;
   if (cfg.buffer_size == 0) cfg.buffer_size = 256 * 1024;
   if (cfg.max_backoff_ms == 0) cfg.max_backoff_ms = 20000;
+  if (cfg.max_answer_bytes == 0) cfg.max_answer_bytes = BLOOP_MAX_ANSWER_BYTES;
 
   bloop_client *c = calloc(1, sizeof *c);
   if (!c) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
@@ -178,13 +200,15 @@ bloop_status bloop_client_new(const bloop_client_config *cfg_in, bloop_client **
   if ((st = bloop_endpoint_resolve(&cfg.aws, cfg.service, c->region, c->endpoint,
                                    sizeof c->endpoint, err)))
     goto fail;
+  strip_userinfo(c->endpoint, c->shown, sizeof c->shown, c->userinfo, sizeof c->userinfo);
   if ((st = parse_endpoint(c, err))) goto fail;
   if (!(c->signer = bloop_sigv4_new())) {
     st = bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
     goto fail;
   }
   bloopi_http_config hc = {cfg.connect_timeout_ms, cfg.low_speed_limit, cfg.low_speed_time_s,
-                           cfg.buffer_size, "bloop/" BLOOP_VERSION};
+                           cfg.buffer_size, "bloop/" BLOOP_VERSION, cfg.max_answer_bytes,
+                           BLOOP_MAX_ANSWER_HEADER_BYTES};
   if ((st = bloopi_http_new(&hc, &c->http, err))) goto fail;
   bloopi_rng_seed(&c->rng);
   c->quota.available = c->quota.max = cfg.retry_quota;
@@ -198,7 +222,40 @@ fail:
   return st;
 }
 
+/* Replaces every occurrence of secret in s (a C string) with "[redacted]", in place and
+ * bounded by cap. Strings under 8 bytes are left alone: no real key is that short, and a
+ * local server's dummy key ("x", "local") would otherwise blank words of every message. */
+static void redact(char *s, size_t cap, const char *secret) {
+  static const char mark[] = "[redacted]";
+  size_t n = secret ? strlen(secret) : 0;
+  if (n < 8) return;
+  char *p = s;
+  while ((p = strstr(p, secret)) != NULL) {
+    size_t tail = strlen(p + n) + 1;              /* with the terminator */
+    size_t room = cap - (size_t)(p - s);          /* bytes from p to the end of s's buffer */
+    size_t m = sizeof mark - 1 < room ? sizeof mark - 1 : room - 1;
+    if (m + tail > room) tail = room - m;         /* the longer text is cut at cap */
+    memmove(p + m, p + n, tail);
+    memcpy(p, mark, m);
+    p[m + tail - 1] = '\0';
+    p += m;
+  }
+}
+
+/* A server may echo what it was sent (the Authorization header, the token) in an error
+ * message; none of it leaves the client. The endpoint's password is dropped too. */
+static void redact_error(const bloop_client *c, const bloop_call *call, bloop_error *e) {
+  const char *secrets[] = {c->creds.secret_access_key, c->creds.session_token,
+                           c->creds.access_key_id, call->signature, c->userinfo};
+  for (size_t i = 0; i < sizeof secrets / sizeof *secrets; i++) {
+    redact(e->message, sizeof e->message, secrets[i]);
+    redact(e->code, sizeof e->code, secrets[i]);
+    redact(e->request_id, sizeof e->request_id, secrets[i]);
+  }
+}
+
 static void call_finish(bloop_client *c, bloop_call *call, bloop_status st) {
+  if (st != BLOOP_OK) redact_error(c, call, &call->err);
   call->status = st;
   call->err.status = st;
   call->err.attempts = call->attempts;
@@ -227,7 +284,7 @@ void bloop_client_free(bloop_client *c) {
   free(c);
 }
 
-const char *bloop_client_endpoint(const bloop_client *c) { return c->endpoint; }
+const char *bloop_client_endpoint(const bloop_client *c) { return c->shown; }
 const char *bloop_client_region(const bloop_client *c) { return c->region; }
 bloop_service bloop_client_service(const bloop_client *c) { return c->service; }
 size_t bloop_client_pending(const bloop_client *c) { return c->pending; }
@@ -270,6 +327,7 @@ static void start_attempt(bloop_client *c, bloop_call *call) {
   bloop_error_clear(&e);
   bloop_status st = bloop_sigv4_sign(c->signer, &sp, &sr, 0, &res, &e);
   if (st) goto fail;
+  memcpy(call->signature, res.signature, sizeof call->signature);
   /* What the signer adds: X-Amz-Date, the session token, and Authorization itself. */
   size_t n = nsigned;
   for (size_t i = 0; i < res.nadded && i < BLOOP_SIGV4_MAX_ADDED; i++) hs[n++] = res.added[i];
@@ -416,15 +474,23 @@ static void handle_done(bloop_client *c, bloopi_http_xfer *x) {
     case BLOOPI_HTTP_NOMEM:
       bloop_error_set(e, BLOOP_ENOMEM, "OutOfMemory", "out of memory reading the answer");
       break;
+    case BLOOPI_HTTP_TOO_LARGE:
+      /* Not retried: a server that sent it once will send it again. */
+      bloop_error_set(e, BLOOP_EPROTOCOL, "AnswerTooLarge",
+                      "%s: %s (limits: %zu bytes of body, max_answer_bytes; %zu of headers)",
+                      c->shown, r->error, c->cfg.max_answer_bytes,
+                      BLOOP_MAX_ANSWER_HEADER_BYTES);
+      e->http_status = r->status;
+      break;
     case BLOOPI_HTTP_FATAL:
-      bloop_error_set(e, BLOOP_ECONFIG, "InvalidEndpoint", "%s: %s", c->endpoint, r->error);
+      bloop_error_set(e, BLOOP_ECONFIG, "InvalidEndpoint", "%s: %s", c->shown, r->error);
       break;
     case BLOOPI_HTTP_NETWORK:
-      bloop_error_set(e, BLOOP_ENETWORK, "NetworkError", "%s: %s", c->endpoint, r->error);
+      bloop_error_set(e, BLOOP_ENETWORK, "NetworkError", "%s: %s", c->shown, r->error);
       cls = BLOOPI_RETRY_TRANSIENT;
       break;
     case BLOOPI_HTTP_TIMEOUT:
-      bloop_error_set(e, BLOOP_ETIMEOUT, "Timeout", "%s: %s", c->endpoint, r->error);
+      bloop_error_set(e, BLOOP_ETIMEOUT, "Timeout", "%s: %s", c->shown, r->error);
       cls = BLOOPI_RETRY_TRANSIENT;
       break;
     case BLOOPI_HTTP_DONE:

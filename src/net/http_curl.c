@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,9 @@ struct bloopi_http_xfer {
   size_t live_idx;             /* position in bloopi_http.live */
   bloopi_http_xfer *next;      /* pool or done queue */
   const CURLU *url_set;        /* the parsed URL this handle holds (CURLOPT_CURLU) */
+  size_t max_body, max_headers;  /* the transport's caps, here for the callbacks */
+  size_t header_bytes;         /* of this transfer's answers, 100 Continue and replays too */
+  int too_large;               /* a callback refused the answer for its size */
 };
 
 struct bloopi_http {
@@ -57,9 +61,15 @@ static CURLcode global_rc = CURLE_OK;
 
 static void global_init(void) { global_rc = curl_global_init(CURL_GLOBAL_DEFAULT); }
 
+/* An answer past its cap is refused as it arrives (returning less than n aborts the
+ * transfer), so an endless or huge body never gets into memory. */
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud) {
   bloopi_http_xfer *x = ud;
   size_t n = size * nmemb;
+  if (n > x->max_body - x->resp.body.len) {
+    x->too_large = 1;
+    return 0;
+  }
   if (bloop_buf_append(&x->resp.body, ptr, n) != BLOOP_OK) return 0;  /* CURLE_WRITE_ERROR */
   return n;
 }
@@ -76,6 +86,11 @@ static size_t on_header(char *ptr, size_t size, size_t nitems, void *ud) {
   bloopi_http_xfer *x = ud;
   size_t n = size * nitems;
   bloopi_http_response *r = &x->resp;
+  x->header_bytes += n;
+  if (x->header_bytes > x->max_headers) {
+    x->too_large = 1;
+    return 0;
+  }
   if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
     r->date[0] = r->crc32[0] = r->request_id[0] = '\0';
     r->retry_after[0] = r->error_type[0] = r->content_type[0] = '\0';
@@ -101,6 +116,10 @@ static size_t on_header(char *ptr, size_t size, size_t nitems, void *ud) {
     char num[24];
     copy_value(num, sizeof num, v, vlen);
     long long cl = atoll(num);
+    if (cl > 0 && (unsigned long long)cl > x->max_body) {
+      x->too_large = 1;   /* refused before a byte of it arrives */
+      return 0;
+    }
     if (cl > 0 && cl <= (32LL << 20)) bloop_buf_reserve(&r->body, (size_t)cl);
   }
 #undef IS
@@ -131,6 +150,8 @@ static bloopi_http_xfer *xfer_make(bloopi_http *h) {
     return NULL;
   }
   bloop_buf_init(&x->resp.body);
+  x->max_body = h->cfg.max_body;
+  x->max_headers = h->cfg.max_headers;
   CURL *e = x->easy;
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_POST, 1L);
@@ -174,6 +195,8 @@ bloop_status bloopi_http_new(const bloopi_http_config *cfg, bloopi_http **out,
   if (!h) goto nomem;
   h->cfg = *cfg;
   if (h->cfg.buffer_size <= 0) h->cfg.buffer_size = 256 * 1024;
+  if (h->cfg.max_body == 0) h->cfg.max_body = SIZE_MAX;
+  if (h->cfg.max_headers == 0) h->cfg.max_headers = SIZE_MAX;
   if (cfg->user_agent && !(h->user_agent = strdup(cfg->user_agent))) goto nomem;
   h->cfg.user_agent = h->user_agent;
   h->multi = curl_multi_init();
@@ -265,6 +288,8 @@ static void reset_response(bloopi_http_xfer *x, void *tag) {
   bloop_buf_reset(&r->body);
   x->errbuf[0] = '\0';
   x->tag = tag;
+  x->header_bytes = 0;
+  x->too_large = 0;
 }
 
 /* Points x's handle at url. The URL is parsed once per endpoint (h->uh) and shared by the
@@ -386,9 +411,13 @@ static void collect(bloopi_http *h) {
     x->done = 1;
     h->running--;
     bloopi_http_response *r = &x->resp;
-    r->outcome = classify(rc);
+    r->outcome = x->too_large ? BLOOPI_HTTP_TOO_LARGE : classify(rc);
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
-    if (r->outcome != BLOOPI_HTTP_DONE)
+    if (x->too_large)
+      snprintf(r->error, sizeof r->error, "%s", x->header_bytes > x->max_headers
+                                                     ? "the answer's headers are too large"
+                                                     : "the answer is too large");
+    else if (r->outcome != BLOOPI_HTTP_DONE)
       snprintf(r->error, sizeof r->error, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
     x->next = NULL;
     if (h->done_tail) h->done_tail->next = x;

@@ -26,6 +26,8 @@ typedef struct bloopi_http_config {
   long low_speed_time_s;   /* ... below which for this long aborts a transfer */
   long buffer_size;        /* CURLOPT_BUFFERSIZE */
   const char *user_agent;  /* copied */
+  size_t max_body;         /* an answer's body over this many bytes aborts the transfer */
+  size_t max_headers;      /* so does a header block over this many */
 } bloopi_http_config;
 
 /* How a transfer ended, as far as the transport can tell. */
@@ -34,6 +36,7 @@ typedef enum bloopi_http_outcome {
   BLOOPI_HTTP_NETWORK,     /* refused, reset, DNS, TLS, short body: no valid answer */
   BLOOPI_HTTP_TIMEOUT,     /* connect, attempt or low-speed limit */
   BLOOPI_HTTP_NOMEM,
+  BLOOPI_HTTP_TOO_LARGE,   /* the body or the headers passed their cap: aborted at once */
   BLOOPI_HTTP_FATAL        /* a request that can never work (malformed URL, ...) */
 } bloopi_http_outcome;
 

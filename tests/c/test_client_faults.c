@@ -405,6 +405,76 @@ static void test_client_freed_first(void) {
   bloop_call_free(call);
 }
 
+/* An answer past the caps (a huge Content-Length, an endless chunked body, a 1 MB header
+ * block) aborts the transfer as soon as the cap is passed: AnswerTooLarge naming the
+ * endpoint and the limit, not retried, and the process never holds the whole answer. */
+static void test_answer_caps(void) {
+  bloop_client_config cfg;
+  base_config(&cfg, srv.endpoint);
+  cfg.max_answer_bytes = 1 << 20;
+  bloop_client *c = new_client(&cfg);
+  if (!CHECK(c != NULL)) return;
+  const char *scripts[] = {"capbig|big", "capendless|endless", "caphdr|bighdr"};
+  for (size_t i = 0; i < 3; i++) {
+    bloop_buf resp = BLOOP_BUF_INIT;
+    bloop_error err = {0};
+    long long t0 = fault_now_ms();
+    bloop_status st = put(c, scripts[i], &resp, &err);
+    CHECK_MSG(st == BLOOP_EPROTOCOL, scripts[i]);
+    CHECK_STR(err.code, "AnswerTooLarge");
+    CHECK_MSG(strstr(err.message, srv.endpoint) != NULL, err.message);
+    CHECK_MSG(strstr(err.message, i == 2 ? "65536" : "1048576") != NULL, err.message);
+    CHECK_MSG(err.attempts == 1, "an answer too large is not retried");
+    CHECK_MSG(fault_now_ms() - t0 < 3000, "aborted at once, not read to the end");
+    CHECK(resp.len == 0);
+    bloop_buf_free(&resp);
+  }
+  /* The default cap lets ordinary answers through. */
+  bloop_client_config_init(&cfg);
+  CHECK(cfg.max_answer_bytes == 0);
+  bloop_client_free(c);
+}
+
+/* Secrets never leave the client in an error: a server that echoes the Authorization
+ * header and the session token gets them redacted; a password in the endpoint URL is
+ * dropped from every message and from bloop_client_endpoint. */
+static void test_secrets_redacted(void) {
+  bloop_client_config cfg;
+  base_config(&cfg, srv.endpoint);
+  cfg.aws.session_token = "FQoGZXIvYXdzEXAMPLETOKENxyz";
+  bloop_client *c = new_client(&cfg);
+  if (CHECK(c != NULL)) {
+    bloop_buf resp = BLOOP_BUF_INIT;
+    bloop_error err = {0};
+    CHECK(put(c, "echo|echo", &resp, &err) == BLOOP_ESERVICE);
+    CHECK_STR(err.code, "ValidationException");
+    CHECK_MSG(strstr(err.message, "Authorization was") != NULL, err.message);
+    CHECK_MSG(strstr(err.message, "[redacted]") != NULL, err.message);
+    CHECK_MSG(strstr(err.message, "AKIDEXAMPLE") == NULL, err.message);
+    CHECK_MSG(strstr(err.message, "EXAMPLETOKEN") == NULL, err.message);
+    CHECK_MSG(strstr(err.message, "Signature=") != NULL &&
+                  strstr(strstr(err.message, "Signature="), "[redacted]") != NULL,
+              err.message);
+    bloop_buf_free(&resp);
+    bloop_client_free(c);
+  }
+  /* Port 1 refuses: the NetworkError names the endpoint without its password. */
+  base_config(&cfg, "http://bob:hunter2-password@127.0.0.1:1");
+  cfg.max_attempts = 1;
+  c = new_client(&cfg);
+  if (CHECK(c != NULL)) {
+    CHECK_STR(bloop_client_endpoint(c), "http://127.0.0.1:1");
+    bloop_buf resp = BLOOP_BUF_INIT;
+    bloop_error err = {0};
+    CHECK(put(c, "pw|ok", &resp, &err) == BLOOP_ENETWORK);
+    CHECK_MSG(strstr(err.message, "hunter2") == NULL && strstr(err.message, "bob") == NULL,
+              err.message);
+    CHECK_MSG(strstr(err.message, "http://127.0.0.1:1") != NULL, err.message);
+    bloop_buf_free(&resp);
+    bloop_client_free(c);
+  }
+}
+
 /* bloop_client_new fails early and clearly; dummy credentials from the environment work. */
 static void test_new(void) {
   setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/bloop-credentials", 1);
@@ -473,6 +543,8 @@ int main(void) {
   test_deadlines();
   test_quota();
   test_client_freed_first();
+  test_answer_caps();
+  test_secrets_redacted();
   test_new();
   fault_server_stop(&srv);
   return tap_done();

@@ -25,6 +25,11 @@ repeats. Actions:
     ccf           400 ConditionalCheckFailedException (never retried)
     validation    400 ValidationException with "Message" (capital M) and a long __type
     slow<ms>      sleep, then like ok
+    big           200 announcing a 100 MB body (Content-Length), then sending it
+    endless       200 with a chunked body that never ends (until the client goes away)
+    bighdr        200 after a 1 MB header block (2,000 headers of 500 bytes), then like ok
+    echo          400 ValidationException whose message repeats the request's
+                  Authorization and X-Amz-Security-Token headers, as a careless proxy might
     batch         BatchWriteItem / BatchGetItem answered entry by entry from markers in
                   the entries (see Handler.batch): ~r<N>, ~rinf, ~miss, ~x<action>, ~bogus.
                   A batch request's script comes from its first RequestItems table name.
@@ -85,6 +90,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
         self.wfile.flush()
+
+    def stream_until_gone(self, piece, times):
+        """Writes piece up to times times, stopping when the client hangs up."""
+        try:
+            for _ in range(times):
+                self.wfile.write(piece)
+            self.wfile.flush()
+        except OSError:
+            pass
+        self.close_connection = True
 
     def error(self, status, typ, msg, headers=None, key="message", date=None):
         self.send(status, json.dumps({"__type": typ, key: msg}), headers=headers, date=date)
@@ -270,6 +285,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif action == "validation":
             self.error(400, "com.amazon.coral.validate#ValidationException:http://internal/x",
                        "One or more parameter values were invalid", key="Message")
+        elif action == "big":
+            self.send_response_only(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.0")
+            self.send_header("Content-Length", str(100 << 20))
+            self.end_headers()
+            self.stream_until_gone(b" " * 65536, 1600)
+        elif action == "endless":
+            self.send_response_only(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.0")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunk = b" " * 65536
+            self.stream_until_gone(b"%x\r\n%s\r\n" % (len(chunk), chunk), 1 << 20)
+        elif action == "bighdr":
+            self.send_response_only(200)
+            for i in range(2000):
+                self.send_header("X-Filler-%d" % i, "f" * 500)
+            body = json.dumps({"seen": seen}).encode()
+            self.send_header("Content-Type", "application/x-amz-json-1.0")
+            self.send_header("Content-Length", str(len(body)))
+            try:
+                self.end_headers()
+                self.wfile.write(body)
+            except OSError:
+                pass
+            self.close_connection = True
+        elif action == "echo":
+            self.error(400, "ValidationException", "bad request: Authorization was %s; token %s"
+                       % (self.headers.get("Authorization", ""),
+                          self.headers.get("X-Amz-Security-Token", "")))
         elif action.startswith("slow"):
             time.sleep(int(action[4:]) / 1000.0)
             self.ok(seen)
