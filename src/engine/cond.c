@@ -239,14 +239,25 @@ fail:
   return st;
 }
 
+/* Nodes are immutable and shared, so flattening `a | b` copies a's children: a chain
+ * `c = c | x` built n times would copy O(n^2) pointers. Past this many children a node is
+ * kept whole as one child instead, so building stays linear; the expression means the
+ * same, with a pair of parentheses more. 4 KB of expression text holds at most 273 leaves
+ * ("(#n0 = :v0)" and " OR " are 15 bytes), so what DynamoDB accepts renders flat. */
+#define FLATTEN_MAX 512
+
 /* Children of x that go into a flattened node of kind op: x's own children when x is of
- * that kind, else x itself. */
+ * that kind (and not too many), else x itself. */
+static int flattens(const bloop_cond *x, bloop_cond_op op) {
+  return x->op == op && x->count < FLATTEN_MAX;
+}
+
 static size_t part_count(const bloop_cond *x, bloop_cond_op op) {
-  return x->op == op ? x->count : 1;
+  return flattens(x, op) ? x->count : 1;
 }
 
 static size_t put_parts(bloop_cond **dst, bloop_cond *x, bloop_cond_op op) {
-  if (x->op != op) {
+  if (!flattens(x, op)) {
     dst[0] = bloop_cond_retain(x);
     return 1;
   }

@@ -81,6 +81,7 @@ typedef struct render {
   bloop_buf out;
   bloop_error *err;
   const char *code;     /* error code of this part */
+  bloop_expr_part part;
   size_t ops;           /* update operators counted */
 } render;
 
@@ -178,6 +179,16 @@ static bloop_status put_operand(render *r, const bloop_operand *o) {
   return o->path ? put_path(r, o->path) : put_value(r, o->value);
 }
 
+/* DynamoDB refuses an expression over 4 KB, so rendering stops as soon as the text passes
+ * that: a tree of 100,000 conditions fails in the time of its first few hundred, and the
+ * placeholder lookups (linear in what is already rendered) stay bounded. */
+static bloop_status check_length(render *r) {
+  if (r->out.len <= BLOOP_EXPR_MAX_BYTES) return BLOOP_OK;
+  return bloop_error_set(r->err, BLOOP_EINVAL, r->code,
+                         "%s is over DynamoDB's limit of %d bytes (rendering stopped at %zu)",
+                         part_names[r->part], BLOOP_EXPR_MAX_BYTES, r->out.len);
+}
+
 static bloop_status put_cond(render *r, const bloop_cond *c, int depth) {
   bloop_status st = BLOOP_OK;
   bloop_cond_op op = bloop_cond_kind(c);
@@ -193,6 +204,7 @@ static bloop_status put_cond(render *r, const bloop_cond *c, int depth) {
       for (size_t i = 0; i < n && st == BLOOP_OK; i++) {
         if (i) bloop_buf_puts(&r->out, op == BLOOP_COND_AND ? " AND " : " OR ");
         st = put_cond(r, bloop_cond_child(c, i), depth + 1);
+        if (st == BLOOP_OK) st = check_length(r);
       }
       break;
     case BLOOP_COND_NOT:
@@ -228,6 +240,7 @@ static bloop_status put_cond(render *r, const bloop_cond *c, int depth) {
       for (size_t i = 0; i < n && st == BLOOP_OK; i++) {
         if (i) bloop_buf_puts(&r->out, ", ");
         st = put_operand(r, bloop_cond_operand(c, i));
+        if (st == BLOOP_OK) st = check_length(r);
       }
       bloop_buf_putc(&r->out, ')');
       break;
@@ -254,6 +267,7 @@ static bloop_status begin(render *r, bloop_expr *x, bloop_expr_part part, mark *
   r->x = x;
   r->err = err;
   r->code = part_codes[part];
+  r->part = part;
   r->ops = 0;
   bloop_buf_init(&r->out);
   m->nnames = x->nnames;

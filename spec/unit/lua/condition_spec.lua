@@ -313,14 +313,14 @@ describe("bloop.condition", function()
       local ok = render{ condition = c }
       assert.is_true(#ok.ConditionExpression <= 4096)
       for i = 61, 400 do c = c | column("attribute_" .. i, T.String):eq("v") end
-      assert.matches("^ConditionExpression is %d+ bytes, over DynamoDB's limit of 4096 bytes$",
+      assert.matches("^ConditionExpression is over DynamoDB's limit of 4096 bytes %(rendering stopped at %d+%)$",
         raises("InvalidCondition", render, { condition = c }))
       -- the error object carries what the core said and nothing else (no HTTP status)
       local _, err = pcall(render, { condition = c })
       assert.is_nil(err.status)
       assert.is_nil(err.request_id)
       assert.is_false(err.retried)
-      assert.matches("^InvalidCondition: ConditionExpression is %d+ bytes", tostring(err))
+      assert.matches("^InvalidCondition: ConditionExpression is over DynamoDB's limit", tostring(err))
     end)
 
     it("is deterministic", function()
