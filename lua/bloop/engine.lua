@@ -681,19 +681,18 @@ function Search:__tostring()
   return ("bloop.Search(%s %s)"):format(self.op, self.model.Meta.name)
 end
 
--- engine:query(Model_or_index, { key=, filter=, projection=, limit=, consistent=, forward= })
-function Engine:query(target, opts)
-  local s = new_search(self, "query", target, opts)
+-- engine:query and engine:scan: op is "query" or "scan".
+local function search(self, op, target, opts)
+  local s = new_search(self, op, target, opts)
   if opts and opts.projection == "count" then s:next() end   -- drains: count/scanned ready
   return s
 end
 
+-- engine:query(Model_or_index, { key=, filter=, projection=, limit=, consistent=, forward= })
+function Engine:query(target, opts) return search(self, "query", target, opts) end
+
 -- engine:scan(Model_or_index, { filter=, projection=, limit=, consistent=, parallel= })
-function Engine:scan(target, opts)
-  local s = new_search(self, "scan", target, opts)
-  if opts and opts.projection == "count" then s:next() end
-  return s
-end
+function Engine:scan(target, opts) return search(self, "scan", target, opts) end
 
 -- ---- explain ----------------------------------------------------------------------------
 
