@@ -65,7 +65,9 @@ local function run(model, op, obj, fn, ...)
 end
 
 -- Splits `a, b, c, opts`: objects are model instances; a trailing plain table is opts.
-local function split_args(op, ...)
+-- kind, op name the method in messages ("engine", "save": "engine:save: ..."); the
+-- transaction methods split their arguments here too.
+local function split_args(kind, op, ...)
   local n = select("#", ...)
   local objs, opts = {}, nil
   for i = 1, n do
@@ -73,12 +75,12 @@ local function split_args(op, ...)
     if model_of(v) then
       objs[#objs + 1] = v
     elseif is_model(v) then
-      error(("engine:%s: expected model instances, got the model class %s (make an instance: %s{...})")
-        :format(op, v.Meta.name, v.Meta.name), 3)
+      error(("%s:%s: expected model instances, got the model class %s (make an instance: %s{...})")
+        :format(kind, op, v.Meta.name, v.Meta.name), 3)
     elseif i == n and (type(v) == "table" or v == nil) then
       opts = v
     else
-      error(("engine:%s: argument %d is not a model instance (got %s)"):format(op, i, type(v)), 3)
+      error(("%s:%s: argument %d is not a model instance (got %s)"):format(kind, op, i, type(v)), 3)
     end
   end
   return objs, opts or {}
@@ -408,7 +410,7 @@ end
 
 -- engine:save(obj, ..., { condition=, atomic=, sync= }): one UpdateItem per object.
 function Engine:save(...)
-  local objs, opts = split_args("save", ...)
+  local objs, opts = split_args("engine", "save", ...)
   check_opts("save", opts, WRITE_OPTS)
   if opts.sync ~= nil and opts.sync ~= "new" and opts.sync ~= "old" then
     error(('engine:save: sync must be "old", "new" or nil (got %s)'):format(tostring(opts.sync)), 2)
@@ -425,7 +427,7 @@ end
 
 -- engine:delete(obj, ..., { condition=, atomic=, sync = "old" })
 function Engine:delete(...)
-  local objs, opts = split_args("delete", ...)
+  local objs, opts = split_args("engine", "delete", ...)
   check_opts("delete", opts, WRITE_OPTS)
   if opts.sync ~= nil and opts.sync ~= "old" then
     error(('engine:delete: sync must be "old" or nil (got %s)'):format(tostring(opts.sync)), 2)
@@ -471,7 +473,7 @@ end
 -- in flight), UnprocessedKeys resent with backoff; raises MissingObjects listing every
 -- missing object (the found ones are loaded).
 function Engine:load(...)
-  local objs, opts = split_args("load", ...)
+  local objs, opts = split_args("engine", "load", ...)
   check_opts("load", opts, LOAD_OPTS)
   if #objs == 0 then return end
   local ops = load_ops(self, objs)
@@ -540,13 +542,13 @@ end
 -- engine:batch_save(obj, ...) -> the objects still unprocessed after the resends (usually
 -- {}). PutItem semantics: each item is written whole, without conditions.
 function Engine:batch_save(...)
-  local objs, opts = split_args("batch_save", ...)
+  local objs, opts = split_args("engine", "batch_save", ...)
   check_opts("batch_save", opts, NO_OPTS)
   return batch_write(self, "batch_save", objs)
 end
 
 function Engine:batch_delete(...)
-  local objs, opts = split_args("batch_delete", ...)
+  local objs, opts = split_args("engine", "batch_delete", ...)
   check_opts("batch_delete", opts, NO_OPTS)
   return batch_write(self, "batch_delete", objs)
 end
@@ -703,7 +705,7 @@ function Engine:scan(target, opts) return search(self, "scan", target, opts) end
 function Engine:explain(op, ...)
   local native = self.native
   if op == "save" or op == "delete" then
-    local objs, opts = split_args(op, ...)
+    local objs, opts = split_args("engine", op, ...)
     local out = {}
     for _, obj in ipairs(objs) do
       local model, _, args = write_args(self, obj, opts, op)
@@ -711,11 +713,11 @@ function Engine:explain(op, ...)
     end
     return out
   elseif op == "load" then
-    local objs, opts = split_args("load", ...)
+    local objs, opts = split_args("engine", "load", ...)
     return { run(model_of(objs[1]), op, nil, native.explain, native, "load",
       { ops = load_ops(self, objs), consistent = opts.consistent }) }
   elseif op == "batch_save" or op == "batch_delete" then
-    local objs = split_args(op, ...)
+    local objs = split_args("engine", op, ...)
     return { run(model_of(objs[1]), op, nil, native.explain, native, op,
       { items = batch_entries(self, op, objs) }) }
   elseif op == "query" or op == "scan" then
@@ -733,8 +735,8 @@ end
 
 -- ---- transactions and streams (lua/bloop/transaction.lua, lua/bloop/stream.lua) -------
 -- Both modules build on this file's helpers, handed over rather than copied.
-local internal = { write_args = write_args, after_write = after_write, unpack = unpack,
-  load_ops = load_ops, concrete = concrete }
+local internal = { split_args = split_args, write_args = write_args,
+  after_write = after_write, unpack = unpack, load_ops = load_ops, concrete = concrete }
 
 -- engine:transaction("w" | "r" [, fn]): a transaction (fn given: called with it, then committed).
 function Engine:transaction(mode, fn)

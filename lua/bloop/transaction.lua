@@ -59,22 +59,6 @@ function Transaction:__tostring()
   return ("bloop.Transaction(%s, %d actions)"):format(self.mode, #self.entries)
 end
 
-local function split(op, ...)
-  local n = select("#", ...)
-  local objs, opts = {}, nil
-  for i = 1, n do
-    local v = select(i, ...)
-    if model_of(v) then
-      objs[#objs + 1] = v
-    elseif i == n and (type(v) == "table" or v == nil) and not model_mod.is_model(v) then
-      opts = v
-    else
-      error(("transaction:%s: argument %d is not a model instance"):format(op, i), 3)
-    end
-  end
-  return objs, opts or {}
-end
-
 local function add(self, op, kind, obj, opts)
   if self.prepared then error(("transaction:%s: the transaction was already committed"):format(op), 4) end
   if #self.entries >= M.MAX_ACTIONS then
@@ -91,7 +75,7 @@ end
 -- tx:save(obj, ..., { condition = }) : an Update with the object's changes (as engine:save).
 function Transaction:save(...)
   writing(self, "save")
-  local objs, opts = split("save", ...)
+  local objs, opts = self.internal.split_args("transaction", "save", ...)
   for k in pairs(opts) do
     if k ~= "condition" and k ~= "atomic" then error(("transaction:save: unknown option %q"):format(tostring(k)), 2) end
   end
@@ -102,7 +86,7 @@ end
 -- tx:delete(obj, ..., { condition = })
 function Transaction:delete(...)
   writing(self, "delete")
-  local objs, opts = split("delete", ...)
+  local objs, opts = self.internal.split_args("transaction", "delete", ...)
   for k in pairs(opts) do
     if k ~= "condition" and k ~= "atomic" then error(("transaction:delete: unknown option %q"):format(tostring(k)), 2) end
   end
@@ -122,7 +106,7 @@ end
 -- rx:load(obj, ...)
 function Transaction:load(...)
   if self.mode ~= "r" then error("transaction:load: this is a write transaction", 2) end
-  local objs = split("load", ...)
+  local objs = self.internal.split_args("transaction", "load", ...)
   for _, obj in ipairs(objs) do add(self, "load", "load", obj, {}) end
   return self
 end
