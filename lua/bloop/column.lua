@@ -46,7 +46,7 @@ M.known_options = known
 
 function Column:init(typedef, opts)
   opts = opts or {}
-  if type(opts) ~= "table" then error("Column: options must be a table", 3) end
+  if type(opts) ~= "table" then errors.argerror(2, "Column: options must be a table") end
   local t = resolve_type(typedef)
   if type(t) ~= "table" then
     errors.raise(errors.classes.InvalidModel,

@@ -231,7 +231,7 @@ Proxy.__index = function(p, key)
 end
 Proxy.__tostring = function(p) return rawget(p, STATE).label end
 Proxy.__newindex = function(p)
-  error(("%s: document paths are read-only"):format(rawget(p, STATE).label), 2)
+  errors.argerror(nil, ("%s: document paths are read-only"):format(rawget(p, STATE).label))
 end
 
 function M.is_path(v) return type(v) == "table" and rawget(v, STATE) ~= nil end

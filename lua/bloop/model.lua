@@ -90,7 +90,7 @@ local function bind_column(cls, name, col)
   local ok, err = pcall(core.model_check_columns, { name = meta.name, columns = cols })
   if not ok then
     if type(err) == "table" then err.model = cls end
-    error(err, 4)
+    errors.rethrow(err)
   end
   local replaced = false
   for i, other in ipairs(meta.columns) do
@@ -167,7 +167,8 @@ local function instance_mt(cls)
     if c then return c:get(obj) end
     if key == "Meta" then return meta end
     if meta.indexes_by_name[key] then
-      error(("%s.%s is an index; instances have no index attributes"):format(meta.name, key), 2)
+      errors.argerror(nil, ("%s.%s is an index; instances have no index attributes")
+        :format(meta.name, key))
     end
     return cls[key]
   end
@@ -175,7 +176,7 @@ local function instance_mt(cls)
     local c = meta.columns_by_name[key]
     if c then return c:set(obj, value) end
     if key == "Meta" or meta.indexes_by_name[key] then
-      error(("cannot assign %s on a %s instance"):format(tostring(key), meta.name), 2)
+      errors.argerror(nil, ("cannot assign %s on a %s instance"):format(tostring(key), meta.name))
     end
     rawset(obj, key, value)
   end
@@ -194,12 +195,12 @@ end
 local function new_instance(cls, fields)
   local meta = rawget(cls, "Meta")
   if fields ~= nil and type(fields) ~= "table" then
-    error(("%s{...}: fields must be a table"):format(meta.name), 3)
+    errors.argerror(1, ("%s{...}: fields must be a table"):format(meta.name))
   end
   fields = fields or {}
   for k in pairs(fields) do
     if not meta.columns_by_name[k] then
-      error(("%s has no column %s"):format(meta.name, tostring(k)), 3)
+      errors.argerror(nil, ("%s has no column %s"):format(meta.name, tostring(k)))
     end
   end
   local obj = meta.init()
@@ -226,10 +227,12 @@ end
 
 local function make_model(name, parent, meta_in)
   if type(name) ~= "string" or name == "" then
-    error("Model:extend(name, meta): a model name is required", 3)
+    errors.argerror(1, "Model:extend(name, meta): a model name is required")
   end
   meta_in = meta_in or {}
-  if type(meta_in) ~= "table" then error("Model:extend(name, meta): meta must be a table", 3) end
+  if type(meta_in) ~= "table" then
+    errors.argerror(2, "Model:extend(name, meta): meta must be a table")
+  end
   for k in pairs(meta_in) do
     if not meta_keys[k] then invalid(("%s: unknown Meta option %q"):format(name, tostring(k)), 4) end
   end
@@ -401,7 +404,7 @@ function M.validate(cls, level)
   if not ok then
     if type(handle) == "table" and handle.name then
       handle.model = cls
-      error(handle, (level or 2) + 1)
+      errors.rethrow(handle)
     end
     error(handle, 0)
   end

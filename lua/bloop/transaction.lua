@@ -43,12 +43,15 @@ local REASONS = {
 
 function M.new(engine, mode, internal, fn)
   if mode ~= "w" and mode ~= "r" then
-    error(('engine:transaction: mode must be "w" or "r" (got %s)'):format(tostring(mode)), 3)
+    errors.argerror(1, ('engine:transaction: mode must be "w" or "r" (got %s)')
+      :format(tostring(mode)))
   end
   local tx = setmetatable({ engine = engine, mode = mode, internal = internal, entries = {},
     prepared = nil }, Transaction)
   if fn ~= nil then
-    if type(fn) ~= "function" then error("engine:transaction: the second argument must be a function", 3) end
+    if type(fn) ~= "function" then
+      errors.argerror(2, "engine:transaction: the second argument must be a function")
+    end
     fn(tx)
     tx:commit()
   end
@@ -60,7 +63,9 @@ function Transaction:__tostring()
 end
 
 local function add(self, op, kind, obj, opts)
-  if self.prepared then error(("transaction:%s: the transaction was already committed"):format(op), 4) end
+  if self.prepared then
+    errors.argerror(nil, ("transaction:%s: the transaction was already committed"):format(op))
+  end
   if #self.entries >= M.MAX_ACTIONS then
     errors.raise(E.InvalidRequest, ("transaction:%s: a transaction holds at most %d actions")
       :format(op, M.MAX_ACTIONS), { obj = obj }, 4)
@@ -69,7 +74,9 @@ local function add(self, op, kind, obj, opts)
 end
 
 local function writing(self, op)
-  if self.mode ~= "w" then error(("transaction:%s: this is a read transaction"):format(op), 3) end
+  if self.mode ~= "w" then
+    errors.argerror(nil, ("transaction:%s: this is a read transaction"):format(op))
+  end
 end
 
 -- tx:save(obj, ..., { condition = }) : an Update with the object's changes (as engine:save).
@@ -77,7 +84,9 @@ function Transaction:save(...)
   writing(self, "save")
   local objs, opts = self.internal.split_args("transaction", "save", ...)
   for k in pairs(opts) do
-    if k ~= "condition" and k ~= "atomic" then error(("transaction:save: unknown option %q"):format(tostring(k)), 2) end
+    if k ~= "condition" and k ~= "atomic" then
+      errors.argerror(nil, ("transaction:save: unknown option %q"):format(tostring(k)))
+    end
   end
   for _, obj in ipairs(objs) do add(self, "save", "save", obj, opts) end
   return self
@@ -88,7 +97,9 @@ function Transaction:delete(...)
   writing(self, "delete")
   local objs, opts = self.internal.split_args("transaction", "delete", ...)
   for k in pairs(opts) do
-    if k ~= "condition" and k ~= "atomic" then error(("transaction:delete: unknown option %q"):format(tostring(k)), 2) end
+    if k ~= "condition" and k ~= "atomic" then
+      errors.argerror(nil, ("transaction:delete: unknown option %q"):format(tostring(k)))
+    end
   end
   for _, obj in ipairs(objs) do add(self, "delete", "delete", obj, opts) end
   return self
@@ -97,15 +108,19 @@ end
 -- tx:check(obj, condition): a ConditionCheck (the object is not written).
 function Transaction:check(obj, condition)
   writing(self, "check")
-  if not model_of(obj) then error("transaction:check: a model instance is required", 2) end
-  if not core.is_condition(condition) then error("transaction:check: a bloop.Condition is required", 2) end
+  if not model_of(obj) then
+    errors.argerror(1, "transaction:check: a model instance is required")
+  end
+  if not core.is_condition(condition) then
+    errors.argerror(2, "transaction:check: a bloop.Condition is required")
+  end
   add(self, "check", "check", obj, { condition = condition })
   return self
 end
 
 -- rx:load(obj, ...)
 function Transaction:load(...)
-  if self.mode ~= "r" then error("transaction:load: this is a write transaction", 2) end
+  if self.mode ~= "r" then errors.argerror(nil, "transaction:load: this is a write transaction") end
   local objs = self.internal.split_args("transaction", "load", ...)
   for _, obj in ipairs(objs) do add(self, "load", "load", obj, {}) end
   return self
@@ -150,7 +165,7 @@ local function commit_write(self)
   local ok, res = pcall(core.txn_write, engine.native, p.actions, p.token)
   if not ok then
     if errors.is(res, E.TransactionCanceled) then res = canceled(self, res) end
-    error(res, 3)
+    errors.rethrow(res)
   end
   for i, e in ipairs(self.entries) do
     local st = p.states[i]
