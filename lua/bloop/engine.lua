@@ -53,7 +53,7 @@ local function fail(cls, op, model, message, fields)
   fields = fields or {}
   fields.model = model
   fields.operation = op
-  errors.raise(cls, ("%s %s: %s"):format(where, op, message), fields, 3)
+  errors.raise(cls, ("%s %s: %s"):format(where, op, message), fields)
 end
 
 -- Runs a C engine call (at most two results); re-raises its error with obj/model/operation

@@ -64,11 +64,12 @@ function errors.is(err, cls)
   return false
 end
 
--- raise(Class, message, fields, level): raises a new instance of Class.
-function errors.raise(cls, message, fields, level)
+-- raise(Class, message, fields): raises a new instance of Class. It takes no level: Lua
+-- adds a position only to a string error, never to an object.
+function errors.raise(cls, message, fields)
   fields = fields or {}
   fields.message = message
-  error(cls:new(fields), level or 2)
+  error(cls:new(fields), 0)
 end
 
 -- ---- misuse: a caller's mistake -----------------------------------------------------------

@@ -51,7 +51,7 @@ function M.new(engine, model, position, internal)
   if not arn then
     errors.raise(E.InvalidStream, ("%s stream: the model has no stream on this engine (declare "
       .. "Meta.stream and engine:bind(%s) first)"):format(model.Meta.name, model.Meta.name),
-      { model = model }, 3)
+      { model = model })
   end
   if position == nil then
     errors.argerror(2, 'engine:stream: a position is required ("trim_horizon", "latest", '

@@ -68,7 +68,7 @@ local function add(self, op, kind, obj, opts)
   end
   if #self.entries >= M.MAX_ACTIONS then
     errors.raise(E.InvalidRequest, ("transaction:%s: a transaction holds at most %d actions")
-      :format(op, M.MAX_ACTIONS), { obj = obj }, 4)
+      :format(op, M.MAX_ACTIONS), { obj = obj })
   end
   self.entries[#self.entries + 1] = { kind = kind, obj = obj, opts = opts }
 end
@@ -159,7 +159,7 @@ local function commit_write(self)
     self.prepared = prepare(self)
   elseif core.monotonic() - self.prepared.first_commit > M.TOKEN_SECONDS then
     errors.raise(E.InvalidRequest, ("transaction:commit: first committed over %d seconds ago: "
-      .. "its token may have expired; build a new transaction"):format(M.TOKEN_SECONDS), nil, 3)
+      .. "its token may have expired; build a new transaction"):format(M.TOKEN_SECONDS))
   end
   local p = self.prepared
   local ok, res = pcall(core.txn_write, engine.native, p.actions, p.token)
@@ -202,7 +202,7 @@ local function commit_read(self)
     for i, o in ipairs(missing) do names[i] = tostring(o) end
     errors.raise(E.MissingObjects, ("%s transaction load: %d object(s) not found: %s")
       :format(model_of(missing[1]).Meta.name, #missing, table.concat(names, ", ")),
-      { objects = missing }, 3)
+      { objects = missing })
   end
 end
 

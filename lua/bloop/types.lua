@@ -153,7 +153,7 @@ end
 local function no_path(self, key)
   errors.raise(errors.classes.InvalidCondition,
     ("%s has no paths (tried %s)"):format(tostring(self), type(key) == "string"
-      and ("%q"):format(key) or tostring(key)), nil, 4)
+      and ("%q"):format(key) or tostring(key)))
 end
 
 -- The type at self[key] in a document path; raises InvalidCondition where there is none.
@@ -218,7 +218,7 @@ function List:path_type(key)
   if math.type(key) ~= "integer" then
     errors.raise(errors.classes.InvalidCondition,
       ("%s paths are list indexes (integers), got %s"):format(tostring(t),
-        type(key) == "string" and ("%q"):format(key) or tostring(key)), nil, 3)
+        type(key) == "string" and ("%q"):format(key) or tostring(key)))
   end
   return t.inner
 end
@@ -254,7 +254,7 @@ function Map:path_type(key)
   if not ft then
     errors.raise(errors.classes.InvalidCondition,
       ("%s has no field %s"):format(tostring(t),
-        type(key) == "string" and ("%q"):format(key) or tostring(key)), nil, 3)
+        type(key) == "string" and ("%q"):format(key) or tostring(key)))
   end
   return ft
 end
