@@ -212,12 +212,7 @@ local function new_instance(cls, fields)
   return obj
 end
 
--- is_instance(v): v is an instance of some model. instance_of(v, cls) for a given one.
-function M.is_instance(v)
-  if type(v) ~= "table" then return false end
-  return rawget(v, DATA) ~= nil and getmetatable(v) ~= nil and getmetatable(v).__model ~= nil
-end
-
+-- model_of(obj): the model class obj is an instance of, or nil (also for a model class).
 function M.model_of(obj)
   local mt = getmetatable(obj)
   return mt and mt.__model
@@ -253,7 +248,6 @@ local function make_model(name, parent, meta_in)
   refresh(cls)
   local imt = instance_mt(cls)
   imt.__model = cls
-  rawset(cls, "__instance", imt)
   if not meta_in.init then
     meta.init = function()
       return setmetatable({ [DATA] = {}, [MARKED] = {} }, imt)
