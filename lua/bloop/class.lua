@@ -6,7 +6,8 @@
 --
 -- A class is its own instances' metatable: metamethods defined on a class (`__tostring`,
 -- `__band`, ...) are copied down to subclasses when they are made, since Lua looks
--- metamethods up with rawget. `Class.super` is the parent; `Class.name` the class name.
+-- metamethods up with rawget. `Class.super` is the parent; `Class.class_name` the class name
+-- (not `name`, which instances such as columns use).
 -- Owns: class creation and instantiation. Does not own: models (bloop.model has its own
 -- metatables, because model classes also record their columns on assignment).
 local errors = require("bloop.errors")

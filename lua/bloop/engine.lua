@@ -13,11 +13,16 @@
 -- object. The engine reaches DynamoDB only through engine.session.dynamodb_client /
 -- dynamodbstreams_client, plain fields a user may replace or wrap (bloop.wrap_client): an
 -- operation the wrapper overrides runs in Lua, every other one on the native client.
--- Change tracking is per engine: `synced` (weak-keyed) maps each object this engine loaded
--- or saved to the dumped wire value of every column it knows (false: known absent); the C
--- engine gets it as `previous`, so a save sends only what differs (in-place changes to
--- nested tables included: values are compared dumped) and `atomic` can require that the
--- row still holds exactly that.
+-- Change tracking is per engine: `synced` (weak-keyed) holds, for each object this engine
+-- loaded, saved or deleted, what the row held then, in one of two forms. Usually a snapshot:
+-- the object's columns as DynamoDB JSON text, a Lua string made in C by a load, a query or
+-- scan item, or the dump of a save (src/lua/ltypes.h). Where the Lua layer needs the columns
+-- one by one (the attributes a `sync` asked for, a new version number, a delete, a Column
+-- class with its own `get`) it is a table, column name -> wire value (false: known absent);
+-- synced_state turns a snapshot into one on first need. The C engine gets either as
+-- `previous` (a snapshot as it is, a table as a wire item), so a save sends only what
+-- differs (in-place changes to nested tables included: the object is dumped again and
+-- compared) and `atomic` can require that the row still holds exactly that.
 local core = require("bloop.core")
 local errors = require("bloop.errors")
 local signals = require("bloop.signals")
@@ -479,9 +484,10 @@ local function load_ops(self, objs)
   return ops
 end
 
--- engine:load(obj, ..., { consistent = false }): BatchGetItem in chunks of 100 keys (several
--- in flight), UnprocessedKeys resent with backoff; raises MissingObjects listing every
--- missing object (the found ones are loaded).
+-- engine:load(obj, ..., { consistent = false }): GetItem for one object; for more,
+-- BatchGetItem in chunks of 100 keys (several in flight), UnprocessedKeys resent with backoff
+-- (include/bloop/engine.h). Raises MissingObjects listing every missing object (the found
+-- ones are loaded).
 function Engine:load(...)
   local objs, opts = split_args("engine", "load", ...)
   check_opts("load", opts, LOAD_OPTS)

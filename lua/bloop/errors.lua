@@ -27,7 +27,8 @@ local function class(name, parent)
   cls.__name = "bloop." .. name
   cls.__tostring = describe
   if parent then setmetatable(cls, { __index = parent }) end
-  -- cls{ message = ..., ... } builds an instance; cls.message is the default message.
+  -- cls:new{ message = ..., ... } makes the fields table an instance (named, with cls as its
+  -- metatable); errors.raise is the usual way to make and raise one.
   cls.new = function(self, fields)
     fields = fields or {}
     fields.name = name
