@@ -79,31 +79,24 @@ local function writing(self, op)
   end
 end
 
--- tx:save(obj, ..., { condition = }) : an Update with the object's changes (as engine:save).
-function Transaction:save(...)
-  writing(self, "save")
-  local objs, opts = self.internal.split_args("transaction", "save", ...)
+-- tx:save and tx:delete: op is "save" or "delete".
+local function write(self, op, ...)
+  writing(self, op)
+  local objs, opts = self.internal.split_args("transaction", op, ...)
   for k in pairs(opts) do
     if k ~= "condition" and k ~= "atomic" then
-      errors.argerror(nil, ("transaction:save: unknown option %q"):format(tostring(k)))
+      errors.argerror(nil, ("transaction:%s: unknown option %q"):format(op, tostring(k)))
     end
   end
-  for _, obj in ipairs(objs) do add(self, "save", "save", obj, opts) end
+  for _, obj in ipairs(objs) do add(self, op, op, obj, opts) end
   return self
 end
 
+-- tx:save(obj, ..., { condition = }) : an Update with the object's changes (as engine:save).
+function Transaction:save(...) return write(self, "save", ...) end
+
 -- tx:delete(obj, ..., { condition = })
-function Transaction:delete(...)
-  writing(self, "delete")
-  local objs, opts = self.internal.split_args("transaction", "delete", ...)
-  for k in pairs(opts) do
-    if k ~= "condition" and k ~= "atomic" then
-      errors.argerror(nil, ("transaction:delete: unknown option %q"):format(tostring(k)))
-    end
-  end
-  for _, obj in ipairs(objs) do add(self, "delete", "delete", obj, opts) end
-  return self
-end
+function Transaction:delete(...) return write(self, "delete", ...) end
 
 -- tx:check(obj, condition): a ConditionCheck (the object is not written).
 function Transaction:check(obj, condition)
