@@ -74,10 +74,12 @@ function errors.raise(cls, message, fields)
 end
 
 -- ---- misuse: a caller's mistake -----------------------------------------------------------
--- A wrong argument, an unknown option or a call the object's state does not allow raises a
--- plain string that starts with the caller's "file:line: ", as luaL_argerror does in C. Every
--- such error is made by errors.argerror, so giving them another shape (an error object, a
--- later issue) is a change to argerror alone; errors.rethrow passes on what bloop caught.
+-- In the Lua layer a wrong argument, an unknown option or a call the object's state does not
+-- allow raises a plain string that starts with the caller's "file:line: ", as luaL_argerror
+-- does in C. (A wrong declaration or condition raises InvalidModel / InvalidCondition through
+-- errors.raise instead.) Every such string is made by errors.argerror, so giving them another
+-- shape (an error object, a later issue) is a change to argerror alone; errors.rethrow
+-- passes on what bloop caught from its own calls.
 --
 -- The position is found, not counted. error(msg, 3) is right only while the raising helper
 -- sits exactly that deep under the public function, and bloop's helpers do not: concrete()
@@ -125,10 +127,10 @@ end
 
 -- errors.argerror(n, message): raises message (see above). n: the position of the argument
 -- at fault, counted as luaL_argerror counts (a method's self is not counted), or nil where
--- no one argument is (an option key, the object's state). A message that does not name an
--- argument gets " (argument n)".
+-- no one argument is (an option key, the object's state) or the message names it in words
+-- ("the second argument"). A message that does not say "argument <n>" gets " (argument <n>)".
 function errors.argerror(n, message)
-  if n ~= nil and not message:find("argument", 1, true) then
+  if n ~= nil and not message:find("argument " .. n, 1, true) then
     message = ("%s (argument %d)"):format(message, n)
   end
   error(where() .. message, 0)

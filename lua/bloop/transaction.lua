@@ -50,7 +50,7 @@ function M.new(engine, mode, internal, fn)
     prepared = nil }, Transaction)
   if fn ~= nil then
     if type(fn) ~= "function" then
-      errors.argerror(2, "engine:transaction: the second argument must be a function")
+      errors.argerror(nil, "engine:transaction: the second argument must be a function")
     end
     fn(tx)
     tx:commit()
