@@ -6,9 +6,12 @@
 --
 -- A class is its own instances' metatable: metamethods defined on a class (`__tostring`,
 -- `__band`, ...) are copied down to subclasses when they are made, since Lua looks
--- metamethods up with rawget. `Class.super` is the parent; `Class.name` the class name.
+-- metamethods up with rawget. `Class.super` is the parent; `Class.class_name` the class name
+-- (not `name`, which instances such as columns use).
 -- Owns: class creation and instantiation. Does not own: models (bloop.model has its own
 -- metatables, because model classes also record their columns on assignment).
+local errors = require("bloop.errors")
+
 local M = {}
 
 local metamethods = { "__tostring", "__band", "__bor", "__bnot", "__eq", "__lt", "__le",
@@ -54,7 +57,7 @@ function M.class(name, parent) return make(name, parent) end
 
 -- Class:extend(name): a subclass (installed as a method by M.base).
 function M.extend(cls, name)
-  assert(type(name) == "string", "extend: a class name is required")
+  if type(name) ~= "string" then errors.argerror(1, "extend: a class name is required") end
   return make(name, cls)
 end
 

@@ -5,7 +5,7 @@
 -- wrap_client lets a user override some operations in Lua while every other operation
 -- still runs natively (the seed's DynamoDB Local patch is written this way).
 local core = require("bloop.core")
-require("bloop.errors") -- registers the error classes the native client raises
+local errors = require("bloop.errors") -- also registers the classes the native client raises
 
 local M = {}
 
@@ -16,7 +16,7 @@ end
 -- wrap_client(real, overrides): overrides is a table of methods (called with the wrapper
 -- as self); any other key is looked up on `real`, and its methods are called on `real`.
 function M.wrap_client(real, overrides)
-  assert(real ~= nil, "bloop.wrap_client: a client to wrap is required")
+  if real == nil then errors.argerror(1, "bloop.wrap_client: a client to wrap is required") end
   overrides = overrides or {}
   local bound = {}
   return setmetatable(overrides, {

@@ -46,23 +46,21 @@ M.known_options = known
 
 function Column:init(typedef, opts)
   opts = opts or {}
-  if type(opts) ~= "table" then error("Column: options must be a table", 3) end
+  if type(opts) ~= "table" then errors.argerror(2, "Column: options must be a table") end
   local t = resolve_type(typedef)
   if type(t) ~= "table" then
     errors.raise(errors.classes.InvalidModel,
-      ("Column: a type is required (got %s)"):format(type(typedef)), nil, 3)
+      ("Column: a type is required (got %s)"):format(type(typedef)))
   end
   self.typedef = t
   self.hash_key = opts.hash_key and true or false
   self.range_key = opts.range_key and true or false
   self.version = opts.version and true or false
   if self.hash_key and self.range_key then
-    errors.raise(errors.classes.InvalidModel, "Column: hash_key and range_key are exclusive",
-      nil, 3)
+    errors.raise(errors.classes.InvalidModel, "Column: hash_key and range_key are exclusive")
   end
   if opts.dynamo_name ~= nil and (type(opts.dynamo_name) ~= "string" or opts.dynamo_name == "") then
-    errors.raise(errors.classes.InvalidModel, "Column: dynamo_name must be a non-empty string",
-      nil, 3)
+    errors.raise(errors.classes.InvalidModel, "Column: dynamo_name must be a non-empty string")
   end
   self._dynamo_name = opts.dynamo_name
   self.default = opts.default

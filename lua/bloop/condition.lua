@@ -24,8 +24,8 @@ local M = {}
 local has_types, types = pcall(require, "bloop.types")
 local InvalidCondition = errors.classes.InvalidCondition
 
-local function fail(message, level)
-  errors.raise(InvalidCondition, message, nil, (level or 2) + 1)
+local function fail(message)
+  errors.raise(InvalidCondition, message)
 end
 
 M.Condition = core.Condition
@@ -88,7 +88,7 @@ function M.path(x, key)
   local elems = { table.unpack(st.elems) }
   local label
   if math.type(key) == "integer" then
-    if key < 1 then fail(("%s[%d]: list indexes start at 1"):format(st.label, key), 2) end
+    if key < 1 then fail(("%s[%d]: list indexes start at 1"):format(st.label, key)) end
     elems[#elems + 1] = key - 1
     label = ("%s[%d]"):format(st.label, key)
   elseif type(key) == "string" and key ~= "" then
@@ -96,14 +96,14 @@ function M.path(x, key)
     label = is_ident(key) and (st.label .. "." .. key) or ("%s[%q]"):format(st.label, key)
   else
     fail(("%s: a document path key is a non-empty string or an integer >= 1, got %s")
-      :format(st.label, type(key) == "string" and '""' or tostring(key)), 2)
+      :format(st.label, type(key) == "string" and '""' or tostring(key)))
   end
   local t = st.typedef
   local sub
   if type(t) == "table" and t.path_type then sub = t:path_type(key) end
   if sub == nil then
     fail(("%s: %s has no document path %s"):format(label, type_name(t),
-      type(key) == "string" and ("%q"):format(key) or tostring(key)), 2)
+      type(key) == "string" and ("%q"):format(key) or tostring(key)))
   end
   return setmetatable({ [STATE] = { elems = elems, typedef = sub, label = label } }, Proxy)
 end
@@ -125,7 +125,7 @@ M.methods = methods
 local function check_supported(st, op)
   local t = st.typedef
   if type(t) == "table" and t.supports and not t:supports(op) then
-    fail(("%s: %s does not support %s"):format(st.label, type_name(t), op), 3)
+    fail(("%s: %s does not support %s"):format(st.label, type_name(t), op))
   end
 end
 
@@ -162,11 +162,11 @@ methods.is_ = methods.eq
 methods.is_not = methods.ne
 
 local function needs_value(st, op, v, t)
-  if v == nil then fail(("%s: %s needs a value, got nil"):format(st.label, op), 4) end
+  if v == nil then fail(("%s: %s needs a value, got nil"):format(st.label, op)) end
   local o = operand(st, t or st.typedef, v)
   if o == nil then
     fail(("%s: %s cannot compare with a value that is absent (nil, empty string, empty set, "
-      .. "list or map)"):format(st.label, op), 4)
+      .. "list or map)"):format(st.label, op))
   end
   return o
 end
@@ -213,7 +213,7 @@ function methods.in_(self, ...)
     values = first
     n = #first
   end
-  if n == 0 then fail(("%s: in_ needs at least one value"):format(st.label), 2) end
+  if n == 0 then fail(("%s: in_ needs at least one value"):format(st.label)) end
   local ops = {}
   for i = 1, n do ops[i] = needs_value(st, "in", values[i]) end
   return leaf(self, "in", ops)
@@ -231,7 +231,7 @@ Proxy.__index = function(p, key)
 end
 Proxy.__tostring = function(p) return rawget(p, STATE).label end
 Proxy.__newindex = function(p)
-  error(("%s: document paths are read-only"):format(rawget(p, STATE).label), 2)
+  errors.argerror(nil, ("%s: document paths are read-only"):format(rawget(p, STATE).label))
 end
 
 function M.is_path(v) return type(v) == "table" and rawget(v, STATE) ~= nil end

@@ -13,11 +13,16 @@
 -- object. The engine reaches DynamoDB only through engine.session.dynamodb_client /
 -- dynamodbstreams_client, plain fields a user may replace or wrap (bloop.wrap_client): an
 -- operation the wrapper overrides runs in Lua, every other one on the native client.
--- Change tracking is per engine: `synced` (weak-keyed) maps each object this engine loaded
--- or saved to the dumped wire value of every column it knows (false: known absent); the C
--- engine gets it as `previous`, so a save sends only what differs (in-place changes to
--- nested tables included: values are compared dumped) and `atomic` can require that the
--- row still holds exactly that.
+-- Change tracking is per engine: `synced` (weak-keyed) holds, for each object this engine
+-- loaded, saved or deleted, what the row held then, in one of two forms. Usually a snapshot:
+-- the object's columns as DynamoDB JSON text, a Lua string made in C by a load, a query or
+-- scan item, or the dump of a save (src/lua/ltypes.h). Where the Lua layer needs the columns
+-- one by one (the attributes a `sync` asked for, a new version number, a delete, a Column
+-- class with its own `get`) it is a table, column name -> wire value (false: known absent);
+-- synced_state turns a snapshot into one on first need. The C engine gets either as
+-- `previous` (a snapshot as it is, a table as a wire item), so a save sends only what
+-- differs (in-place changes to nested tables included: the object is dumped again and
+-- compared) and `atomic` can require that the row still holds exactly that.
 local core = require("bloop.core")
 local errors = require("bloop.errors")
 local signals = require("bloop.signals")
@@ -53,7 +58,7 @@ local function fail(cls, op, model, message, fields)
   fields = fields or {}
   fields.model = model
   fields.operation = op
-  errors.raise(cls, ("%s %s: %s"):format(where, op, message), fields, 3)
+  errors.raise(cls, ("%s %s: %s"):format(where, op, message), fields)
 end
 
 -- Runs a C engine call (at most two results); re-raises its error with obj/model/operation
@@ -61,11 +66,13 @@ end
 local function run(model, op, obj, fn, ...)
   local ok, r1, r2 = pcall(fn, ...)
   if ok then return r1, r2 end
-  error(augment(r1, model, op, obj), 3)
+  errors.rethrow(augment(r1, model, op, obj))
 end
 
 -- Splits `a, b, c, opts`: objects are model instances; a trailing plain table is opts.
-local function split_args(op, ...)
+-- kind, op name the method in messages ("engine", "save": "engine:save: ..."); the
+-- transaction methods split their arguments here too.
+local function split_args(kind, op, ...)
   local n = select("#", ...)
   local objs, opts = {}, nil
   for i = 1, n do
@@ -73,12 +80,13 @@ local function split_args(op, ...)
     if model_of(v) then
       objs[#objs + 1] = v
     elseif is_model(v) then
-      error(("engine:%s: expected model instances, got the model class %s (make an instance: %s{...})")
-        :format(op, v.Meta.name, v.Meta.name), 3)
+      errors.argerror(i, ("%s:%s: expected model instances, got the model class %s "
+        .. "(make an instance: %s{...})"):format(kind, op, v.Meta.name, v.Meta.name))
     elseif i == n and (type(v) == "table" or v == nil) then
       opts = v
     else
-      error(("engine:%s: argument %d is not a model instance (got %s)"):format(op, i, type(v)), 3)
+      errors.argerror(i, ("%s:%s: argument %d is not a model instance (got %s)")
+        :format(kind, op, i, type(v)))
     end
   end
   return objs, opts or {}
@@ -86,7 +94,9 @@ end
 
 local function check_opts(op, opts, known)
   for k in pairs(opts) do
-    if not known[k] then error(("engine:%s: unknown option %q"):format(op, tostring(k)), 4) end
+    if not known[k] then
+      errors.argerror(nil, ("engine:%s: unknown option %q"):format(op, tostring(k)))
+    end
   end
 end
 
@@ -107,30 +117,34 @@ local engine_opts = { dynamodb = true, dynamodbstreams = true, region = true, en
 local batch_opts = { concurrency = 1, base_delay_ms = 0, max_delay_ms = 0, max_rounds = 0,
   deadline_ms = 0 }
 local function check_batch(b)
-  if type(b) ~= "table" then error("bloop.Engine: batch must be a table", 3) end
+  if type(b) ~= "table" then errors.argerror(nil, "bloop.Engine: batch must be a table") end
   for k, v in pairs(b) do
     local least = batch_opts[k]
-    if least == nil then error(("bloop.Engine: unknown batch option %q"):format(tostring(k)), 3) end
+    if least == nil then
+      errors.argerror(nil, ("bloop.Engine: unknown batch option %q"):format(tostring(k)))
+    end
     if math.type(v) ~= "integer" or v < least then
-      error(("bloop.Engine: batch.%s must be an integer >= %d"):format(k, least), 3)
+      errors.argerror(nil, ("bloop.Engine: batch.%s must be an integer >= %d"):format(k, least))
     end
   end
 end
 
 function M.new(opts)
   opts = opts or {}
-  if type(opts) ~= "table" then error("bloop.Engine{...}: options must be a table", 2) end
+  if type(opts) ~= "table" then errors.argerror(1, "bloop.Engine{...}: options must be a table") end
   for k in pairs(opts) do
-    if not engine_opts[k] then error(("bloop.Engine: unknown option %q"):format(tostring(k)), 2) end
+    if not engine_opts[k] then
+      errors.argerror(nil, ("bloop.Engine: unknown option %q"):format(tostring(k)))
+    end
   end
   if opts.batch ~= nil then check_batch(opts.batch) end
   local template = opts.table_name_template or "{table_name}"
   if type(template) == "string" then
     if not template:find("{table_name}", 1, true) then
-      error("bloop.Engine: table_name_template must contain {table_name}", 2)
+      errors.argerror(nil, "bloop.Engine: table_name_template must contain {table_name}")
     end
   elseif type(template) ~= "function" then
-    error("bloop.Engine: table_name_template must be a string or a function", 2)
+    errors.argerror(nil, "bloop.Engine: table_name_template must be a string or a function")
   end
   local client_opts = { region = opts.region, endpoint = opts.endpoint,
     credentials = opts.credentials, profile = opts.profile, max_attempts = opts.max_attempts,
@@ -172,9 +186,10 @@ function Engine:table_name(model)
 end
 
 -- The validated model and its C descriptor for this engine (the table name is the
--- engine's: a template makes a descriptor of its own).
-local function concrete(self, model, op)
-  if not is_model(model) then error(("engine:%s: a model is required"):format(op), 4) end
+-- engine's: a template makes a descriptor of its own). n: model's argument position, for
+-- the message when it is not a model.
+local function concrete(self, model, op, n)
+  if not is_model(model) then errors.argerror(n, ("engine:%s: a model is required"):format(op)) end
   if model.Meta.abstract then
     fail(E.InvalidModel, op, model, "the model is abstract: it has no table")
   end
@@ -344,7 +359,7 @@ end
 function Engine:bind(model, opts)
   opts = opts or {}
   check_opts("bind", opts, { skip_table_setup = true })
-  if not is_model(model) then error("engine:bind: a model is required", 2) end
+  if not is_model(model) then errors.argerror(1, "engine:bind: a model is required") end
   local targets = {}
   for _, m in ipairs(model_mod.walk(model)) do
     if not m.Meta.abstract then targets[#targets + 1] = m end
@@ -375,7 +390,7 @@ local function write_args(self, obj, opts, op)
   end
   local cond = opts.condition
   if cond ~= nil and not core.is_condition(cond) then
-    error(("engine:%s: condition must be a bloop.Condition"):format(op), 4)
+    errors.argerror(nil, ("engine:%s: condition must be a bloop.Condition"):format(op))
   end
   return model, now, {
     model = handle,
@@ -408,10 +423,11 @@ end
 
 -- engine:save(obj, ..., { condition=, atomic=, sync= }): one UpdateItem per object.
 function Engine:save(...)
-  local objs, opts = split_args("save", ...)
+  local objs, opts = split_args("engine", "save", ...)
   check_opts("save", opts, WRITE_OPTS)
   if opts.sync ~= nil and opts.sync ~= "new" and opts.sync ~= "old" then
-    error(('engine:save: sync must be "old", "new" or nil (got %s)'):format(tostring(opts.sync)), 2)
+    errors.argerror(nil, ('engine:save: sync must be "old", "new" or nil (got %s)')
+      :format(tostring(opts.sync)))
   end
   for _, obj in ipairs(objs) do
     local model, now, args = write_args(self, obj, opts, "save")
@@ -425,10 +441,11 @@ end
 
 -- engine:delete(obj, ..., { condition=, atomic=, sync = "old" })
 function Engine:delete(...)
-  local objs, opts = split_args("delete", ...)
+  local objs, opts = split_args("engine", "delete", ...)
   check_opts("delete", opts, WRITE_OPTS)
   if opts.sync ~= nil and opts.sync ~= "old" then
-    error(('engine:delete: sync must be "old" or nil (got %s)'):format(tostring(opts.sync)), 2)
+    errors.argerror(nil, ('engine:delete: sync must be "old" or nil (got %s)')
+      :format(tostring(opts.sync)))
   end
   for _, obj in ipairs(objs) do
     local model, _, args = write_args(self, obj, opts, "delete")
@@ -467,11 +484,12 @@ local function load_ops(self, objs)
   return ops
 end
 
--- engine:load(obj, ..., { consistent = false }): BatchGetItem in chunks of 100 keys (several
--- in flight), UnprocessedKeys resent with backoff; raises MissingObjects listing every
--- missing object (the found ones are loaded).
+-- engine:load(obj, ..., { consistent = false }): GetItem for one object; for more,
+-- BatchGetItem in chunks of 100 keys (several in flight), UnprocessedKeys resent with backoff
+-- (include/bloop/engine.h). Raises MissingObjects listing every missing object (the found
+-- ones are loaded).
 function Engine:load(...)
-  local objs, opts = split_args("load", ...)
+  local objs, opts = split_args("engine", "load", ...)
   check_opts("load", opts, LOAD_OPTS)
   if #objs == 0 then return end
   local ops = load_ops(self, objs)
@@ -540,13 +558,13 @@ end
 -- engine:batch_save(obj, ...) -> the objects still unprocessed after the resends (usually
 -- {}). PutItem semantics: each item is written whole, without conditions.
 function Engine:batch_save(...)
-  local objs, opts = split_args("batch_save", ...)
+  local objs, opts = split_args("engine", "batch_save", ...)
   check_opts("batch_save", opts, NO_OPTS)
   return batch_write(self, "batch_save", objs)
 end
 
 function Engine:batch_delete(...)
-  local objs, opts = split_args("batch_delete", ...)
+  local objs, opts = split_args("engine", "batch_delete", ...)
   check_opts("batch_delete", opts, NO_OPTS)
   return batch_write(self, "batch_delete", objs)
 end
@@ -562,7 +580,8 @@ Search.__index = function(s, k)
 end
 Search.__name = "bloop.Search"
 
-local function search_args(self, op, target, opts)
+-- n: target's argument position (1 in engine:query, 2 in engine:explain).
+local function search_args(self, op, target, opts, n)
   check_opts(op, opts, { key = true, filter = true, projection = true, limit = true,
     consistent = true, forward = true, parallel = true, page_size = true })
   local model, index
@@ -571,13 +590,15 @@ local function search_args(self, op, target, opts)
   elseif is_model(target) then
     model = target
   else
-    error(("engine:%s: a model or an index is required"):format(op), 4)
+    errors.argerror(n, ("engine:%s: a model or an index is required"):format(op))
   end
   local meta, handle = concrete(self, model, op)
   if op == "scan" and (opts.key ~= nil or opts.forward ~= nil) then
-    error("engine:scan: key and forward are query options", 4)
+    errors.argerror(nil, "engine:scan: key and forward are query options")
   end
-  if op == "query" and opts.parallel ~= nil then error("engine:query: parallel is a scan option", 4) end
+  if op == "query" and opts.parallel ~= nil then
+    errors.argerror(nil, "engine:query: parallel is a scan option")
+  end
   local args = { mode = op, model = handle, index = index and index.name or nil,
     key = opts.key, filter = opts.filter, consistent = opts.consistent and true or false,
     descending = opts.forward == false }
@@ -622,7 +643,7 @@ local function search_args(self, op, target, opts)
 end
 
 local function new_search(engine, op, target, opts)
-  local model, meta, args = search_args(engine, op, target, opts or {})
+  local model, meta, args = search_args(engine, op, target, opts or {}, 1)
   local native = run(model, op, nil, engine.native.search, engine.native, args)
   local cols = {}
   for i, name in ipairs(native:columns()) do cols[i] = meta.columns_by_name[name] end
@@ -681,19 +702,18 @@ function Search:__tostring()
   return ("bloop.Search(%s %s)"):format(self.op, self.model.Meta.name)
 end
 
--- engine:query(Model_or_index, { key=, filter=, projection=, limit=, consistent=, forward= })
-function Engine:query(target, opts)
-  local s = new_search(self, "query", target, opts)
+-- engine:query and engine:scan: op is "query" or "scan".
+local function search(self, op, target, opts)
+  local s = new_search(self, op, target, opts)
   if opts and opts.projection == "count" then s:next() end   -- drains: count/scanned ready
   return s
 end
 
+-- engine:query(Model_or_index, { key=, filter=, projection=, limit=, consistent=, forward= })
+function Engine:query(target, opts) return search(self, "query", target, opts) end
+
 -- engine:scan(Model_or_index, { filter=, projection=, limit=, consistent=, parallel= })
-function Engine:scan(target, opts)
-  local s = new_search(self, "scan", target, opts)
-  if opts and opts.projection == "count" then s:next() end
-  return s
-end
+function Engine:scan(target, opts) return search(self, "scan", target, opts) end
 
 -- ---- explain ----------------------------------------------------------------------------
 
@@ -704,7 +724,7 @@ end
 function Engine:explain(op, ...)
   local native = self.native
   if op == "save" or op == "delete" then
-    local objs, opts = split_args(op, ...)
+    local objs, opts = split_args("engine", op, ...)
     local out = {}
     for _, obj in ipairs(objs) do
       local model, _, args = write_args(self, obj, opts, op)
@@ -712,30 +732,30 @@ function Engine:explain(op, ...)
     end
     return out
   elseif op == "load" then
-    local objs, opts = split_args("load", ...)
+    local objs, opts = split_args("engine", "load", ...)
     return { run(model_of(objs[1]), op, nil, native.explain, native, "load",
       { ops = load_ops(self, objs), consistent = opts.consistent }) }
   elseif op == "batch_save" or op == "batch_delete" then
-    local objs = split_args(op, ...)
+    local objs = split_args("engine", op, ...)
     return { run(model_of(objs[1]), op, nil, native.explain, native, op,
       { items = batch_entries(self, op, objs) }) }
   elseif op == "query" or op == "scan" then
     local target, opts = ...
-    local model, _, args = search_args(self, op, target, opts or {})
+    local model, _, args = search_args(self, op, target, opts or {}, 2)
     return { run(model, op, nil, native.explain, native, "search", args) }
   elseif op == "bind" then
     local model = ...
-    local _, handle = concrete(self, model, "bind")
+    local _, handle = concrete(self, model, "bind", 2)
     return { run(model, op, nil, native.explain, native, "bind", { model = handle }) }
   end
-  error(("engine:explain: unknown operation %q (save, delete, load, batch_save, batch_delete, query, scan, bind)")
-    :format(tostring(op)), 2)
+  errors.argerror(1, ("engine:explain: unknown operation %q (save, delete, load, batch_save, "
+    .. "batch_delete, query, scan, bind)"):format(tostring(op)))
 end
 
 -- ---- transactions and streams (lua/bloop/transaction.lua, lua/bloop/stream.lua) -------
 -- Both modules build on this file's helpers, handed over rather than copied.
-local internal = { write_args = write_args, after_write = after_write, unpack = unpack,
-  load_ops = load_ops, concrete = concrete }
+local internal = { split_args = split_args, write_args = write_args,
+  after_write = after_write, unpack = unpack, load_ops = load_ops, concrete = concrete }
 
 -- engine:transaction("w" | "r" [, fn]): a transaction (fn given: called with it, then committed).
 function Engine:transaction(mode, fn)

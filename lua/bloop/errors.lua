@@ -27,7 +27,8 @@ local function class(name, parent)
   cls.__name = "bloop." .. name
   cls.__tostring = describe
   if parent then setmetatable(cls, { __index = parent }) end
-  -- cls{ message = ..., ... } builds an instance; cls.message is the default message.
+  -- cls:new{ message = ..., ... } makes the fields table an instance (named, with cls as its
+  -- metatable); errors.raise is the usual way to make and raise one.
   cls.new = function(self, fields)
     fields = fields or {}
     fields.name = name
@@ -64,11 +65,82 @@ function errors.is(err, cls)
   return false
 end
 
--- raise(Class, message, fields, level): raises a new instance of Class.
-function errors.raise(cls, message, fields, level)
+-- raise(Class, message, fields): raises a new instance of Class. It takes no level: Lua
+-- adds a position only to a string error, never to an object.
+function errors.raise(cls, message, fields)
   fields = fields or {}
   fields.message = message
-  error(cls:new(fields), level or 2)
+  error(cls:new(fields), 0)
+end
+
+-- ---- misuse: a caller's mistake -----------------------------------------------------------
+-- In the Lua layer a wrong argument, an unknown option or a call the object's state does not
+-- allow raises a plain string that starts with the caller's "file:line: ", as luaL_argerror
+-- does in C. (A wrong declaration or condition raises InvalidModel / InvalidCondition through
+-- errors.raise instead.) Every such string is made by errors.argerror, so giving them another
+-- shape (an error object, a later issue) is a change to argerror alone; errors.rethrow
+-- passes on what bloop caught from its own calls.
+--
+-- The position is found, not counted. error(msg, 3) is right only while the raising helper
+-- sits exactly that deep under the public function, and bloop's helpers do not: concrete()
+-- is reached from bind, stream, explain and (through search_args) query and scan, each at
+-- another depth; tail calls remove frames; a helper that gains a caller moves every message
+-- it raises to a bloop file:line, silently. Instead `where` walks the stack to the first
+-- frame that is not bloop's: not a Lua function from this directory (lua/bloop/, patterns
+-- included: every bloop module is loaded through package.path from one tree, and
+-- src/lua/runtime.c gives a precompiled module its .lua file's name), and not a C function
+-- that bloop called (pcall, a core function calling back into Lua). That frame is the
+-- caller's code whatever the depth. Where it is a C function the caller used to call bloop
+-- (pcall(engine.save, engine, x)) there is no line, and the message has no position, as
+-- luaL_where gives for a C caller and a hand-counted level gave before. The walk runs only
+-- when an error is raised, a few debug.getinfo calls.
+local getinfo = debug.getinfo
+local HOME = getinfo(1, "S").source:match("^@.*[/\\]")   -- "@./lua/bloop/" or the like
+
+local function ours(info)
+  return HOME ~= nil and info.source:sub(1, #HOME) == HOME
+end
+
+-- "file:line: " of the first frame that is not bloop's, or "" (see above).
+local function where()
+  local level = 2                             -- 1 is where itself, bloop's like the rest
+  while true do
+    local info = getinfo(level, "Sl")
+    if info == nil then return "" end
+    if info.what == "C" then
+      -- whose C function: the first Lua frame above it says (bloop's, or the caller's)
+      local up = level + 1
+      local above = getinfo(up, "S")
+      while above ~= nil and above.what == "C" do
+        up = up + 1
+        above = getinfo(up, "S")
+      end
+      if above == nil or not ours(above) then return "" end
+      level = up + 1
+    elseif ours(info) then
+      level = level + 1
+    else
+      return info.currentline > 0 and ("%s:%d: "):format(info.short_src, info.currentline) or ""
+    end
+  end
+end
+
+-- errors.argerror(n, message): raises message (see above). n: the position of the argument
+-- at fault, counted as luaL_argerror counts (a method's self is not counted), or nil where
+-- no one argument is (an option key, the object's state) or the message names it in words
+-- ("the second argument"). A message that does not say "argument <n>" gets " (argument <n>)".
+function errors.argerror(n, message)
+  if n ~= nil and not message:find("argument " .. n, 1, true) then
+    message = ("%s (argument %d)"):format(message, n)
+  end
+  error(where() .. message, 0)
+end
+
+-- errors.rethrow(err): raises again what bloop caught from a call it made: an error object as
+-- it is, a string (a C function's luaL_error) at the caller's position, as argerror places it.
+function errors.rethrow(err)
+  if type(err) == "string" then err = where() .. err end
+  error(err, 0)
 end
 
 return errors

@@ -17,7 +17,7 @@ local Index = class.class("Index")
 Index.extend = class.extend
 M.Index = Index
 
-local function invalid(msg, level) errors.raise(errors.classes.InvalidModel, msg, nil, level or 4) end
+local function invalid(msg) errors.raise(errors.classes.InvalidModel, msg) end
 
 local function common(self, kind, opts)
   if type(opts) ~= "table" then invalid(kind .. ": options must be a table") end

@@ -35,8 +35,8 @@ local M = {}
 local ModelClass = {}     -- metatable of every model class
 local models = setmetatable({}, { __mode = "k" })   -- model class -> true
 
-local function invalid(msg, level)
-  errors.raise(errors.classes.InvalidModel, msg, nil, level or 3)
+local function invalid(msg)
+  errors.raise(errors.classes.InvalidModel, msg)
 end
 
 local meta_keys = { table_name = true, abstract = true, billing = true, read_units = true,
@@ -78,7 +78,7 @@ local function bind_column(cls, name, col)
   col.name = name
   col.model = cls
   if meta.indexes_by_name and meta.indexes_by_name[name] then
-    invalid(("%s: %q is already an index"):format(meta.name, name), 4)
+    invalid(("%s: %q is already an index"):format(meta.name, name))
   end
   -- the C column rules (model.h bloop_model_check_columns), on the columns as they will
   -- be once this one is in: a second hash key or a reused dynamo_name fails right here
@@ -90,7 +90,7 @@ local function bind_column(cls, name, col)
   local ok, err = pcall(core.model_check_columns, { name = meta.name, columns = cols })
   if not ok then
     if type(err) == "table" then err.model = cls end
-    error(err, 4)
+    errors.rethrow(err)
   end
   local replaced = false
   for i, other in ipairs(meta.columns) do
@@ -104,7 +104,7 @@ local function bind_index(cls, name, idx)
   local meta = rawget(cls, "Meta")
   if rawget(idx, "model") and idx.model ~= cls then idx = idx:copy() end
   if meta.columns_by_name[name] then
-    invalid(("%s: %q is already a column"):format(meta.name, name), 4)
+    invalid(("%s: %q is already a column"):format(meta.name, name))
   end
   idx.name = name
   idx.model = cls
@@ -118,18 +118,18 @@ end
 
 ModelClass.__newindex = function(cls, key, value)
   if is_column(value) then
-    if type(key) ~= "string" then invalid("a column name must be a string", 3) end
+    if type(key) ~= "string" then invalid("a column name must be a string") end
     bind_column(cls, key, value)
   elseif is_index(value) then
-    if type(key) ~= "string" then invalid("an index name must be a string", 3) end
+    if type(key) ~= "string" then invalid("an index name must be a string") end
     bind_index(cls, key, value)
   elseif key == "Meta" then
-    invalid(rawget(cls, "Meta").name .. ": Meta is given to extend(name, meta), not assigned", 3)
+    invalid(rawget(cls, "Meta").name .. ": Meta is given to extend(name, meta), not assigned")
   else
     local meta = rawget(cls, "Meta")
     if meta.columns_by_name[key] or meta.indexes_by_name[key] then
       invalid(("%s.%s is a %s; assign a Column or an index to replace it"):format(meta.name,
-        tostring(key), meta.columns_by_name[key] and "column" or "index"), 3)
+        tostring(key), meta.columns_by_name[key] and "column" or "index"))
     end
     rawset(cls, key, value)
   end
@@ -167,7 +167,8 @@ local function instance_mt(cls)
     if c then return c:get(obj) end
     if key == "Meta" then return meta end
     if meta.indexes_by_name[key] then
-      error(("%s.%s is an index; instances have no index attributes"):format(meta.name, key), 2)
+      errors.argerror(nil, ("%s.%s is an index; instances have no index attributes")
+        :format(meta.name, key))
     end
     return cls[key]
   end
@@ -175,7 +176,7 @@ local function instance_mt(cls)
     local c = meta.columns_by_name[key]
     if c then return c:set(obj, value) end
     if key == "Meta" or meta.indexes_by_name[key] then
-      error(("cannot assign %s on a %s instance"):format(tostring(key), meta.name), 2)
+      errors.argerror(nil, ("cannot assign %s on a %s instance"):format(tostring(key), meta.name))
     end
     rawset(obj, key, value)
   end
@@ -194,12 +195,12 @@ end
 local function new_instance(cls, fields)
   local meta = rawget(cls, "Meta")
   if fields ~= nil and type(fields) ~= "table" then
-    error(("%s{...}: fields must be a table"):format(meta.name), 3)
+    errors.argerror(1, ("%s{...}: fields must be a table"):format(meta.name))
   end
   fields = fields or {}
   for k in pairs(fields) do
     if not meta.columns_by_name[k] then
-      error(("%s has no column %s"):format(meta.name, tostring(k)), 3)
+      errors.argerror(nil, ("%s has no column %s"):format(meta.name, tostring(k)))
     end
   end
   local obj = meta.init()
@@ -211,12 +212,7 @@ local function new_instance(cls, fields)
   return obj
 end
 
--- is_instance(v): v is an instance of some model. instance_of(v, cls) for a given one.
-function M.is_instance(v)
-  if type(v) ~= "table" then return false end
-  return rawget(v, DATA) ~= nil and getmetatable(v) ~= nil and getmetatable(v).__model ~= nil
-end
-
+-- model_of(obj): the model class obj is an instance of, or nil (also for a model class).
 function M.model_of(obj)
   local mt = getmetatable(obj)
   return mt and mt.__model
@@ -226,12 +222,14 @@ end
 
 local function make_model(name, parent, meta_in)
   if type(name) ~= "string" or name == "" then
-    error("Model:extend(name, meta): a model name is required", 3)
+    errors.argerror(1, "Model:extend(name, meta): a model name is required")
   end
   meta_in = meta_in or {}
-  if type(meta_in) ~= "table" then error("Model:extend(name, meta): meta must be a table", 3) end
+  if type(meta_in) ~= "table" then
+    errors.argerror(2, "Model:extend(name, meta): meta must be a table")
+  end
   for k in pairs(meta_in) do
-    if not meta_keys[k] then invalid(("%s: unknown Meta option %q"):format(name, tostring(k)), 4) end
+    if not meta_keys[k] then invalid(("%s: unknown Meta option %q"):format(name, tostring(k))) end
   end
   local meta = {}
   for k, v in pairs(meta_in) do meta[k] = v end
@@ -250,7 +248,6 @@ local function make_model(name, parent, meta_in)
   refresh(cls)
   local imt = instance_mt(cls)
   imt.__model = cls
-  rawset(cls, "__instance", imt)
   if not meta_in.init then
     meta.init = function()
       return setmetatable({ [DATA] = {}, [MARKED] = {} }, imt)
@@ -312,7 +309,7 @@ local function ref_name(meta, ref, what)
   if ref == nil then return nil end
   if is_column(ref) and type(rawget(ref, "name")) == "string" then return ref.name end
   if type(ref) ~= "string" then
-    invalid(("%s: %s must be a column name or a Column of a model"):format(meta.name, what), 5)
+    invalid(("%s: %s must be a column name or a Column of a model"):format(meta.name, what))
   end
   return ref
 end
@@ -354,54 +351,54 @@ local function check_options(meta)
   if meta.billing ~= nil then
     local b = meta.billing
     if type(b) ~= "table" or (b.mode ~= "provisioned" and b.mode ~= "on_demand") then
-      invalid(name .. ': Meta.billing must be { mode = "provisioned" | "on_demand" }', 5)
+      invalid(name .. ': Meta.billing must be { mode = "provisioned" | "on_demand" }')
     end
   end
   if meta.stream ~= nil then
     local s = meta.stream
     local inc = type(s) == "table" and s.include
     if type(inc) ~= "table" or #inc == 0 then
-      invalid(name .. ': Meta.stream must be { include = { "keys" } | { "new" } | { "old" } | { "new", "old" } }', 5)
+      invalid(name .. ': Meta.stream must be { include = { "keys" } | { "new" } | { "old" } | { "new", "old" } }')
     end
     local seen = {}
     for _, v in ipairs(inc) do
       if v ~= "keys" and v ~= "new" and v ~= "old" then
-        invalid(("%s: Meta.stream.include: unknown view %q"):format(name, tostring(v)), 5)
+        invalid(("%s: Meta.stream.include: unknown view %q"):format(name, tostring(v)))
       end
       seen[v] = true
     end
     if seen.keys and (seen.new or seen.old) then
-      invalid(name .. ': Meta.stream.include: "keys" cannot be combined with "new" or "old"', 5)
+      invalid(name .. ': Meta.stream.include: "keys" cannot be combined with "new" or "old"')
     end
   end
   if meta.ttl ~= nil and (type(meta.ttl) ~= "table" or meta.ttl.column == nil) then
-    invalid(name .. ": Meta.ttl must be { column = <name or Column> }", 5)
+    invalid(name .. ": Meta.ttl must be { column = <name or Column> }")
   end
   for _, k in ipairs{ "backups", "encryption" } do
     if meta[k] ~= nil and (type(meta[k]) ~= "table" or type(meta[k].enabled) ~= "boolean") then
-      invalid(("%s: Meta.%s must be { enabled = true | false }"):format(name, k), 5)
+      invalid(("%s: Meta.%s must be { enabled = true | false }"):format(name, k))
     end
   end
   for _, k in ipairs{ "read_units", "write_units" } do
     if meta[k] ~= nil and math.type(meta[k]) ~= "integer" then
-      invalid(("%s: Meta.%s must be an integer"):format(name, k), 5)
+      invalid(("%s: Meta.%s must be an integer"):format(name, k))
     end
   end
 end
 
 -- Full validation of a concrete model; cached until a column or index changes.
-function M.validate(cls, level)
+function M.validate(cls)
   local meta = rawget(cls, "Meta")
   if meta._validated then return meta end
   if meta.abstract then
-    invalid(("%s is abstract: it has no table"):format(meta.name), (level or 2) + 1)
+    invalid(("%s is abstract: it has no table"):format(meta.name))
   end
   check_options(meta)
   local ok, handle = pcall(core.model_new, declaration(meta))
   if not ok then
     if type(handle) == "table" and handle.name then
       handle.model = cls
-      error(handle, (level or 2) + 1)
+      errors.rethrow(handle)
     end
     error(handle, 0)
   end
@@ -429,6 +426,6 @@ function M.validate(cls, level)
   return meta
 end
 
-rawset(Model, "validate", function(cls) return M.validate(cls, 2) end)
+rawset(Model, "validate", M.validate)
 
 return M

@@ -11,6 +11,7 @@
 -- (s1 == s2), tostring. The metatable is core.Set (registered as "bloop.Set") so the C side
 -- recognises sets and builds them when loading.
 local core = require("bloop.core")
+local errors = require("bloop.errors")
 
 local key_of = core.set_key
 local Set = core.Set
@@ -23,7 +24,7 @@ local function new(members)
   local s = setmetatable({ _index = {} }, Set)
   if members ~= nil then
     if type(members) ~= "table" then
-      error(("bloop.set expects a table of members, got %s"):format(type(members)), 3)
+      errors.argerror(1, ("bloop.set expects a table of members, got %s"):format(type(members)))
     end
     if getmetatable(members) == Set then
       for i = 1, #members do s:add(members[i]) end

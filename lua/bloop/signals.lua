@@ -6,6 +6,8 @@
 -- `obj`, `column`, `value` as the signal defines. Receivers run in connection order; an
 -- error in a receiver propagates to the operation that sent the signal (as in bloop).
 -- Owns: the signal objects. Does not own: when they are sent (the engine and columns do).
+local errors = require("bloop.errors")
+
 local Signal = {}
 Signal.__index = Signal
 Signal.__name = "bloop.Signal"
@@ -17,8 +19,9 @@ end
 
 -- connect(fn) -> fn, so it can be used as a decorator-like expression and disconnected.
 function Signal:connect(fn)
-  assert(type(fn) == "function" or (getmetatable(fn) or {}).__call,
-    "bloop.Signal:connect: a function is required")
+  if not (type(fn) == "function" or (getmetatable(fn) or {}).__call) then
+    errors.argerror(1, "bloop.Signal:connect: a function is required")
+  end
   for _, r in ipairs(self.receivers) do if r == fn then return fn end end
   self.receivers[#self.receivers + 1] = fn
   return fn

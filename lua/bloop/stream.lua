@@ -46,14 +46,17 @@ local function is_datetime(v)
 end
 
 function M.new(engine, model, position, internal)
-  internal.concrete(engine, model, "stream")
+  internal.concrete(engine, model, "stream", 1)
   local arn = engine.stream_arns and engine.stream_arns[model]
   if not arn then
     errors.raise(E.InvalidStream, ("%s stream: the model has no stream on this engine (declare "
       .. "Meta.stream and engine:bind(%s) first)"):format(model.Meta.name, model.Meta.name),
-      { model = model }, 3)
+      { model = model })
   end
-  if position == nil then error("engine:stream: a position is required (\"trim_horizon\", \"latest\", a bloop.datetime or a token)", 3) end
+  if position == nil then
+    errors.argerror(2, 'engine:stream: a position is required ("trim_horizon", "latest", '
+      .. "a bloop.datetime or a token)")
+  end
   local self = setmetatable({ engine = engine, model = model, arn = arn,
     native = core.stream_new(engine.native, arn) }, Stream)
   self:move_to(position)
@@ -68,7 +71,7 @@ function Stream:move_to(position)
   if type(position) == "string" then
     local p = position:lower()
     if p ~= "trim_horizon" and p ~= "latest" then
-      error(("stream:move_to: unknown position %q"):format(position), 2)
+      errors.argerror(1, ("stream:move_to: unknown position %q"):format(position))
     end
     native:move_to(p)
   elseif is_datetime(position) then
@@ -76,7 +79,8 @@ function Stream:move_to(position)
   elseif type(position) == "table" then
     native:move_to_token(cjson.encode(position))
   else
-    error("stream:move_to: position must be \"trim_horizon\", \"latest\", a bloop.datetime or a token", 2)
+    errors.argerror(1, 'stream:move_to: position must be "trim_horizon", "latest", '
+      .. "a bloop.datetime or a token")
   end
   return self
 end

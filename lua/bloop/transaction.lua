@@ -43,12 +43,15 @@ local REASONS = {
 
 function M.new(engine, mode, internal, fn)
   if mode ~= "w" and mode ~= "r" then
-    error(('engine:transaction: mode must be "w" or "r" (got %s)'):format(tostring(mode)), 3)
+    errors.argerror(1, ('engine:transaction: mode must be "w" or "r" (got %s)')
+      :format(tostring(mode)))
   end
   local tx = setmetatable({ engine = engine, mode = mode, internal = internal, entries = {},
     prepared = nil }, Transaction)
   if fn ~= nil then
-    if type(fn) ~= "function" then error("engine:transaction: the second argument must be a function", 3) end
+    if type(fn) ~= "function" then
+      errors.argerror(nil, "engine:transaction: the second argument must be a function")
+    end
     fn(tx)
     tx:commit()
   end
@@ -59,70 +62,59 @@ function Transaction:__tostring()
   return ("bloop.Transaction(%s, %d actions)"):format(self.mode, #self.entries)
 end
 
-local function split(op, ...)
-  local n = select("#", ...)
-  local objs, opts = {}, nil
-  for i = 1, n do
-    local v = select(i, ...)
-    if model_of(v) then
-      objs[#objs + 1] = v
-    elseif i == n and (type(v) == "table" or v == nil) and not model_mod.is_model(v) then
-      opts = v
-    else
-      error(("transaction:%s: argument %d is not a model instance"):format(op, i), 3)
-    end
-  end
-  return objs, opts or {}
-end
-
 local function add(self, op, kind, obj, opts)
-  if self.prepared then error(("transaction:%s: the transaction was already committed"):format(op), 4) end
+  if self.prepared then
+    errors.argerror(nil, ("transaction:%s: the transaction was already committed"):format(op))
+  end
   if #self.entries >= M.MAX_ACTIONS then
     errors.raise(E.InvalidRequest, ("transaction:%s: a transaction holds at most %d actions")
-      :format(op, M.MAX_ACTIONS), { obj = obj }, 4)
+      :format(op, M.MAX_ACTIONS), { obj = obj })
   end
   self.entries[#self.entries + 1] = { kind = kind, obj = obj, opts = opts }
 end
 
 local function writing(self, op)
-  if self.mode ~= "w" then error(("transaction:%s: this is a read transaction"):format(op), 3) end
+  if self.mode ~= "w" then
+    errors.argerror(nil, ("transaction:%s: this is a read transaction"):format(op))
+  end
+end
+
+-- tx:save and tx:delete: op is "save" or "delete".
+local function write(self, op, ...)
+  writing(self, op)
+  local objs, opts = self.internal.split_args("transaction", op, ...)
+  for k in pairs(opts) do
+    if k ~= "condition" and k ~= "atomic" then
+      errors.argerror(nil, ("transaction:%s: unknown option %q"):format(op, tostring(k)))
+    end
+  end
+  for _, obj in ipairs(objs) do add(self, op, op, obj, opts) end
+  return self
 end
 
 -- tx:save(obj, ..., { condition = }) : an Update with the object's changes (as engine:save).
-function Transaction:save(...)
-  writing(self, "save")
-  local objs, opts = split("save", ...)
-  for k in pairs(opts) do
-    if k ~= "condition" and k ~= "atomic" then error(("transaction:save: unknown option %q"):format(tostring(k)), 2) end
-  end
-  for _, obj in ipairs(objs) do add(self, "save", "save", obj, opts) end
-  return self
-end
+function Transaction:save(...) return write(self, "save", ...) end
 
 -- tx:delete(obj, ..., { condition = })
-function Transaction:delete(...)
-  writing(self, "delete")
-  local objs, opts = split("delete", ...)
-  for k in pairs(opts) do
-    if k ~= "condition" and k ~= "atomic" then error(("transaction:delete: unknown option %q"):format(tostring(k)), 2) end
-  end
-  for _, obj in ipairs(objs) do add(self, "delete", "delete", obj, opts) end
-  return self
-end
+function Transaction:delete(...) return write(self, "delete", ...) end
 
 -- tx:check(obj, condition): a ConditionCheck (the object is not written).
 function Transaction:check(obj, condition)
   writing(self, "check")
-  if not model_of(obj) then error("transaction:check: a model instance is required", 2) end
-  if not core.is_condition(condition) then error("transaction:check: a bloop.Condition is required", 2) end
+  if not model_of(obj) then
+    errors.argerror(1, "transaction:check: a model instance is required")
+  end
+  if not core.is_condition(condition) then
+    errors.argerror(2, "transaction:check: a bloop.Condition is required")
+  end
   add(self, "check", "check", obj, { condition = condition })
   return self
 end
 
 -- rx:load(obj, ...)
 function Transaction:load(...)
-  if self.mode ~= "r" then error("transaction:load: this is a write transaction", 2) end
-  local objs = split("load", ...)
+  if self.mode ~= "r" then errors.argerror(nil, "transaction:load: this is a write transaction") end
+  local objs = self.internal.split_args("transaction", "load", ...)
   for _, obj in ipairs(objs) do add(self, "load", "load", obj, {}) end
   return self
 end
@@ -160,13 +152,13 @@ local function commit_write(self)
     self.prepared = prepare(self)
   elseif core.monotonic() - self.prepared.first_commit > M.TOKEN_SECONDS then
     errors.raise(E.InvalidRequest, ("transaction:commit: first committed over %d seconds ago: "
-      .. "its token may have expired; build a new transaction"):format(M.TOKEN_SECONDS), nil, 3)
+      .. "its token may have expired; build a new transaction"):format(M.TOKEN_SECONDS))
   end
   local p = self.prepared
   local ok, res = pcall(core.txn_write, engine.native, p.actions, p.token)
   if not ok then
     if errors.is(res, E.TransactionCanceled) then res = canceled(self, res) end
-    error(res, 3)
+    errors.rethrow(res)
   end
   for i, e in ipairs(self.entries) do
     local st = p.states[i]
@@ -203,7 +195,7 @@ local function commit_read(self)
     for i, o in ipairs(missing) do names[i] = tostring(o) end
     errors.raise(E.MissingObjects, ("%s transaction load: %d object(s) not found: %s")
       :format(model_of(missing[1]).Meta.name, #missing, table.concat(names, ", ")),
-      { objects = missing }, 3)
+      { objects = missing })
   end
 end
 

@@ -59,9 +59,10 @@ local function make_class(name, parent)
   return setmetatable(cls, { __index = parent, __call = class_call, __tostring = class_tostring })
 end
 
--- types.instance(x): x itself when it is a type instance, a (cached) instance of x when it
--- is a type class; raises otherwise. Cached like the C side does, as the raw _instance.
-function types.instance(x, level)
+-- types.instance(x [, n]): x itself when it is a type instance, a (cached) instance of x when
+-- it is a type class; raises otherwise (n: x's argument position, for the message). Cached
+-- like the C side does, as the raw _instance.
+function types.instance(x, n)
   if type(x) == "table" then
     if rawget(x, "_kind") then return x end
     if rawget(x, "_is_class") then
@@ -73,12 +74,14 @@ function types.instance(x, level)
       return inst
     end
   end
-  error(("bloop type expected, got %s"):format(type(x)), (level or 1) + 1)
+  errors.argerror(n, ("bloop type expected, got %s"):format(type(x)))
 end
 
 local function finalize(obj)
   local kind = obj._builtin_kind
-  if kind == nil then error("a bloop type must descend from a built-in type class", 3) end
+  if kind == nil then
+    errors.argerror(nil, "a bloop type must descend from a built-in type class")
+  end
   rawset(obj, "_kind", kind)
   rawset(obj, "_dump_lua", obj.dynamo_dump ~= builtin_dump)
   rawset(obj, "_load_lua", obj.dynamo_load ~= builtin_load)
@@ -99,8 +102,8 @@ local Type = make_class("Type", nil)
 types.Type = Type
 
 function Type:extend(name)
-  if not rawget(self, "_is_class") then error("extend is called on a type class", 2) end
-  if type(name) ~= "string" then error("extend(name): name must be a string", 2) end
+  if not rawget(self, "_is_class") then errors.argerror(nil, "extend is called on a type class") end
+  if type(name) ~= "string" then errors.argerror(1, "extend(name): name must be a string") end
   return make_class(name, self)
 end
 
@@ -141,7 +144,7 @@ local DYNAMIC_KINDS = { [K.DynamicList] = true, [K.DynamicMap] = true, [K.Dynami
 -- Whether DynamoDB can apply op ("eq", "lt", "begins_with", ...) to this type's values.
 function Type:supports(op)
   local allowed = SUPPORT[op]
-  if allowed == nil then error(("unknown operation %q"):format(tostring(op)), 2) end
+  if allowed == nil then errors.argerror(1, ("unknown operation %q"):format(tostring(op))) end
   local t = types.instance(self)
   if allowed == ALL or DYNAMIC_KINDS[rawget(t, "_kind")] then return true end
   return allowed[t.backing_type] == true
@@ -150,7 +153,7 @@ end
 local function no_path(self, key)
   errors.raise(errors.classes.InvalidCondition,
     ("%s has no paths (tried %s)"):format(tostring(self), type(key) == "string"
-      and ("%q"):format(key) or tostring(key)), nil, 4)
+      and ("%q"):format(key) or tostring(key)))
 end
 
 -- The type at self[key] in a document path; raises InvalidCondition where there is none.
@@ -184,12 +187,14 @@ scalar("Timestamp", DateTime, K.Timestamp, "N", "bloop.datetime")
 local Set = scalar("Set", Type, K.Set, nil, "bloop.set")
 
 function Set:init(inner)
-  if inner == nil then error("Set needs an element type, as in bloop.Set(bloop.String)", 3) end
-  inner = types.instance(inner, 3)
+  if inner == nil then
+    errors.argerror(1, "Set needs an element type, as in bloop.Set(bloop.String)")
+  end
+  inner = types.instance(inner, 1)
   local b = inner.backing_type
   if b ~= "S" and b ~= "N" and b ~= "B" then
-    error(("Set needs a String, Number or Binary backed element type, got %s")
-      :format(tostring(inner)), 3)
+    errors.argerror(1, ("Set needs a String, Number or Binary backed element type, got %s")
+      :format(tostring(inner)))
   end
   self.inner = inner
   self.backing_type = b .. "S"
@@ -200,8 +205,10 @@ function Set:describe() return ("%s(%s)"):format(self.name, tostring(self.inner)
 local List = scalar("List", Type, K.List, "L", "array")
 
 function List:init(inner)
-  if inner == nil then error("List needs an element type, as in bloop.List(bloop.String)", 3) end
-  self.inner = types.instance(inner, 3)
+  if inner == nil then
+    errors.argerror(1, "List needs an element type, as in bloop.List(bloop.String)")
+  end
+  self.inner = types.instance(inner, 1)
 end
 
 List.describe = Set.describe
@@ -211,7 +218,7 @@ function List:path_type(key)
   if math.type(key) ~= "integer" then
     errors.raise(errors.classes.InvalidCondition,
       ("%s paths are list indexes (integers), got %s"):format(tostring(t),
-        type(key) == "string" and ("%q"):format(key) or tostring(key)), nil, 3)
+        type(key) == "string" and ("%q"):format(key) or tostring(key)))
   end
   return t.inner
 end
@@ -220,12 +227,12 @@ local Map = scalar("Map", Type, K.Map, "M", "table")
 
 function Map:init(fields)
   if type(fields) ~= "table" then
-    error("Map needs its fields, as in bloop.Map{ name = bloop.String }", 3)
+    errors.argerror(1, "Map needs its fields, as in bloop.Map{ name = bloop.String }")
   end
   local tps, names = {}, {}
   for name, t in pairs(fields) do
-    if type(name) ~= "string" then error("Map field names must be strings", 3) end
-    tps[name] = types.instance(t, 3)
+    if type(name) ~= "string" then errors.argerror(nil, "Map field names must be strings") end
+    tps[name] = types.instance(t)
     names[#names + 1] = name
   end
   table.sort(names)
@@ -247,7 +254,7 @@ function Map:path_type(key)
   if not ft then
     errors.raise(errors.classes.InvalidCondition,
       ("%s has no field %s"):format(tostring(t),
-        type(key) == "string" and ("%q"):format(key) or tostring(key)), nil, 3)
+        type(key) == "string" and ("%q"):format(key) or tostring(key)))
   end
   return ft
 end

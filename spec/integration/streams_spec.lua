@@ -158,6 +158,25 @@ describe("engine:stream #integration #moto_only", function()
     assert.equal("InvalidStream", err.name)
   end)
 
+  it("reports a bad position at the caller's line", function()
+    local engine = engine_in("us-east-1")
+    local User = user_model({ "new" })
+    engine:bind(User)
+    local src, line = debug.getinfo(1, "S").short_src, nil
+    local ok, err = pcall(function() line = debug.getinfo(1, "l").currentline; engine:stream(User, 5) end)
+    assert.is_false(ok)
+    assert.equal(('%s:%d: stream:move_to: position must be "trim_horizon", "latest", a bloop.datetime '
+      .. "or a token (argument 1)"):format(src, line), err)
+    local stream = engine:stream(User, "latest")
+    ok, err = pcall(function() line = debug.getinfo(1, "l").currentline; stream:move_to("sideways") end)
+    assert.is_false(ok)
+    assert.equal(('%s:%d: stream:move_to: unknown position "sideways" (argument 1)'):format(src, line), err)
+    ok, err = pcall(function() line = debug.getinfo(1, "l").currentline; engine:stream(User) end)
+    assert.is_false(ok)
+    assert.equal(('%s:%d: engine:stream: a position is required ("trim_horizon", "latest", a '
+      .. "bloop.datetime or a token) (argument 2)"):format(src, line), err)
+  end)
+
   it("replicates across regions (the seed's pattern)", function()
     local name = helpers.table_name("replicated")
     local src, dst = engine_in("us-west-2"), engine_in("ap-south-1")

@@ -150,11 +150,22 @@ describe("engine:transaction #integration", function()
     it("checks the mode and the arguments", function()
       local engine, Account = helpers.engine(), account_model()
       assert.has_error(function() engine:transaction("x") end,
-        'engine:transaction: mode must be "w" or "r" (got x)')
+        'engine:transaction: mode must be "w" or "r" (got x) (argument 1)')
       assert.has_error(function() engine:transaction("r"):save(Account{ id = "a" }) end,
         "transaction:save: this is a read transaction")
       assert.has_error(function() engine:transaction("w"):check(Account{ id = "a" }) end,
-        "transaction:check: a bloop.Condition is required")
+        "transaction:check: a bloop.Condition is required (argument 2)")
+    end)
+
+    it("refuses actions after the first commit, at the caller's line", function()
+      local engine, Account = helpers.engine(), account_model()
+      engine:bind(Account)
+      local tx = engine:transaction("w"):save(Account{ id = "c1", balance = 1 })
+      pcall(tx.commit, tx)   -- committed on moto, a ClientError on dynalite: prepared either way
+      local src, line = debug.getinfo(1, "S").short_src, nil
+      local ok, err = pcall(function() line = debug.getinfo(1, "l").currentline; tx:delete(Account{ id = "c2" }) end)
+      assert.is_false(ok)
+      assert.equal(("%s:%d: transaction:delete: the transaction was already committed"):format(src, line), err)
     end)
   end)
 end)

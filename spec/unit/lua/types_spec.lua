@@ -258,11 +258,11 @@ describe("types", function()
 
     it("refuses a Set of non-scalar elements at declaration", function()
       assert.has_error(function() bloop.Set(bloop.List(bloop.String)) end,
-        "Set needs a String, Number or Binary backed element type, got List(String)")
+        "Set needs a String, Number or Binary backed element type, got List(String) (argument 1)")
       assert.has_error(function() bloop.Set(bloop.Boolean) end,
-        "Set needs a String, Number or Binary backed element type, got Boolean")
+        "Set needs a String, Number or Binary backed element type, got Boolean (argument 1)")
       assert.has_error(function() bloop.Set() end,
-        "Set needs an element type, as in bloop.Set(bloop.String)")
+        "Set needs an element type, as in bloop.Set(bloop.String) (argument 1)")
     end)
   end)
 
@@ -380,7 +380,7 @@ describe("types", function()
       end
     end)
     it("refuses unknown operations", function()
-      assert.has_error(function() bloop.String:supports("like") end, 'unknown operation "like"')
+      assert.has_error(function() bloop.String:supports("like") end, 'unknown operation "like" (argument 1)')
     end)
   end)
 
