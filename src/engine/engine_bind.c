@@ -233,6 +233,13 @@ static bloop_status wait_active(bloop_engine *e, const bloop_model *m, cJSON **o
     if (st) return st;
     const cJSON *t = jget(root, "Table");
     const char *ts = jstr(t, "TableStatus");
+    if (!ts) {
+      /* Polling an answer that can never say ACTIVE would only wait out bind_timeout. */
+      cJSON_Delete(root);
+      return bloop_error_set(err, BLOOP_EPROTOCOL, "BadResponse",
+                             "DescribeTable answer for table \"%s\" has no Table.TableStatus",
+                             bloop_model_table_name(m));
+    }
     int active = ts && strcmp(ts, "ACTIVE") == 0;
     const cJSON *g;
     cJSON_ArrayForEach(g, jget(t, "GlobalSecondaryIndexes")) {

@@ -28,6 +28,7 @@ struct bloop_search {
   size_t ncols;
   bloop_buf base;                   /* the request without Limit / ExclusiveStartKey / '}' */
   bloop_buf esk;                    /* next ExclusiveStartKey as JSON; empty = none */
+  bloop_buf sent;                   /* the one the current page was asked after */
   bloop_buf start;                  /* start_after key as JSON (reset restores it) */
   bloop_arena page;
   bloop_buf text;                   /* the current page's answer */
@@ -211,6 +212,7 @@ static void search_free(bloop_search *s) {
   free(s->cols);
   bloop_buf_free(&s->base);
   bloop_buf_free(&s->esk);
+  bloop_buf_free(&s->sent);
   bloop_buf_free(&s->start);
   bloop_buf_free(&s->text);
   bloop_arena_free(&s->page);
@@ -290,6 +292,9 @@ static bloop_status fetch(bloop_search *s, bloop_error *err) {
    * read later, one per bloop_search_next. */
   bloopi_jr *r = &s->reader;
   bloopi_jr_init(r, s->text.data, s->text.len, &s->page, err, "answer");
+  bloop_buf sent = s->sent;   /* esk becomes the key this page was asked after */
+  s->sent = s->esk;
+  s->esk = sent;
   bloop_buf_reset(&s->esk);
   int has_items = 0, more;
   size_t i = 0, n, klen;
@@ -321,6 +326,16 @@ static bloop_status fetch(bloop_search *s, bloop_error *err) {
   if (more < 0 || bloopi_jr_end(r)) goto bad;
   if (s->esk.failed)
     return bloopi_engine_fail(err, BLOOP_ENOMEM, "OutOfMemory", m, op, "out of memory");
+  if (s->has_last_key && s->sent.len && s->esk.len == s->sent.len &&
+      memcmp(s->esk.data, s->sent.data, s->esk.len) == 0) {
+    /* Asking again would bring the same page again, forever. */
+    s->has_last_key = 0;
+    s->done = 1;
+    return bloopi_engine_fail(err, BLOOP_EPROTOCOL, "BadResponse", m, op,
+                              "the answer's LastEvaluatedKey is the ExclusiveStartKey it was "
+                              "asked for (%.*s): the server would return this page forever",
+                              (int)(s->esk.len > 200 ? 200 : s->esk.len), s->esk.data);
+  }
   if (!s->has_last_key) s->done = 1;
   s->in_items = has_items;
   s->next_index = 0;
@@ -383,6 +398,7 @@ void bloop_search_reset(bloop_search *s) {
   bloop_arena_reset(&s->page);
   bloop_buf_reset(&s->text);
   bloop_buf_reset(&s->esk);
+  bloop_buf_reset(&s->sent);
   if (s->start.len) bloop_buf_append(&s->esk, s->start.data, s->start.len);
   s->count = s->scanned = s->yielded = 0;
   s->done = 0;

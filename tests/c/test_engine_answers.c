@@ -1,0 +1,125 @@
+/*
+ * test_engine_answers.c: the engine against answers no DynamoDB sends, from a session whose
+ * call function plays the server (no network). A malformed answer is an error at once:
+ * never a poll until a timeout, never a loop.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bloop/engine.h"
+#include "tap.h"
+
+/* The canned server: DescribeTable and Scan answers, and how many calls it took. */
+typedef struct canned {
+  const char *describe;   /* DescribeTable's answer */
+  const char *scan;       /* every Scan's answer */
+  const char *scan_last;  /* the answer after 50 scans (so a looping engine still ends) */
+  int calls, scans;
+} canned;
+
+static bloop_status canned_call(void *ud, bloop_service sv, const char *op, const char *body,
+                                size_t len, bloop_buf *resp, bloop_error *err) {
+  canned *c = ud;
+  (void)sv;
+  (void)body;
+  (void)len;
+  (void)err;
+  c->calls++;
+  const char *answer = "{}";
+  if (strcmp(op, "DescribeTable") == 0) answer = c->describe;
+  if (strcmp(op, "Scan") == 0) answer = ++c->scans > 50 ? c->scan_last : c->scan;
+  bloop_buf_puts(resp, answer);
+  return BLOOP_OK;
+}
+
+static const bloop_column_decl cols[] = {
+    {"id", NULL, BLOOP_TYPE_S, BLOOP_KEY_HASH, 0},
+    {"n", NULL, BLOOP_TYPE_N, BLOOP_KEY_NONE, 0},
+};
+
+static bloop_model *make_model(void) {
+  bloop_model_decl d;
+  memset(&d, 0, sizeof d);
+  d.name = "Thing";
+  d.meta.table_name = "things";
+  d.columns = cols;
+  d.column_count = 2;
+  bloop_model *m = NULL;
+  bloop_error err = {0};
+  if (bloop_model_new(&d, &m, &err)) tap_note("model: %s", err.message);
+  return m;
+}
+
+static bloop_engine *make_engine(canned *c) {
+  bloop_session ses = {canned_call, NULL, c, NULL, NULL};
+  bloop_engine_config cfg;
+  bloop_engine_config_init(&cfg);
+  /* Short, so that an engine that polls fails the test instead of hanging it. */
+  cfg.bind_timeout_ms = 300;
+  cfg.bind_poll_base_ms = 5;
+  bloop_engine *e = NULL;
+  bloop_error err = {0};
+  CHECK(bloop_engine_new(&ses, &cfg, &e, &err) == BLOOP_OK);
+  return e;
+}
+
+/* A DescribeTable answer without Table.TableStatus can never say ACTIVE: bind fails on
+ * the first one with BadResponse instead of polling for bind_timeout. */
+static void test_bind_without_status(bloop_model *m) {
+  const char *answers[] = {"{}", "{\"Table\":\"garbage\"}", "{\"Table\":{\"TableName\":\"x\"}}",
+                           "{\"Table\":{\"TableStatus\":7}}"};
+  for (size_t i = 0; i < sizeof answers / sizeof *answers; i++) {
+    canned c = {answers[i], NULL, NULL, 0, 0};
+    bloop_engine *e = make_engine(&c);
+    if (!e) continue;
+    bloop_error err = {0};
+    CHECK_MSG(bloop_engine_bind(e, m, BLOOP_BIND_VALIDATE_ONLY, NULL, &err) == BLOOP_EPROTOCOL,
+              answers[i]);
+    CHECK_STR(err.code, "BadResponse");
+    CHECK_MSG(strstr(err.message, "has no Table.TableStatus") != NULL, err.message);
+    CHECK_MSG(c.calls == 1, "one DescribeTable, no polling");
+    bloop_engine_free(e);
+  }
+}
+
+/* A server that answers a page with the very key it was asked to start after would make
+ * the search ask for that page forever: the second time is an error. */
+static void test_scan_same_key(bloop_model *m) {
+  canned c = {NULL,
+              "{\"Items\":[],\"Count\":0,\"ScannedCount\":0,"
+              "\"LastEvaluatedKey\":{\"id\":{\"S\":\"a\"}}}",
+              "{\"Items\":[],\"Count\":0,\"ScannedCount\":0}", 0, 0};
+  bloop_engine *e = make_engine(&c);
+  if (!e) return;
+  bloop_search_args a;
+  memset(&a, 0, sizeof a);
+  a.mode = BLOOP_SEARCH_SCAN;
+  a.model = m;
+  bloop_search *s = NULL;
+  bloop_error err = {0};
+  if (CHECK(bloop_search_new(e, &a, &s, &err) == BLOOP_OK)) {
+    const bloop_value *item = NULL;
+    CHECK(bloop_search_next(s, &item, &err) == BLOOP_EPROTOCOL && item == NULL);
+    CHECK_STR(err.code, "BadResponse");
+    CHECK_MSG(strstr(err.message, "LastEvaluatedKey is the ExclusiveStartKey") != NULL,
+              err.message);
+    CHECK_MSG(c.scans == 2, "the second page with the same key stops the search");
+    CHECK(bloop_search_exhausted(s));
+    /* reset starts over: the first page is asked for without a key again */
+    bloop_search_reset(s);
+    c.scans = 0;
+    CHECK(bloop_search_next(s, &item, &err) == BLOOP_EPROTOCOL && c.scans == 2);
+  }
+  bloop_search_free(s);
+  bloop_engine_free(e);
+}
+
+int main(void) {
+  bloop_model *m = make_model();
+  if (CHECK(m != NULL)) {
+    test_bind_without_status(m);
+    test_scan_same_key(m);
+  }
+  bloop_model_release(m);
+  return tap_done();
+}
