@@ -104,14 +104,14 @@ typedef struct built {
   bloop_value version;     /* new version (save), in tmp */
 } built;
 
-/* Builds the request of a save (del = 0) or delete (del = 1) into b; values in tmp. */
-static bloop_status build_write(const bloop_write_args *a, int del, bloop_arena *tmp,
-                                built *b, bloop_error *err) {
-  const char *opname = del ? "delete" : "save";
+static bloop_status nomem(const bloop_model *m, const char *opname, bloop_error *err) {
+  return bloopi_engine_fail(err, BLOOP_ENOMEM, "OutOfMemory", m, opname, "out of memory");
+}
+
+/* The misuse a write is refused for before anything is built. */
+static bloop_status check_args(const bloop_write_args *a, int del, const char *opname,
+                               bloop_error *err) {
   const bloop_model *m = a->model;
-  if (!m)
-    return bloop_error_set(err, BLOOP_EINVAL, "InvalidRequest", "engine %s: no model", opname);
-  b->op = del ? "DeleteItem" : "UpdateItem";
   bloop_status st;
   if (!del && (st = check_item(m, a->item, opname, err))) return st;
   if (a->previous && a->previous->type != BLOOP_TYPE_M)
@@ -122,96 +122,141 @@ static bloop_status build_write(const bloop_write_args *a, int del, bloop_arena 
   if (del && a->sync == BLOOP_SYNC_NEW)
     return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
                               "sync must be none or \"old\" for a delete");
-  bloop_value key;
-  if ((st = bloopi_item_key(m, a->item, tmp, &key, opname, err))) return st;
+  return BLOOP_OK;
+}
 
+/* The change set and the condition of one write, gathered column by column. */
+typedef struct plan {
+  bloop_update *ups;       /* in tmp, room for every column */
+  size_t nup;
+  bloop_cond *cond;        /* one reference: the caller's condition AND atomic's and the
+                            * version's leaves */
+} plan;
+
+static void add_update(plan *pl, bloop_update_op op, const bloop_path *p, const bloop_value *v) {
+  bloop_update *u = &pl->ups[pl->nup++];
+  u->op = op;
+  u->path = *p;
+  u->operand.value = v;
+}
+
+/* The version column: the expected version goes into the condition, and a save SETs it
+ * plus one. */
+static bloop_status plan_version(const bloop_write_args *a, int del, const bloop_column *c,
+                                 const bloop_path *p, bloop_arena *tmp, plan *pl, built *b,
+                                 bloop_error *err) {
+  const bloop_value *expected = a->previous ? attr(a->previous, c) : attr(a->item, c);
+  bloop_status st;
+  /* Atomic already pinned the version to previous's value. */
+  if (!(a->atomic && a->previous) && (st = leaf_eq_or_missing(&pl->cond, p, expected, err)))
+    return st;
+  if (del) return BLOOP_OK;
+  bloop_decimal d = bloop_decimal_from_int64(0), one = bloop_decimal_from_int64(1);
+  if (expected && (st = bloop_value_decimal(expected, &d, err))) return st;
+  if ((st = bloop_decimal_add(&d, d, one, err))) return st;
+  if ((st = bloop_value_set_n_decimal(&b->version, tmp, d, err))) return st;
+  b->has_version = 1;
+  add_update(pl, BLOOP_UPDATE_SET, p, &b->version);
+  return BLOOP_OK;
+}
+
+/* A save's change to one non-key column: SET what is new or differs from previous,
+ * REMOVE what previous held or the caller cleared. */
+static void plan_change(const bloop_write_args *a, const bloop_column *c, const bloop_path *p,
+                        plan *pl) {
+  const bloop_value *v = attr(a->item, c), *pv = attr(a->previous, c);
+  if (v) {
+    if (a->previous && pv && bloop_value_equal(v, pv)) return;
+    add_update(pl, BLOOP_UPDATE_SET, p, v);
+  } else if (pv || is_cleared(a, c)) {
+    add_update(pl, BLOOP_UPDATE_REMOVE, p, NULL);
+  }
+}
+
+/* Every column in declaration order (placeholders are numbered in that order): atomic's
+ * leaf, then the version or the change. */
+static bloop_status plan_columns(const bloop_write_args *a, int del, const char *opname,
+                                 bloop_arena *tmp, plan *pl, built *b, bloop_error *err) {
+  const bloop_model *m = a->model;
   size_t ncol = bloop_model_column_count(m);
-  bloop_update *ups = bloop_arena_calloc(tmp, ncol + 1, sizeof *ups);
-  if (!ups) goto oom;
-  size_t nup = 0;
-  bloop_cond *cond = bloop_cond_retain(a->condition);
-  bloop_expr *x = NULL;
-
+  pl->ups = bloop_arena_calloc(tmp, ncol + 1, sizeof *pl->ups);
+  if (!pl->ups) return nomem(m, opname, err);
   for (size_t i = 0; i < ncol; i++) {
     const bloop_column *c = bloop_model_column(m, i);
     bloop_path *p = bloopi_attr_path(tmp, c->dynamo_name, label(tmp, m, c));
-    if (!p) goto oom_cond;
-    if (a->atomic && (st = leaf_eq_or_missing(&cond, p, attr(a->previous, c), err))) goto fail;
+    bloop_status st;
+    if (!p) return nomem(m, opname, err);
+    if (a->atomic && (st = leaf_eq_or_missing(&pl->cond, p, attr(a->previous, c), err)))
+      return st;
     if (c->version) {
-      const bloop_value *expected = a->previous ? attr(a->previous, c) : attr(a->item, c);
-      /* Atomic already pinned the version to previous's value. */
-      if (!(a->atomic && a->previous) &&
-          (st = leaf_eq_or_missing(&cond, p, expected, err)))
-        goto fail;
-      if (del) continue;
-      bloop_decimal d = bloop_decimal_from_int64(0), one = bloop_decimal_from_int64(1);
-      if (expected && (st = bloop_value_decimal(expected, &d, err))) goto fail;
-      if ((st = bloop_decimal_add(&d, d, one, err))) goto fail;
-      if ((st = bloop_value_set_n_decimal(&b->version, tmp, d, err))) goto fail;
-      b->has_version = 1;
-      ups[nup].op = BLOOP_UPDATE_SET;
-      ups[nup].path = *p;
-      ups[nup].operand.value = &b->version;
-      nup++;
-      continue;
-    }
-    if (del || c->key != BLOOP_KEY_NONE) continue;
-    const bloop_value *v = attr(a->item, c), *pv = attr(a->previous, c);
-    if (v) {
-      if (a->previous && pv && bloop_value_equal(v, pv)) continue;
-      ups[nup].op = BLOOP_UPDATE_SET;
-      ups[nup].path = *p;
-      ups[nup].operand.value = v;
-      nup++;
-    } else if (pv || is_cleared(a, c)) {
-      ups[nup].op = BLOOP_UPDATE_REMOVE;
-      ups[nup].path = *p;
-      nup++;
+      if ((st = plan_version(a, del, c, p, tmp, pl, b, err))) return st;
+    } else if (!del && c->key == BLOOP_KEY_NONE) {
+      plan_change(a, c, p, pl);
     }
   }
+  return BLOOP_OK;
+}
+
+/* Checked after the plan, where it always was: a refused value in the plan reports first. */
+static bloop_status check_cleared(const bloop_write_args *a, const char *opname,
+                                  bloop_error *err) {
   for (size_t i = 0; i < a->cleared_count; i++)
-    if (!a->cleared[i] || !bloop_model_column_find(m, a->cleared[i])) {
-      st = bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
-                              "cleared column \"%s\" is not a column",
-                              a->cleared[i] ? a->cleared[i] : "(null)");
-      goto fail;
-    }
+    if (!a->cleared[i] || !bloop_model_column_find(a->model, a->cleared[i]))
+      return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", a->model, opname,
+                                "cleared column \"%s\" is not a column",
+                                a->cleared[i] ? a->cleared[i] : "(null)");
+  return BLOOP_OK;
+}
 
-  x = bloop_expr_new();
-  if (!x) goto oom_cond;
-  if ((st = bloop_expr_condition(x, BLOOP_EXPR_CONDITION, cond, err))) goto fail_prefix;
-  if (nup && (st = bloop_expr_update(x, ups, nup, err))) goto fail_prefix;
-
-  bloop_buf *o = &b->body;
-  bloop_buf_puts(o, "{\"TableName\":");
-  bloopi_json_cstr(o, bloop_model_table_name(m));
-  bloop_buf_puts(o, ",\"Key\":");
-  if ((st = bloop_item_to_json(&key, o, err))) goto fail_prefix;
+/* Renders the plan: {"TableName":…,"Key":…, the condition and change set as expression
+ * members, "ReturnValues"}. */
+static bloop_status put_body(const bloop_write_args *a, const char *opname,
+                             const bloop_value *key, const plan *pl, bloop_buf *o,
+                             bloop_error *err) {
+  const bloop_model *m = a->model;
+  bloop_expr *x = bloop_expr_new();
+  if (!x) return nomem(m, opname, err);
   int wrote = 0;
-  bloop_buf_putc(o, ',');
-  if ((st = bloop_expr_to_json(x, o, &wrote, err))) goto fail_prefix;
+  bloop_status st = bloop_expr_condition(x, BLOOP_EXPR_CONDITION, pl->cond, err);
+  if (!st && pl->nup) st = bloop_expr_update(x, pl->ups, pl->nup, err);
+  if (!st) {
+    bloop_buf_puts(o, "{\"TableName\":");
+    bloopi_json_cstr(o, bloop_model_table_name(m));
+    bloop_buf_puts(o, ",\"Key\":");
+    st = bloop_item_to_json(key, o, err);
+  }
+  if (!st) {
+    bloop_buf_putc(o, ',');
+    st = bloop_expr_to_json(x, o, &wrote, err);
+  }
+  bloop_expr_free(x);
+  if (st) return bloopi_engine_prefix(st, err, m, opname);
   if (!wrote) o->len--, o->data[o->len] = '\0';  /* drop the comma */
   if (a->sync != BLOOP_SYNC_NONE)
     bloop_buf_printf(o, ",\"ReturnValues\":\"%s\"",
                      a->sync == BLOOP_SYNC_NEW ? "ALL_NEW" : "ALL_OLD");
   bloop_buf_putc(o, '}');
-  if (o->failed) goto oom_cond;
-  b->item_size = del ? 0 : bloop_item_size(a->item);
-  bloop_expr_free(x);
-  bloop_cond_release(cond);
-  return BLOOP_OK;
+  return o->failed ? nomem(m, opname, err) : BLOOP_OK;
+}
 
-fail_prefix:
-  st = bloopi_engine_prefix(st, err, m, opname);
-fail:
-  bloop_expr_free(x);
-  bloop_cond_release(cond);
+/* Builds the request of a save (del = 0) or delete (del = 1) into b; values in tmp. */
+static bloop_status build_write(const bloop_write_args *a, int del, bloop_arena *tmp,
+                                built *b, bloop_error *err) {
+  const char *opname = del ? "delete" : "save";
+  const bloop_model *m = a->model;
+  if (!m)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidRequest", "engine %s: no model", opname);
+  b->op = del ? "DeleteItem" : "UpdateItem";
+  bloop_value key;
+  plan pl = {NULL, 0, bloop_cond_retain(a->condition)};
+  bloop_status st = check_args(a, del, opname, err);
+  if (!st) st = bloopi_item_key(m, a->item, tmp, &key, opname, err);
+  if (!st) st = plan_columns(a, del, opname, tmp, &pl, b, err);
+  if (!st) st = check_cleared(a, opname, err);
+  if (!st) st = put_body(a, opname, &key, &pl, &b->body, err);
+  if (!st) b->item_size = del ? 0 : bloop_item_size(a->item);
+  bloop_cond_release(pl.cond);
   return st;
-oom_cond:
-  bloop_expr_free(x);
-  bloop_cond_release(cond);
-oom:
-  return bloopi_engine_fail(err, BLOOP_ENOMEM, "OutOfMemory", m, opname, "out of memory");
 }
 
 static bloop_status explain_out(bloop_buf *out, const char *op, const bloop_buf *req,
