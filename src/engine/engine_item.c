@@ -2,8 +2,8 @@
  * engine_item.c: save and delete (UpdateItem / DeleteItem), load (BatchGetItem), batch
  * save / delete (BatchWriteItem) and their explain (engine.h).
  *
- * build_write() is the only place an UpdateItem / DeleteItem body is made: the operation
- * sends what it built, explain prints it.
+ * bloopi_write_body() is the only place an UpdateItem / DeleteItem / ConditionCheck body is
+ * made: the operation sends what it built, explain prints it, a transaction wraps it.
  */
 #include "engine/engine_internal.h"
 #include "base/json_read.h"
@@ -96,14 +96,6 @@ static bloop_status leaf_eq_or_missing(bloop_cond **cond, const bloop_path *p,
   return and_in(cond, leaf, err);
 }
 
-typedef struct built {
-  const char *op;          /* "UpdateItem" / "DeleteItem" */
-  bloop_buf body;
-  size_t item_size;
-  int has_version;
-  bloop_value version;     /* new version (save), in tmp */
-} built;
-
 static bloop_status nomem(const bloop_model *m, const char *opname, bloop_error *err) {
   return bloopi_engine_fail(err, BLOOP_ENOMEM, "OutOfMemory", m, opname, "out of memory");
 }
@@ -143,7 +135,7 @@ static void add_update(plan *pl, bloop_update_op op, const bloop_path *p, const 
 /* The version column: the expected version goes into the condition, and a save SETs it
  * plus one. */
 static bloop_status plan_version(const bloop_write_args *a, int del, const bloop_column *c,
-                                 const bloop_path *p, bloop_arena *tmp, plan *pl, built *b,
+                                 const bloop_path *p, bloop_arena *tmp, plan *pl, bloopi_write *w,
                                  bloop_error *err) {
   const bloop_value *expected = a->previous ? attr(a->previous, c) : attr(a->item, c);
   bloop_status st;
@@ -154,9 +146,9 @@ static bloop_status plan_version(const bloop_write_args *a, int del, const bloop
   bloop_decimal d = bloop_decimal_from_int64(0), one = bloop_decimal_from_int64(1);
   if (expected && (st = bloop_value_decimal(expected, &d, err))) return st;
   if ((st = bloop_decimal_add(&d, d, one, err))) return st;
-  if ((st = bloop_value_set_n_decimal(&b->version, tmp, d, err))) return st;
-  b->has_version = 1;
-  add_update(pl, BLOOP_UPDATE_SET, p, &b->version);
+  if ((st = bloop_value_set_n_decimal(&w->version, tmp, d, err))) return st;
+  w->has_version = 1;
+  add_update(pl, BLOOP_UPDATE_SET, p, &w->version);
   return BLOOP_OK;
 }
 
@@ -176,7 +168,8 @@ static void plan_change(const bloop_write_args *a, const bloop_column *c, const 
 /* Every column in declaration order (placeholders are numbered in that order): atomic's
  * leaf, then the version or the change. */
 static bloop_status plan_columns(const bloop_write_args *a, int del, const char *opname,
-                                 bloop_arena *tmp, plan *pl, built *b, bloop_error *err) {
+                                 bloop_arena *tmp, plan *pl, bloopi_write *w,
+                                 bloop_error *err) {
   const bloop_model *m = a->model;
   size_t ncol = bloop_model_column_count(m);
   pl->ups = bloop_arena_calloc(tmp, ncol + 1, sizeof *pl->ups);
@@ -189,7 +182,7 @@ static bloop_status plan_columns(const bloop_write_args *a, int del, const char 
     if (a->atomic && (st = leaf_eq_or_missing(&pl->cond, p, attr(a->previous, c), err)))
       return st;
     if (c->version) {
-      if ((st = plan_version(a, del, c, p, tmp, pl, b, err))) return st;
+      if ((st = plan_version(a, del, c, p, tmp, pl, w, err))) return st;
     } else if (!del && c->key == BLOOP_KEY_NONE) {
       plan_change(a, c, p, pl);
     }
@@ -212,7 +205,7 @@ static bloop_status check_cleared(const bloop_write_args *a, const char *opname,
  * members, "ReturnValues"}. */
 static bloop_status put_body(const bloop_write_args *a, const char *opname,
                              const bloop_value *key, const plan *pl, bloop_buf *o,
-                             bloop_error *err) {
+                             bloopi_write *w, bloop_error *err) {
   const bloop_model *m = a->model;
   bloop_expr *x = bloop_expr_new();
   if (!x) return nomem(m, opname, err);
@@ -229,6 +222,8 @@ static bloop_status put_body(const bloop_write_args *a, const char *opname,
     bloop_buf_putc(o, ',');
     st = bloop_expr_to_json(x, o, &wrote, err);
   }
+  w->has_update = bloop_expr_text(x, BLOOP_EXPR_UPDATE) != NULL;
+  w->has_condition = bloop_expr_text(x, BLOOP_EXPR_CONDITION) != NULL;
   bloop_expr_free(x);
   if (st) return bloopi_engine_prefix(st, err, m, opname);
   if (!wrote) o->len--, o->data[o->len] = '\0';  /* drop the comma */
@@ -239,22 +234,25 @@ static bloop_status put_body(const bloop_write_args *a, const char *opname,
   return o->failed ? nomem(m, opname, err) : BLOOP_OK;
 }
 
-/* Builds the request of a save (del = 0) or delete (del = 1) into b; values in tmp. */
-static bloop_status build_write(const bloop_write_args *a, int del, bloop_arena *tmp,
-                                built *b, bloop_error *err) {
+bloop_status bloopi_write_body(const bloop_write_args *a, bloopi_write_kind kind,
+                               bloop_arena *tmp, bloop_buf *body, bloopi_write *w,
+                               bloop_error *err) {
+  int del = kind != BLOOPI_WRITE_SAVE;       /* a check follows the delete's rules */
   const char *opname = del ? "delete" : "save";
   const bloop_model *m = a->model;
+  memset(w, 0, sizeof *w);
   if (!m)
     return bloop_error_set(err, BLOOP_EINVAL, "InvalidRequest", "engine %s: no model", opname);
-  b->op = del ? "DeleteItem" : "UpdateItem";
+  w->op = kind == BLOOPI_WRITE_SAVE ? "UpdateItem"
+          : kind == BLOOPI_WRITE_DELETE ? "DeleteItem" : "ConditionCheck";
   bloop_value key;
   plan pl = {NULL, 0, bloop_cond_retain(a->condition)};
   bloop_status st = check_args(a, del, opname, err);
   if (!st) st = bloopi_item_key(m, a->item, tmp, &key, opname, err);
-  if (!st) st = plan_columns(a, del, opname, tmp, &pl, b, err);
+  if (!st) st = plan_columns(a, del, opname, tmp, &pl, w, err);
   if (!st) st = check_cleared(a, opname, err);
-  if (!st) st = put_body(a, opname, &key, &pl, &b->body, err);
-  if (!st) b->item_size = del ? 0 : bloop_item_size(a->item);
+  if (!st) st = put_body(a, opname, &key, &pl, body, w, err);
+  if (!st) w->item_size = del ? 0 : bloop_item_size(a->item);
   bloop_cond_release(pl.cond);
   return st;
 }
@@ -269,15 +267,15 @@ static bloop_status explain_out(bloop_buf *out, const char *op, const bloop_buf 
   return out->failed ? BLOOP_ENOMEM : BLOOP_OK;
 }
 
-static bloop_status explain_write(const bloop_write_args *a, int del, bloop_buf *out,
-                                  bloop_error *err) {
+static bloop_status explain_write(const bloop_write_args *a, bloopi_write_kind kind,
+                                  bloop_buf *out, bloop_error *err) {
   bloop_arena tmp = BLOOP_ARENA_INIT;
-  built b;
-  memset(&b, 0, sizeof b);
-  bloop_status st = build_write(a, del, &tmp, &b, err);
-  if (!st && explain_out(out, b.op, &b.body, b.item_size, !del, NULL))
+  bloop_buf body = BLOOP_BUF_INIT;
+  bloopi_write w;
+  bloop_status st = bloopi_write_body(a, kind, &tmp, &body, &w, err);
+  if (!st && explain_out(out, w.op, &body, w.item_size, kind == BLOOPI_WRITE_SAVE, NULL))
     st = bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
-  bloop_buf_free(&b.body);
+  bloop_buf_free(&body);
   bloop_arena_free(&tmp);
   return st;
 }
@@ -286,32 +284,31 @@ bloop_status bloop_engine_explain_save(bloop_engine *e, const bloop_write_args *
                                        bloop_buf *out, bloop_error *err) {
   bloop_error_clear(err);
   (void)e;
-  return explain_write(a, 0, out, err);
+  return explain_write(a, BLOOPI_WRITE_SAVE, out, err);
 }
 
 bloop_status bloop_engine_explain_delete(bloop_engine *e, const bloop_write_args *a,
                                          bloop_buf *out, bloop_error *err) {
   bloop_error_clear(err);
   (void)e;
-  return explain_write(a, 1, out, err);
+  return explain_write(a, BLOOPI_WRITE_DELETE, out, err);
 }
 
-static bloop_status run_write(bloop_engine *e, const bloop_write_args *a, int del,
-                              bloop_write_result *result, bloop_arena *arena,
-                              bloop_error *err) {
-  const char *opname = del ? "delete" : "save";
+static bloop_status run_write(bloop_engine *e, const bloop_write_args *a,
+                              bloopi_write_kind kind, bloop_write_result *result,
+                              bloop_arena *arena, bloop_error *err) {
+  const char *opname = kind == BLOOPI_WRITE_SAVE ? "save" : "delete";
   if (result) memset(result, 0, sizeof *result);
   if (result && !arena)
     return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", a->model, opname,
                               "a result needs an arena");
   bloop_arena tmp = BLOOP_ARENA_INIT;
-  bloop_buf resp = BLOOP_BUF_INIT;
-  built b;
-  memset(&b, 0, sizeof b);
+  bloop_buf body = BLOOP_BUF_INIT, resp = BLOOP_BUF_INIT;
+  bloopi_write w;
   cJSON *root = NULL;
-  bloop_status st = build_write(a, del, &tmp, &b, err);
+  bloop_status st = bloopi_write_body(a, kind, &tmp, &body, &w, err);
   if (st) goto done;
-  st = bloopi_engine_call(e, b.op, &b.body, &resp, err);
+  st = bloopi_engine_call(e, w.op, &body, &resp, err);
   if (st) {
     if (err && err->status == BLOOP_ESERVICE && strcmp(err->code, CCF) == 0)
       snprintf(err->code, sizeof err->code, "ConstraintViolation");
@@ -319,13 +316,13 @@ static bloop_status run_write(bloop_engine *e, const bloop_write_args *a, int de
     goto done;
   }
   if (!result) goto done;
-  if (b.has_version && (st = bloop_value_copy(&result->version, &b.version, arena, err)))
+  if (w.has_version && (st = bloop_value_copy(&result->version, &w.version, arena, err)))
     goto done;
   if (a->sync != BLOOP_SYNC_NONE) {
     root = cJSON_ParseWithLength(resp.data ? resp.data : "", resp.len);
     if (!root) {
       st = bloopi_engine_fail(err, BLOOP_EPROTOCOL, "BadResponse", a->model, opname,
-                              "%s answer is not JSON", b.op);
+                              "%s answer is not JSON", w.op);
       goto done;
     }
     const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(root, "Attributes");
@@ -340,7 +337,7 @@ static bloop_status run_write(bloop_engine *e, const bloop_write_args *a, int de
   }
 done:
   cJSON_Delete(root);
-  bloop_buf_free(&b.body);
+  bloop_buf_free(&body);
   bloop_buf_free(&resp);
   bloop_arena_free(&tmp);
   return st;
@@ -350,14 +347,14 @@ bloop_status bloop_engine_save(bloop_engine *e, const bloop_write_args *a,
                                bloop_write_result *result, bloop_arena *arena,
                                bloop_error *err) {
   bloop_error_clear(err);
-  return run_write(e, a, 0, result, arena, err);
+  return run_write(e, a, BLOOPI_WRITE_SAVE, result, arena, err);
 }
 
 bloop_status bloop_engine_delete(bloop_engine *e, const bloop_write_args *a,
                                  bloop_write_result *result, bloop_arena *arena,
                                  bloop_error *err) {
   bloop_error_clear(err);
-  return run_write(e, a, 1, result, arena, err);
+  return run_write(e, a, BLOOPI_WRITE_DELETE, result, arena, err);
 }
 
 /* ---- batches ------------------------------------------------------------------------ */
