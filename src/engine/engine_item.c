@@ -100,6 +100,16 @@ static bloop_status nomem(const bloop_model *m, const char *opname, bloop_error 
   return bloopi_engine_fail(err, BLOOP_ENOMEM, "OutOfMemory", m, opname, "out of memory");
 }
 
+/* Opens the body of a request on one item, {"TableName":<table>,"<member>":<v>: writes,
+ * loads and the per-item batch route all start so. The caller adds the rest and the '}'. */
+static bloop_status open_item_request(bloop_buf *o, const char *table, const char *member,
+                                      const bloop_value *v, bloop_error *err) {
+  bloop_buf_puts(o, "{\"TableName\":");
+  bloopi_json_cstr(o, table);
+  bloop_buf_printf(o, ",\"%s\":", member);
+  return bloop_item_to_json(v, o, err);
+}
+
 /* The misuse a write is refused for before anything is built. */
 static bloop_status check_args(const bloop_write_args *a, int del, const char *opname,
                                bloop_error *err) {
@@ -212,12 +222,7 @@ static bloop_status put_body(const bloop_write_args *a, const char *opname,
   int wrote = 0;
   bloop_status st = bloop_expr_condition(x, BLOOP_EXPR_CONDITION, pl->cond, err);
   if (!st && pl->nup) st = bloop_expr_update(x, pl->ups, pl->nup, err);
-  if (!st) {
-    bloop_buf_puts(o, "{\"TableName\":");
-    bloopi_json_cstr(o, bloop_model_table_name(m));
-    bloop_buf_puts(o, ",\"Key\":");
-    st = bloop_item_to_json(key, o, err);
-  }
+  if (!st) st = open_item_request(o, bloop_model_table_name(m), "Key", key, err);
   if (!st) {
     bloop_buf_putc(o, ',');
     st = bloop_expr_to_json(x, o, &wrote, err);
@@ -380,10 +385,7 @@ static const bloop_batch_table *table_for(tables *ts, const bloop_model *m, int 
 
 static void put_key_request(bloop_buf *o, const char *table, const bloop_value *key,
                             int consistent, bloop_error *err) {
-  bloop_buf_puts(o, "{\"TableName\":");
-  bloopi_json_cstr(o, table);
-  bloop_buf_puts(o, ",\"Key\":");
-  bloop_item_to_json(key, o, err);
+  open_item_request(o, table, "Key", key, err);
   if (consistent) bloop_buf_puts(o, ",\"ConsistentRead\":true");
   bloop_buf_putc(o, '}');
 }
@@ -601,10 +603,8 @@ static void write_each(bloop_engine *e, bloop_batch_item *items, const bloop_val
   bloop_buf body = BLOOP_BUF_INIT, resp = BLOOP_BUF_INIT;
   for (size_t i = 0; i < n; i++) {
     bloop_buf_reset(&body);
-    bloop_buf_puts(&body, "{\"TableName\":");
-    bloopi_json_cstr(&body, bloop_model_table_name(items[i].model));
-    bloop_buf_puts(&body, del ? ",\"Key\":" : ",\"Item\":");
-    bloop_item_to_json(wire[i], &body, &items[i].error);
+    open_item_request(&body, bloop_model_table_name(items[i].model), del ? "Key" : "Item",
+                      wire[i], &items[i].error);
     bloop_buf_putc(&body, '}');
     if (bloopi_engine_call(e, del ? "DeleteItem" : "PutItem", &body, &resp, &items[i].error))
       items[i].outcome = BLOOP_BATCH_FAILED;
