@@ -40,23 +40,28 @@ static bloop_cond *eq(const char *attr, const bloop_value *v) {
   return c;
 }
 
-static bloop_model *model(const char *name, const char *table, int versioned) {
-  bloop_column_decl cols[] = {
-      {"id", NULL, BLOOP_TYPE_S, BLOOP_KEY_HASH, 0},
-      {"email", "em", BLOOP_TYPE_S, BLOOP_KEY_NONE, 0},
-      {"age", NULL, BLOOP_TYPE_N, BLOOP_KEY_NONE, 0},
-      {"version", NULL, BLOOP_TYPE_N, BLOOP_KEY_NONE, 1},
-  };
+static bloop_model *model_of(const char *name, const char *table,
+                             const bloop_column_decl *cols, size_t n) {
   bloop_model_decl d;
   memset(&d, 0, sizeof d);
   d.name = name;
   d.meta.table_name = table;
   d.columns = cols;
-  d.column_count = versioned ? 4 : 3;
+  d.column_count = n;
   bloop_model *m = NULL;
-  bloop_error err;
+  bloop_error err = {0};
   if (bloop_model_new(&d, &m, &err)) tap_note("model: %s", err.message);
   return m;
+}
+
+static bloop_model *model(const char *name, const char *table, int versioned) {
+  static const bloop_column_decl cols[] = {
+      {"id", NULL, BLOOP_TYPE_S, BLOOP_KEY_HASH, 0},
+      {"email", "em", BLOOP_TYPE_S, BLOOP_KEY_NONE, 0},
+      {"age", NULL, BLOOP_TYPE_N, BLOOP_KEY_NONE, 0},
+      {"version", NULL, BLOOP_TYPE_N, BLOOP_KEY_NONE, 1},
+  };
+  return model_of(name, table, cols, versioned ? 4 : 3);
 }
 
 /* ---- a fake service behind the session --------------------------------------------- */
@@ -202,7 +207,7 @@ static void test_shapes(void) {
 
 /* A second model with a range key and one column of each kind a forced SET can keep. */
 static bloop_model *rich_model(void) {
-  bloop_column_decl cols[] = {
+  static const bloop_column_decl cols[] = {
       {"pk", NULL, BLOOP_TYPE_S, BLOOP_KEY_HASH, 0},
       {"sk", NULL, BLOOP_TYPE_N, BLOOP_KEY_RANGE, 0},
       {"note", NULL, BLOOP_TYPE_S, BLOOP_KEY_NONE, 0},
@@ -211,16 +216,7 @@ static bloop_model *rich_model(void) {
       {"blob", NULL, BLOOP_TYPE_B, BLOOP_KEY_NONE, 0},
       {"flag", NULL, BLOOP_TYPE_BOOL, BLOOP_KEY_NONE, 0},
   };
-  bloop_model_decl d;
-  memset(&d, 0, sizeof d);
-  d.name = "Rich";
-  d.meta.table_name = "rich";
-  d.columns = cols;
-  d.column_count = sizeof cols / sizeof cols[0];
-  bloop_model *m = NULL;
-  bloop_error err = {0};
-  if (bloop_model_new(&d, &m, &err)) tap_note("model: %s", err.message);
-  return m;
+  return model_of("Rich", "rich", cols, sizeof cols / sizeof cols[0]);
 }
 
 static bloop_value *item_json(const char *text) {
