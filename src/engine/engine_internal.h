@@ -1,6 +1,7 @@
 /*
  * engine_internal.h: what the engine's files share (not public API): the engine struct,
- * routing a call through the session, JSON text helpers and error prefixing.
+ * routing a call through the session, JSON text helpers, error prefixing and the one
+ * builder of a write's request body.
  */
 #ifndef BLOOP_ENGINE_INTERNAL_H
 #define BLOOP_ENGINE_INTERNAL_H
@@ -58,6 +59,36 @@ BLOOPI_FUNC bloop_status bloopi_item_key(const bloop_model *m, const bloop_value
 /* A one-element path to a top-level attribute (elems allocated in a). */
 BLOOPI_FUNC bloop_path *bloopi_attr_path(bloop_arena *a, const char *dynamo_name,
                                                 const char *label);
+
+/* ---- item writes (engine_item.c) --------------------------------------------------- */
+
+/* A save is an UpdateItem, a delete a DeleteItem; a transaction's condition check follows
+ * the delete's rules (key, condition, atomic, the version condition) and changes nothing. */
+typedef enum bloopi_write_kind {
+  BLOOPI_WRITE_SAVE,
+  BLOOPI_WRITE_DELETE,
+  BLOOPI_WRITE_CHECK
+} bloopi_write_kind;
+
+/* What a built write tells its caller besides the body. */
+typedef struct bloopi_write {
+  const char *op;           /* "UpdateItem", "DeleteItem" or "ConditionCheck" */
+  size_t item_size;         /* a save: the item's size (explain reports it); else 0 */
+  int has_update;           /* the body holds an UpdateExpression */
+  int has_condition;        /* the body holds a ConditionExpression */
+  int has_version;          /* a save of a versioned model: `version` is what it writes */
+  bloop_value version;      /* in tmp */
+} bloopi_write;
+
+/* The one builder of a write's request body, by the rules of bloop_engine_save / _delete
+ * (engine.h): appends {"TableName":…,"Key":…, the condition and change set as expression
+ * members, "ReturnValues" when a->sync asks} to body. Engine save and delete send it,
+ * explain prints it, a transaction wraps it ({"Update": body}, txn.h). Values are
+ * allocated in tmp. On failure body may hold a partial append; messages are prefixed
+ * "<model> save: " or "<model> delete: " (a check's too, as they always were). */
+BLOOPI_FUNC bloop_status bloopi_write_body(const bloop_write_args *a, bloopi_write_kind kind,
+                                           bloop_arena *tmp, bloop_buf *body,
+                                           bloopi_write *w, bloop_error *err);
 
 
 #endif

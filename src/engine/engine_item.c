@@ -2,8 +2,8 @@
  * engine_item.c: save and delete (UpdateItem / DeleteItem), load (BatchGetItem), batch
  * save / delete (BatchWriteItem) and their explain (engine.h).
  *
- * build_write() is the only place an UpdateItem / DeleteItem body is made: the operation
- * sends what it built, explain prints it.
+ * bloopi_write_body() is the only place an UpdateItem / DeleteItem / ConditionCheck body is
+ * made: the operation sends what it built, explain prints it, a transaction wraps it.
  */
 #include "engine/engine_internal.h"
 #include "base/json_read.h"
@@ -96,22 +96,24 @@ static bloop_status leaf_eq_or_missing(bloop_cond **cond, const bloop_path *p,
   return and_in(cond, leaf, err);
 }
 
-typedef struct built {
-  const char *op;          /* "UpdateItem" / "DeleteItem" */
-  bloop_buf body;
-  size_t item_size;
-  int has_version;
-  bloop_value version;     /* new version (save), in tmp */
-} built;
+static bloop_status nomem(const bloop_model *m, const char *opname, bloop_error *err) {
+  return bloopi_engine_fail(err, BLOOP_ENOMEM, "OutOfMemory", m, opname, "out of memory");
+}
 
-/* Builds the request of a save (del = 0) or delete (del = 1) into b; values in tmp. */
-static bloop_status build_write(const bloop_write_args *a, int del, bloop_arena *tmp,
-                                built *b, bloop_error *err) {
-  const char *opname = del ? "delete" : "save";
+/* Opens the body of a request on one item, {"TableName":<table>,"<member>":<v>: writes,
+ * loads and the per-item batch route all start so. The caller adds the rest and the '}'. */
+static bloop_status open_item_request(bloop_buf *o, const char *table, const char *member,
+                                      const bloop_value *v, bloop_error *err) {
+  bloop_buf_puts(o, "{\"TableName\":");
+  bloopi_json_cstr(o, table);
+  bloop_buf_printf(o, ",\"%s\":", member);
+  return bloop_item_to_json(v, o, err);
+}
+
+/* The misuse a write is refused for before anything is built. */
+static bloop_status check_args(const bloop_write_args *a, int del, const char *opname,
+                               bloop_error *err) {
   const bloop_model *m = a->model;
-  if (!m)
-    return bloop_error_set(err, BLOOP_EINVAL, "InvalidRequest", "engine %s: no model", opname);
-  b->op = del ? "DeleteItem" : "UpdateItem";
   bloop_status st;
   if (!del && (st = check_item(m, a->item, opname, err))) return st;
   if (a->previous && a->previous->type != BLOOP_TYPE_M)
@@ -122,96 +124,142 @@ static bloop_status build_write(const bloop_write_args *a, int del, bloop_arena 
   if (del && a->sync == BLOOP_SYNC_NEW)
     return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
                               "sync must be none or \"old\" for a delete");
-  bloop_value key;
-  if ((st = bloopi_item_key(m, a->item, tmp, &key, opname, err))) return st;
+  return BLOOP_OK;
+}
 
+/* The change set and the condition of one write, gathered column by column. */
+typedef struct plan {
+  bloop_update *ups;       /* in tmp, room for every column */
+  size_t nup;
+  bloop_cond *cond;        /* one reference: the caller's condition AND atomic's and the
+                            * version's leaves */
+} plan;
+
+static void add_update(plan *pl, bloop_update_op op, const bloop_path *p, const bloop_value *v) {
+  bloop_update *u = &pl->ups[pl->nup++];
+  u->op = op;
+  u->path = *p;
+  u->operand.value = v;
+}
+
+/* The version column: the expected version goes into the condition, and a save SETs it
+ * plus one. */
+static bloop_status plan_version(const bloop_write_args *a, int del, const bloop_column *c,
+                                 const bloop_path *p, bloop_arena *tmp, plan *pl, bloopi_write *w,
+                                 bloop_error *err) {
+  const bloop_value *expected = a->previous ? attr(a->previous, c) : attr(a->item, c);
+  bloop_status st;
+  /* Atomic already pinned the version to previous's value. */
+  if (!(a->atomic && a->previous) && (st = leaf_eq_or_missing(&pl->cond, p, expected, err)))
+    return st;
+  if (del) return BLOOP_OK;
+  bloop_decimal d = bloop_decimal_from_int64(0), one = bloop_decimal_from_int64(1);
+  if (expected && (st = bloop_value_decimal(expected, &d, err))) return st;
+  if ((st = bloop_decimal_add(&d, d, one, err))) return st;
+  if ((st = bloop_value_set_n_decimal(&w->version, tmp, d, err))) return st;
+  w->has_version = 1;
+  add_update(pl, BLOOP_UPDATE_SET, p, &w->version);
+  return BLOOP_OK;
+}
+
+/* A save's change to one non-key column: SET what is new or differs from previous,
+ * REMOVE what previous held or the caller cleared. */
+static void plan_change(const bloop_write_args *a, const bloop_column *c, const bloop_path *p,
+                        plan *pl) {
+  const bloop_value *v = attr(a->item, c), *pv = attr(a->previous, c);
+  if (v) {
+    if (a->previous && pv && bloop_value_equal(v, pv)) return;
+    add_update(pl, BLOOP_UPDATE_SET, p, v);
+  } else if (pv || is_cleared(a, c)) {
+    add_update(pl, BLOOP_UPDATE_REMOVE, p, NULL);
+  }
+}
+
+/* Every column in declaration order (placeholders are numbered in that order): atomic's
+ * leaf, then the version or the change. */
+static bloop_status plan_columns(const bloop_write_args *a, int del, const char *opname,
+                                 bloop_arena *tmp, plan *pl, bloopi_write *w,
+                                 bloop_error *err) {
+  const bloop_model *m = a->model;
   size_t ncol = bloop_model_column_count(m);
-  bloop_update *ups = bloop_arena_calloc(tmp, ncol + 1, sizeof *ups);
-  if (!ups) goto oom;
-  size_t nup = 0;
-  bloop_cond *cond = bloop_cond_retain(a->condition);
-  bloop_expr *x = NULL;
-
+  pl->ups = bloop_arena_calloc(tmp, ncol + 1, sizeof *pl->ups);
+  if (!pl->ups) return nomem(m, opname, err);
   for (size_t i = 0; i < ncol; i++) {
     const bloop_column *c = bloop_model_column(m, i);
     bloop_path *p = bloopi_attr_path(tmp, c->dynamo_name, label(tmp, m, c));
-    if (!p) goto oom_cond;
-    if (a->atomic && (st = leaf_eq_or_missing(&cond, p, attr(a->previous, c), err))) goto fail;
+    bloop_status st;
+    if (!p) return nomem(m, opname, err);
+    if (a->atomic && (st = leaf_eq_or_missing(&pl->cond, p, attr(a->previous, c), err)))
+      return st;
     if (c->version) {
-      const bloop_value *expected = a->previous ? attr(a->previous, c) : attr(a->item, c);
-      /* Atomic already pinned the version to previous's value. */
-      if (!(a->atomic && a->previous) &&
-          (st = leaf_eq_or_missing(&cond, p, expected, err)))
-        goto fail;
-      if (del) continue;
-      bloop_decimal d = bloop_decimal_from_int64(0), one = bloop_decimal_from_int64(1);
-      if (expected && (st = bloop_value_decimal(expected, &d, err))) goto fail;
-      if ((st = bloop_decimal_add(&d, d, one, err))) goto fail;
-      if ((st = bloop_value_set_n_decimal(&b->version, tmp, d, err))) goto fail;
-      b->has_version = 1;
-      ups[nup].op = BLOOP_UPDATE_SET;
-      ups[nup].path = *p;
-      ups[nup].operand.value = &b->version;
-      nup++;
-      continue;
-    }
-    if (del || c->key != BLOOP_KEY_NONE) continue;
-    const bloop_value *v = attr(a->item, c), *pv = attr(a->previous, c);
-    if (v) {
-      if (a->previous && pv && bloop_value_equal(v, pv)) continue;
-      ups[nup].op = BLOOP_UPDATE_SET;
-      ups[nup].path = *p;
-      ups[nup].operand.value = v;
-      nup++;
-    } else if (pv || is_cleared(a, c)) {
-      ups[nup].op = BLOOP_UPDATE_REMOVE;
-      ups[nup].path = *p;
-      nup++;
+      if ((st = plan_version(a, del, c, p, tmp, pl, w, err))) return st;
+    } else if (!del && c->key == BLOOP_KEY_NONE) {
+      plan_change(a, c, p, pl);
     }
   }
+  return BLOOP_OK;
+}
+
+/* Checked after the plan, where it always was: a refused value in the plan reports first. */
+static bloop_status check_cleared(const bloop_write_args *a, const char *opname,
+                                  bloop_error *err) {
   for (size_t i = 0; i < a->cleared_count; i++)
-    if (!a->cleared[i] || !bloop_model_column_find(m, a->cleared[i])) {
-      st = bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
-                              "cleared column \"%s\" is not a column",
-                              a->cleared[i] ? a->cleared[i] : "(null)");
-      goto fail;
-    }
+    if (!a->cleared[i] || !bloop_model_column_find(a->model, a->cleared[i]))
+      return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", a->model, opname,
+                                "cleared column \"%s\" is not a column",
+                                a->cleared[i] ? a->cleared[i] : "(null)");
+  return BLOOP_OK;
+}
 
-  x = bloop_expr_new();
-  if (!x) goto oom_cond;
-  if ((st = bloop_expr_condition(x, BLOOP_EXPR_CONDITION, cond, err))) goto fail_prefix;
-  if (nup && (st = bloop_expr_update(x, ups, nup, err))) goto fail_prefix;
-
-  bloop_buf *o = &b->body;
-  bloop_buf_puts(o, "{\"TableName\":");
-  bloopi_json_cstr(o, bloop_model_table_name(m));
-  bloop_buf_puts(o, ",\"Key\":");
-  if ((st = bloop_item_to_json(&key, o, err))) goto fail_prefix;
+/* Renders the plan: {"TableName":…,"Key":…, the condition and change set as expression
+ * members, "ReturnValues"}. */
+static bloop_status put_body(const bloop_write_args *a, const char *opname,
+                             const bloop_value *key, const plan *pl, bloop_buf *o,
+                             bloopi_write *w, bloop_error *err) {
+  const bloop_model *m = a->model;
+  bloop_expr *x = bloop_expr_new();
+  if (!x) return nomem(m, opname, err);
   int wrote = 0;
-  bloop_buf_putc(o, ',');
-  if ((st = bloop_expr_to_json(x, o, &wrote, err))) goto fail_prefix;
+  bloop_status st = bloop_expr_condition(x, BLOOP_EXPR_CONDITION, pl->cond, err);
+  if (!st && pl->nup) st = bloop_expr_update(x, pl->ups, pl->nup, err);
+  if (!st) st = open_item_request(o, bloop_model_table_name(m), "Key", key, err);
+  if (!st) {
+    bloop_buf_putc(o, ',');
+    st = bloop_expr_to_json(x, o, &wrote, err);
+  }
+  w->has_update = bloop_expr_text(x, BLOOP_EXPR_UPDATE) != NULL;
+  w->has_condition = bloop_expr_text(x, BLOOP_EXPR_CONDITION) != NULL;
+  bloop_expr_free(x);
+  if (st) return bloopi_engine_prefix(st, err, m, opname);
   if (!wrote) o->len--, o->data[o->len] = '\0';  /* drop the comma */
   if (a->sync != BLOOP_SYNC_NONE)
     bloop_buf_printf(o, ",\"ReturnValues\":\"%s\"",
                      a->sync == BLOOP_SYNC_NEW ? "ALL_NEW" : "ALL_OLD");
   bloop_buf_putc(o, '}');
-  if (o->failed) goto oom_cond;
-  b->item_size = del ? 0 : bloop_item_size(a->item);
-  bloop_expr_free(x);
-  bloop_cond_release(cond);
-  return BLOOP_OK;
+  return o->failed ? nomem(m, opname, err) : BLOOP_OK;
+}
 
-fail_prefix:
-  st = bloopi_engine_prefix(st, err, m, opname);
-fail:
-  bloop_expr_free(x);
-  bloop_cond_release(cond);
+bloop_status bloopi_write_body(const bloop_write_args *a, bloopi_write_kind kind,
+                               bloop_arena *tmp, bloop_buf *body, bloopi_write *w,
+                               bloop_error *err) {
+  int del = kind != BLOOPI_WRITE_SAVE;       /* a check follows the delete's rules */
+  const char *opname = del ? "delete" : "save";
+  const bloop_model *m = a->model;
+  memset(w, 0, sizeof *w);
+  if (!m)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidRequest", "engine %s: no model", opname);
+  w->op = kind == BLOOPI_WRITE_SAVE ? "UpdateItem"
+          : kind == BLOOPI_WRITE_DELETE ? "DeleteItem" : "ConditionCheck";
+  bloop_value key;
+  plan pl = {NULL, 0, bloop_cond_retain(a->condition)};
+  bloop_status st = check_args(a, del, opname, err);
+  if (!st) st = bloopi_item_key(m, a->item, tmp, &key, opname, err);
+  if (!st) st = plan_columns(a, del, opname, tmp, &pl, w, err);
+  if (!st) st = check_cleared(a, opname, err);
+  if (!st) st = put_body(a, opname, &key, &pl, body, w, err);
+  if (!st) w->item_size = del ? 0 : bloop_item_size(a->item);
+  bloop_cond_release(pl.cond);
   return st;
-oom_cond:
-  bloop_expr_free(x);
-  bloop_cond_release(cond);
-oom:
-  return bloopi_engine_fail(err, BLOOP_ENOMEM, "OutOfMemory", m, opname, "out of memory");
 }
 
 static bloop_status explain_out(bloop_buf *out, const char *op, const bloop_buf *req,
@@ -224,15 +272,15 @@ static bloop_status explain_out(bloop_buf *out, const char *op, const bloop_buf 
   return out->failed ? BLOOP_ENOMEM : BLOOP_OK;
 }
 
-static bloop_status explain_write(const bloop_write_args *a, int del, bloop_buf *out,
-                                  bloop_error *err) {
+static bloop_status explain_write(const bloop_write_args *a, bloopi_write_kind kind,
+                                  bloop_buf *out, bloop_error *err) {
   bloop_arena tmp = BLOOP_ARENA_INIT;
-  built b;
-  memset(&b, 0, sizeof b);
-  bloop_status st = build_write(a, del, &tmp, &b, err);
-  if (!st && explain_out(out, b.op, &b.body, b.item_size, !del, NULL))
+  bloop_buf body = BLOOP_BUF_INIT;
+  bloopi_write w;
+  bloop_status st = bloopi_write_body(a, kind, &tmp, &body, &w, err);
+  if (!st && explain_out(out, w.op, &body, w.item_size, kind == BLOOPI_WRITE_SAVE, NULL))
     st = bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
-  bloop_buf_free(&b.body);
+  bloop_buf_free(&body);
   bloop_arena_free(&tmp);
   return st;
 }
@@ -241,32 +289,31 @@ bloop_status bloop_engine_explain_save(bloop_engine *e, const bloop_write_args *
                                        bloop_buf *out, bloop_error *err) {
   bloop_error_clear(err);
   (void)e;
-  return explain_write(a, 0, out, err);
+  return explain_write(a, BLOOPI_WRITE_SAVE, out, err);
 }
 
 bloop_status bloop_engine_explain_delete(bloop_engine *e, const bloop_write_args *a,
                                          bloop_buf *out, bloop_error *err) {
   bloop_error_clear(err);
   (void)e;
-  return explain_write(a, 1, out, err);
+  return explain_write(a, BLOOPI_WRITE_DELETE, out, err);
 }
 
-static bloop_status run_write(bloop_engine *e, const bloop_write_args *a, int del,
-                              bloop_write_result *result, bloop_arena *arena,
-                              bloop_error *err) {
-  const char *opname = del ? "delete" : "save";
+static bloop_status run_write(bloop_engine *e, const bloop_write_args *a,
+                              bloopi_write_kind kind, bloop_write_result *result,
+                              bloop_arena *arena, bloop_error *err) {
+  const char *opname = kind == BLOOPI_WRITE_SAVE ? "save" : "delete";
   if (result) memset(result, 0, sizeof *result);
   if (result && !arena)
     return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", a->model, opname,
                               "a result needs an arena");
   bloop_arena tmp = BLOOP_ARENA_INIT;
-  bloop_buf resp = BLOOP_BUF_INIT;
-  built b;
-  memset(&b, 0, sizeof b);
+  bloop_buf body = BLOOP_BUF_INIT, resp = BLOOP_BUF_INIT;
+  bloopi_write w;
   cJSON *root = NULL;
-  bloop_status st = build_write(a, del, &tmp, &b, err);
+  bloop_status st = bloopi_write_body(a, kind, &tmp, &body, &w, err);
   if (st) goto done;
-  st = bloopi_engine_call(e, b.op, &b.body, &resp, err);
+  st = bloopi_engine_call(e, w.op, &body, &resp, err);
   if (st) {
     if (err && err->status == BLOOP_ESERVICE && strcmp(err->code, CCF) == 0)
       snprintf(err->code, sizeof err->code, "ConstraintViolation");
@@ -274,13 +321,13 @@ static bloop_status run_write(bloop_engine *e, const bloop_write_args *a, int de
     goto done;
   }
   if (!result) goto done;
-  if (b.has_version && (st = bloop_value_copy(&result->version, &b.version, arena, err)))
+  if (w.has_version && (st = bloop_value_copy(&result->version, &w.version, arena, err)))
     goto done;
   if (a->sync != BLOOP_SYNC_NONE) {
     root = cJSON_ParseWithLength(resp.data ? resp.data : "", resp.len);
     if (!root) {
       st = bloopi_engine_fail(err, BLOOP_EPROTOCOL, "BadResponse", a->model, opname,
-                              "%s answer is not JSON", b.op);
+                              "%s answer is not JSON", w.op);
       goto done;
     }
     const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(root, "Attributes");
@@ -295,7 +342,7 @@ static bloop_status run_write(bloop_engine *e, const bloop_write_args *a, int de
   }
 done:
   cJSON_Delete(root);
-  bloop_buf_free(&b.body);
+  bloop_buf_free(&body);
   bloop_buf_free(&resp);
   bloop_arena_free(&tmp);
   return st;
@@ -305,14 +352,14 @@ bloop_status bloop_engine_save(bloop_engine *e, const bloop_write_args *a,
                                bloop_write_result *result, bloop_arena *arena,
                                bloop_error *err) {
   bloop_error_clear(err);
-  return run_write(e, a, 0, result, arena, err);
+  return run_write(e, a, BLOOPI_WRITE_SAVE, result, arena, err);
 }
 
 bloop_status bloop_engine_delete(bloop_engine *e, const bloop_write_args *a,
                                  bloop_write_result *result, bloop_arena *arena,
                                  bloop_error *err) {
   bloop_error_clear(err);
-  return run_write(e, a, 1, result, arena, err);
+  return run_write(e, a, BLOOPI_WRITE_DELETE, result, arena, err);
 }
 
 /* ---- batches ------------------------------------------------------------------------ */
@@ -338,10 +385,7 @@ static const bloop_batch_table *table_for(tables *ts, const bloop_model *m, int 
 
 static void put_key_request(bloop_buf *o, const char *table, const bloop_value *key,
                             int consistent, bloop_error *err) {
-  bloop_buf_puts(o, "{\"TableName\":");
-  bloopi_json_cstr(o, table);
-  bloop_buf_puts(o, ",\"Key\":");
-  bloop_item_to_json(key, o, err);
+  open_item_request(o, table, "Key", key, err);
   if (consistent) bloop_buf_puts(o, ",\"ConsistentRead\":true");
   bloop_buf_putc(o, '}');
 }
@@ -559,10 +603,8 @@ static void write_each(bloop_engine *e, bloop_batch_item *items, const bloop_val
   bloop_buf body = BLOOP_BUF_INIT, resp = BLOOP_BUF_INIT;
   for (size_t i = 0; i < n; i++) {
     bloop_buf_reset(&body);
-    bloop_buf_puts(&body, "{\"TableName\":");
-    bloopi_json_cstr(&body, bloop_model_table_name(items[i].model));
-    bloop_buf_puts(&body, del ? ",\"Key\":" : ",\"Item\":");
-    bloop_item_to_json(wire[i], &body, &items[i].error);
+    open_item_request(&body, bloop_model_table_name(items[i].model), del ? "Key" : "Item",
+                      wire[i], &items[i].error);
     bloop_buf_putc(&body, '}');
     if (bloopi_engine_call(e, del ? "DeleteItem" : "PutItem", &body, &resp, &items[i].error))
       items[i].outcome = BLOOP_BATCH_FAILED;

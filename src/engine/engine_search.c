@@ -91,9 +91,12 @@ static bloop_status check_filter(const bloop_model *m, const char *op, const blo
   return BLOOP_OK;
 }
 
-/* Validates a, fills the projected columns and renders the base request into s. */
-static bloop_status prepare(bloop_search *s, const bloop_search_args *a, bloop_arena *tmp,
-                            bloop_error *err) {
+static bloop_status nomem(bloop_error *err) {
+  return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+}
+
+/* The rules of the arguments, before anything is rendered; sets s->index. */
+static bloop_status check_args(bloop_search *s, const bloop_search_args *a, bloop_error *err) {
   const bloop_model *m = a->model;
   const char *op = opname(a->mode);
   int query = a->mode == BLOOP_SEARCH_QUERY;
@@ -111,13 +114,38 @@ static bloop_status prepare(bloop_search *s, const bloop_search_args *a, bloop_a
       (!a->total_segments && a->segment) || a->total_segments > 1000000)
     return INVALID("parallel needs 0 <= segment < total <= 1000000 (got %d, %d)", a->segment,
                    a->total_segments);
-  bloop_status st = check_filter(m, op, x, query, a->filter, err);
-  if (st) return st;
+  return check_filter(m, op, x, query, a->filter, err);
+}
 
+/* Projection COLUMNS: the named columns, each once, each one the index projects. */
+static bloop_status pick_named(bloop_search *s, const bloop_search_args *a, bloop_error *err) {
+  const bloop_model *m = a->model;
+  const char *op = opname(a->mode);
+  const bloop_index *x = s->index;
+  if (!a->column_count || !a->columns) return INVALID("an empty projection");
+  for (size_t i = 0; i < a->column_count; i++) {
+    const bloop_column *c = bloop_model_column_find(m, a->columns[i]);
+    if (!c) return INVALID("projection names \"%s\", which is not a column",
+                           a->columns[i] ? a->columns[i] : "(null)");
+    if (x && x->projection != BLOOP_PROJECTION_ALL && !bloop_index_projects(x, c))
+      return INVALID("index \"%s\" does not project \"%s\"", x->name, c->name);
+    int dup = 0;
+    for (size_t j = 0; j < s->ncols; j++) dup |= s->cols[j] == c;
+    if (!dup) s->cols[s->ncols++] = c;
+  }
+  return BLOOP_OK;
+}
+
+/* The columns the search returns (s->cols), by projection kind; *want_list tells whether
+ * they go out as a ProjectionExpression. */
+static bloop_status pick_columns(bloop_search *s, const bloop_search_args *a, int *want_list,
+                                 bloop_error *err) {
+  const bloop_model *m = a->model;
+  const char *op = opname(a->mode);
+  const bloop_index *x = s->index;
   size_t n = bloop_model_column_count(m);
   s->cols = calloc(n + 1, sizeof *s->cols);
-  if (!s->cols) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
-  int want_list = 0;  /* send a ProjectionExpression of s->cols */
+  if (!s->cols) return nomem(err);
   switch (a->projection) {
   case BLOOP_SEARCH_ALL:
   case BLOOP_SEARCH_COUNT:
@@ -125,9 +153,9 @@ static bloop_status prepare(bloop_search *s, const bloop_search_args *a, bloop_a
       const bloop_column *c = bloop_model_column(m, i);
       if (bloop_index_projects(x, c)) s->cols[s->ncols++] = c;
     }
-    want_list = a->projection == BLOOP_SEARCH_ALL && x && x->projection != BLOOP_PROJECTION_ALL;
+    *want_list = a->projection == BLOOP_SEARCH_ALL && x && x->projection != BLOOP_PROJECTION_ALL;
     if (a->projection == BLOOP_SEARCH_COUNT) s->ncols = 0;
-    break;
+    return BLOOP_OK;
   case BLOOP_SEARCH_KEYS: {
     const bloop_column *k[4] = {bloop_model_hash_key(m), bloop_model_range_key(m),
                                 x ? x->hash_key : NULL, x ? x->range_key : NULL};
@@ -135,76 +163,91 @@ static bloop_status prepare(bloop_search *s, const bloop_search_args *a, bloop_a
       const bloop_column *c = bloop_model_column(m, i);
       if (c == k[0] || c == k[1] || c == k[2] || c == k[3]) s->cols[s->ncols++] = c;
     }
-    want_list = 1;
-    break;
+    *want_list = 1;
+    return BLOOP_OK;
   }
   case BLOOP_SEARCH_COLUMNS:
-    if (!a->column_count || !a->columns) return INVALID("an empty projection");
-    for (size_t i = 0; i < a->column_count; i++) {
-      const bloop_column *c = bloop_model_column_find(m, a->columns[i]);
-      if (!c) return INVALID("projection names \"%s\", which is not a column",
-                             a->columns[i] ? a->columns[i] : "(null)");
-      if (x && x->projection != BLOOP_PROJECTION_ALL && !bloop_index_projects(x, c))
-        return INVALID("index \"%s\" does not project \"%s\"", x->name, c->name);
-      int dup = 0;
-      for (size_t j = 0; j < s->ncols; j++) dup |= s->cols[j] == c;
-      if (!dup) s->cols[s->ncols++] = c;
-    }
-    want_list = 1;
-    break;
+    *want_list = 1;
+    return pick_named(s, a, err);
   default:
     return INVALID("unknown projection");
   }
+}
 
-  bloop_expr *ex = bloop_expr_new();
-  if (!ex) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
-  if (query) {
-    const bloop_column *h = x ? x->hash_key : bloop_model_hash_key(m);
-    const bloop_column *r = x ? x->range_key : bloop_model_range_key(m);
+/* An expression's error as a search reports it, prefixed: a filter's keeps its code
+ * (InvalidCondition), any other refusal becomes InvalidSearch. */
+static bloop_status expr_error(bloop_status st, const bloop_search_args *a, bloop_error *err) {
+  int filters = err && strcmp(err->code, "InvalidCondition") == 0 && a->filter;
+  if (err && st == BLOOP_EINVAL && !filters)
+    snprintf(err->code, sizeof err->code, "InvalidSearch");
+  return bloopi_engine_prefix(st, err, a->model, opname(a->mode));
+}
+
+/* The key condition, the filter and the projection, rendered into ex. */
+static bloop_status render_expr(const bloop_search *s, const bloop_search_args *a,
+                                int want_list, bloop_arena *tmp, bloop_expr *ex,
+                                bloop_error *err) {
+  const bloop_index *x = s->index;
+  bloop_status st = BLOOP_OK;
+  if (a->mode == BLOOP_SEARCH_QUERY) {
+    const bloop_column *h = x ? x->hash_key : bloop_model_hash_key(a->model);
+    const bloop_column *r = x ? x->range_key : bloop_model_range_key(a->model);
     st = bloop_expr_key(ex, a->key, h->dynamo_name, r ? r->dynamo_name : NULL, err);
-    if (st) goto expr_fail;
   }
-  if ((st = bloop_expr_condition(ex, BLOOP_EXPR_FILTER, a->filter, err))) goto expr_fail;
-  if (want_list) {
-    bloop_path *paths = bloop_arena_calloc(tmp, s->ncols + 1, sizeof *paths);
-    if (!paths) goto expr_nomem;
-    for (size_t i = 0; i < s->ncols; i++) {
-      bloop_path *p = bloopi_attr_path(tmp, s->cols[i]->dynamo_name, NULL);
-      if (!p) goto expr_nomem;
-      paths[i] = *p;
-    }
-    if ((st = bloop_expr_projection(ex, paths, s->ncols, err))) goto expr_fail;
+  if (!st) st = bloop_expr_condition(ex, BLOOP_EXPR_FILTER, a->filter, err);
+  if (st) return expr_error(st, a, err);
+  if (!want_list) return BLOOP_OK;
+  bloop_path *paths = bloop_arena_calloc(tmp, s->ncols + 1, sizeof *paths);
+  if (!paths) return nomem(err);
+  for (size_t i = 0; i < s->ncols; i++) {
+    bloop_path *p = bloopi_attr_path(tmp, s->cols[i]->dynamo_name, NULL);
+    if (!p) return nomem(err);
+    paths[i] = *p;
   }
+  st = bloop_expr_projection(ex, paths, s->ncols, err);
+  return st ? expr_error(st, a, err) : BLOOP_OK;
+}
+
+/* The request minus its paging members and closing brace (build_page adds those). */
+static bloop_status put_base(bloop_search *s, const bloop_search_args *a, int want_list,
+                             const bloop_expr *ex, bloop_error *err) {
+  const bloop_index *x = s->index;
   bloop_buf *b = &s->base;
   bloop_buf_puts(b, "{\"TableName\":");
-  bloopi_json_cstr(b, bloop_model_table_name(m));
+  bloopi_json_cstr(b, bloop_model_table_name(a->model));
   if (x) {
     bloop_buf_puts(b, ",\"IndexName\":");
     bloopi_json_cstr(b, x->dynamo_name);
   }
   bloop_buf_putc(b, ',');
   int wrote = 0;
-  if ((st = bloop_expr_to_json(ex, b, &wrote, err))) goto expr_fail;
+  bloop_status st = bloop_expr_to_json(ex, b, &wrote, err);
+  if (st) return expr_error(st, a, err);
   if (!wrote) b->data[--b->len] = '\0';
   if (a->projection == BLOOP_SEARCH_COUNT) bloop_buf_puts(b, ",\"Select\":\"COUNT\"");
   else if (want_list) bloop_buf_puts(b, ",\"Select\":\"SPECIFIC_ATTRIBUTES\"");
   if (a->consistent && !(x && x->kind == BLOOP_INDEX_GSI))  /* GSIs cannot read consistently */
     bloop_buf_puts(b, ",\"ConsistentRead\":true");
-  if (query) bloop_buf_printf(b, ",\"ScanIndexForward\":%s", a->descending ? "false" : "true");
+  if (a->mode == BLOOP_SEARCH_QUERY)
+    bloop_buf_printf(b, ",\"ScanIndexForward\":%s", a->descending ? "false" : "true");
   if (a->total_segments)
     bloop_buf_printf(b, ",\"Segment\":%d,\"TotalSegments\":%d", a->segment, a->total_segments);
+  return b->failed ? nomem(err) : BLOOP_OK;
+}
+
+/* Validates a, fills the projected columns and renders the base request into s. */
+static bloop_status prepare(bloop_search *s, const bloop_search_args *a, bloop_arena *tmp,
+                            bloop_error *err) {
+  int want_list = 0;  /* send a ProjectionExpression of s->cols */
+  bloop_status st = check_args(s, a, err);
+  if (!st) st = pick_columns(s, a, &want_list, err);
+  if (st) return st;
+  bloop_expr *ex = bloop_expr_new();
+  if (!ex) return nomem(err);
+  st = render_expr(s, a, want_list, tmp, ex, err);
+  if (!st) st = put_base(s, a, want_list, ex, err);
   bloop_expr_free(ex);
-  if (b->failed) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
-  return BLOOP_OK;
-expr_nomem:
-  bloop_expr_free(ex);
-  return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
-expr_fail:
-  bloop_expr_free(ex);
-  if (err && strcmp(err->code, "InvalidCondition") == 0 && a->filter)
-    return bloopi_engine_prefix(st, err, m, op);
-  if (err && st == BLOOP_EINVAL) snprintf(err->code, sizeof err->code, "InvalidSearch");
-  return bloopi_engine_prefix(st, err, m, op);
+  return st;
 }
 
 static void search_free(bloop_search *s) {

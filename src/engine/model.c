@@ -36,21 +36,23 @@ static const bloop_column *find_col(const bloop_model *m, const char *name) {
   return NULL;
 }
 
-#define FAIL(...) do { st = bloop_error_set(err, BLOOP_EINVAL, "InvalidModel", __VA_ARGS__); \
-                       goto fail; } while (0)
+#define INVALID(...) bloop_error_set(err, BLOOP_EINVAL, "InvalidModel", __VA_ARGS__)
+#define FAIL(...) do { st = INVALID(__VA_ARGS__); goto fail; } while (0)
 
-static bloop_status index_key(bloop_model *m, const bloop_index_decl *d, const char *which,
+static bloop_status nomem(const bloop_model *m, bloop_error *err) {
+  return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "%s: out of memory", m->name);
+}
+
+static bloop_status index_key(const bloop_model *m, const bloop_index_decl *d, const char *which,
                               const char *colname, const bloop_column **out,
                               bloop_error *err) {
   const bloop_column *c = find_col(m, colname);
   if (!c)
-    return bloop_error_set(err, BLOOP_EINVAL, "InvalidModel",
-                           "%s: index \"%s\": %s key \"%s\" is not a column", m->name, d->name,
-                           which, colname);
+    return INVALID("%s: index \"%s\": %s key \"%s\" is not a column", m->name, d->name, which,
+                   colname);
   if (!is_key_type(c->type))
-    return bloop_error_set(err, BLOOP_EINVAL, "InvalidModel",
-                           "%s: index \"%s\": %s key column \"%s\" must be S, N or B (got %s)",
-                           m->name, d->name, which, colname, bloop_type_name(c->type));
+    return INVALID("%s: index \"%s\": %s key column \"%s\" must be S, N or B (got %s)", m->name,
+                   d->name, which, colname, bloop_type_name(c->type));
   *out = c;
   return BLOOP_OK;
 }
@@ -110,7 +112,7 @@ static bloop_status add_columns(bloop_model *m, const bloop_column_decl *cols, s
   }
   return BLOOP_OK;
 oom:
-  return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "%s: out of memory", m->name);
+  return nomem(m, err);
 fail:
   return st;
 }
@@ -133,6 +135,122 @@ bloop_status bloop_model_check_columns(const char *model_name, const bloop_colum
     st = add_columns(&m, cols, n, err);
   bloop_arena_free(&m.arena);
   return st;
+}
+
+/* The table's settings that name columns or depend on billing: ttl column, units. */
+static bloop_status check_meta(bloop_model *m, bloop_error *err) {
+  if (m->meta.ttl_column) {
+    m->ttl = find_col(m, m->meta.ttl_column);
+    if (!m->ttl)
+      return INVALID("%s: ttl column \"%s\" is not a column", m->name, m->meta.ttl_column);
+    if (m->ttl->type != BLOOP_TYPE_N)
+      return INVALID("%s: ttl column \"%s\" must be N (epoch seconds; got %s)", m->name,
+                     m->ttl->name, bloop_type_name(m->ttl->type));
+  }
+  if (m->meta.read_units < 0 || m->meta.write_units < 0)
+    return INVALID("%s: negative units", m->name);
+  if (m->meta.billing == BLOOP_BILLING_ON_DEMAND && (m->meta.read_units || m->meta.write_units))
+    return INVALID("%s: units given with on-demand billing", m->name);
+  return BLOOP_OK;
+}
+
+/* A GSI: its own hash key (and range key), its own units unless on demand. */
+static bloop_status gsi_keys(const bloop_model *m, const bloop_index_decl *d, bloop_index *x,
+                             bloop_error *err) {
+  bloop_status st;
+  if (!d->hash_key) return INVALID("%s: index \"%s\": a GSI needs a hash key", m->name, d->name);
+  if ((st = index_key(m, d, "hash", d->hash_key, &x->hash_key, err))) return st;
+  if (d->range_key && (st = index_key(m, d, "range", d->range_key, &x->range_key, err)))
+    return st;
+  if (x->range_key == x->hash_key)
+    return INVALID("%s: index \"%s\": hash and range key are both \"%s\"", m->name, d->name,
+                   x->hash_key->name);
+  if (m->meta.billing == BLOOP_BILLING_ON_DEMAND && (d->read_units || d->write_units))
+    return INVALID("%s: index \"%s\": units given with on-demand billing", m->name, d->name);
+  return BLOOP_OK;
+}
+
+/* An LSI: the table's hash key, a range key of its own, the table's units. */
+static bloop_status lsi_keys(const bloop_model *m, const bloop_index_decl *d, bloop_index *x,
+                             bloop_error *err) {
+  if (!m->range)
+    return INVALID("%s: index \"%s\": an LSI needs a table with a range key", m->name, d->name);
+  if (d->hash_key && strcmp(d->hash_key, m->hash->name) != 0)
+    return INVALID("%s: index \"%s\": an LSI's hash key must be the table's (\"%s\"), not \"%s\"",
+                   m->name, d->name, m->hash->name, d->hash_key);
+  if (!d->range_key) return INVALID("%s: index \"%s\": an LSI needs a range key", m->name, d->name);
+  if (d->read_units || d->write_units)
+    return INVALID("%s: index \"%s\": an LSI has no units of its own", m->name, d->name);
+  x->hash_key = m->hash;
+  bloop_status st = index_key(m, d, "range", d->range_key, &x->range_key, err);
+  if (st) return st;
+  if (x->range_key == m->hash)
+    return INVALID("%s: index \"%s\": range key \"%s\" is the hash key", m->name, d->name,
+                   x->range_key->name);
+  return BLOOP_OK;
+}
+
+/* Which columns the index holds (x->included, one flag per column position). */
+static bloop_status index_projection(bloop_model *m, const bloop_index_decl *d, bloop_index *x,
+                                     bloop_error *err) {
+  unsigned char *inc = bloop_arena_calloc(&m->arena, m->column_count + 1, 1);
+  if (!inc) return nomem(m, err);
+  switch (d->projection) {
+  case BLOOP_PROJECTION_ALL:
+    memset(inc, 1, m->column_count);
+    break;
+  case BLOOP_PROJECTION_INCLUDE:
+    if (d->include_count && !d->include)
+      return INVALID("%s: index \"%s\": include list missing", m->name, d->name);
+    for (size_t k = 0; k < d->include_count; k++) {
+      const bloop_column *c = find_col(m, d->include[k]);
+      if (!c)
+        return INVALID("%s: index \"%s\": projection names \"%s\", which is not a column",
+                       m->name, d->name, d->include[k] ? d->include[k] : "(null)");
+      inc[c->pos] = 1;
+    }
+    /* table keys and index keys are always projected */
+    /* fall through */
+  case BLOOP_PROJECTION_KEYS:
+    inc[m->hash->pos] = 1;
+    if (m->range) inc[m->range->pos] = 1;
+    inc[x->hash_key->pos] = 1;
+    if (x->range_key) inc[x->range_key->pos] = 1;
+    break;
+  default:
+    return INVALID("%s: index \"%s\": unknown projection", m->name, d->name);
+  }
+  x->included = inc;
+  return BLOOP_OK;
+}
+
+/* Index i (the ones before it are in place): its names, units, keys by kind, projection. */
+static bloop_status add_index(bloop_model *m, const bloop_index_decl *d, size_t i,
+                              bloop_error *err) {
+  bloop_index *x = &m->indexes[i];
+  if (!d->name || !*d->name) return INVALID("%s: index %zu has no name", m->name, i + 1);
+  const char *dn = d->dynamo_name ? d->dynamo_name : d->name;
+  for (size_t j = 0; j < i; j++) {
+    if (strcmp(m->indexes[j].name, d->name) == 0)
+      return INVALID("%s: two indexes named \"%s\"", m->name, d->name);
+    if (strcmp(m->indexes[j].dynamo_name, dn) == 0)
+      return INVALID("%s: indexes \"%s\" and \"%s\" have one dynamo_name \"%s\"", m->name,
+                     m->indexes[j].name, d->name, dn);
+  }
+  x->kind = d->kind;
+  x->name = dup(&m->arena, d->name);
+  x->dynamo_name = dup(&m->arena, dn);
+  if (!x->name || !x->dynamo_name) return nomem(m, err);
+  x->pos = i;
+  x->projection = d->projection;
+  x->read_units = d->read_units;
+  x->write_units = d->write_units;
+  if (d->read_units < 0 || d->write_units < 0)
+    return INVALID("%s: index \"%s\": negative units", m->name, d->name);
+  bloop_status st = d->kind == BLOOP_INDEX_GSI   ? gsi_keys(m, d, x, err)
+                    : d->kind == BLOOP_INDEX_LSI ? lsi_keys(m, d, x, err)
+                    : INVALID("%s: index \"%s\": unknown kind", m->name, d->name);
+  return st ? st : index_projection(m, d, x, err);
 }
 
 bloop_status bloop_model_new(const bloop_model_decl *decl, bloop_model **out,
@@ -159,97 +277,11 @@ bloop_status bloop_model_new(const bloop_model_decl *decl, bloop_model **out,
   if ((st = add_columns(m, decl->columns, decl->column_count, err))) goto fail;
   m->column_count = decl->column_count;
   if (!m->hash) FAIL("%s: no hash key", m->name);
-
-  if (m->meta.ttl_column) {
-    m->ttl = find_col(m, m->meta.ttl_column);
-    if (!m->ttl) FAIL("%s: ttl column \"%s\" is not a column", m->name, m->meta.ttl_column);
-    if (m->ttl->type != BLOOP_TYPE_N)
-      FAIL("%s: ttl column \"%s\" must be N (epoch seconds; got %s)", m->name, m->ttl->name,
-           bloop_type_name(m->ttl->type));
-  }
-  if (m->meta.read_units < 0 || m->meta.write_units < 0) FAIL("%s: negative units", m->name);
-  if (m->meta.billing == BLOOP_BILLING_ON_DEMAND && (m->meta.read_units || m->meta.write_units))
-    FAIL("%s: units given with on-demand billing", m->name);
+  if ((st = check_meta(m, err))) goto fail;
 
   if (decl->index_count && !decl->indexes) FAIL("%s: indexes missing", m->name);
-  for (size_t i = 0; i < decl->index_count; i++) {
-    const bloop_index_decl *d = &decl->indexes[i];
-    bloop_index *x = &m->indexes[i];
-    if (!d->name || !*d->name) FAIL("%s: index %zu has no name", m->name, i + 1);
-    const char *dn = d->dynamo_name ? d->dynamo_name : d->name;
-    for (size_t j = 0; j < i; j++) {
-      if (strcmp(m->indexes[j].name, d->name) == 0)
-        FAIL("%s: two indexes named \"%s\"", m->name, d->name);
-      if (strcmp(m->indexes[j].dynamo_name, dn) == 0)
-        FAIL("%s: indexes \"%s\" and \"%s\" have one dynamo_name \"%s\"", m->name,
-             m->indexes[j].name, d->name, dn);
-    }
-    x->kind = d->kind;
-    x->name = dup(a, d->name);
-    x->dynamo_name = dup(a, dn);
-    if (!x->name || !x->dynamo_name) goto oom;
-    x->pos = i;
-    x->projection = d->projection;
-    x->read_units = d->read_units;
-    x->write_units = d->write_units;
-    if (d->read_units < 0 || d->write_units < 0)
-      FAIL("%s: index \"%s\": negative units", m->name, d->name);
-    if (d->kind == BLOOP_INDEX_GSI) {
-      if (!d->hash_key) FAIL("%s: index \"%s\": a GSI needs a hash key", m->name, d->name);
-      if ((st = index_key(m, d, "hash", d->hash_key, &x->hash_key, err))) goto fail;
-      if (d->range_key && (st = index_key(m, d, "range", d->range_key, &x->range_key, err)))
-        goto fail;
-      if (x->range_key == x->hash_key)
-        FAIL("%s: index \"%s\": hash and range key are both \"%s\"", m->name, d->name,
-             x->hash_key->name);
-      if (m->meta.billing == BLOOP_BILLING_ON_DEMAND && (d->read_units || d->write_units))
-        FAIL("%s: index \"%s\": units given with on-demand billing", m->name, d->name);
-    } else if (d->kind == BLOOP_INDEX_LSI) {
-      if (!m->range)
-        FAIL("%s: index \"%s\": an LSI needs a table with a range key", m->name, d->name);
-      if (d->hash_key && strcmp(d->hash_key, m->hash->name) != 0)
-        FAIL("%s: index \"%s\": an LSI's hash key must be the table's (\"%s\"), not \"%s\"",
-             m->name, d->name, m->hash->name, d->hash_key);
-      if (!d->range_key) FAIL("%s: index \"%s\": an LSI needs a range key", m->name, d->name);
-      if (d->read_units || d->write_units)
-        FAIL("%s: index \"%s\": an LSI has no units of its own", m->name, d->name);
-      x->hash_key = m->hash;
-      if ((st = index_key(m, d, "range", d->range_key, &x->range_key, err))) goto fail;
-      if (x->range_key == m->hash)
-        FAIL("%s: index \"%s\": range key \"%s\" is the hash key", m->name, d->name,
-             x->range_key->name);
-    } else {
-      FAIL("%s: index \"%s\": unknown kind", m->name, d->name);
-    }
-    unsigned char *inc = bloop_arena_calloc(a, m->column_count + 1, 1);
-    if (!inc) goto oom;
-    switch (d->projection) {
-    case BLOOP_PROJECTION_ALL:
-      memset(inc, 1, m->column_count);
-      break;
-    case BLOOP_PROJECTION_INCLUDE:
-      if (d->include_count && !d->include)
-        FAIL("%s: index \"%s\": include list missing", m->name, d->name);
-      for (size_t k = 0; k < d->include_count; k++) {
-        const bloop_column *c = find_col(m, d->include[k]);
-        if (!c)
-          FAIL("%s: index \"%s\": projection names \"%s\", which is not a column", m->name,
-               d->name, d->include[k] ? d->include[k] : "(null)");
-        inc[c->pos] = 1;
-      }
-      /* table keys and index keys are always projected */
-      /* fall through */
-    case BLOOP_PROJECTION_KEYS:
-      inc[m->hash->pos] = 1;
-      if (m->range) inc[m->range->pos] = 1;
-      inc[x->hash_key->pos] = 1;
-      if (x->range_key) inc[x->range_key->pos] = 1;
-      break;
-    default:
-      FAIL("%s: index \"%s\": unknown projection", m->name, d->name);
-    }
-    x->included = inc;
-  }
+  for (size_t i = 0; i < decl->index_count; i++)
+    if ((st = add_index(m, &decl->indexes[i], i, err))) goto fail;
   m->index_count = decl->index_count;
   *out = m;
   return BLOOP_OK;

@@ -1,10 +1,11 @@
 /*
  * txn.c: TransactWriteItems / TransactGetItems (txn.h).
  *
- * Each write action's body comes from bloop_engine_explain_save / _delete, the function
- * that builds engine save's and delete's own requests, so the change set, atomic
- * snapshot, version condition and placeholder rules cannot drift apart from single-item
- * writes. The explain answer is parsed once and its "request" object embedded.
+ * Each write action's body comes from bloopi_write_body (engine_internal.h), the builder
+ * whose bodies engine save and delete send, so the change set, atomic snapshot, version
+ * condition and placeholder rules cannot drift apart from single-item writes. A
+ * transaction wraps the body as it is ({"Update": body}), except a save with nothing to
+ * change, whose body gets the forced SET added (force_update).
  */
 #include "bloop/txn.h"
 
@@ -70,39 +71,29 @@ static bloop_status force_update(const bloop_txn_action *a, cJSON *req, size_t i
   cJSON *values = cJSON_GetObjectItemCaseSensitive(req, "ExpressionAttributeValues");
   if (!values) values = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
   if (!names || !values || !cJSON_AddStringToObject(names, FORCE_NAME, keep->dynamo_name) ||
-      !cJSON_AddItemToObject(values, FORCE_VALUE, vjson) ||
-      !cJSON_AddStringToObject(req, "UpdateExpression",
+      !cJSON_AddItemToObject(values, FORCE_VALUE, vjson)) {
+    cJSON_Delete(vjson);                         /* not attached: still ours */
+    return oom(err);
+  }
+  if (!cJSON_AddStringToObject(req, "UpdateExpression",
                                "SET " FORCE_NAME " = if_not_exists(" FORCE_NAME ", " FORCE_VALUE ")"))
     return oom(err);
   return BLOOP_OK;
 }
 
-/* The body engine save / delete would send for this action (their explain answer is
- * {"operation":"...","request":BODY[,"item_size":N]}: BODY is cut out verbatim, so values
- * go on the wire byte for byte as the engine renders them). */
-static bloop_status engine_body(const bloop_txn_action *a, bloop_buf *body, bloop_error *err) {
-  bloop_buf ex = BLOOP_BUF_INIT;
-  bloop_status st = a->kind == BLOOP_TXN_SAVE
-                        ? bloop_engine_explain_save(NULL, &a->args, &ex, err)
-                        : bloop_engine_explain_delete(NULL, &a->args, &ex, err);
-  if (st) goto done;
-  const char *start = ex.data ? strstr(ex.data, "\"request\":") : NULL;
-  const char *end = NULL;
-  if (start) {
-    start += strlen("\"request\":");
-    end = ex.data + ex.len - 1;                  /* the closing brace of the answer */
-    if (a->kind == BLOOP_TXN_SAVE) {
-      for (const char *p = start; (p = strstr(p, ",\"item_size\":")); p++) end = p;
-    }
-  }
-  if (!start || end <= start) {
-    st = bloop_error_set(err, BLOOP_EPROTOCOL, "InternalError", "transaction: unexpected explain form");
-    goto done;
-  }
-  bloop_buf_append(body, start, (size_t)(end - start));
-  if (body->failed) st = oom(err);
-done:
-  bloop_buf_free(&ex);
+/* Appends body with the forced SET added. The rare path goes through cJSON, so the names
+ * and values land where they always did: appended to their objects, with the
+ * UpdateExpression last. The strict parser refuses a NUL escape, which cJSON would cut. */
+static bloop_status put_forced(const bloop_txn_action *a, size_t i, const bloop_buf *body,
+                               bloop_buf *out, bloop_error *err) {
+  cJSON *req = NULL;
+  char *text = NULL;
+  bloop_status st = bloop_json_parse(body->data, body->len, "request", &req, err);
+  if (!st) st = force_update(a, req, i, err);
+  if (!st && !(text = cJSON_PrintUnformatted(req))) st = oom(err);
+  if (text) bloop_buf_puts(out, text);
+  cJSON_free(text);
+  cJSON_Delete(req);
   return st;
 }
 
@@ -116,49 +107,31 @@ static bloop_status action_request(const bloop_txn_action *a, size_t i, bloop_bu
   if (a->kind == BLOOP_TXN_CHECK && !a->args.condition && !a->args.atomic)
     return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, "transaction check",
                               "action %zu: a check needs a condition", i + 1);
-  bloop_buf body = BLOOP_BUF_INIT;
-  cJSON *req = NULL;
-  bloop_status st = engine_body(a, &body, err);
-  if (st) goto done;
-  /* the top-level members decide; string values do not matter here */
-  req = cJSON_ParseWithLength(body.data, body.len);
-  if (!req) {
-    st = oom(err);
-    goto done;
-  }
-  int has_update = cJSON_GetObjectItemCaseSensitive(req, "UpdateExpression") != NULL;
-  int has_cond = cJSON_GetObjectItemCaseSensitive(req, "ConditionExpression") != NULL;
-  cJSON_Delete(req);
-  req = NULL;
-  if (a->kind == BLOOP_TXN_CHECK && !has_cond) {
-    /* an empty Condition() renders nothing: DynamoDB requires one */
-    st = bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, "transaction check",
-                            "action %zu: the condition renders nothing", i + 1);
-    goto done;
-  }
+  bloopi_write_kind kind = a->kind == BLOOP_TXN_SAVE     ? BLOOPI_WRITE_SAVE
+                           : a->kind == BLOOP_TXN_DELETE ? BLOOPI_WRITE_DELETE
+                                                         : BLOOPI_WRITE_CHECK;
   const char *member = a->kind == BLOOP_TXN_SAVE     ? "Update"
                        : a->kind == BLOOP_TXN_DELETE ? "Delete"
                                                      : "ConditionCheck";
-  bloop_buf_printf(out, "{\"%s\":", member);
-  if (a->kind == BLOOP_TXN_SAVE && !has_update) {
-    /* rare path: re-parse strictly (a NUL escape would not survive cJSON) and add the SET */
-    if ((st = bloop_json_parse(body.data, body.len, "request", &req, err))) goto done;
-    if ((st = force_update(a, req, i, err))) goto done;
-    char *text = cJSON_PrintUnformatted(req);
-    if (!text) {
-      st = oom(err);
-      goto done;
-    }
-    bloop_buf_puts(out, text);
-    cJSON_free(text);
-  } else {
-    bloop_buf_append(out, body.data, body.len);
+  bloop_arena tmp = BLOOP_ARENA_INIT;
+  bloop_buf body = BLOOP_BUF_INIT;
+  bloopi_write w;
+  bloop_status st = bloopi_write_body(&a->args, kind, &tmp, &body, &w, err);
+  if (!st && a->kind == BLOOP_TXN_CHECK && !w.has_condition)
+    /* an empty Condition() renders nothing: DynamoDB requires one */
+    st = bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, "transaction check",
+                            "action %zu: the condition renders nothing", i + 1);
+  if (!st) {
+    bloop_buf_printf(out, "{\"%s\":", member);
+    if (a->kind == BLOOP_TXN_SAVE && !w.has_update)
+      st = put_forced(a, i, &body, out, err);
+    else
+      bloop_buf_append(out, body.data, body.len);
+    bloop_buf_putc(out, '}');
   }
-  bloop_buf_putc(out, '}');
-  if (out->failed) st = oom(err);
-done:
-  cJSON_Delete(req);
+  if (!st && out->failed) st = oom(err);
   bloop_buf_free(&body);
+  bloop_arena_free(&tmp);
   return st;
 }
 

@@ -40,23 +40,28 @@ static bloop_cond *eq(const char *attr, const bloop_value *v) {
   return c;
 }
 
-static bloop_model *model(const char *name, const char *table, int versioned) {
-  bloop_column_decl cols[] = {
-      {"id", NULL, BLOOP_TYPE_S, BLOOP_KEY_HASH, 0},
-      {"email", "em", BLOOP_TYPE_S, BLOOP_KEY_NONE, 0},
-      {"age", NULL, BLOOP_TYPE_N, BLOOP_KEY_NONE, 0},
-      {"version", NULL, BLOOP_TYPE_N, BLOOP_KEY_NONE, 1},
-  };
+static bloop_model *model_of(const char *name, const char *table,
+                             const bloop_column_decl *cols, size_t n) {
   bloop_model_decl d;
   memset(&d, 0, sizeof d);
   d.name = name;
   d.meta.table_name = table;
   d.columns = cols;
-  d.column_count = versioned ? 4 : 3;
+  d.column_count = n;
   bloop_model *m = NULL;
-  bloop_error err;
+  bloop_error err = {0};
   if (bloop_model_new(&d, &m, &err)) tap_note("model: %s", err.message);
   return m;
+}
+
+static bloop_model *model(const char *name, const char *table, int versioned) {
+  static const bloop_column_decl cols[] = {
+      {"id", NULL, BLOOP_TYPE_S, BLOOP_KEY_HASH, 0},
+      {"email", "em", BLOOP_TYPE_S, BLOOP_KEY_NONE, 0},
+      {"age", NULL, BLOOP_TYPE_N, BLOOP_KEY_NONE, 0},
+      {"version", NULL, BLOOP_TYPE_N, BLOOP_KEY_NONE, 1},
+  };
+  return model_of(name, table, cols, versioned ? 4 : 3);
 }
 
 /* ---- a fake service behind the session --------------------------------------------- */
@@ -198,6 +203,388 @@ static void test_shapes(void) {
   bloop_model_release(u);
 }
 
+/* ---- pinned bodies ------------------------------------------------------------------ */
+
+/* A second model with a range key and one column of each kind a forced SET can keep. */
+static bloop_model *rich_model(void) {
+  static const bloop_column_decl cols[] = {
+      {"pk", NULL, BLOOP_TYPE_S, BLOOP_KEY_HASH, 0},
+      {"sk", NULL, BLOOP_TYPE_N, BLOOP_KEY_RANGE, 0},
+      {"note", NULL, BLOOP_TYPE_S, BLOOP_KEY_NONE, 0},
+      {"data", "d", BLOOP_TYPE_M, BLOOP_KEY_NONE, 0},
+      {"tags", NULL, BLOOP_TYPE_SS, BLOOP_KEY_NONE, 0},
+      {"blob", NULL, BLOOP_TYPE_B, BLOOP_KEY_NONE, 0},
+      {"flag", NULL, BLOOP_TYPE_BOOL, BLOOP_KEY_NONE, 0},
+  };
+  return model_of("Rich", "rich", cols, sizeof cols / sizeof cols[0]);
+}
+
+static bloop_value *item_json(const char *text) {
+  if (!text) return NULL;
+  bloop_value *v = bloop_arena_calloc(&A, 1, sizeof *v);
+  bloop_error err = {0};
+  if (bloop_item_from_json(text, strlen(text), &A, v, &err)) tap_note("item: %s", err.message);
+  return v;
+}
+
+static bloop_cond *leaf0(bloop_cond_op op, const char *attr) {
+  bloop_path_elem el = {attr, strlen(attr), 0};
+  bloop_path p = {&el, 1, NULL};
+  bloop_cond *c = NULL;
+  bloop_error err = {0};
+  if (bloop_cond_leaf(op, &p, NULL, 0, &c, &err)) tap_note("leaf: %s", err.message);
+  return c;
+}
+
+typedef enum { NO_COND, EM_OLD, AGE_EXISTS, NOTE_MISSING } pin_cond;
+typedef enum { USER, DOC, RICH } pin_model;
+
+typedef struct pin_case {
+  const char *what;
+  bloop_txn_kind kind;
+  pin_model model;          /* USER: id, em, age; DOC: USER + version; RICH: rich_model */
+  const char *item;         /* DynamoDB JSON */
+  const char *previous;     /* NULL: never synced */
+  pin_cond cond;
+  int atomic;
+  const char *cleared;      /* one column name, or NULL */
+  const char *want;         /* the TransactWriteItems body, or "<code>: <message>" */
+} pin_case;
+
+static const pin_case PINS[] = {
+    {"save: a changed attribute under a condition", BLOOP_TXN_SAVE, USER,
+     "{\"id\":{\"S\":\"u1\"},\"em\":{\"S\":\"new@x\"},\"age\":{\"N\":\"30\"}}",
+     "{\"id\":{\"S\":\"u1\"},\"em\":{\"S\":\"old@x\"},\"age\":{\"N\":\"30\"}}",
+     EM_OLD, 0, NULL,
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"users\","
+     "\"Key\":{\"id\":{\"S\":\"u1\"}},\"ConditionExpression\":\"(#n0 = :v0)\","
+     "\"UpdateExpression\":\"SET #n0 = :v1\",\"ExpressionAttributeNames\":{\"#n0\":\"em\"}"
+     ",\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"old@x\"},"
+     "\":v1\":{\"S\":\"new@x\"}}}}]}"},
+    {"save: the version from previous", BLOOP_TXN_SAVE, DOC,
+     "{\"id\":{\"S\":\"d1\"},\"age\":{\"N\":\"5\"},\"version\":{\"N\":\"7\"}}",
+     "{\"id\":{\"S\":\"d1\"},\"version\":{\"N\":\"7\"}}",
+     NO_COND, 0, NULL,
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"docs\","
+     "\"Key\":{\"id\":{\"S\":\"d1\"}},\"ConditionExpression\":\"(#n0 = :v0)\","
+     "\"UpdateExpression\":\"SET #n1 = :v1, #n0 = :v2\","
+     "\"ExpressionAttributeNames\":{\"#n0\":\"version\","
+     "\"#n1\":\"age\"},\"ExpressionAttributeValues\":{\":v0\":{\"N\":\"7\"},"
+     "\":v1\":{\"N\":\"5\"},\":v2\":{\"N\":\"8\"}}}}]}"},
+    {"save: versioned, never synced", BLOOP_TXN_SAVE, DOC,
+     "{\"id\":{\"S\":\"d1\"},\"em\":{\"S\":\"a@x\"},\"age\":{\"N\":\"1\"}}",
+     NULL,
+     NO_COND, 0, NULL,
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"docs\","
+     "\"Key\":{\"id\":{\"S\":\"d1\"}},\"ConditionExpression\":\"(attribute_not_exists(#n0)"
+     ")\",\"UpdateExpression\":\"SET #n1 = :v0, #n2 = :v1,"
+     " #n0 = :v1\",\"ExpressionAttributeNames\":{\"#n0\":\"version\","
+     "\"#n1\":\"em\",\"#n2\":\"age\"},\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"a@x\""
+     "},\":v1\":{\"N\":\"1\"}}}}]}"},
+    {"save: the version from the item", BLOOP_TXN_SAVE, DOC,
+     "{\"id\":{\"S\":\"d1\"},\"age\":{\"N\":\"2\"},\"version\":{\"N\":\"4\"}}",
+     NULL,
+     EM_OLD, 0, NULL,
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"docs\","
+     "\"Key\":{\"id\":{\"S\":\"d1\"}},\"ConditionExpression\":\"((#n0 = :v0) AND (#n1 = :v"
+     "1))\",\"UpdateExpression\":\"SET #n2 = :v2, #n1 = :v3\","
+     "\"ExpressionAttributeNames\":{\"#n0\":\"em\",\"#n1\":\"version\","
+     "\"#n2\":\"age\"},\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"old@x\"},"
+     "\":v1\":{\"N\":\"4\"},\":v2\":{\"N\":\"2\"},\":v3\":{\"N\":\"5\"}}}}]}"},
+    {"save: atomic", BLOOP_TXN_SAVE, USER,
+     "{\"id\":{\"S\":\"u1\"},\"em\":{\"S\":\"new@x\"}}",
+     "{\"id\":{\"S\":\"u1\"},\"em\":{\"S\":\"old@x\"},\"age\":{\"N\":\"30\"}}",
+     NO_COND, 1, NULL,
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"users\","
+     "\"Key\":{\"id\":{\"S\":\"u1\"}},\"ConditionExpression\":\"((#n0 = :v0) AND (#n1 = :v"
+     "1) AND (#n2 = :v2))\",\"UpdateExpression\":\"SET #n1 = :v3 REMOVE #n2\","
+     "\"ExpressionAttributeNames\":{\"#n0\":\"id\",\"#n1\":\"em\","
+     "\"#n2\":\"age\"},\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"u1\"},"
+     "\":v1\":{\"S\":\"old@x\"},\":v2\":{\"N\":\"30\"},\":v3\":{\"S\":\"new@x\"}}}}]}"},
+    {"save: atomic, versioned", BLOOP_TXN_SAVE, DOC,
+     "{\"id\":{\"S\":\"d1\"},\"age\":{\"N\":\"6\"},\"version\":{\"N\":\"2\"}}",
+     "{\"id\":{\"S\":\"d1\"},\"age\":{\"N\":\"5\"},\"version\":{\"N\":\"2\"}}",
+     NO_COND, 1, NULL,
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"docs\","
+     "\"Key\":{\"id\":{\"S\":\"d1\"}},\"ConditionExpression\":\"((#n0 = :v0) AND (attribut"
+     "e_not_exists(#n1)) AND (#n2 = :v1) AND (#n3 = :v2))\","
+     "\"UpdateExpression\":\"SET #n2 = :v3, #n3 = :v4\","
+     "\"ExpressionAttributeNames\":{\"#n0\":\"id\",\"#n1\":\"em\","
+     "\"#n2\":\"age\",\"#n3\":\"version\"},\"ExpressionAttributeValues\":{\":v0\":{\"S\":\""
+     "d1\"},\":v1\":{\"N\":\"5\"},\":v2\":{\"N\":\"2\"},"
+     "\":v3\":{\"N\":\"6\"},\":v4\":{\"N\":\"3\"}}}}]}"},
+    {"save: a cleared column", BLOOP_TXN_SAVE, USER,
+     "{\"id\":{\"S\":\"u1\"},\"em\":{\"S\":\"e@x\"}}",
+     NULL,
+     NO_COND, 0, "age",
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"users\","
+     "\"Key\":{\"id\":{\"S\":\"u1\"}},\"UpdateExpression\":\"SET #n0 = :v0 REMOVE #n1\","
+     "\"ExpressionAttributeNames\":{\"#n0\":\"em\",\"#n1\":\"age\"},"
+     "\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"e@x\"}}}}]}"},
+    {"save: never synced", BLOOP_TXN_SAVE, USER,
+     "{\"id\":{\"S\":\"u1\"},\"em\":{\"S\":\"e@x\"},\"age\":{\"N\":\"1.50\"}}",
+     NULL,
+     NO_COND, 0, NULL,
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"users\","
+     "\"Key\":{\"id\":{\"S\":\"u1\"}},\"UpdateExpression\":\"SET #n0 = :v0,"
+     " #n1 = :v1\",\"ExpressionAttributeNames\":{\"#n0\":\"em\","
+     "\"#n1\":\"age\"},\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"e@x\"},"
+     "\":v1\":{\"N\":\"1.50\"}}}}]}"},
+    {"save: unchanged: forced SET under a condition", BLOOP_TXN_SAVE, USER,
+     "{\"id\":{\"S\":\"u1\"},\"em\":{\"S\":\"e@x\"},\"age\":{\"N\":\"3\"}}",
+     "{\"id\":{\"S\":\"u1\"},\"em\":{\"S\":\"e@x\"},\"age\":{\"N\":\"3\"}}",
+     EM_OLD, 0, NULL,
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"users\","
+     "\"Key\":{\"id\":{\"S\":\"u1\"}},\"ConditionExpression\":\"(#n0 = :v0)\","
+     "\"ExpressionAttributeNames\":{\"#n0\":\"em\",\"#bloop_keep\":\"em\"},"
+     "\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"old@x\"},"
+     "\":bloop_keep\":{\"S\":\"e@x\"}},\"UpdateExpression\":\"SET #bloop_keep = if_not_exi"
+     "sts(#bloop_keep, :bloop_keep)\"}}]}"},
+    {"save: unchanged: forced SET, atomic", BLOOP_TXN_SAVE, USER,
+     "{\"id\":{\"S\":\"u1\"},\"em\":{\"S\":\"e@x\"},\"age\":{\"N\":\"3\"}}",
+     "{\"id\":{\"S\":\"u1\"},\"em\":{\"S\":\"e@x\"},\"age\":{\"N\":\"3\"}}",
+     NO_COND, 1, NULL,
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"users\","
+     "\"Key\":{\"id\":{\"S\":\"u1\"}},\"ConditionExpression\":\"((#n0 = :v0) AND (#n1 = :v"
+     "1) AND (#n2 = :v2))\",\"ExpressionAttributeNames\":{\"#n0\":\"id\","
+     "\"#n1\":\"em\",\"#n2\":\"age\",\"#bloop_keep\":\"em\"},"
+     "\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"u1\"},"
+     "\":v1\":{\"S\":\"e@x\"},\":v2\":{\"N\":\"3\"},\":bloop_keep\":{\"S\":\"e@x\"}},"
+     "\"UpdateExpression\":\"SET #bloop_keep = if_not_exists(#bloop_keep,"
+     " :bloop_keep)\"}}]}"},
+    {"save: unchanged: forced SET, names but no values", BLOOP_TXN_SAVE, USER,
+     "{\"id\":{\"S\":\"u1\"},\"em\":{\"S\":\"e@x\"},\"age\":{\"N\":\"3\"}}",
+     "{\"id\":{\"S\":\"u1\"},\"em\":{\"S\":\"e@x\"},\"age\":{\"N\":\"3\"}}",
+     AGE_EXISTS, 0, NULL,
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"users\","
+     "\"Key\":{\"id\":{\"S\":\"u1\"}},\"ConditionExpression\":\"(attribute_exists(#n0))\","
+     "\"ExpressionAttributeNames\":{\"#n0\":\"age\",\"#bloop_keep\":\"em\"},"
+     "\"ExpressionAttributeValues\":{\":bloop_keep\":{\"S\":\"e@x\"}},"
+     "\"UpdateExpression\":\"SET #bloop_keep = if_not_exists(#bloop_keep,"
+     " :bloop_keep)\"}}]}"},
+    {"save: unchanged: the forced SET keeps the first attribute held", BLOOP_TXN_SAVE, USER,
+     "{\"id\":{\"S\":\"u1\"},\"age\":{\"N\":\"3\"}}",
+     "{\"id\":{\"S\":\"u1\"},\"age\":{\"N\":\"3\"}}",
+     NO_COND, 0, NULL,
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"users\","
+     "\"Key\":{\"id\":{\"S\":\"u1\"}},\"ExpressionAttributeNames\":{\"#bloop_keep\":\"age\""
+     "},\"ExpressionAttributeValues\":{\":bloop_keep\":{\"N\":\"3\"}},"
+     "\"UpdateExpression\":\"SET #bloop_keep = if_not_exists(#bloop_keep,"
+     " :bloop_keep)\"}}]}"},
+    {"save: unchanged: forced SET of a map, escapes in the key", BLOOP_TXN_SAVE, RICH,
+     "{\"pk\":{\"S\":\"kq\\\"b\\\\s/t\\tc\\u0001d\177\303\251\360\237\230\200\"},"
+     "\"sk\":{\"N\":\"1.50\"},\"d\":{\"M\":{\"z\":{\"S\":\"x\\ny\"},"
+     "\"a\":{\"L\":[{\"N\":\"1\"},{\"BOOL\":true},{\"NULL\":true},"
+     "{\"M\":{}},{\"L\":[]}]}}}}",
+     "{\"pk\":{\"S\":\"kq\\\"b\\\\s/t\\tc\\u0001d\177\303\251\360\237\230\200\"},"
+     "\"sk\":{\"N\":\"1.50\"},\"d\":{\"M\":{\"z\":{\"S\":\"x\\ny\"},"
+     "\"a\":{\"L\":[{\"N\":\"1\"},{\"BOOL\":true},{\"NULL\":true},"
+     "{\"M\":{}},{\"L\":[]}]}}}}",
+     NO_COND, 0, NULL,
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"rich\","
+     "\"Key\":{\"pk\":{\"S\":\"kq\\\"b\\\\s/t\\tc\\u0001d\177\303\251\360\237\230\200\"},"
+     "\"sk\":{\"N\":\"1.50\"}},\"ExpressionAttributeNames\":{\"#bloop_keep\":\"d\"},"
+     "\"ExpressionAttributeValues\":{\":bloop_keep\":{\"M\":{\"z\":{\"S\":\"x\\ny\"},"
+     "\"a\":{\"L\":[{\"N\":\"1\"},{\"BOOL\":true},{\"NULL\":true},"
+     "{\"M\":{}},{\"L\":[]}]}}}},\"UpdateExpression\":\"SET #bloop_keep = if_not_exists(#b"
+     "loop_keep, :bloop_keep)\"}}]}"},
+    {"save: unchanged: forced SET of a string set", BLOOP_TXN_SAVE, RICH,
+     "{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"1\"},\"tags\":{\"SS\":[\"b\","
+     "\"a\"]},\"flag\":{\"BOOL\":false}}",
+     "{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"1\"},\"tags\":{\"SS\":[\"b\","
+     "\"a\"]},\"flag\":{\"BOOL\":false}}",
+     NO_COND, 0, NULL,
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"rich\","
+     "\"Key\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"1\"}},"
+     "\"ExpressionAttributeNames\":{\"#bloop_keep\":\"tags\"},"
+     "\"ExpressionAttributeValues\":{\":bloop_keep\":{\"SS\":[\"b\","
+     "\"a\"]}},\"UpdateExpression\":\"SET #bloop_keep = if_not_exists(#bloop_keep,"
+     " :bloop_keep)\"}}]}"},
+    {"save: unchanged: forced SET of binary", BLOOP_TXN_SAVE, RICH,
+     "{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"},\"blob\":{\"B\":\"AAEC\"}}",
+     "{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"},\"blob\":{\"B\":\"AAEC\"}}",
+     NO_COND, 0, NULL,
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"rich\","
+     "\"Key\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}},"
+     "\"ExpressionAttributeNames\":{\"#bloop_keep\":\"blob\"},"
+     "\"ExpressionAttributeValues\":{\":bloop_keep\":{\"B\":\"AAEC\"}},"
+     "\"UpdateExpression\":\"SET #bloop_keep = if_not_exists(#bloop_keep,"
+     " :bloop_keep)\"}}]}"},
+    {"save: unchanged: forced SET of a string with escapes", BLOOP_TXN_SAVE, RICH,
+     "{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"3\"},\"note\":{\"S\":\"q\\\"b\\\\s/t\\tc\\u000"
+     "1d\177\303\251\360\237\230\200\"}}",
+     "{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"3\"},\"note\":{\"S\":\"q\\\"b\\\\s/t\\tc\\u000"
+     "1d\177\303\251\360\237\230\200\"}}",
+     NOTE_MISSING, 0, NULL,
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"rich\","
+     "\"Key\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"3\"}},"
+     "\"ConditionExpression\":\"(attribute_not_exists(#n0))\","
+     "\"ExpressionAttributeNames\":{\"#n0\":\"note\",\"#bloop_keep\":\"note\"},"
+     "\"ExpressionAttributeValues\":{\":bloop_keep\":{\"S\":\"q\\\"b\\\\s/t\\tc\\u0001d\177"
+     "\303\251\360\237\230\200\"}},\"UpdateExpression\":\"SET #bloop_keep = if_not_exists("
+     "#bloop_keep, :bloop_keep)\"}}]}"},
+    {"save: unchanged: a NUL in the key", BLOOP_TXN_SAVE, RICH,
+     "{\"pk\":{\"S\":\"a\\u0000b\"},\"sk\":{\"N\":\"1\"},"
+     "\"note\":{\"S\":\"n\"}}",
+     "{\"pk\":{\"S\":\"a\\u0000b\"},\"sk\":{\"N\":\"1\"},"
+     "\"note\":{\"S\":\"n\"}}",
+     NO_COND, 0, NULL,
+     "InvalidJSON: request: the string escape \\u0000 is not supported (at byte 39)"},
+    {"save: a NUL in the key, changed", BLOOP_TXN_SAVE, RICH,
+     "{\"pk\":{\"S\":\"a\\u0000b\"},\"sk\":{\"N\":\"1\"},"
+     "\"note\":{\"S\":\"n2\"}}",
+     "{\"pk\":{\"S\":\"a\\u0000b\"},\"sk\":{\"N\":\"1\"},"
+     "\"note\":{\"S\":\"n\"}}",
+     NO_COND, 0, NULL,
+     "{\"TransactItems\":[{\"Update\":{\"TableName\":\"rich\","
+     "\"Key\":{\"pk\":{\"S\":\"a\\u0000b\"},\"sk\":{\"N\":\"1\"}},"
+     "\"UpdateExpression\":\"SET #n0 = :v0\",\"ExpressionAttributeNames\":{\"#n0\":\"note\""
+     "},\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"n2\"}}}}]}"},
+    {"save: unchanged, key only", BLOOP_TXN_SAVE, USER,
+     "{\"id\":{\"S\":\"u1\"}}",
+     "{\"id\":{\"S\":\"u1\"}}",
+     NO_COND, 0, NULL,
+     "InvalidRequest: User transaction save: action 1: the object holds only its key; a tr"
+     "ansactional save needs an attribute to write (use engine save,"
+     " or check)"},
+    {"save: an attribute that is not a column", BLOOP_TXN_SAVE, USER,
+     "{\"id\":{\"S\":\"u1\"},\"zz\":{\"S\":\"x\"}}",
+     NULL,
+     NO_COND, 0, NULL,
+     "InvalidRequest: User save: attribute \"zz\" is not a column"},
+    {"save: a cleared name that is not a column", BLOOP_TXN_SAVE, USER,
+     "{\"id\":{\"S\":\"u1\"},\"em\":{\"S\":\"e\"}}",
+     NULL,
+     NO_COND, 0, "nope",
+     "InvalidRequest: User save: cleared column \"nope\" is not a column"},
+    {"delete: plain", BLOOP_TXN_DELETE, USER,
+     "{\"id\":{\"S\":\"u2\"}}",
+     NULL,
+     NO_COND, 0, NULL,
+     "{\"TransactItems\":[{\"Delete\":{\"TableName\":\"users\","
+     "\"Key\":{\"id\":{\"S\":\"u2\"}}}}]}"},
+    {"delete: versioned", BLOOP_TXN_DELETE, DOC,
+     "{\"id\":{\"S\":\"d1\"},\"version\":{\"N\":\"3\"}}",
+     NULL,
+     NO_COND, 0, NULL,
+     "{\"TransactItems\":[{\"Delete\":{\"TableName\":\"docs\","
+     "\"Key\":{\"id\":{\"S\":\"d1\"}},\"ConditionExpression\":\"(#n0 = :v0)\","
+     "\"ExpressionAttributeNames\":{\"#n0\":\"version\"},"
+     "\"ExpressionAttributeValues\":{\":v0\":{\"N\":\"3\"}}}}]}"},
+    {"delete: versioned, previous", BLOOP_TXN_DELETE, DOC,
+     "{\"id\":{\"S\":\"d1\"}}",
+     "{\"id\":{\"S\":\"d1\"},\"version\":{\"N\":\"9\"}}",
+     NO_COND, 0, NULL,
+     "{\"TransactItems\":[{\"Delete\":{\"TableName\":\"docs\","
+     "\"Key\":{\"id\":{\"S\":\"d1\"}},\"ConditionExpression\":\"(#n0 = :v0)\","
+     "\"ExpressionAttributeNames\":{\"#n0\":\"version\"},"
+     "\"ExpressionAttributeValues\":{\":v0\":{\"N\":\"9\"}}}}]}"},
+    {"delete: atomic", BLOOP_TXN_DELETE, USER,
+     "{\"id\":{\"S\":\"u1\"}}",
+     "{\"id\":{\"S\":\"u1\"},\"em\":{\"S\":\"old@x\"}}",
+     NO_COND, 1, NULL,
+     "{\"TransactItems\":[{\"Delete\":{\"TableName\":\"users\","
+     "\"Key\":{\"id\":{\"S\":\"u1\"}},\"ConditionExpression\":\"((#n0 = :v0) AND (#n1 = :v"
+     "1) AND (attribute_not_exists(#n2)))\",\"ExpressionAttributeNames\":{\"#n0\":\"id\","
+     "\"#n1\":\"em\",\"#n2\":\"age\"},\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"u1\""
+     "},\":v1\":{\"S\":\"old@x\"}}}}]}"},
+    {"delete: a condition, a range key", BLOOP_TXN_DELETE, RICH,
+     "{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"}}",
+     NULL,
+     NOTE_MISSING, 0, NULL,
+     "{\"TransactItems\":[{\"Delete\":{\"TableName\":\"rich\","
+     "\"Key\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"}},"
+     "\"ConditionExpression\":\"(attribute_not_exists(#n0))\","
+     "\"ExpressionAttributeNames\":{\"#n0\":\"note\"}}}]}"},
+    {"delete: no key", BLOOP_TXN_DELETE, USER,
+     "{\"em\":{\"S\":\"x\"}}",
+     NULL,
+     NO_COND, 0, NULL,
+     "InvalidRequest: User delete: hash key \"id\" has no value"},
+    {"check: a condition", BLOOP_TXN_CHECK, USER,
+     "{\"id\":{\"S\":\"u3\"}}",
+     NULL,
+     EM_OLD, 0, NULL,
+     "{\"TransactItems\":[{\"ConditionCheck\":{\"TableName\":\"users\","
+     "\"Key\":{\"id\":{\"S\":\"u3\"}},\"ConditionExpression\":\"(#n0 = :v0)\","
+     "\"ExpressionAttributeNames\":{\"#n0\":\"em\"},\"ExpressionAttributeValues\":{\":v0\""
+     ":{\"S\":\"old@x\"}}}}]}"},
+    {"check: atomic only", BLOOP_TXN_CHECK, USER,
+     "{\"id\":{\"S\":\"u3\"}}",
+     "{\"id\":{\"S\":\"u3\"},\"age\":{\"N\":\"4\"}}",
+     NO_COND, 1, NULL,
+     "{\"TransactItems\":[{\"ConditionCheck\":{\"TableName\":\"users\","
+     "\"Key\":{\"id\":{\"S\":\"u3\"}},\"ConditionExpression\":\"((#n0 = :v0) AND (attribut"
+     "e_not_exists(#n1)) AND (#n2 = :v1))\",\"ExpressionAttributeNames\":{\"#n0\":\"id\","
+     "\"#n1\":\"em\",\"#n2\":\"age\"},\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"u3\""
+     "},\":v1\":{\"N\":\"4\"}}}}]}"},
+    {"check: versioned", BLOOP_TXN_CHECK, DOC,
+     "{\"id\":{\"S\":\"d3\"},\"version\":{\"N\":\"5\"}}",
+     NULL,
+     EM_OLD, 0, NULL,
+     "{\"TransactItems\":[{\"ConditionCheck\":{\"TableName\":\"docs\","
+     "\"Key\":{\"id\":{\"S\":\"d3\"}},\"ConditionExpression\":\"((#n0 = :v0) AND (#n1 = :v"
+     "1))\",\"ExpressionAttributeNames\":{\"#n0\":\"em\","
+     "\"#n1\":\"version\"},\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"old@x\"},"
+     "\":v1\":{\"N\":\"5\"}}}}]}"},
+    {"check: versioned, no condition", BLOOP_TXN_CHECK, DOC,
+     "{\"id\":{\"S\":\"d3\"},\"version\":{\"N\":\"5\"}}",
+     NULL,
+     NO_COND, 0, NULL,
+     "InvalidRequest: Doc transaction check: action 1: a check needs a condition"},
+    {"check: a condition and atomic", BLOOP_TXN_CHECK, USER,
+     "{\"id\":{\"S\":\"u3\"},\"em\":{\"S\":\"x\"}}",
+     "{\"id\":{\"S\":\"u3\"},\"em\":{\"S\":\"old@x\"}}",
+     EM_OLD, 1, NULL,
+     "{\"TransactItems\":[{\"ConditionCheck\":{\"TableName\":\"users\","
+     "\"Key\":{\"id\":{\"S\":\"u3\"}},\"ConditionExpression\":\"((#n0 = :v0) AND (#n1 = :v"
+     "1) AND (#n0 = :v0) AND (attribute_not_exists(#n2)))\","
+     "\"ExpressionAttributeNames\":{\"#n0\":\"em\",\"#n1\":\"id\","
+     "\"#n2\":\"age\"},\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"old@x\"},"
+     "\":v1\":{\"S\":\"u3\"}}}}]}"},
+    {"check: a cleared name that is not a column", BLOOP_TXN_CHECK, USER,
+     "{\"id\":{\"S\":\"u3\"}}",
+     NULL,
+     EM_OLD, 0, "nope",
+     "InvalidRequest: User delete: cleared column \"nope\" is not a column"},
+    {"check: no key", BLOOP_TXN_CHECK, USER,
+     "{\"em\":{\"S\":\"x\"}}",
+     NULL,
+     EM_OLD, 0, NULL,
+     "InvalidRequest: User check: hash key \"id\" has no value"},
+};
+
+/* Each body as the code before the shared builder sent it (captured from txn.c's explain
+ * route), so the builder is proven to send the same bytes. */
+static void test_pinned_bodies(void) {
+  bloop_model *models[3] = {model("User", "users", 0), model("Doc", "docs", 1), rich_model()};
+  for (size_t i = 0; i < sizeof PINS / sizeof PINS[0]; i++) {
+    const pin_case *p = &PINS[i];
+    bloop_txn_action a;
+    memset(&a, 0, sizeof a);
+    a.kind = p->kind;
+    a.args.model = models[p->model];
+    a.args.item = item_json(p->item);
+    a.args.previous = item_json(p->previous);
+    a.args.atomic = p->atomic;
+    a.args.cleared = p->cleared ? &p->cleared : NULL;
+    a.args.cleared_count = p->cleared ? 1 : 0;
+    a.args.condition = p->cond == EM_OLD       ? eq("em", sval("old@x"))
+                       : p->cond == AGE_EXISTS ? leaf0(BLOOP_COND_EXISTS, "age")
+                       : p->cond == NOTE_MISSING ? leaf0(BLOOP_COND_NOT_EXISTS, "note")
+                                               : NULL;
+    bloop_error err = {0};
+    char *s = build(&a, 1, NULL, &err);
+    char msg[sizeof err.code + sizeof err.message + 4];
+    snprintf(msg, sizeof msg, "%s: %s", err.code, err.message);
+    const char *got = s ? s : msg;
+    if (!CHECK_STR(got, p->want)) tap_note("case: %s", p->what);
+    free(s);
+    bloop_cond_release(a.args.condition);
+  }
+  for (int i = 0; i < 3; i++) bloop_model_release(models[i]);
+}
+
 static void test_reasons(void) {
   char r[3][BLOOP_TXN_REASON_MAX];
   const char *msg = "Transaction cancelled, please refer cancellation reasons for specific "
@@ -294,6 +681,7 @@ static void test_commits(void) {
 
 int main(void) {
   test_shapes();
+  test_pinned_bodies();
   test_reasons();
   test_commits();
   bloop_arena_free(&A);
