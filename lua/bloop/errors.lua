@@ -42,6 +42,7 @@ end
 local BloopError = class("BloopError")
 class("ClientError", BloopError)
 class("ConfigurationError", BloopError)
+class("InvalidArgument", BloopError)
 class("InvalidRequest", BloopError)
 class("InvalidValue", BloopError)
 class("ConstraintViolation", BloopError)
@@ -75,11 +76,11 @@ end
 
 -- ---- misuse: a caller's mistake -----------------------------------------------------------
 -- In the Lua layer a wrong argument, an unknown option or a call the object's state does not
--- allow raises a plain string that starts with the caller's "file:line: ", as luaL_argerror
--- does in C. (A wrong declaration or condition raises InvalidModel / InvalidCondition through
--- errors.raise instead.) Every such string is made by errors.argerror, so giving them another
--- shape (an error object, a later issue) is a change to argerror alone; errors.rethrow
--- passes on what bloop caught from its own calls.
+-- allow raises an InvalidArgument error object (code "InvalidArgument") whose message starts
+-- with the caller's "file:line: ", as luaL_argerror's string does in C; tostring(err) shows
+-- it ("InvalidArgument: app.lua:12: engine:save: ..."). (A wrong declaration or condition
+-- raises InvalidModel / InvalidCondition through errors.raise instead.) Every such error is
+-- made by errors.argerror; errors.rethrow passes on what bloop caught from its own calls.
 --
 -- The position is found, not counted. error(msg, 3) is right only while the raising helper
 -- sits exactly that deep under the public function, and bloop's helpers do not: concrete()
@@ -125,7 +126,8 @@ local function where()
   end
 end
 
--- errors.argerror(n, message): raises message (see above). n: the position of the argument
+-- errors.argerror(n, message): raises an InvalidArgument whose message is message at the
+-- caller's position (see above). n: the position of the argument
 -- at fault, counted as luaL_argerror counts (a method's self is not counted), or nil where
 -- no one argument is (an option key, the object's state) or the message names it in words
 -- ("the second argument"). A message that does not say "argument <n>" gets " (argument <n>)".
@@ -133,7 +135,7 @@ function errors.argerror(n, message)
   if n ~= nil and not message:find("argument " .. n, 1, true) then
     message = ("%s (argument %d)"):format(message, n)
   end
-  error(where() .. message, 0)
+  errors.raise(errors.classes.InvalidArgument, where() .. message, { code = "InvalidArgument" })
 end
 
 -- errors.rethrow(err): raises again what bloop caught from a call it made: an error object as

@@ -24,9 +24,9 @@ describe("bloop errors", function()
   end)
 end)
 
--- A caller's mistake raises a string that starts with the CALLER's file:line (this spec's),
--- however deep in bloop it is found: errors.argerror walks to the first frame that is not
--- bloop's. One case per public entry point family; each case calls bloop on the line that
+-- A caller's mistake raises an InvalidArgument error object whose message starts with the
+-- CALLER's file:line (this spec's), however deep in bloop it is found: errors.argerror walks
+-- to the first frame that is not bloop's. One case per public entry point family; each case calls bloop on the line that
 -- sets `at`, so the expected position is that line. No network: nothing here is sent.
 describe("errors.argerror", function()
   local SRC = debug.getinfo(1, "S").short_src
@@ -272,15 +272,28 @@ describe("errors.argerror", function()
       at = nil
       local ok, err = pcall(fn)
       assert.is_false(ok, "expected an error")
-      assert.is_string(err)
-      assert.equal(("%s:%d: %s"):format(SRC, at, message), err)
+      assert.equal("InvalidArgument", err.name)
+      assert.equal(("%s:%d: %s"):format(SRC, at, message), err.message)
     end)
   end
+
+  it("raises an InvalidArgument object, a BloopError, that prints its position", function()
+    local ok, err = pcall(function() at = here(); engine:bind(u) end)
+    assert.is_false(ok)
+    assert.equal("table", type(err))
+    assert.equal("InvalidArgument", err.name)
+    assert.equal("InvalidArgument", err.code)
+    assert.is_true(bloop.is(err, bloop.InvalidArgument))
+    assert.is_true(bloop.is(err, bloop.BloopError))
+    assert.is_false(bloop.is(err, bloop.ClientError))
+    assert.equal(("InvalidArgument: %s:%d: engine:bind: a model is required (argument 1)")
+      :format(SRC, at), tostring(err))
+  end)
 
   it("has no position when the caller calls bloop from C (pcall), as luaL_where", function()
     local ok, err = pcall(engine.save, engine, "x")
     assert.is_false(ok)
-    assert.equal("engine:save: argument 1 is not a model instance (got string)", err)
+    assert.equal("engine:save: argument 1 is not a model instance (got string)", err.message)
   end)
 
   it("finds the caller through code that bloop called back (a receiver)", function()
@@ -290,6 +303,6 @@ describe("errors.argerror", function()
     local ok, err = pcall(sig.send, sig, {})
     assert.is_false(ok)
     assert.equal(("%s:%d: engine:scan: a model or an index is required (argument 2)")
-      :format(SRC, at), err)
+      :format(SRC, at), err.message)
   end)
 end)
