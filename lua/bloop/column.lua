@@ -75,19 +75,23 @@ local reserved = { name = true, model = true, dynamo_name = true, typedef = true
 -- col.dynamo_name: the attribute name on the wire (the column's name unless dynamo_name was
 -- given). col["key"] / col[1] on a Map, List or Dynamic column: a document path
 -- (`User.data["address"]["lines"][1]:eq("x")`); use col:path(key) for names that collide
--- with column fields or methods.
+-- with column fields or methods. Any other string or integer key is a path the column does
+-- not have, and raises InvalidCondition saying so (`User.n is an Integer column; it has no
+-- document path ["a"]`) rather than reading as nil.
 function Column:__getindex(key)
   if key == "dynamo_name" then return rawget(self, "_dynamo_name") or rawget(self, "name") end
   if reserved[key] or (type(key) == "string" and key:sub(1, 1) == "_") then return nil end
   local t = rawget(self, "typedef")
-  if (type(key) == "string" or math.type(key) == "integer") and t and t.path_type then
-    local ok, sub = pcall(t.path_type, t, key)
-    if ok and sub ~= nil then
-      local condition = require("bloop.condition")
-      return condition.path(self, key)
-    end
+  if (type(key) ~= "string" and math.type(key) ~= "integer") or t == nil then return nil end
+  local ok, sub = pcall(t.path_type, t, key)
+  if not ok or sub == nil then
+    local kind = tostring(t)
+    errors.raise(errors.classes.InvalidCondition,
+      ("%s is %s %s column; it has no document path [%s]"):format(tostring(self),
+        kind:find("^[AEIOaeio]") and "an" or "a", kind,
+        type(key) == "string" and ("%q"):format(key) or tostring(key)))
   end
-  return nil
+  return require("bloop.condition").path(self, key)
 end
 
 -- Reads the value of this column on obj.

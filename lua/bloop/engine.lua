@@ -100,6 +100,15 @@ local function check_opts(op, opts, known)
   end
 end
 
+-- opts[name] (a condition, a key or a filter): nil or a bloop.Condition; returned.
+local function check_condition(op, name, value)
+  if value ~= nil and not core.is_condition(value) then
+    errors.argerror(nil, ("engine:%s: %s must be a bloop.Condition (got %s)")
+      :format(op, name, type(value)))
+  end
+  return value
+end
+
 -- The options each operation takes (made once: save and load run per object).
 local WRITE_OPTS = { condition = true, atomic = true, sync = true }
 local LOAD_OPTS = { consistent = true }
@@ -388,10 +397,7 @@ local function write_args(self, obj, opts, op)
       if absent[c.name] and marked[c.name] then cleared[#cleared + 1] = c.name end
     end
   end
-  local cond = opts.condition
-  if cond ~= nil and not core.is_condition(cond) then
-    errors.argerror(nil, ("engine:%s: condition must be a bloop.Condition"):format(op))
-  end
+  local cond = check_condition(op, "condition", opts.condition)
   return model, now, {
     model = handle,
     item = item_now(model, now, op == "delete"),
@@ -600,7 +606,8 @@ local function search_args(self, op, target, opts, n)
     errors.argerror(nil, "engine:query: parallel is a scan option")
   end
   local args = { mode = op, model = handle, index = index and index.name or nil,
-    key = opts.key, filter = opts.filter, consistent = opts.consistent and true or false,
+    key = check_condition(op, "key", opts.key), filter = check_condition(op, "filter", opts.filter),
+    consistent = opts.consistent and true or false,
     descending = opts.forward == false }
   local p = opts.projection
   if p == nil or p == "all" or p == "keys" or p == "count" then

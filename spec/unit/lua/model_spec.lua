@@ -308,7 +308,7 @@ describe("bloop.Model", function()
       assert.equal("((User.age >= 18) AND (attribute_not_exists(User.id)))",
         tostring(User.age:ge(18) & User.id:is_(nil)))
       assert.equal('(User.data.address.lines[1] = "x")', tostring(User.data["address"]["lines"][1]:eq("x")))
-      assert.is_nil(User.age.whatever)
+      assert.equal("InvalidCondition", raises(function() return User.age.whatever end).name)
     end)
 
     describe("a subclass (the seed's nullable / check_type Column)", function()
