@@ -5,7 +5,8 @@
 --   Employee.rev = Column(Integer, { version = true })      -- optimistic locking
 --
 -- Options: hash_key, range_key, dynamo_name (defaults to the column's name), default (a
--- value, or a function called with no arguments for each new instance), version.
+-- value, or a function called with no arguments for each new instance), version; any
+-- other is refused (InvalidModel, naming the nearest known option).
 -- A Column learns its `name` and `model` when it is assigned to a model class. Every
 -- attribute access on an instance goes through `Column:get(obj)` / `Column:set(obj, value)`,
 -- so a subclass can validate (lua-api.md "Custom Column class"). Loading from DynamoDB
@@ -44,14 +45,30 @@ local known = { hash_key = true, range_key = true, dynamo_name = true, default =
   version = true }
 M.known_options = known
 
+-- Column's own options are all it takes; a subclass (lua-api.md "Custom Column class")
+-- passes its own options through to Column.super.init, so there only a near miss of one
+-- of Column's ("hashkey") is refused.
+local function check_options(self, opts)
+  for k in pairs(opts) do
+    if not known[k] then
+      local hint = errors.suggest(k, known)
+      if hint ~= "" or getmetatable(self) == Column then
+        errors.raise(errors.classes.InvalidModel, ("Column: unknown option %s%s")
+          :format(type(k) == "string" and ("%q"):format(k) or tostring(k), hint))
+      end
+    end
+  end
+end
+
 function Column:init(typedef, opts)
   opts = opts or {}
   if type(opts) ~= "table" then errors.argerror(2, "Column: options must be a table") end
   local t = resolve_type(typedef)
   if type(t) ~= "table" then
     errors.raise(errors.classes.InvalidModel,
-      ("Column: a type is required (got %s)"):format(type(typedef)))
+      ("Column: argument 1 must be a bloop type (got %s)"):format(type(typedef)))
   end
+  check_options(self, opts)
   self.typedef = t
   self.hash_key = opts.hash_key and true or false
   self.range_key = opts.range_key and true or false

@@ -138,6 +138,50 @@ function errors.argerror(n, message)
   errors.raise(errors.classes.InvalidArgument, where() .. message, { code = "InvalidArgument" })
 end
 
+-- ---- suggestions -----------------------------------------------------------------------
+
+-- The optimal string alignment distance between a and b (Levenshtein's edits plus swapping
+-- two neighbours: "emial" is one edit from "email").
+local function distance(a, b)
+  local prev2, prev, cur = {}, {}, {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    cur = { [0] = i }
+    for j = 1, #b do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      local d = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+      if i > 1 and j > 1 and a:byte(i) == b:byte(j - 1) and a:byte(i - 1) == b:byte(j) then
+        d = math.min(d, prev2[j - 2] + 1)
+      end
+      cur[j] = d
+    end
+    prev2, prev = prev, cur
+  end
+  return prev[#b]
+end
+
+-- errors.nearest(name, candidates): the key of `candidates` (a table keyed by the known
+-- names: a set, a name -> column map) nearest to the string name, when it is a likely
+-- misspelling (at most 2 edits, and fewer than name has characters), else nil. Ties go to
+-- the alphabetically first, so the answer never depends on table order.
+function errors.nearest(name, candidates)
+  if type(name) ~= "string" then return nil end
+  local best, best_d = nil, math.min(2, #name - 1) + 1     -- best_d: beyond the limit
+  for k in pairs(candidates) do
+    if type(k) == "string" then
+      local d = distance(name, k)
+      if d < best_d or (d == best_d and best and k < best) then best, best_d = k, d end
+    end
+  end
+  return best
+end
+
+-- errors.suggest(name, candidates): ' (did you mean "x"?)' for errors.nearest's x, or "".
+function errors.suggest(name, candidates)
+  local near = errors.nearest(name, candidates)
+  return near and (' (did you mean "%s"?)'):format(near) or ""
+end
+
 -- errors.rethrow(err): raises again what bloop caught from a call it made: an error object as
 -- it is, a string (a C function's luaL_error) at the caller's position, as argerror places it.
 function errors.rethrow(err)

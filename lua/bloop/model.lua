@@ -5,6 +5,7 @@
 --   Employee.by_level = bloop.GlobalSecondaryIndex{ projection = { "email" }, hash_key = "level" }
 --   local e = Employee{ id = bloop.uuid4(), level = 3 }     -- through Column:set
 --   e.email = "a@example.com"                                -- through Column:set
+--   e.emial = "x"       -- raises: Employee has no column emial (did you mean "email"?)
 --   local Manager = Employee:extend("Manager")               -- copies Employee's columns
 --
 -- A model class is a table with a shared metatable whose __newindex records Columns and
@@ -153,6 +154,12 @@ ModelClass.__name = "bloop.ModelClass"
 
 -- ---- instances ------------------------------------------------------------------------
 
+-- Raises: key names no column of the model (a misspelling never passes silently).
+local function no_column(meta, key)
+  errors.argerror(nil, ("%s has no column %s%s"):format(meta.name, tostring(key),
+    errors.suggest(key, meta.columns_by_name)))
+end
+
 local function format_value(v)
   if type(v) == "string" then return ("%q"):format(v) end
   return tostring(v)
@@ -178,7 +185,7 @@ local function instance_mt(cls)
     if key == "Meta" or meta.indexes_by_name[key] then
       errors.argerror(nil, ("cannot assign %s on a %s instance"):format(tostring(key), meta.name))
     end
-    rawset(obj, key, value)
+    no_column(meta, key)
   end
   mt.__tostring = function(obj)
     local parts = {}
@@ -199,9 +206,7 @@ local function new_instance(cls, fields)
   end
   fields = fields or {}
   for k in pairs(fields) do
-    if not meta.columns_by_name[k] then
-      errors.argerror(nil, ("%s has no column %s"):format(meta.name, tostring(k)))
-    end
+    if not meta.columns_by_name[k] then no_column(meta, k) end
   end
   local obj = meta.init()
   for _, c in ipairs(meta.columns) do

@@ -11,6 +11,37 @@ local function raises(name, fn)
 end
 
 describe("bloop.Column", function()
+  describe("declaration", function()
+    it("says which argument is not a type", function()
+      assert.equal("Column: argument 1 must be a bloop type (got nil)",
+        raises("InvalidModel", function() return Column(bloop.Strin) end))
+      assert.equal("Column: argument 1 must be a bloop type (got table)",
+        raises("InvalidModel", function() return Column({}) end))
+    end)
+
+    it("refuses an unknown option, naming the nearest known one", function()
+      assert.equal('Column: unknown option "hashkey" (did you mean "hash_key"?)',
+        raises("InvalidModel", function() return Column(String, { hashkey = true }) end))
+      assert.equal('Column: unknown option "dynamoname" (did you mean "dynamo_name"?)',
+        raises("InvalidModel", function() return Column(String, { dynamoname = "x" }) end))
+      assert.equal('Column: unknown option "nullable"',
+        raises("InvalidModel", function() return Column(String, { nullable = false }) end))
+      assert.equal("Column: unknown option 1",
+        raises("InvalidModel", function() return Column(String, { true }) end))
+    end)
+
+    it("leaves a subclass its own options, but not a near miss of Column's", function()
+      local NColumn = Column:extend("NColumn")
+      function NColumn:init(typedef, opts)
+        NColumn.super.init(self, typedef, opts)
+        self.nullable = (opts or {}).nullable ~= false
+      end
+      assert.is_false(NColumn(String, { nullable = false, hash_key = true }).nullable)
+      assert.equal('Column: unknown option "rangekey" (did you mean "range_key"?)',
+        raises("InvalidModel", function() return NColumn(String, { rangekey = true }) end))
+    end)
+  end)
+
   describe("document paths", function()
     local M = bloop.Model:extend("PathModel")
     M.id = Column(String, { hash_key = true })

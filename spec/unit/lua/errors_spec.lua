@@ -24,6 +24,30 @@ describe("bloop errors", function()
   end)
 end)
 
+describe("errors.nearest", function()
+  local nearest = bloop.errors.nearest
+  it("finds a likely misspelling among the keys, swaps included", function()
+    local known = { hash_key = true, range_key = true, dynamo_name = true, default = true }
+    assert.equal("hash_key", nearest("hashkey", known))
+    assert.equal("default", nearest("defualt", known))
+    assert.equal("email", nearest("emial", { id = 1, email = 2 }))
+  end)
+
+  it("suggests nothing far away or for a name too short to tell", function()
+    assert.is_nil(nearest("nullable", { hash_key = true, default = true }))
+    assert.is_nil(nearest("x", { id = true }))
+    assert.is_nil(nearest(1, { id = true }))
+  end)
+
+  it("breaks ties alphabetically, whatever the table order", function()
+    for _ = 1, 20 do
+      local t = {}
+      for _, k in ipairs{ "cab", "bab", "dab" } do t[k] = true end
+      assert.equal("bab", nearest("ab", t))
+    end
+  end)
+end)
+
 -- A caller's mistake raises an InvalidArgument error object whose message starts with the
 -- CALLER's file:line (this spec's), however deep in bloop it is found: errors.argerror walks
 -- to the first frame that is not bloop's. One case per public entry point family; each case calls bloop on the line that
@@ -212,7 +236,10 @@ describe("errors.argerror", function()
       "ArgUser{...}: fields must be a table (argument 1)" },
     { "Model{ unknown }",
       function() at = here(); User{ idd = 1 } end,
-      "ArgUser has no column idd" },
+      'ArgUser has no column idd (did you mean "id"?)' },
+    { "instance assignment of no column",
+      function() at = here(); u.ide = "x" end,
+      'ArgUser has no column ide (did you mean "id"?)' },
     { "instance index attribute",
       function() at = here(); return u.by_doc end,
       "ArgUser.by_doc is an index; instances have no index attributes" },

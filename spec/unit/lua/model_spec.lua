@@ -257,13 +257,24 @@ describe("bloop.Model", function()
       assert.matches("Employee has no column idd", tostring(err), 1, true)
     end)
 
-    it("reads unset columns as nil and allows plain attributes", function()
+    it("reads unset columns as nil and refuses assigning what is no column", function()
       local Employee = employee()
       local e = Employee{}
       assert.is_nil(e.email)
-      e.note = "local only"
-      assert.equal("local only", e.note)
+      helpers.misuse(function() e.note = "local only" end, "Employee has no column note")
+      assert.is_nil(rawget(e, "note"))
       helpers.misuse(function() e.by_level = 1 end)
+    end)
+
+    it("suggests the column a misspelt name was meant to be, on assignment and construction", function()
+      local Employee = employee()
+      local e = Employee{}
+      helpers.misuse(function() e.emial = "x" end, 'Employee has no column emial (did you mean "email"?)')
+      assert.is_nil(rawget(e, "emial"))
+      assert.is_nil(e.email)
+      helpers.misuse(function() return Employee{ emial = "x" } end,
+        'Employee has no column emial (did you mean "email"?)')
+      helpers.misuse(function() return Employee{ manager = "x" } end, "Employee has no column manager")
     end)
 
     it("sends object_modified on assignment", function()
