@@ -117,6 +117,43 @@ describe("bloop.Model", function()
           M.a = Column(String, { hash_key = true, dynamo_name = "x" })
           M.b = Column(String, { dynamo_name = "x" })
         end, 'Dup: columns "a" and "b" have one dynamo_name "x"' },
+      { "Meta assigned after declaration", function()
+          local M = bloop.Model:extend("MetaAfter")
+          M.Meta = { table_name = "other" }
+        end, "MetaAfter: Meta is given to extend(name, meta), not assigned" },
+      { "Meta assigned nil", function()
+          local M = bloop.Model:extend("MetaNil")
+          M.Meta = nil
+        end, "MetaNil: Meta is given to extend(name, meta), not assigned" },
+      { "a column named Meta", function()
+          local M = bloop.Model:extend("MetaCol")
+          M.Meta = Column(String)
+        end, 'MetaCol: a column named "Meta" would hide MetaCol.Meta; choose another name '
+          .. "(dynamo_name = \"Meta\" keeps the attribute's name)" },
+      { "a column named new", function()
+          local M = bloop.Model:extend("NewCol")
+          M.new = Column(String)
+        end, 'NewCol: a column named "new" would hide Model.new; choose another name '
+          .. "(dynamo_name = \"new\" keeps the attribute's name)" },
+      { "a column named extend", function()
+          local M = bloop.Model:extend("ExtendCol")
+          M.extend = Column(String)
+        end, 'ExtendCol: a column named "extend" would hide Model.extend' },
+      { "a column named validate", function()
+          local M = bloop.Model:extend("ValidateCol")
+          M.validate = Column(String)
+        end, 'ValidateCol: a column named "validate" would hide Model.validate' },
+      { "a column named like a parent's method", function()
+          local Base = bloop.Model:extend("MethodBase")
+          function Base:greet() return "hi" end
+          local M = Base:extend("MethodSub")
+          M.greet = Column(String)
+        end, 'MethodSub: a column named "greet" would hide MethodBase.greet' },
+      { "an index named new", function()
+          local M = bloop.Model:extend("NewIdx")
+          M.id = Column(String, { hash_key = true })
+          M.new = bloop.GlobalSecondaryIndex{ projection = "keys", hash_key = "id" }
+        end, 'NewIdx: an index named "new" would hide Model.new' },
       { "index key that is not a column", function()
           local M = bloop.Model:extend("BadIdx")
           M.id = Column(String, { hash_key = true })
@@ -219,6 +256,20 @@ describe("bloop.Model", function()
         assert.matches(case[3], err.message, 1, true)
       end)
     end
+
+    it("keeps Meta and methods after a refused assignment", function()
+      local M = bloop.Model:extend("Kept", { table_name = "kept" })
+      M.id = Column(String, { hash_key = true })
+      raises(function() M.Meta = {} end)
+      raises(function() M.new = Column(String) end)
+      assert.equal("kept", M.Meta.table_name)
+      assert.equal(M.Meta, M{ id = "a" }.Meta)
+      assert.equal("a", M:new{ id = "a" }.id)
+      assert.equal(1, #M.Meta.columns)
+      -- a column may keep such a name on the wire
+      M.new_ = Column(String, { dynamo_name = "new" })
+      assert.equal("new", M.new_.dynamo_name)
+    end)
 
     it("checks declarations through the C model descriptor too", function()
       local Employee = employee("EmployeeC")
