@@ -30,6 +30,7 @@ local model_mod = require("bloop.model")
 local column_mod = require("bloop.column")
 local index_mod = require("bloop.index")
 local client_mod = require("bloop.client")
+local values = require("bloop.values")
 
 local E = errors.classes
 local MARKED, DATA, Column = column_mod.MARKED, column_mod.DATA, column_mod.Column
@@ -69,7 +70,8 @@ local function run(model, op, obj, fn, ...)
   errors.rethrow(augment(r1, model, op, obj))
 end
 
--- Splits `a, b, c, opts`: objects are model instances; a trailing plain table is opts.
+-- Splits `a, b, c, opts`: objects are model instances (at least one); a trailing plain
+-- table is opts.
 -- kind, op name the method in messages ("engine", "save": "engine:save: ..."); the
 -- transaction methods split their arguments here too.
 local function split_args(kind, op, ...)
@@ -88,6 +90,10 @@ local function split_args(kind, op, ...)
       errors.argerror(i, ("%s:%s: argument %d is not a model instance (got %s)")
         :format(kind, op, i, type(v)))
     end
+  end
+  if #objs == 0 then
+    errors.argerror(1, ("%s:%s: at least one model instance is required (got %s)")
+      :format(kind, op, n == 0 and "none" or "only an options table"))
   end
   return objs, opts or {}
 end
@@ -138,6 +144,15 @@ local function check_batch(b)
   end
 end
 
+-- Engine{ dynamodb = c }: c is nil, a native bloop.Client, or a table of its methods
+-- (bloop.wrap_client's, a user's own).
+local function check_client(name, c)
+  if c ~= nil and type(c) ~= "table" and values.typename(c) ~= "bloop.Client" then
+    errors.argerror(nil, ("bloop.Engine: %s must be a bloop.client or a table of its methods "
+      .. "(got %s)"):format(name, values.typename(c)))
+  end
+end
+
 function M.new(opts)
   opts = opts or {}
   if type(opts) ~= "table" then errors.argerror(1, "bloop.Engine{...}: options must be a table") end
@@ -146,6 +161,8 @@ function M.new(opts)
       errors.argerror(nil, ("bloop.Engine: unknown option %q"):format(tostring(k)))
     end
   end
+  check_client("dynamodb", opts.dynamodb)
+  check_client("dynamodbstreams", opts.dynamodbstreams)
   if opts.batch ~= nil then check_batch(opts.batch) end
   local template = opts.table_name_template or "{table_name}"
   if type(template) == "string" then
@@ -497,7 +514,6 @@ end
 function Engine:load(...)
   local objs, opts = split_args("engine", "load", ...)
   check_opts("load", opts, LOAD_OPTS)
-  if #objs == 0 then return end
   local ops = load_ops(self, objs)
   local first = model_of(objs[1])
   local items = run(first, "load", nil, self.native.load, self.native, ops, opts.consistent,
@@ -537,7 +553,6 @@ local function batch_entries(self, op, objs)
 end
 
 local function batch_write(self, op, objs)
-  if #objs == 0 then return {} end
   local entries = batch_entries(self, op, objs)
   local outcomes = run(model_of(objs[1]), op, nil, self.native.batch, self.native,
     op == "batch_delete", entries)
