@@ -172,6 +172,9 @@ function M.new(opts)
   elseif type(template) ~= "function" then
     errors.argerror(nil, "bloop.Engine: table_name_template must be a string or a function")
   end
+  -- Credentials go into C when a client is built, and nothing reachable from the engine
+  -- keeps them (the debug library included): given credentials, the streams client is
+  -- built now; without, it is built on first use from options that hold no secret.
   local client_opts = { region = opts.region, endpoint = opts.endpoint,
     credentials = opts.credentials, profile = opts.profile, max_attempts = opts.max_attempts,
     timeout = opts.timeout }
@@ -180,6 +183,10 @@ function M.new(opts)
     session.dynamodb_client = client_mod.new("dynamodb", client_opts)
   end
   local streams = opts.dynamodbstreams
+  if streams == nil and client_opts.credentials ~= nil then
+    streams = client_mod.new("dynamodbstreams", client_opts)
+  end
+  client_opts.credentials = nil
   setmetatable(session, { __index = function(s, k)
     -- the streams client is made on first use: most programs never read a stream
     if k == "dynamodbstreams_client" and streams == nil then
