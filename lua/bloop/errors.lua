@@ -127,10 +127,10 @@ local function where()
 end
 
 -- errors.argerror(n, message): raises an InvalidArgument whose message is message at the
--- caller's position (see above). n: the position of the argument
--- at fault, counted as luaL_argerror counts (a method's self is not counted), or nil where
--- no one argument is (an option key, the object's state) or the message names it in words
--- ("the second argument"). A message that does not say "argument <n>" gets " (argument <n>)".
+-- caller's position (see above). n: the position of the argument at fault, counted as
+-- luaL_argerror counts (a method's self is not counted), or nil where no one argument is
+-- (an option key, the object's state) or the message names it in words ("the second
+-- argument"). A message that does not say "argument <n>" gets " (argument <n>)".
 function errors.argerror(n, message)
   if n ~= nil and not message:find("argument " .. n, 1, true) then
     message = ("%s (argument %d)"):format(message, n)
