@@ -116,6 +116,23 @@ function helpers.raises(fn, ...)
   return err
 end
 
+-- A misuse error (errors.argerror): an InvalidArgument object whose message is `message`
+-- after the caller's "file:line: " (left off, as assert.has_error leaves it off a string).
+-- Returns the error. message nil: any message.
+function helpers.misuse(fn, message)
+  local ok, err = pcall(fn)
+  assert(not ok, "expected an error, but the call succeeded")
+  assert(type(err) == "table", "expected an InvalidArgument error object, got: " .. tostring(err))
+  assert(err.name == "InvalidArgument", "expected an InvalidArgument, got: " .. tostring(err))
+  if message ~= nil then
+    local got = tostring(err.message):gsub("^.-:%d+: ", "", 1)
+    if got ~= message then
+      error(("expected the message\n  %s\ngot\n  %s"):format(message, got), 2)
+    end
+  end
+  return err
+end
+
 math.randomseed(os.time())
 package.loaded["spec.helpers"] = helpers
 return helpers

@@ -5,7 +5,8 @@
 --   Employee.rev = Column(Integer, { version = true })      -- optimistic locking
 --
 -- Options: hash_key, range_key, dynamo_name (defaults to the column's name), default (a
--- value, or a function called with no arguments for each new instance), version.
+-- value, or a function called with no arguments for each new instance), version; any
+-- other is refused (InvalidModel, naming the nearest known option).
 -- A Column learns its `name` and `model` when it is assigned to a model class. Every
 -- attribute access on an instance goes through `Column:get(obj)` / `Column:set(obj, value)`,
 -- so a subclass can validate (lua-api.md "Custom Column class"). Loading from DynamoDB
@@ -44,14 +45,30 @@ local known = { hash_key = true, range_key = true, dynamo_name = true, default =
   version = true }
 M.known_options = known
 
+-- Column's own options are all it takes; a subclass (lua-api.md "Custom Column class")
+-- passes its own options through to Column.super.init, so there only a near miss of one
+-- of Column's ("hashkey") is refused.
+local function check_options(self, opts)
+  for k in pairs(opts) do
+    if not known[k] then
+      local hint = errors.suggest(k, known)
+      if hint ~= "" or getmetatable(self) == Column then
+        errors.raise(errors.classes.InvalidModel, ("Column: unknown option %s%s")
+          :format(type(k) == "string" and ("%q"):format(k) or tostring(k), hint))
+      end
+    end
+  end
+end
+
 function Column:init(typedef, opts)
   opts = opts or {}
   if type(opts) ~= "table" then errors.argerror(2, "Column: options must be a table") end
   local t = resolve_type(typedef)
   if type(t) ~= "table" then
     errors.raise(errors.classes.InvalidModel,
-      ("Column: a type is required (got %s)"):format(type(typedef)))
+      ("Column: argument 1 must be a bloop type (got %s)"):format(type(typedef)))
   end
+  check_options(self, opts)
   self.typedef = t
   self.hash_key = opts.hash_key and true or false
   self.range_key = opts.range_key and true or false
@@ -75,19 +92,23 @@ local reserved = { name = true, model = true, dynamo_name = true, typedef = true
 -- col.dynamo_name: the attribute name on the wire (the column's name unless dynamo_name was
 -- given). col["key"] / col[1] on a Map, List or Dynamic column: a document path
 -- (`User.data["address"]["lines"][1]:eq("x")`); use col:path(key) for names that collide
--- with column fields or methods.
+-- with column fields or methods. Any other string or integer key is a path the column does
+-- not have, and raises InvalidCondition saying so (`User.n is an Integer column; it has no
+-- document path ["a"]`) rather than reading as nil.
 function Column:__getindex(key)
   if key == "dynamo_name" then return rawget(self, "_dynamo_name") or rawget(self, "name") end
   if reserved[key] or (type(key) == "string" and key:sub(1, 1) == "_") then return nil end
   local t = rawget(self, "typedef")
-  if (type(key) == "string" or math.type(key) == "integer") and t and t.path_type then
-    local ok, sub = pcall(t.path_type, t, key)
-    if ok and sub ~= nil then
-      local condition = require("bloop.condition")
-      return condition.path(self, key)
-    end
+  if (type(key) ~= "string" and math.type(key) ~= "integer") or t == nil then return nil end
+  local ok, sub = pcall(t.path_type, t, key)
+  if not ok or sub == nil then
+    local kind = tostring(t)
+    errors.raise(errors.classes.InvalidCondition,
+      ("%s is %s %s column; it has no document path [%s]"):format(tostring(self),
+        kind:find("^[AEIOaeio]") and "an" or "a", kind,
+        type(key) == "string" and ("%q"):format(key) or tostring(key)))
   end
-  return nil
+  return require("bloop.condition").path(self, key)
 end
 
 -- Reads the value of this column on obj.

@@ -39,7 +39,7 @@ local Proxy = { __name = "bloop.Path" }
 
 local function model_name(model)
   if type(model) ~= "table" then return nil end
-  local meta = rawget(model, "Meta")
+  local meta = model.Meta
   if type(meta) == "table" and type(meta.name) == "string" then return meta.name end
   local n = rawget(model, "__name") or rawget(model, "name")
   if type(n) == "string" then return n end

@@ -30,6 +30,7 @@ local model_mod = require("bloop.model")
 local column_mod = require("bloop.column")
 local index_mod = require("bloop.index")
 local client_mod = require("bloop.client")
+local values = require("bloop.values")
 
 local E = errors.classes
 local MARKED, DATA, Column = column_mod.MARKED, column_mod.DATA, column_mod.Column
@@ -69,7 +70,8 @@ local function run(model, op, obj, fn, ...)
   errors.rethrow(augment(r1, model, op, obj))
 end
 
--- Splits `a, b, c, opts`: objects are model instances; a trailing plain table is opts.
+-- Splits `a, b, c, opts`: objects are model instances (at least one); a trailing plain
+-- table is opts.
 -- kind, op name the method in messages ("engine", "save": "engine:save: ..."); the
 -- transaction methods split their arguments here too.
 local function split_args(kind, op, ...)
@@ -89,6 +91,10 @@ local function split_args(kind, op, ...)
         :format(kind, op, i, type(v)))
     end
   end
+  if #objs == 0 then
+    errors.argerror(1, ("%s:%s: at least one model instance is required (got %s)")
+      :format(kind, op, n == 0 and "none" or "only an options table"))
+  end
   return objs, opts or {}
 end
 
@@ -98,6 +104,15 @@ local function check_opts(op, opts, known)
       errors.argerror(nil, ("engine:%s: unknown option %q"):format(op, tostring(k)))
     end
   end
+end
+
+-- opts[name] (a condition, a key or a filter): nil or a bloop.Condition; returned.
+local function check_condition(op, name, value)
+  if value ~= nil and not core.is_condition(value) then
+    errors.argerror(nil, ("engine:%s: %s must be a bloop.Condition (got %s)")
+      :format(op, name, type(value)))
+  end
+  return value
 end
 
 -- The options each operation takes (made once: save and load run per object).
@@ -129,6 +144,15 @@ local function check_batch(b)
   end
 end
 
+-- Engine{ dynamodb = c }: c is nil, a native bloop.Client, or a table of its methods
+-- (bloop.wrap_client's, a user's own).
+local function check_client(name, c)
+  if c ~= nil and type(c) ~= "table" and values.typename(c) ~= "bloop.Client" then
+    errors.argerror(nil, ("bloop.Engine: %s must be a bloop.client or a table of its methods "
+      .. "(got %s)"):format(name, values.typename(c)))
+  end
+end
+
 function M.new(opts)
   opts = opts or {}
   if type(opts) ~= "table" then errors.argerror(1, "bloop.Engine{...}: options must be a table") end
@@ -137,6 +161,8 @@ function M.new(opts)
       errors.argerror(nil, ("bloop.Engine: unknown option %q"):format(tostring(k)))
     end
   end
+  check_client("dynamodb", opts.dynamodb)
+  check_client("dynamodbstreams", opts.dynamodbstreams)
   if opts.batch ~= nil then check_batch(opts.batch) end
   local template = opts.table_name_template or "{table_name}"
   if type(template) == "string" then
@@ -146,6 +172,9 @@ function M.new(opts)
   elseif type(template) ~= "function" then
     errors.argerror(nil, "bloop.Engine: table_name_template must be a string or a function")
   end
+  -- Credentials go into C when a client is built, and nothing reachable from the engine
+  -- keeps them (the debug library included): given credentials, the streams client is
+  -- built now; without, it is built on first use from options that hold no secret.
   local client_opts = { region = opts.region, endpoint = opts.endpoint,
     credentials = opts.credentials, profile = opts.profile, max_attempts = opts.max_attempts,
     timeout = opts.timeout }
@@ -154,6 +183,10 @@ function M.new(opts)
     session.dynamodb_client = client_mod.new("dynamodb", client_opts)
   end
   local streams = opts.dynamodbstreams
+  if streams == nil and client_opts.credentials ~= nil then
+    streams = client_mod.new("dynamodbstreams", client_opts)
+  end
+  client_opts.credentials = nil
   setmetatable(session, { __index = function(s, k)
     -- the streams client is made on first use: most programs never read a stream
     if k == "dynamodbstreams_client" and streams == nil then
@@ -388,10 +421,7 @@ local function write_args(self, obj, opts, op)
       if absent[c.name] and marked[c.name] then cleared[#cleared + 1] = c.name end
     end
   end
-  local cond = opts.condition
-  if cond ~= nil and not core.is_condition(cond) then
-    errors.argerror(nil, ("engine:%s: condition must be a bloop.Condition"):format(op))
-  end
+  local cond = check_condition(op, "condition", opts.condition)
   return model, now, {
     model = handle,
     item = item_now(model, now, op == "delete"),
@@ -491,7 +521,6 @@ end
 function Engine:load(...)
   local objs, opts = split_args("engine", "load", ...)
   check_opts("load", opts, LOAD_OPTS)
-  if #objs == 0 then return end
   local ops = load_ops(self, objs)
   local first = model_of(objs[1])
   local items = run(first, "load", nil, self.native.load, self.native, ops, opts.consistent,
@@ -531,7 +560,6 @@ local function batch_entries(self, op, objs)
 end
 
 local function batch_write(self, op, objs)
-  if #objs == 0 then return {} end
   local entries = batch_entries(self, op, objs)
   local outcomes = run(model_of(objs[1]), op, nil, self.native.batch, self.native,
     op == "batch_delete", entries)
@@ -600,7 +628,8 @@ local function search_args(self, op, target, opts, n)
     errors.argerror(nil, "engine:query: parallel is a scan option")
   end
   local args = { mode = op, model = handle, index = index and index.name or nil,
-    key = opts.key, filter = opts.filter, consistent = opts.consistent and true or false,
+    key = check_condition(op, "key", opts.key), filter = check_condition(op, "filter", opts.filter),
+    consistent = opts.consistent and true or false,
     descending = opts.forward == false }
   local p = opts.projection
   if p == nil or p == "all" or p == "keys" or p == "count" then

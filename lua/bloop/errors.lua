@@ -42,6 +42,7 @@ end
 local BloopError = class("BloopError")
 class("ClientError", BloopError)
 class("ConfigurationError", BloopError)
+class("InvalidArgument", BloopError)
 class("InvalidRequest", BloopError)
 class("InvalidValue", BloopError)
 class("ConstraintViolation", BloopError)
@@ -75,11 +76,11 @@ end
 
 -- ---- misuse: a caller's mistake -----------------------------------------------------------
 -- In the Lua layer a wrong argument, an unknown option or a call the object's state does not
--- allow raises a plain string that starts with the caller's "file:line: ", as luaL_argerror
--- does in C. (A wrong declaration or condition raises InvalidModel / InvalidCondition through
--- errors.raise instead.) Every such string is made by errors.argerror, so giving them another
--- shape (an error object, a later issue) is a change to argerror alone; errors.rethrow
--- passes on what bloop caught from its own calls.
+-- allow raises an InvalidArgument error object (code "InvalidArgument") whose message starts
+-- with the caller's "file:line: ", as luaL_argerror's string does in C; tostring(err) shows
+-- it ("InvalidArgument: app.lua:12: engine:save: ..."). (A wrong declaration or condition
+-- raises InvalidModel / InvalidCondition through errors.raise instead.) Every such error is
+-- made by errors.argerror; errors.rethrow passes on what bloop caught from its own calls.
 --
 -- The position is found, not counted. error(msg, 3) is right only while the raising helper
 -- sits exactly that deep under the public function, and bloop's helpers do not: concrete()
@@ -125,15 +126,60 @@ local function where()
   end
 end
 
--- errors.argerror(n, message): raises message (see above). n: the position of the argument
--- at fault, counted as luaL_argerror counts (a method's self is not counted), or nil where
--- no one argument is (an option key, the object's state) or the message names it in words
--- ("the second argument"). A message that does not say "argument <n>" gets " (argument <n>)".
+-- errors.argerror(n, message): raises an InvalidArgument whose message is message at the
+-- caller's position (see above). n: the position of the argument at fault, counted as
+-- luaL_argerror counts (a method's self is not counted), or nil where no one argument is
+-- (an option key, the object's state) or the message names it in words ("the second
+-- argument"). A message that does not say "argument <n>" gets " (argument <n>)".
 function errors.argerror(n, message)
   if n ~= nil and not message:find("argument " .. n, 1, true) then
     message = ("%s (argument %d)"):format(message, n)
   end
-  error(where() .. message, 0)
+  errors.raise(errors.classes.InvalidArgument, where() .. message, { code = "InvalidArgument" })
+end
+
+-- ---- suggestions -----------------------------------------------------------------------
+
+-- The optimal string alignment distance between a and b (Levenshtein's edits plus swapping
+-- two neighbours: "emial" is one edit from "email").
+local function distance(a, b)
+  local prev2, prev, cur = {}, {}, {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    cur = { [0] = i }
+    for j = 1, #b do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      local d = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+      if i > 1 and j > 1 and a:byte(i) == b:byte(j - 1) and a:byte(i - 1) == b:byte(j) then
+        d = math.min(d, prev2[j - 2] + 1)
+      end
+      cur[j] = d
+    end
+    prev2, prev = prev, cur
+  end
+  return prev[#b]
+end
+
+-- errors.nearest(name, candidates): the key of `candidates` (a table keyed by the known
+-- names: a set, a name -> column map) nearest to the string name, when it is a likely
+-- misspelling (at most 2 edits, and fewer than name has characters), else nil. Ties go to
+-- the alphabetically first, so the answer never depends on table order.
+function errors.nearest(name, candidates)
+  if type(name) ~= "string" then return nil end
+  local best, best_d = nil, math.min(2, #name - 1) + 1     -- best_d: beyond the limit
+  for k in pairs(candidates) do
+    if type(k) == "string" then
+      local d = distance(name, k)
+      if d < best_d or (d == best_d and best and k < best) then best, best_d = k, d end
+    end
+  end
+  return best
+end
+
+-- errors.suggest(name, candidates): ' (did you mean "x"?)' for errors.nearest's x, or "".
+function errors.suggest(name, candidates)
+  local near = errors.nearest(name, candidates)
+  return near and (' (did you mean "%s"?)'):format(near) or ""
 end
 
 -- errors.rethrow(err): raises again what bloop caught from a call it made: an error object as

@@ -5,13 +5,16 @@
 --   Employee.by_level = bloop.GlobalSecondaryIndex{ projection = { "email" }, hash_key = "level" }
 --   local e = Employee{ id = bloop.uuid4(), level = 3 }     -- through Column:set
 --   e.email = "a@example.com"                                -- through Column:set
+--   e.emial = "x"       -- raises: Employee has no column emial (did you mean "email"?)
 --   local Manager = Employee:extend("Manager")               -- copies Employee's columns
 --
 -- A model class is a table with a shared metatable whose __newindex records Columns and
 -- indexes as they are assigned; anything else assigned to the class (methods) is stored
--- as is and inherited by subclasses and instances. Meta is fresh per class (bloop never
--- inherits Meta): table_name (default: the model's name), abstract, billing, read_units,
--- write_units, stream, ttl, backups, encryption, plus the computed keys, columns, indexes
+-- as is and inherited by subclasses and instances. A column or index may not take the name
+-- of Meta or of a method it would hide (new, extend, validate, a user's), and Meta cannot
+-- be assigned. Meta is fresh per class (bloop never inherits Meta): table_name (default:
+-- the model's name), abstract, billing, read_units, write_units, stream, ttl, backups,
+-- encryption, plus the computed keys, columns, indexes
 -- (ordered lists), gsis, lsis, hash_key, range_key, version, columns_by_name,
 -- columns_by_dynamo_name, indexes_by_name and init (a factory for loaded objects).
 -- Declaration errors raise bloop.InvalidModel naming model and column: the ones visible
@@ -33,7 +36,9 @@ local is_column, is_index = column_mod.is_column, index_mod.is_index
 local M = {}
 
 local ModelClass = {}     -- metatable of every model class
-local models = setmetatable({}, { __mode = "k" })   -- model class -> true
+-- model class -> its Meta. Meta is kept here, not in the class table, so that assigning
+-- `Model.Meta` reaches __newindex (a raw key would be replaced silently).
+local models = setmetatable({}, { __mode = "k" })
 
 local function invalid(msg)
   errors.raise(errors.classes.InvalidModel, msg)
@@ -42,12 +47,12 @@ end
 local meta_keys = { table_name = true, abstract = true, billing = true, read_units = true,
   write_units = true, stream = true, ttl = true, backups = true, encryption = true, init = true }
 
-local function is_model(v) return type(v) == "table" and models[v] == true end
+local function is_model(v) return type(v) == "table" and models[v] ~= nil end
 M.is_model = is_model
 
 -- Recomputes the derived Meta fields after a column or index changed.
 local function refresh(cls)
-  local meta = rawget(cls, "Meta")
+  local meta = models[cls]
   local by_name, by_dynamo = {}, {}
   local keys, hash, range, version = {}, nil, nil, nil
   for _, c in ipairs(meta.columns) do
@@ -73,7 +78,7 @@ local function refresh(cls)
 end
 
 local function bind_column(cls, name, col)
-  local meta = rawget(cls, "Meta")
+  local meta = models[cls]
   if rawget(col, "model") and col.model ~= cls then col = col:copy() end
   col.name = name
   col.model = cls
@@ -101,7 +106,7 @@ local function bind_column(cls, name, col)
 end
 
 local function bind_index(cls, name, idx)
-  local meta = rawget(cls, "Meta")
+  local meta = models[cls]
   if rawget(idx, "model") and idx.model ~= cls then idx = idx:copy() end
   if meta.columns_by_name[name] then
     invalid(("%s: %q is already a column"):format(meta.name, name))
@@ -116,17 +121,34 @@ local function bind_index(cls, name, idx)
   refresh(cls)
 end
 
+-- A column or index name: a string that hides nothing the class has: Meta, or a method or
+-- field of the class or a parent (new, extend, validate, a user's method), which the column
+-- would shadow (User.new{...} would call the column). what: "a column" or "an index".
+local function check_name(cls, key, what)
+  if type(key) ~= "string" then invalid(what .. " name must be a string") end
+  local owner = key == "Meta" and cls or nil
+  local c = cls
+  while owner == nil and c ~= nil do
+    if rawget(c, key) ~= nil then owner = c end
+    c = rawget(c, "__parent")
+  end
+  if owner ~= nil then
+    invalid(("%s: %s named %q would hide %s.%s; choose another name (dynamo_name = %q keeps "
+      .. "the attribute's name)"):format(models[cls].name, what, key, models[owner].name, key, key))
+  end
+end
+
 ModelClass.__newindex = function(cls, key, value)
   if is_column(value) then
-    if type(key) ~= "string" then invalid("a column name must be a string") end
+    check_name(cls, key, "a column")
     bind_column(cls, key, value)
   elseif is_index(value) then
-    if type(key) ~= "string" then invalid("an index name must be a string") end
+    check_name(cls, key, "an index")
     bind_index(cls, key, value)
   elseif key == "Meta" then
-    invalid(rawget(cls, "Meta").name .. ": Meta is given to extend(name, meta), not assigned")
+    invalid(models[cls].name .. ": Meta is given to extend(name, meta), not assigned")
   else
-    local meta = rawget(cls, "Meta")
+    local meta = models[cls]
     if meta.columns_by_name[key] or meta.indexes_by_name[key] then
       invalid(("%s.%s is a %s; assign a Column or an index to replace it"):format(meta.name,
         tostring(key), meta.columns_by_name[key] and "column" or "index"))
@@ -136,7 +158,8 @@ ModelClass.__newindex = function(cls, key, value)
 end
 
 ModelClass.__index = function(cls, key)
-  local meta = rawget(cls, "Meta")
+  local meta = models[cls]
+  if key == "Meta" then return meta end
   local c = meta.columns_by_name[key] or meta.indexes_by_name[key]
   if c then return c end
   local parent = rawget(cls, "__parent")
@@ -148,10 +171,16 @@ ModelClass.__call = function(cls, fields)
   return cls:new(fields)
 end
 
-ModelClass.__tostring = function(cls) return "<Model " .. rawget(cls, "Meta").name .. ">" end
+ModelClass.__tostring = function(cls) return "<Model " .. models[cls].name .. ">" end
 ModelClass.__name = "bloop.ModelClass"
 
 -- ---- instances ------------------------------------------------------------------------
+
+-- Raises: key names no column of the model (a misspelling never passes silently).
+local function no_column(meta, key)
+  errors.argerror(nil, ("%s has no column %s%s"):format(meta.name, tostring(key),
+    errors.suggest(key, meta.columns_by_name)))
+end
 
 local function format_value(v)
   if type(v) == "string" then return ("%q"):format(v) end
@@ -159,7 +188,7 @@ local function format_value(v)
 end
 
 local function instance_mt(cls)
-  local meta = rawget(cls, "Meta")
+  local meta = models[cls]
   local mt = {}
   mt.__name = meta.name
   mt.__index = function(obj, key)
@@ -178,7 +207,7 @@ local function instance_mt(cls)
     if key == "Meta" or meta.indexes_by_name[key] then
       errors.argerror(nil, ("cannot assign %s on a %s instance"):format(tostring(key), meta.name))
     end
-    rawset(obj, key, value)
+    no_column(meta, key)
   end
   mt.__tostring = function(obj)
     local parts = {}
@@ -193,15 +222,13 @@ end
 -- Model:new(fields): a new instance; each column takes fields[name] or its default through
 -- Column:set. A name that is not a column raises (a misspelling never passes silently).
 local function new_instance(cls, fields)
-  local meta = rawget(cls, "Meta")
+  local meta = models[cls]
   if fields ~= nil and type(fields) ~= "table" then
     errors.argerror(1, ("%s{...}: fields must be a table"):format(meta.name))
   end
   fields = fields or {}
   for k in pairs(fields) do
-    if not meta.columns_by_name[k] then
-      errors.argerror(nil, ("%s has no column %s"):format(meta.name, tostring(k)))
-    end
+    if not meta.columns_by_name[k] then no_column(meta, k) end
   end
   local obj = meta.init()
   for _, c in ipairs(meta.columns) do
@@ -237,9 +264,9 @@ local function make_model(name, parent, meta_in)
   meta.table_name = meta_in.table_name or name
   meta.abstract = meta_in.abstract and true or false
   meta.columns, meta.indexes = {}, {}
-  local cls = { Meta = meta, __parent = parent, __subclasses = {} }
+  local cls = { __parent = parent, __subclasses = {} }
   meta.model = cls
-  models[cls] = true
+  models[cls] = meta
   if parent then
     local subs = rawget(parent, "__subclasses")
     subs[#subs + 1] = cls
@@ -254,7 +281,7 @@ local function make_model(name, parent, meta_in)
     end
   end
   -- copy the parent's columns and indexes (a local definition assigned later overrides)
-  if parent and rawget(parent, "Meta") then
+  if parent and models[parent] then
     for _, c in ipairs(parent.Meta.columns) do bind_column(cls, c.name, c:copy()) end
     for _, i in ipairs(parent.Meta.indexes) do bind_index(cls, i.name, i:copy()) end
   end
@@ -388,7 +415,7 @@ end
 
 -- Full validation of a concrete model; cached until a column or index changes.
 function M.validate(cls)
-  local meta = rawget(cls, "Meta")
+  local meta = models[cls]
   if meta._validated then return meta end
   if meta.abstract then
     invalid(("%s is abstract: it has no table"):format(meta.name))

@@ -121,8 +121,8 @@ describe("engine batch executor against scripted UnprocessedItems #integration",
   end)
 
   it("refuses bad batch options", function()
-    assert.has_error(function() engine{ rounds = 1 } end, 'bloop.Engine: unknown batch option "rounds"')
-    assert.has_error(function() engine{ concurrency = 0 } end,
+    helpers.misuse(function() engine{ rounds = 1 } end, 'bloop.Engine: unknown batch option "rounds"')
+    helpers.misuse(function() engine{ concurrency = 0 } end,
       "bloop.Engine: batch.concurrency must be an integer >= 1")
   end)
 end)

@@ -77,9 +77,9 @@ describe("bloop.Engine #integration", function()
     end)
 
     it("refuses unknown options and bad templates", function()
-      assert.has_error(function() bloop.Engine{ dynamodb = raw, dynamo = 1 } end,
+      helpers.misuse(function() bloop.Engine{ dynamodb = raw, dynamo = 1 } end,
         'bloop.Engine: unknown option "dynamo"')
-      assert.has_error(function() bloop.Engine{ dynamodb = raw, table_name_template = "x" } end,
+      helpers.misuse(function() bloop.Engine{ dynamodb = raw, table_name_template = "x" } end,
         "bloop.Engine: table_name_template must contain {table_name}")
     end)
 
@@ -386,11 +386,11 @@ describe("bloop.Engine #integration", function()
       u.age = 3
       engine:save(u, { sync = "old" })
       assert.equal(2, u.age)
-      assert.has_error(function() engine:save(u, { sync = true }) end)
+      helpers.misuse(function() engine:save(u, { sync = true }) end)
     end)
 
     it("refuses unknown options and objects without keys", function()
-      assert.has_error(function() engine:save(User{ id = "x" }, { conditon = 1 }) end,
+      helpers.misuse(function() engine:save(User{ id = "x" }, { conditon = 1 }) end,
         'engine:save: unknown option "conditon"')
       local err = raises(engine.save, engine, User{ email = "x" })
       assert.equal("InvalidRequest", err.name)
@@ -488,7 +488,7 @@ describe("bloop.Engine #integration", function()
       engine:delete(fresh, { sync = "old" })
       assert.equal(5, fresh.age)
       assert.equal("MissingObjects", raises(engine.load, engine, User{ id = "d1" }).name)
-      assert.has_error(function() engine:delete(u, { sync = "new" }) end)
+      helpers.misuse(function() engine:delete(u, { sync = "new" }) end)
     end)
   end)
 
@@ -685,7 +685,7 @@ describe("bloop.Engine #integration", function()
       assert.equal(12, r.item_size)    -- "id"+"e1" (4) + "email"+"a@x" (8)
       assert.equal("CreateTable", engine:explain("bind", User)[1].operation)
       assert.equal("DeleteItem", engine:explain("delete", u)[1].operation)
-      assert.has_error(function() engine:explain("frob") end)
+      helpers.misuse(function() engine:explain("frob") end)
     end)
   end)
 

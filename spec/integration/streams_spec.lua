@@ -166,15 +166,15 @@ describe("engine:stream #integration #moto_only", function()
     local ok, err = pcall(function() line = debug.getinfo(1, "l").currentline; engine:stream(User, 5) end)
     assert.is_false(ok)
     assert.equal(('%s:%d: stream:move_to: position must be "trim_horizon", "latest", a bloop.datetime '
-      .. "or a token (argument 1)"):format(src, line), err)
+      .. "or a token (argument 1)"):format(src, line), err.message)
     local stream = engine:stream(User, "latest")
     ok, err = pcall(function() line = debug.getinfo(1, "l").currentline; stream:move_to("sideways") end)
     assert.is_false(ok)
-    assert.equal(('%s:%d: stream:move_to: unknown position "sideways" (argument 1)'):format(src, line), err)
+    assert.equal(('%s:%d: stream:move_to: unknown position "sideways" (argument 1)'):format(src, line), err.message)
     ok, err = pcall(function() line = debug.getinfo(1, "l").currentline; engine:stream(User) end)
     assert.is_false(ok)
     assert.equal(('%s:%d: engine:stream: a position is required ("trim_horizon", "latest", a '
-      .. "bloop.datetime or a token) (argument 2)"):format(src, line), err)
+      .. "bloop.datetime or a token) (argument 2)"):format(src, line), err.message)
   end)
 
   it("replicates across regions (the seed's pattern)", function()

@@ -149,11 +149,11 @@ describe("engine:transaction #integration", function()
   describe("misuse", function()
     it("checks the mode and the arguments", function()
       local engine, Account = helpers.engine(), account_model()
-      assert.has_error(function() engine:transaction("x") end,
+      helpers.misuse(function() engine:transaction("x") end,
         'engine:transaction: mode must be "w" or "r" (got x) (argument 1)')
-      assert.has_error(function() engine:transaction("r"):save(Account{ id = "a" }) end,
+      helpers.misuse(function() engine:transaction("r"):save(Account{ id = "a" }) end,
         "transaction:save: this is a read transaction")
-      assert.has_error(function() engine:transaction("w"):check(Account{ id = "a" }) end,
+      helpers.misuse(function() engine:transaction("w"):check(Account{ id = "a" }) end,
         "transaction:check: a bloop.Condition is required (argument 2)")
     end)
 
@@ -165,7 +165,9 @@ describe("engine:transaction #integration", function()
       local src, line = debug.getinfo(1, "S").short_src, nil
       local ok, err = pcall(function() line = debug.getinfo(1, "l").currentline; tx:delete(Account{ id = "c2" }) end)
       assert.is_false(ok)
-      assert.equal(("%s:%d: transaction:delete: the transaction was already committed"):format(src, line), err)
+      assert.equal("InvalidArgument", err.name)
+      assert.equal(("%s:%d: transaction:delete: the transaction was already committed"):format(src, line),
+        err.message)
     end)
   end)
 end)

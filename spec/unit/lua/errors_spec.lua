@@ -24,9 +24,33 @@ describe("bloop errors", function()
   end)
 end)
 
--- A caller's mistake raises a string that starts with the CALLER's file:line (this spec's),
--- however deep in bloop it is found: errors.argerror walks to the first frame that is not
--- bloop's. One case per public entry point family; each case calls bloop on the line that
+describe("errors.nearest", function()
+  local nearest = bloop.errors.nearest
+  it("finds a likely misspelling among the keys, swaps included", function()
+    local known = { hash_key = true, range_key = true, dynamo_name = true, default = true }
+    assert.equal("hash_key", nearest("hashkey", known))
+    assert.equal("default", nearest("defualt", known))
+    assert.equal("email", nearest("emial", { id = 1, email = 2 }))
+  end)
+
+  it("suggests nothing far away or for a name too short to tell", function()
+    assert.is_nil(nearest("nullable", { hash_key = true, default = true }))
+    assert.is_nil(nearest("x", { id = true }))
+    assert.is_nil(nearest(1, { id = true }))
+  end)
+
+  it("breaks ties alphabetically, whatever the table order", function()
+    for _ = 1, 20 do
+      local t = {}
+      for _, k in ipairs{ "cab", "bab", "dab" } do t[k] = true end
+      assert.equal("bab", nearest("ab", t))
+    end
+  end)
+end)
+
+-- A caller's mistake raises an InvalidArgument error object whose message starts with the
+-- CALLER's file:line (this spec's), however deep in bloop it is found: errors.argerror walks
+-- to the first frame that is not bloop's. One case per public entry point family; each case calls bloop on the line that
 -- sets `at`, so the expected position is that line. No network: nothing here is sent.
 describe("errors.argerror", function()
   local SRC = debug.getinfo(1, "S").short_src
@@ -52,6 +76,12 @@ describe("errors.argerror", function()
     { "bloop.Engine unknown option",
       function() at = here(); bloop.Engine{ frob = 1 } end,
       'bloop.Engine: unknown option "frob"' },
+    { "bloop.Engine dynamodb",
+      function() at = here(); bloop.Engine{ dynamodb = 5 } end,
+      "bloop.Engine: dynamodb must be a bloop.client or a table of its methods (got number)" },
+    { "bloop.Engine dynamodbstreams",
+      function() at = here(); bloop.Engine{ dynamodb = {}, dynamodbstreams = "x" } end,
+      "bloop.Engine: dynamodbstreams must be a bloop.client or a table of its methods (got string)" },
     { "bloop.Engine batch",
       function() at = here(); bloop.Engine{ batch = 5 } end,
       "bloop.Engine: batch must be a table" },
@@ -59,6 +89,31 @@ describe("errors.argerror", function()
     { "engine:save",
       function() at = here(); engine:save("x") end,
       "engine:save: argument 1 is not a model instance (got string)" },
+    { "engine:save nothing",
+      function() at = here(); engine:save() end,
+      "engine:save: at least one model instance is required (got none) (argument 1)" },
+    { "engine:save options only",
+      function() at = here(); engine:save({}) end,
+      "engine:save: at least one model instance is required (got only an options table) (argument 1)" },
+    { "engine:delete options only",
+      function() at = here(); engine:delete({ condition = cond }) end,
+      "engine:delete: at least one model instance is required (got only an options table) (argument 1)" },
+    { "engine:load options only",
+      function() at = here(); engine:load({}) end,
+      "engine:load: at least one model instance is required (got only an options table) (argument 1)" },
+    { "engine:load nothing",
+      function() at = here(); engine:load() end,
+      "engine:load: at least one model instance is required (got none) (argument 1)" },
+    { "engine:batch_save nothing",
+      function() at = here(); engine:batch_save() end,
+      "engine:batch_save: at least one model instance is required (got none) (argument 1)" },
+    { "engine:batch_delete options only",
+      function() at = here(); engine:batch_delete({}) end,
+      "engine:batch_delete: at least one model instance is required (got only an options table) "
+        .. "(argument 1)" },
+    { "engine:explain load nothing",
+      function() at = here(); engine:explain("load") end,
+      "engine:load: at least one model instance is required (got none) (argument 1)" },
     { "engine:save a class",
       function() at = here(); engine:save(User) end,
       "engine:save: expected model instances, got the model class ArgUser (make an instance: "
@@ -71,7 +126,7 @@ describe("errors.argerror", function()
       'engine:save: sync must be "old", "new" or nil (got true)' },
     { "engine:save condition",
       function() at = here(); engine:save(u, { condition = 5 }) end,
-      "engine:save: condition must be a bloop.Condition" },
+      "engine:save: condition must be a bloop.Condition (got number)" },
     { "engine:delete",
       function() at = here(); engine:delete(u, 5) end,
       "engine:delete: argument 2 is not a model instance (got number)" },
@@ -99,6 +154,15 @@ describe("errors.argerror", function()
     { "engine:query unknown option",
       function() at = here(); engine:query(User, { frob = 1 }) end,
       'engine:query: unknown option "frob"' },
+    { "engine:query key",
+      function() at = here(); engine:query(User, { key = "id = :x" }) end,
+      "engine:query: key must be a bloop.Condition (got string)" },
+    { "engine:query filter",
+      function() at = here(); engine:query(User, { key = cond, filter = {} }) end,
+      "engine:query: filter must be a bloop.Condition (got table)" },
+    { "engine:scan filter",
+      function() at = here(); engine:scan(User, { filter = "age > 1" }) end,
+      "engine:scan: filter must be a bloop.Condition (got string)" },
     { "engine:scan",
       function() at = here(); engine:scan("User") end,
       "engine:scan: a model or an index is required (argument 1)" },
@@ -124,10 +188,10 @@ describe("errors.argerror", function()
       "engine:save: argument 1 is not a model instance (got string)" },
     { "engine:explain save condition",
       function() at = here(); engine:explain("save", u, { condition = 5 }) end,
-      "engine:save: condition must be a bloop.Condition" },
+      "engine:save: condition must be a bloop.Condition (got number)" },
     { "engine:explain delete",
       function() at = here(); engine:explain("delete", u, { condition = "x" }) end,
-      "engine:delete: condition must be a bloop.Condition" },
+      "engine:delete: condition must be a bloop.Condition (got string)" },
     { "engine:explain load",
       function() at = here(); engine:explain("load", User) end,
       "engine:load: expected model instances, got the model class ArgUser (make an instance: "
@@ -173,6 +237,17 @@ describe("errors.argerror", function()
     { "tx:delete option",
       function() local tx = engine:transaction("w"); at = here(); tx:delete(u, { x = 1 }) end,
       'transaction:delete: unknown option "x"' },
+    { "tx:save nothing",
+      function() local tx = engine:transaction("w"); at = here(); tx:save({}) end,
+      "transaction:save: at least one model instance is required (got only an options table) "
+        .. "(argument 1)" },
+    { "tx:delete nothing",
+      function() local tx = engine:transaction("w"); at = here(); tx:delete() end,
+      "transaction:delete: at least one model instance is required (got none) (argument 1)" },
+    { "rx:load nothing",
+      function() local rx = engine:transaction("r"); at = here(); rx:load({}) end,
+      "transaction:load: at least one model instance is required (got only an options table) "
+        .. "(argument 1)" },
     { "tx:check object",
       function() local tx = engine:transaction("w"); at = here(); tx:check(User, cond) end,
       "transaction:check: a model instance is required (argument 1)" },
@@ -203,7 +278,10 @@ describe("errors.argerror", function()
       "ArgUser{...}: fields must be a table (argument 1)" },
     { "Model{ unknown }",
       function() at = here(); User{ idd = 1 } end,
-      "ArgUser has no column idd" },
+      'ArgUser has no column idd (did you mean "id"?)' },
+    { "instance assignment of no column",
+      function() at = here(); u.ide = "x" end,
+      'ArgUser has no column ide (did you mean "id"?)' },
     { "instance index attribute",
       function() at = here(); return u.by_doc end,
       "ArgUser.by_doc is an index; instances have no index attributes" },
@@ -272,15 +350,28 @@ describe("errors.argerror", function()
       at = nil
       local ok, err = pcall(fn)
       assert.is_false(ok, "expected an error")
-      assert.is_string(err)
-      assert.equal(("%s:%d: %s"):format(SRC, at, message), err)
+      assert.equal("InvalidArgument", err.name)
+      assert.equal(("%s:%d: %s"):format(SRC, at, message), err.message)
     end)
   end
+
+  it("raises an InvalidArgument object, a BloopError, that prints its position", function()
+    local ok, err = pcall(function() at = here(); engine:bind(u) end)
+    assert.is_false(ok)
+    assert.equal("table", type(err))
+    assert.equal("InvalidArgument", err.name)
+    assert.equal("InvalidArgument", err.code)
+    assert.is_true(bloop.is(err, bloop.InvalidArgument))
+    assert.is_true(bloop.is(err, bloop.BloopError))
+    assert.is_false(bloop.is(err, bloop.ClientError))
+    assert.equal(("InvalidArgument: %s:%d: engine:bind: a model is required (argument 1)")
+      :format(SRC, at), tostring(err))
+  end)
 
   it("has no position when the caller calls bloop from C (pcall), as luaL_where", function()
     local ok, err = pcall(engine.save, engine, "x")
     assert.is_false(ok)
-    assert.equal("engine:save: argument 1 is not a model instance (got string)", err)
+    assert.equal("engine:save: argument 1 is not a model instance (got string)", err.message)
   end)
 
   it("finds the caller through code that bloop called back (a receiver)", function()
@@ -290,6 +381,6 @@ describe("errors.argerror", function()
     local ok, err = pcall(sig.send, sig, {})
     assert.is_false(ok)
     assert.equal(("%s:%d: engine:scan: a model or an index is required (argument 2)")
-      :format(SRC, at), err)
+      :format(SRC, at), err.message)
   end)
 end)

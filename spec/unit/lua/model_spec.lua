@@ -1,6 +1,7 @@
 -- bloop.model / bloop.column / bloop.index: declarations, errors, instances, Column
 -- subclasses, tostring. No network.
 local bloop = require("bloop")
+local helpers = require("spec.helpers")
 local Column, UUID, Integer, String = bloop.Column, bloop.UUID, bloop.Integer, bloop.String
 
 local function raises(fn)
@@ -116,6 +117,43 @@ describe("bloop.Model", function()
           M.a = Column(String, { hash_key = true, dynamo_name = "x" })
           M.b = Column(String, { dynamo_name = "x" })
         end, 'Dup: columns "a" and "b" have one dynamo_name "x"' },
+      { "Meta assigned after declaration", function()
+          local M = bloop.Model:extend("MetaAfter")
+          M.Meta = { table_name = "other" }
+        end, "MetaAfter: Meta is given to extend(name, meta), not assigned" },
+      { "Meta assigned nil", function()
+          local M = bloop.Model:extend("MetaNil")
+          M.Meta = nil
+        end, "MetaNil: Meta is given to extend(name, meta), not assigned" },
+      { "a column named Meta", function()
+          local M = bloop.Model:extend("MetaCol")
+          M.Meta = Column(String)
+        end, 'MetaCol: a column named "Meta" would hide MetaCol.Meta; choose another name '
+          .. "(dynamo_name = \"Meta\" keeps the attribute's name)" },
+      { "a column named new", function()
+          local M = bloop.Model:extend("NewCol")
+          M.new = Column(String)
+        end, 'NewCol: a column named "new" would hide Model.new; choose another name '
+          .. "(dynamo_name = \"new\" keeps the attribute's name)" },
+      { "a column named extend", function()
+          local M = bloop.Model:extend("ExtendCol")
+          M.extend = Column(String)
+        end, 'ExtendCol: a column named "extend" would hide Model.extend' },
+      { "a column named validate", function()
+          local M = bloop.Model:extend("ValidateCol")
+          M.validate = Column(String)
+        end, 'ValidateCol: a column named "validate" would hide Model.validate' },
+      { "a column named like a parent's method", function()
+          local Base = bloop.Model:extend("MethodBase")
+          function Base:greet() return "hi" end
+          local M = Base:extend("MethodSub")
+          M.greet = Column(String)
+        end, 'MethodSub: a column named "greet" would hide MethodBase.greet' },
+      { "an index named new", function()
+          local M = bloop.Model:extend("NewIdx")
+          M.id = Column(String, { hash_key = true })
+          M.new = bloop.GlobalSecondaryIndex{ projection = "keys", hash_key = "id" }
+        end, 'NewIdx: an index named "new" would hide Model.new' },
       { "index key that is not a column", function()
           local M = bloop.Model:extend("BadIdx")
           M.id = Column(String, { hash_key = true })
@@ -219,6 +257,20 @@ describe("bloop.Model", function()
       end)
     end
 
+    it("keeps Meta and methods after a refused assignment", function()
+      local M = bloop.Model:extend("Kept", { table_name = "kept" })
+      M.id = Column(String, { hash_key = true })
+      raises(function() M.Meta = {} end)
+      raises(function() M.new = Column(String) end)
+      assert.equal("kept", M.Meta.table_name)
+      assert.equal(M.Meta, M{ id = "a" }.Meta)
+      assert.equal("a", M:new{ id = "a" }.id)
+      assert.equal(1, #M.Meta.columns)
+      -- a column may keep such a name on the wire
+      M.new_ = Column(String, { dynamo_name = "new" })
+      assert.equal("new", M.new_.dynamo_name)
+    end)
+
     it("checks declarations through the C model descriptor too", function()
       local Employee = employee("EmployeeC")
       Employee:validate()
@@ -256,13 +308,24 @@ describe("bloop.Model", function()
       assert.matches("Employee has no column idd", tostring(err), 1, true)
     end)
 
-    it("reads unset columns as nil and allows plain attributes", function()
+    it("reads unset columns as nil and refuses assigning what is no column", function()
       local Employee = employee()
       local e = Employee{}
       assert.is_nil(e.email)
-      e.note = "local only"
-      assert.equal("local only", e.note)
-      assert.has_error(function() e.by_level = 1 end)
+      helpers.misuse(function() e.note = "local only" end, "Employee has no column note")
+      assert.is_nil(rawget(e, "note"))
+      helpers.misuse(function() e.by_level = 1 end)
+    end)
+
+    it("suggests the column a misspelt name was meant to be, on assignment and construction", function()
+      local Employee = employee()
+      local e = Employee{}
+      helpers.misuse(function() e.emial = "x" end, 'Employee has no column emial (did you mean "email"?)')
+      assert.is_nil(rawget(e, "emial"))
+      assert.is_nil(e.email)
+      helpers.misuse(function() return Employee{ emial = "x" } end,
+        'Employee has no column emial (did you mean "email"?)')
+      helpers.misuse(function() return Employee{ manager = "x" } end, "Employee has no column manager")
     end)
 
     it("sends object_modified on assignment", function()
@@ -307,7 +370,7 @@ describe("bloop.Model", function()
       assert.equal("((User.age >= 18) AND (attribute_not_exists(User.id)))",
         tostring(User.age:ge(18) & User.id:is_(nil)))
       assert.equal('(User.data.address.lines[1] = "x")', tostring(User.data["address"]["lines"][1]:eq("x")))
-      assert.is_nil(User.age.whatever)
+      assert.equal("InvalidCondition", raises(function() return User.age.whatever end).name)
     end)
 
     describe("a subclass (the seed's nullable / check_type Column)", function()
