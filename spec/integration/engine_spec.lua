@@ -527,6 +527,20 @@ describe("bloop.Engine #integration", function()
       assert.same({}, engine:batch_delete(table.unpack(objs)))
       assert.equal(0, engine:scan(User, { projection = "count" }).count)
     end)
+
+    -- DynamoDB refuses a whole BatchWriteItem that names one item twice; bloop refuses it
+    -- before sending anything, naming both objects.
+    it("refuse two objects with one key, sending nothing", function()
+      local User = user_model()
+      engine:bind(User)
+      for _, op in ipairs{ "batch_save", "batch_delete" } do
+        local err = raises(engine[op], engine, User{ id = "d1" }, User{ id = "d2" }, User{ id = "d1", age = 2 })
+        assert.equal("InvalidRequest", err.name)
+        assert.equal(('User %s: objects 1 and 3 (counting from 1) have the same key {"id":{"S":"d1"}}: '
+          .. "DynamoDB refuses a batch that names one item twice"):format(op), err.message)
+      end
+      assert.equal(0, engine:scan(User, { projection = "count" }).count)
+    end)
   end)
 
   describe("query and scan", function()
@@ -776,6 +790,16 @@ describe("bloop.Engine #integration", function()
       assert.matches('^User load: Item%.age%.N: "seven" is not a number', err.message)
       answer = { ConsumedCapacity = { CapacityUnits = 0.5 } }   -- no Item: missing
       assert.equal("MissingObjects", raises(engine.load, engine, User{ id = "g1" }).name)
+      -- an item with another key would overwrite the object's key: refused, object untouched
+      answer = { Item = { id = { S = "other" }, age = { N = "9" } } }
+      local asked = User{ id = "g1" }
+      err = raises(engine.load, engine, asked)
+      assert.equal("ClientError", err.name)
+      assert.equal("BadResponse", err.code)
+      assert.equal('User load: GetItem answer holds an item without the key asked for ({"id":{"S":"g1"}})',
+        err.message)
+      assert.equal("g1", asked.id)
+      assert.is_nil(asked.age)
     end)
   end)
 end)

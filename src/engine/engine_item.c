@@ -390,9 +390,23 @@ static void put_key_request(bloop_buf *o, const char *table, const bloop_value *
   bloop_buf_putc(o, '}');
 }
 
+static int key_value_cmp(const bloop_value *a, const bloop_value *b);
+
+/* The item holds every attribute of key, each equal to key's. */
+static int has_key(const bloop_value *item, const bloop_value *key) {
+  for (size_t i = 0; i < key->u.map.count; i++) {
+    const bloop_member *k = &key->u.map.members[i];
+    const bloop_value *v = bloop_value_get(item, k->name, k->name_len);
+    if (!v || key_value_cmp(v, &k->value) != 0) return 0;
+  }
+  return 1;
+}
+
 /* A GetItem answer: FOUND with the item, MISSING without one, FAILED when it is not a
- * GetItem answer. Read straight into the arena (json_read.h). */
-static void read_get_answer(const bloop_buf *resp, bloop_arena *arena, bloop_load_op *op) {
+ * GetItem answer for key (an item with another key would overwrite the object's key).
+ * Read straight into the arena (json_read.h). */
+static void read_get_answer(const bloop_buf *resp, bloop_arena *arena, const bloop_value *asked,
+                            bloop_load_op *op) {
   bloopi_jr r;
   bloopi_jr_init(&r, resp->data, resp->len, arena, &op->error, "GetItem answer");
   size_t i = 0, klen;
@@ -415,6 +429,14 @@ static void read_get_answer(const bloop_buf *resp, bloop_arena *arena, bloop_loa
   if (r.failed) {
     op->outcome = BLOOP_BATCH_FAILED;
     bloopi_bad_answer(&op->error);
+  } else if (found && !has_key(&op->item, asked)) {
+    op->outcome = BLOOP_BATCH_FAILED;
+    bloop_buf shown = BLOOP_BUF_INIT;
+    if (bloop_item_to_json(asked, &shown, NULL) != BLOOP_OK) bloop_buf_reset(&shown);
+    bloop_error_set(&op->error, BLOOP_EPROTOCOL, "BadResponse",
+                    "GetItem answer holds an item without the key asked for (%.200s)",
+                    shown.data ? shown.data : "");
+    bloop_buf_free(&shown);
   } else {
     op->outcome = found ? BLOOP_BATCH_FOUND : BLOOP_BATCH_MISSING;
   }
@@ -433,7 +455,7 @@ static bloop_status load_each(bloop_engine *e, bloop_load_op *ops, const bloop_v
       op->outcome = BLOOP_BATCH_FAILED;
       continue;
     }
-    read_get_answer(&resp, arena, op);
+    read_get_answer(&resp, arena, &keys[i], op);
   }
   bloop_buf_free(&body);
   bloop_buf_free(&resp);
@@ -572,30 +594,88 @@ done:
   return st;
 }
 
+/* ---- one item per key in a batch ------------------------------------------------------ */
+
+typedef struct keyed {
+  const char *table;
+  const bloop_value *key;   /* an M of the table's keys, in the model's key order */
+  size_t i;                 /* position in the batch */
+} keyed;
+
+/* A total order on key values that agrees with DynamoDB's idea of one item: S and B by
+ * bytes, N by value ("1" and "1.0" are the same key). */
+static int key_value_cmp(const bloop_value *a, const bloop_value *b) {
+  if (a->type != b->type) return a->type < b->type ? -1 : 1;
+  if (a->type == BLOOP_TYPE_N) {
+    bloop_decimal x, y;
+    if (bloop_value_decimal(a, &x, NULL) == BLOOP_OK && bloop_value_decimal(b, &y, NULL) == BLOOP_OK)
+      return bloop_decimal_compare(x, y);
+  }
+  size_t an, bn;
+  const char *ap = bloop_value_bytes(a, &an), *bp = bloop_value_bytes(b, &bn);
+  int c = memcmp(ap ? ap : "", bp ? bp : "", an < bn ? an : bn);
+  return c ? c : (an > bn) - (an < bn);
+}
+
+/* Table, then key: 0 when a and b name one item. */
+static int item_cmp(const keyed *a, const keyed *b) {
+  int c = strcmp(a->table, b->table);
+  size_t an = bloop_value_count(a->key), bn = bloop_value_count(b->key);
+  if (!c && an != bn) c = an < bn ? -1 : 1;
+  for (size_t i = 0; !c && i < an; i++)
+    c = key_value_cmp(&a->key->u.map.members[i].value, &b->key->u.map.members[i].value);
+  return c;
+}
+
+static int keyed_cmp(const void *x, const void *y) {
+  const keyed *a = x, *b = y;
+  int c = item_cmp(a, b);
+  return c ? c : (a->i > b->i) - (a->i < b->i);   /* one item: in batch order */
+}
+
+/* DynamoDB refuses a whole BatchWriteItem that names one item twice, so a batch with two
+ * objects of one key is refused before anything is sent, naming both. */
+static bloop_status check_distinct_keys(const bloop_batch_item *items, const bloop_value *keys,
+                                        size_t n, const char *opname, bloop_arena *tmp,
+                                        bloop_error *err) {
+  keyed *k = bloop_arena_calloc(tmp, n, sizeof *k);
+  if (!k) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  for (size_t i = 0; i < n; i++)
+    k[i] = (keyed){bloop_model_table_name(items[i].model), &keys[i], i};
+  qsort(k, n, sizeof *k, keyed_cmp);
+  for (size_t i = 1; i < n; i++) {
+    const keyed *a = &k[i - 1], *b = &k[i];
+    if (item_cmp(a, b) != 0) continue;
+    bloop_buf shown = BLOOP_BUF_INIT;
+    if (bloop_item_to_json(a->key, &shown, NULL) != BLOOP_OK) bloop_buf_reset(&shown);
+    bloop_status st = bloopi_engine_fail(
+        err, BLOOP_EINVAL, "InvalidRequest", items[b->i].model, opname,
+        "objects %zu and %zu (counting from 1) have the same key %.200s: DynamoDB refuses a "
+        "batch that names one item twice", a->i + 1, b->i + 1, shown.data ? shown.data : "");
+    bloop_buf_free(&shown);
+    return st;
+  }
+  return BLOOP_OK;
+}
+
 /* Validates the items and makes the wire form of each (whole item, or key). */
 static bloop_status batch_prepare(const bloop_batch_item *items, size_t n, int del,
                                   bloop_arena *tmp, const bloop_value **wire,
                                   bloop_error *err) {
   const char *opname = del ? "batch_delete" : "batch_save";
+  bloop_value *keys = bloop_arena_calloc(tmp, n + 1, sizeof *keys);
+  if (!keys) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
   for (size_t i = 0; i < n; i++) {
     const bloop_model *m = items[i].model;
     if (!m)
       return bloop_error_set(err, BLOOP_EINVAL, "InvalidRequest", "engine %s: item %zu has no model",
                              opname, i);
     bloop_status st;
-    if (del) {
-      bloop_value *k = bloop_arena_calloc(tmp, 1, sizeof *k);
-      if (!k) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
-      if ((st = bloopi_item_key(m, items[i].item, tmp, k, opname, err))) return st;
-      wire[i] = k;
-    } else {
-      bloop_value k;
-      if ((st = check_item(m, items[i].item, opname, err))) return st;
-      if ((st = bloopi_item_key(m, items[i].item, tmp, &k, opname, err))) return st;
-      wire[i] = items[i].item;
-    }
+    if (!del && (st = check_item(m, items[i].item, opname, err))) return st;
+    if ((st = bloopi_item_key(m, items[i].item, tmp, &keys[i], opname, err))) return st;
+    wire[i] = del ? &keys[i] : items[i].item;
   }
-  return BLOOP_OK;
+  return check_distinct_keys(items, keys, n, opname, tmp, err);
 }
 
 static void write_each(bloop_engine *e, bloop_batch_item *items, const bloop_value **wire,

@@ -114,12 +114,51 @@ static void test_scan_same_key(bloop_model *m) {
   bloop_engine_free(e);
 }
 
+/* A batch naming one item twice is refused before anything is sent: N keys compare by
+ * value, so "1" and "1.0" are one item. */
+static void test_batch_same_key(void) {
+  static const bloop_column_decl ncols[] = {{"id", NULL, BLOOP_TYPE_N, BLOOP_KEY_HASH, 0}};
+  bloop_model_decl d;
+  memset(&d, 0, sizeof d);
+  d.name = "Num";
+  d.meta.table_name = "nums";
+  d.columns = ncols;
+  d.column_count = 1;
+  bloop_model *m = NULL;
+  bloop_error err = {0};
+  if (!CHECK(bloop_model_new(&d, &m, &err) == BLOOP_OK)) return;
+  canned c = {NULL, NULL, NULL, 0, 0};
+  bloop_engine *e = make_engine(&c);
+  bloop_arena a = BLOOP_ARENA_INIT;
+  const char *texts[] = {"{\"id\":{\"N\":\"1\"}}", "{\"id\":{\"N\":\"2\"}}",
+                         "{\"id\":{\"N\":\"1.0\"}}"};
+  bloop_value items_v[3];
+  bloop_batch_item items[3];
+  memset(items, 0, sizeof items);
+  for (int i = 0; i < 3; i++) {
+    CHECK(bloop_item_from_json(texts[i], strlen(texts[i]), &a, &items_v[i], &err) == BLOOP_OK);
+    items[i].model = m;
+    items[i].item = &items_v[i];
+  }
+  CHECK(bloop_engine_batch_save(e, items, 3, NULL, &err) == BLOOP_EINVAL);
+  CHECK_STR(err.code, "InvalidRequest");
+  CHECK_MSG(strstr(err.message, "objects 1 and 3 (counting from 1) have the same key") != NULL,
+            err.message);
+  CHECK(bloop_engine_batch_delete(e, items, 3, NULL, &err) == BLOOP_EINVAL);
+  CHECK_MSG(c.calls == 0, "nothing sent");
+  CHECK(bloop_engine_batch_save(e, items, 2, NULL, &err) == BLOOP_OK && c.calls == 2);
+  bloop_arena_free(&a);
+  bloop_engine_free(e);
+  bloop_model_release(m);
+}
+
 int main(void) {
   bloop_model *m = make_model();
   if (CHECK(m != NULL)) {
     test_bind_without_status(m);
     test_scan_same_key(m);
   }
+  test_batch_same_key();
   bloop_model_release(m);
   return tap_done();
 }
