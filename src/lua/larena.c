@@ -3,19 +3,17 @@
  */
 #include "lua/larena.h"
 
-#include <lauxlib.h>
-
-#define ARENA_META "bloop.Arena"
+#include "lua/lbloop.h"
 
 static int arena_gc(lua_State *L) {
-  bloop_arena_free((bloop_arena *)luaL_checkudata(L, 1, ARENA_META));
+  bloop_arena_free((bloop_arena *)luaL_checkudata(L, 1, BLOOP_ARENA_META));
   return 0;
 }
 
 bloop_arena *bloopL_push_arena(lua_State *L) {
   bloop_arena *a = (bloop_arena *)lua_newuserdatauv(L, sizeof *a, 0);
   bloop_arena_init(a);
-  luaL_setmetatable(L, ARENA_META);
+  luaL_setmetatable(L, BLOOP_ARENA_META);
   return a;
 }
 
@@ -25,11 +23,9 @@ void *bloopL_arena_alloc(lua_State *L, bloop_arena *a, size_t n) {
   return p;
 }
 
+static const luaL_Reg arena_meta[] = {{"__gc", arena_gc}, {NULL, NULL}};
+
 int bloopL_open_arena(lua_State *L) {
-  if (luaL_newmetatable(L, ARENA_META)) {
-    lua_pushcfunction(L, arena_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_pop(L, 1);
+  bloopL_createmeta(L, BLOOP_ARENA_META, NULL, arena_meta);
   return 0;
 }

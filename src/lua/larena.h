@@ -13,15 +13,13 @@
 #include <lua.h>
 #include <stddef.h>
 
+#include "base/bloopi.h"
 #include "bloop/arena.h"
 
 /* [] -> [arena userdata] */
-bloop_arena *bloopL_push_arena(lua_State *L);
+BLOOPI_FUNC bloop_arena *bloopL_push_arena(lua_State *L);
 
 /* n zeroed bytes from a (at least 1); raises "bloop: out of memory" when it cannot. */
-void *bloopL_arena_alloc(lua_State *L, bloop_arena *a, size_t n);
-
-/* Registers the metatable; called once by luaopen_bloop_core. */
-int bloopL_open_arena(lua_State *L);
+BLOOPI_FUNC void *bloopL_arena_alloc(lua_State *L, bloop_arena *a, size_t n);
 
 #endif

@@ -14,10 +14,18 @@
 #include "bloop/client.h"
 #include "bloop/operations.h"
 #include "lua/laux.h"
+#include "lua/lbloop.h"
+#include "lua/lclient.h"
 
 typedef struct client_box {
   bloop_client *c;
 } client_box;
+
+int bloopL_test_client(lua_State *L, int idx, bloop_client **c) {
+  client_box *box = luaL_testudata(L, idx, BLOOP_CLIENT_META);
+  if (box && c) *c = box->c;
+  return box != NULL;
+}
 
 static bloop_client *check_client(lua_State *L, int idx) {
   client_box *box = luaL_checkudata(L, idx, BLOOP_CLIENT_META);
@@ -144,8 +152,8 @@ static int lc_new(lua_State *L) {
   client_box *box = lua_newuserdatauv(L, sizeof *box, 1);   /* empty box first (liolib) */
   box->c = NULL;
   luaL_setmetatable(L, BLOOP_CLIENT_META);
-  lua_getfield(L, LUA_REGISTRYINDEX, svc == 1 ? "bloop.Client.methods.dynamodbstreams"
-                                              : "bloop.Client.methods.dynamodb");
+  lua_getfield(L, LUA_REGISTRYINDEX,
+               svc == 1 ? BLOOP_CLIENT_METHODS_STREAMS : BLOOP_CLIENT_METHODS_DYNAMODB);
   lua_setiuservalue(L, -2, 1);
   bloop_error err;
   bloop_error_clear(&err);
@@ -385,12 +393,10 @@ static int lc_operations(lua_State *L) {
 
 int bloopL_open_client(lua_State *L) {
   /* [core] */
-  if (luaL_newmetatable(L, BLOOP_CLIENT_META)) {
-    luaL_setfuncs(L, client_meta, 0);
-  }
-  lua_pop(L, 1);
-  make_methods(L, BLOOP_SERVICE_DYNAMODB, "bloop.Client.methods.dynamodb");
-  make_methods(L, BLOOP_SERVICE_STREAMS, "bloop.Client.methods.dynamodbstreams");
+  /* methods: per service, in the box's user value (lc_index) */
+  bloopL_createmeta(L, BLOOP_CLIENT_META, NULL, client_meta);
+  make_methods(L, BLOOP_SERVICE_DYNAMODB, BLOOP_CLIENT_METHODS_DYNAMODB);
+  make_methods(L, BLOOP_SERVICE_STREAMS, BLOOP_CLIENT_METHODS_STREAMS);
   lua_pushcfunction(L, lc_new);
   lua_setfield(L, -2, "client");
   lua_pushcfunction(L, lc_operations);

@@ -18,7 +18,6 @@
 #include "lua/lcond.h"
 #include "lua/ltypes.h"
 
-#define SCRATCH_META "bloop.Condition.scratch"
 
 typedef struct cond_box {
   bloop_cond *c;  /* one reference, or NULL for the empty condition */
@@ -59,7 +58,7 @@ static int raise_err(lua_State *L, const bloop_error *err, const char *prefix) {
 }
 
 static int scratch_gc(lua_State *L) {
-  scratch *s = luaL_checkudata(L, 1, SCRATCH_META);
+  scratch *s = luaL_checkudata(L, 1, BLOOP_COND_SCRATCH_META);
   bloop_expr_free(s->x);
   s->x = NULL;
   bloop_arena_free(&s->a);
@@ -71,7 +70,7 @@ static scratch *push_scratch(lua_State *L) {
   scratch *s = lua_newuserdatauv(L, sizeof *s, 0);
   bloop_arena_init(&s->a);
   s->x = NULL;
-  luaL_setmetatable(L, SCRATCH_META);
+  luaL_setmetatable(L, BLOOP_COND_SCRATCH_META);
   return s;
 }
 
@@ -465,6 +464,9 @@ static const luaL_Reg cond_meta[] = {
     {"__band", lc_and}, {"__bor", lc_or},     {"__bnot", lc_not}, {"__len", lc_len},
     {"__tostring", lc_tostring}, {"__gc", lc_gc}, {NULL, NULL}};
 
+static const luaL_Reg scratch_meta[] = {
+    {"__gc", scratch_gc}, {"__close", scratch_gc}, {NULL, NULL}};
+
 static const luaL_Reg cond_funcs[] = {{"Condition", lc_new},
                                       {"condition", lc_leaf},
                                       {"is_condition", lc_is},
@@ -472,15 +474,8 @@ static const luaL_Reg cond_funcs[] = {{"Condition", lc_new},
                                       {NULL, NULL}};
 
 int bloopL_open_cond(lua_State *L) {
-  luaL_newmetatable(L, BLOOP_CONDITION_META);         /* [core, mt] */
-  luaL_setfuncs(L, cond_meta, 0);
-  lua_pop(L, 1);
-  luaL_newmetatable(L, SCRATCH_META);
-  lua_pushcfunction(L, scratch_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, scratch_gc);
-  lua_setfield(L, -2, "__close");
-  lua_pop(L, 1);
-  luaL_setfuncs(L, cond_funcs, 0);                    /* [core] */
+  bloopL_createmeta(L, BLOOP_CONDITION_META, NULL, cond_meta);   /* [core] */
+  bloopL_createmeta(L, BLOOP_COND_SCRATCH_META, NULL, scratch_meta);
+  luaL_setfuncs(L, cond_funcs, 0);
   return 0;
 }

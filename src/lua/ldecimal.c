@@ -207,7 +207,7 @@ static int ld_abs(lua_State *L) {
 static const luaL_Reg decimal_meta[] = {
     {"__add", ld_add}, {"__sub", ld_sub}, {"__mul", ld_mul}, {"__div", ld_div},
     {"__unm", ld_unm}, {"__eq", ld_eq}, {"__lt", ld_lt}, {"__le", ld_le},
-    {"__tostring", ld_tostring}, {"__concat", ld_concat}, {"__index", NULL}, /* below */
+    {"__tostring", ld_tostring}, {"__concat", ld_concat}, {"__index", NULL}, /* methods */
     {NULL, NULL}};
 
 static const luaL_Reg decimal_methods[] = {
@@ -215,10 +215,8 @@ static const luaL_Reg decimal_methods[] = {
 
 int bloopL_open_decimal(lua_State *L) {
   luaL_checktype(L, -1, LUA_TTABLE);       /* [core] */
-  luaL_newmetatable(L, BLOOP_DECIMAL_META); /* [core, mt] (the same one if opened before) */
-  luaL_setfuncs(L, decimal_meta, 0);
-  luaL_newlib(L, decimal_methods);          /* [core, mt, methods] */
-  lua_setfield(L, -2, "__index");           /* [core, mt] */
+  bloopL_createmeta(L, BLOOP_DECIMAL_META, decimal_methods, decimal_meta);
+  luaL_getmetatable(L, BLOOP_DECIMAL_META); /* [core, mt] */
   lua_setfield(L, -2, "Decimal");           /* [core] */
   lua_pushcfunction(L, ld_new);
   lua_setfield(L, -2, "decimal");

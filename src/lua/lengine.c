@@ -20,17 +20,13 @@
 #include "bloop/operations.h"
 #include "lua/larena.h"
 #include "lua/laux.h"
+#include "lua/lbloop.h"
+#include "lua/lclient.h"
 #include "lua/lcond.h"
 #include "lua/lengine.h"
-#include "lua/lengine_export.h"
 #include "lua/lmodel.h"
 #include "lua/ltypes.h"
 
-
-/* The client box of lclient.c (its first and only field): the native handle. */
-typedef struct client_box {
-  bloop_client *c;
-} client_box;
 
 typedef struct engine_box {
   bloop_engine *e;
@@ -122,10 +118,10 @@ bloop_model *bloopL_field_model(lua_State *L, int t, const char *k) {
  * Pushes nothing. */
 static bloop_client *native_under(lua_State *L, int idx, int depth) {
   idx = lua_absindex(L, idx);
-  client_box *cb = luaL_testudata(L, idx, BLOOP_CLIENT_META);
-  if (cb) return cb->c;
+  bloop_client *c = NULL;
+  if (bloopL_test_client(L, idx, &c)) return c;
   if (depth > 8 || lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx)) return NULL;
-  bloop_client *c = NULL;                                  /* [mt] */
+  /* [mt] */
   if (lua_getfield(L, -1, "__bloop_real") != LUA_TNIL) {   /* [mt, real] */
     c = native_under(L, -1, depth + 1);
     lua_pop(L, 2);
@@ -138,7 +134,7 @@ static bloop_client *native_under(lua_State *L, int idx, int depth) {
 /* Is op overridden by a Lua layer above the native client at idx? */
 static int overridden_at(lua_State *L, int idx, const char *snake, int depth) {
   idx = lua_absindex(L, idx);
-  if (luaL_testudata(L, idx, BLOOP_CLIENT_META)) return 0;
+  if (bloopL_test_client(L, idx, NULL)) return 0;
   if (lua_type(L, idx) != LUA_TTABLE || depth > 8) return 1;
   lua_pushstring(L, snake);
   int own = lua_rawget(L, idx) != LUA_TNIL;
@@ -769,27 +765,17 @@ static const luaL_Reg engine_methods[] = {
     {"bind", le_bind},   {"save", le_save},       {"delete", le_delete},
     {"load", le_load},   {"batch", le_batch},     {"search", le_search},
     {"explain", le_explain}, {"close", le_gc},    {NULL, NULL}};
+static const luaL_Reg engine_meta[] = {{"__gc", le_gc}, {"__close", le_gc}, {NULL, NULL}};
 
 static const luaL_Reg search_methods[] = {
     {"next", ls_next},       {"reset", ls_reset},         {"count", ls_count},
     {"scanned", ls_scanned}, {"exhausted", ls_exhausted}, {"columns", ls_columns},
     {"close", ls_gc},        {NULL, NULL}};
-
-static void make_meta(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc) {
-  luaL_newmetatable(L, name);                              /* [core, mt] */
-  lua_pushcfunction(L, gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, gc);
-  lua_setfield(L, -2, "__close");
-  lua_newtable(L);
-  luaL_setfuncs(L, methods, 0);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);                                           /* [core] */
-}
+static const luaL_Reg search_meta[] = {{"__gc", ls_gc}, {"__close", ls_gc}, {NULL, NULL}};
 
 int bloopL_open_engine(lua_State *L) {
-  make_meta(L, BLOOP_CENGINE_META, engine_methods, le_gc);
-  make_meta(L, BLOOP_CSEARCH_META, search_methods, ls_gc);
+  bloopL_createmeta(L, BLOOP_CENGINE_META, engine_methods, engine_meta);   /* [core] */
+  bloopL_createmeta(L, BLOOP_CSEARCH_META, search_methods, search_meta);
   lua_pushcfunction(L, le_new);
   lua_setfield(L, -2, "engine_new");
   lua_pushcfunction(L, le_sleep);
@@ -799,6 +785,6 @@ int bloopL_open_engine(lua_State *L) {
   return 0;
 }
 
-/* lengine_export.h: the engine of a CEngine box for ltxn.c / lstream.c, its session
- * pointed at L (the box must stay at idx for the duration of the call). */
+/* lengine.h: the engine of a CEngine box for ltxn.c / lstream.c, its session pointed at L
+ * (the box must stay at idx for the duration of the call). */
 bloop_engine *bloopL_engine_checked(lua_State *L, int idx) { return check_engine(L, idx)->e; }

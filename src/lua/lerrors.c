@@ -3,12 +3,13 @@
  *
  * An error object is a table {name, code, message, status, request_id, attempts, retried}.
  * Its metatable is the class registered under its name by lua/bloop/errors.lua
- * (core.register_error_class); when bloop.core is used alone, a minimal metatable with
- * __tostring keeps errors readable.
+ * (core.register_error_class); when bloop.core is used alone, or a class is not
+ * registered, "bloop.Error" (a minimal metatable with __tostring) keeps errors readable.
  */
 #include <string.h>
 
 #include "lua/laux.h"
+#include "lua/lbloop.h"
 
 static int le_fallback_tostring(lua_State *L) {
   lua_getfield(L, 1, "name");
@@ -24,15 +25,13 @@ static int le_fallback_tostring(lua_State *L) {
   return 1;
 }
 
-/* [] -> [mt] : the registered class of `name`, or the fallback metatable. */
+/* [] -> [mt] : the registered class of `name`, or bloop.Error. */
 static void push_class(lua_State *L, const char *name) {
   lua_getfield(L, LUA_REGISTRYINDEX, BLOOP_ERROR_CLASSES);  /* [classes] */
-  if (lua_getfield(L, -1, name) == LUA_TTABLE) {            /* [classes, cls] */
-    lua_remove(L, -2);
-    return;
+  if (lua_getfield(L, -1, name) != LUA_TTABLE) {            /* [classes, cls] */
+    lua_pop(L, 1);
+    luaL_getmetatable(L, BLOOP_ERROR_META);                 /* [classes, mt] */
   }
-  lua_pop(L, 1);
-  lua_getfield(L, -1, "\1fallback");                        /* [classes, mt] */
   lua_remove(L, -2);
 }
 
@@ -80,17 +79,12 @@ static int le_register(lua_State *L) {
   return 0;
 }
 
+static const luaL_Reg error_meta[] = {{"__tostring", le_fallback_tostring}, {NULL, NULL}};
+
 int bloopL_open_errors(lua_State *L) {
-  /* [core] */
-  if (luaL_getsubtable(L, LUA_REGISTRYINDEX, BLOOP_ERROR_CLASSES) == 0) {
-    lua_createtable(L, 0, 2);                   /* [core, classes, mt] */
-    lua_pushcfunction(L, le_fallback_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pushliteral(L, "bloop.Error");
-    lua_setfield(L, -2, "__name");
-    lua_setfield(L, -2, "\1fallback");
-  }
-  lua_pop(L, 1);                                /* [core] */
+  bloopL_createmeta(L, BLOOP_ERROR_META, NULL, error_meta);          /* [core] */
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, BLOOP_ERROR_CLASSES);        /* [core, classes] */
+  lua_pop(L, 1);                                                      /* [core] */
   lua_pushcfunction(L, le_register);
   lua_setfield(L, -2, "register_error_class");
   return 0;

@@ -13,6 +13,7 @@
 
 #include "bloop/value.h"
 #include "lua/laux.h"
+#include "lua/lbloop.h"
 
 #define MAX_DEPTH 128
 
@@ -271,10 +272,8 @@ static int lj_array(lua_State *L) {
 
 int bloopL_open_json(lua_State *L) {
   /* [core] */
-  if (luaL_newmetatable(L, BLOOP_ARRAY_META)) { /* [core, mt] */
-    lua_pushliteral(L, "bloop.array");
-    lua_setfield(L, -2, "__name");
-  }
+  bloopL_createmeta(L, BLOOP_ARRAY_META, NULL, NULL);   /* only __name: a mark */
+  luaL_getmetatable(L, BLOOP_ARRAY_META);               /* [core, mt] */
   lua_setfield(L, -2, "array_mt");
   lua_pushlightuserdata(L, NULL);
   lua_setfield(L, -2, "null");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lua/laux.h"
+#include "lua/lbloop.h"
 #include "lua/lmodel.h"
 
 typedef struct model_box {
@@ -231,22 +232,15 @@ static int lm_table_name(lua_State *L) {
   return 1;
 }
 
+static const luaL_Reg model_methods[] = {
+    {"table_name", lm_table_name}, {"projected", lm_projected}, {NULL, NULL}};
+static const luaL_Reg model_meta[] = {
+    {"__gc", lm_gc}, {"__tostring", lm_tostring}, {NULL, NULL}};
+static const luaL_Reg model_funcs[] = {
+    {"model_new", lm_new}, {"model_check_columns", lm_check_columns}, {NULL, NULL}};
+
 int bloopL_open_model(lua_State *L) {
-  luaL_newmetatable(L, BLOOP_CMODEL_META);           /* [core, mt] */
-  lua_pushcfunction(L, lm_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, lm_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_newtable(L);
-  lua_pushcfunction(L, lm_table_name);
-  lua_setfield(L, -2, "table_name");
-  lua_pushcfunction(L, lm_projected);
-  lua_setfield(L, -2, "projected");
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);                                     /* [core] */
-  lua_pushcfunction(L, lm_new);
-  lua_setfield(L, -2, "model_new");
-  lua_pushcfunction(L, lm_check_columns);
-  lua_setfield(L, -2, "model_check_columns");
+  bloopL_createmeta(L, BLOOP_CMODEL_META, model_methods, model_meta);   /* [core] */
+  luaL_setfuncs(L, model_funcs, 0);
   return 0;
 }

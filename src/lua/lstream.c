@@ -18,8 +18,8 @@
 
 #include "bloop/stream.h"
 #include "lua/laux.h"
-#include "lua/lengine_export.h"
-#include "lua/ltxn.h"
+#include "lua/lbloop.h"
+#include "lua/lengine.h"
 #include "lua/ltypes.h"
 
 typedef struct stream_box {
@@ -50,7 +50,7 @@ static int raise(lua_State *L, const bloop_error *err) {
 }
 
 static int ls_new(lua_State *L) {
-  luaL_checkudata(L, 1, "bloop.CEngine");
+  luaL_checkudata(L, 1, BLOOP_CENGINE_META);
   const char *arn = luaL_checkstring(L, 2);
   bloop_stream_config cfg;
   bloop_stream_config_init(&cfg);
@@ -181,15 +181,10 @@ static const luaL_Reg stream_methods[] = {
     {"calls", ls_calls},       {"close", ls_gc},
     {NULL, NULL}};
 
+static const luaL_Reg stream_meta[] = {{"__gc", ls_gc}, {"__close", ls_gc}, {NULL, NULL}};
+
 int bloopL_open_stream(lua_State *L) {
-  luaL_newmetatable(L, BLOOP_CSTREAM_META);                 /* [core, mt] */
-  lua_pushcfunction(L, ls_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, ls_gc);
-  lua_setfield(L, -2, "__close");
-  luaL_newlib(L, stream_methods);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);                                            /* [core] */
+  bloopL_createmeta(L, BLOOP_CSTREAM_META, stream_methods, stream_meta);   /* [core] */
   lua_pushcfunction(L, ls_new);
   lua_setfield(L, -2, "stream_new");
   return 0;

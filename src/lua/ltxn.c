@@ -22,10 +22,10 @@
 #include "bloop/txn.h"
 #include "lua/larena.h"
 #include "lua/laux.h"
+#include "lua/lbloop.h"
 #include "lua/lcond.h"
-#include "lua/lengine_export.h"
+#include "lua/lengine.h"
 #include "lua/lmodel.h"
-#include "lua/ltxn.h"
 #include "lua/ltypes.h"
 
 

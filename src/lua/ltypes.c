@@ -29,6 +29,7 @@
 #include "base/value_internal.h"
 #include "lua/larena.h"
 #include "lua/laux.h"
+#include "lua/lbloop.h"
 #include "lua/ldecimal.h"
 #include "lua/lvalues.h"
 

@@ -12,6 +12,7 @@
 
 #include <lua.h>
 
+#include "base/bloopi.h"
 #include "bloop/arena.h"
 #include "bloop/value.h"
 
@@ -22,27 +23,27 @@
  * ("Appointment.location", or NULL). On a bad value it raises a bloop error object of class
  * "InvalidValue" whose message names the type and the value ("Integer column
  * Appointment.n got 1.5"). DO NOT CALL WITH MALLOC'ED MEMORY HELD: it may raise. */
-void bloopL_type_dump(lua_State *L, int tidx, int vidx, bloop_arena *a, bloop_value *out,
-                      int *present, const char *where);
+BLOOPI_FUNC void bloopL_type_dump(lua_State *L, int tidx, int vidx, bloop_arena *a,
+                                  bloop_value *out, int *present, const char *where);
 
 /* Pushes the Lua value of v loaded through the type object at tidx; v == NULL (attribute
  * absent) loads as the type's absent value (usually nil). May raise. */
-void bloopL_type_load(lua_State *L, int tidx, const bloop_value *v);
+BLOOPI_FUNC void bloopL_type_load(lua_State *L, int tidx, const bloop_value *v);
 
 /* Wire-form Lua tables ({S = "x"}, {N = "1.5"}, {B = <raw bytes>}, {L = {...}}, ...) <->
  * bloop_value, for Lua-level overrides and tests. B is raw bytes here (base64 exists only
  * in the JSON text). May raise on malformed input, naming the path. */
-void bloopL_value_from_wire(lua_State *L, int idx, bloop_arena *a, bloop_value *out,
-                            const char *where);
-void bloopL_push_wire(lua_State *L, const bloop_value *v);
+BLOOPI_FUNC void bloopL_value_from_wire(lua_State *L, int idx, bloop_arena *a, bloop_value *out,
+                                        const char *where);
+BLOOPI_FUNC void bloopL_push_wire(lua_State *L, const bloop_value *v);
 
 /* The same with a context (passed to Lua dynamo_dump / dynamo_load overrides as their
  * `context` argument; ctxidx 0 passes nil) and, for loads, `where` naming the place in
  * messages ("Integer column Appointment.n cannot load N "4.5" (not an integer)"). */
-void bloopL_type_dump_ctx(lua_State *L, int tidx, int vidx, int ctxidx, bloop_arena *a,
-                          bloop_value *out, int *present, const char *where);
-void bloopL_type_load_ctx(lua_State *L, int tidx, const bloop_value *v, int ctxidx,
-                          const char *where);
+BLOOPI_FUNC void bloopL_type_dump_ctx(lua_State *L, int tidx, int vidx, int ctxidx, bloop_arena *a,
+                                      bloop_value *out, int *present, const char *where);
+BLOOPI_FUNC void bloopL_type_load_ctx(lua_State *L, int tidx, const bloop_value *v, int ctxidx,
+                                      const char *where);
 
 /* Column specs: a Lua sequence of entries { column name, dynamo name, type object, label }
  * (label: "Model.column", for messages), built and cached by lua/bloop/engine.lua. They let
@@ -58,16 +59,8 @@ void bloopL_type_load_ctx(lua_State *L, int tidx, const bloop_value *v, int ctxi
  * core.snapshot_state turns one into per-column state when the Lua layer needs it. text
  * (may be NULL): item's own JSON text, taken as the snapshot when every attribute of item is
  * an entry's. May raise. */
-void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int data_idx,
-                       int ctx_idx, const char *text, size_t text_len);
-
-/* core.type_* plus core.dump_item(spec, data, context) -> snapshot, absent (nil or
- * { [name] = true }): every entry's data[name] dumped through its type, in one call, as
- * one item's snapshot (for a save); and core.snapshot_state(snapshot, spec) -> the
- * per-column state { [name] = wire or false } of a snapshot. */
-/* With the bloop.core module table on top: sets core.type_kinds, core.type_dump,
- * core.type_load, core.type_builtin_dump and core.type_builtin_load (used by
- * lua/bloop/types.lua). Leaves the stack as it found it. */
-int bloopL_open_types(lua_State *L);
+BLOOPI_FUNC void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx,
+                                   int data_idx, int ctx_idx, const char *text,
+                                   size_t text_len);
 
 #endif

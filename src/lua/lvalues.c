@@ -19,9 +19,9 @@
 
 #include "base/value_internal.h"
 #include "lua/laux.h"
+#include "lua/lbloop.h"
 #include "lua/ldecimal.h"
 
-#define INTERN_KEY "bloop.intern"   /* registry: weak-valued value -> object */
 #define SET_INDEX "_index"          /* set field: key -> position */
 #define DECIMAL_KEY_PREFIX "\0bloop.decimal:"
 #define DECIMAL_KEY_PREFIX_LEN 15
@@ -66,7 +66,7 @@ char *bloopL_quote(const char *s, size_t len, char *buf, size_t cap) {
 
 /* [] -> [intern] */
 static void push_intern(lua_State *L) {
-  if (lua_getfield(L, LUA_REGISTRYINDEX, INTERN_KEY) == LUA_TTABLE) return;
+  if (lua_getfield(L, LUA_REGISTRYINDEX, BLOOP_INTERN) == LUA_TTABLE) return;
   lua_pop(L, 1);
   lua_newtable(L);                       /* [t] */
   lua_createtable(L, 0, 1);              /* [t, mt] */
@@ -74,7 +74,7 @@ static void push_intern(lua_State *L) {
   lua_setfield(L, -2, "__mode");
   lua_setmetatable(L, -2);
   lua_pushvalue(L, -1);
-  lua_setfield(L, LUA_REGISTRYINDEX, INTERN_KEY);
+  lua_setfield(L, LUA_REGISTRYINDEX, BLOOP_INTERN);
 }
 
 /* ---- datetime ------------------------------------------------------------------------- */
@@ -341,9 +341,8 @@ static const luaL_Reg uuid_methods[] = {{"bytes", uu_bytes}, {"tostring", uu_tos
 
 /* A binary value is a userdata whose one user value is the Lua string of its bytes; it
  * holds no copy, so interning costs one weak-table entry keyed by that same string. Its
- * own table (not the shared intern table) because uuid keys are 16-byte strings too. */
-#define BINARY_INTERN_KEY "bloop.intern.binary"
-
+ * own table (BLOOP_INTERN_BINARY, not BLOOP_INTERN) because uuid keys are 16-byte strings
+ * too. */
 int bloopL_test_binary(lua_State *L, int idx) {
   return luaL_testudata(L, idx, BLOOP_BINARY_META) != NULL;
 }
@@ -357,7 +356,7 @@ const char *bloopL_binary_bytes(lua_State *L, int idx, size_t *len) {
 }
 
 void bloopL_push_binary(lua_State *L, const char *s, size_t len) {
-  if (lua_getfield(L, LUA_REGISTRYINDEX, BINARY_INTERN_KEY) != LUA_TTABLE) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, BLOOP_INTERN_BINARY) != LUA_TTABLE) {
     lua_pop(L, 1);
     lua_newtable(L);                     /* [t] */
     lua_createtable(L, 0, 1);
@@ -365,7 +364,7 @@ void bloopL_push_binary(lua_State *L, const char *s, size_t len) {
     lua_setfield(L, -2, "__mode");
     lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, BINARY_INTERN_KEY);
+    lua_setfield(L, LUA_REGISTRYINDEX, BLOOP_INTERN_BINARY);
   }                                      /* [intern] */
   lua_pushlstring(L, s, len);            /* [intern, bytes] */
   lua_pushvalue(L, -1);
@@ -515,22 +514,12 @@ int bloopL_is_null(lua_State *L, int idx) {
   return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == NULL;
 }
 
-/* [core] -> [core] after creating the metatable `name` with meta and methods. */
-static void createmeta(lua_State *L, const char *name, const luaL_Reg *meta,
-                       const luaL_Reg *methods) {
-  luaL_newmetatable(L, name);  /* [core, mt] */
-  luaL_setfuncs(L, meta, 0);
-  lua_newtable(L);             /* [core, mt, methods] */
-  luaL_setfuncs(L, methods, 0);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
-}
-
 int bloopL_open_values(lua_State *L) {
   luaL_checktype(L, -1, LUA_TTABLE);                         /* [core] */
-  createmeta(L, BLOOP_DATETIME_META, datetime_meta, datetime_methods);
-  createmeta(L, BLOOP_UUID_META, uuid_meta, uuid_methods);
-  createmeta(L, BLOOP_BINARY_META, binary_meta, binary_methods);
+  bloopL_createmeta(L, BLOOP_DATETIME_META, datetime_methods, datetime_meta);
+  bloopL_createmeta(L, BLOOP_UUID_META, uuid_methods, uuid_meta);
+  bloopL_createmeta(L, BLOOP_BINARY_META, binary_methods, binary_meta);
+  bloopL_createmeta(L, BLOOP_SET_META, NULL, NULL);          /* filled by set.lua */
   luaL_newlib(L, datetime_funcs);                            /* [core, datetime] */
   luaL_getmetatable(L, BLOOP_DATETIME_META);
   lua_setfield(L, -2, "DateTime");
@@ -547,7 +536,7 @@ int bloopL_open_values(lua_State *L) {
   lua_setfield(L, -2, "Binary");
   lua_pushcfunction(L, ls_key);
   lua_setfield(L, -2, "set_key");
-  luaL_newmetatable(L, BLOOP_SET_META);                      /* [core, setmt] */
+  luaL_getmetatable(L, BLOOP_SET_META);                      /* [core, setmt] */
   lua_setfield(L, -2, "Set");
   bloopL_push_null(L);
   lua_setfield(L, -2, "null");
