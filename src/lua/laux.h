@@ -22,6 +22,36 @@ BLOOPI_FUNC void bloopL_push_error(lua_State *L, const char *name, const bloop_e
 /* Raises it. Never returns. Call only with no malloc'ed memory held. */
 BLOOPI_FUNC int bloopL_raise_error(lua_State *L, const char *name, const bloop_error *err);
 
+/* Which binding calls an error of the core comes from: one service code means a different
+ * class in each (ResourceNotFoundException is InvalidStream for a stream reader and a
+ * ClientError elsewhere), so the one mapper below is told. */
+typedef enum bloopL_source {
+  BLOOPL_FROM_CLIENT,   /* bloop.Client: the class follows the status alone */
+  BLOOPL_FROM_ENGINE,   /* CEngine and CSearch */
+  BLOOPL_FROM_TXN,      /* transactions */
+  BLOOPL_FROM_STREAM,   /* CStream */
+  BLOOPL_FROM_COND      /* Conditions and render: the code is the class */
+} bloopL_source;
+
+/* The Lua error class (lua/bloop/errors.lua) of err, coming from `from`. */
+BLOOPI_FUNC const char *bloopL_error_class(const bloop_error *err, bloopL_source from);
+/* Pushes the error object of err in its class. A ConstraintViolation reported by the
+ * service keeps DynamoDB's code (ConditionalCheckFailedException). */
+BLOOPI_FUNC void bloopL_push_core_error(lua_State *L, const bloop_error *err,
+                                        bloopL_source from);
+/* Raises it. Never returns. Call only with no malloc'ed memory held. */
+BLOOPI_FUNC int bloopL_raise_core_error(lua_State *L, const bloop_error *err,
+                                        bloopL_source from);
+/* Raises an error object of class cls for a value the binding refused: status
+ * BLOOP_EINVAL, code `code`, the message formatted (cut to BLOOP_ERROR_MESSAGE_MAX).
+ * Never returns. Call only with no malloc'ed memory held. */
+BLOOPI_FUNC int bloopL_raise_invalid(lua_State *L, const char *cls, const char *code,
+                                     const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
 /* Encodes the Lua value at idx as JSON into b. On failure returns BLOOP_EINVAL with a
  * message in err naming the path of the offending value (e.g. "Item.n: NaN"). Does not
  * raise, so a caller may hold memory across it. */

@@ -33,14 +33,6 @@ static bloop_client *check_client(lua_State *L, int idx) {
   return box->c;
 }
 
-static const char *error_class(bloop_status st) {
-  switch (st) {
-    case BLOOP_ECONFIG: return "ConfigurationError";
-    case BLOOP_EINVAL: return "InvalidRequest";
-    default: return "ClientError";
-  }
-}
-
 /* ---- options ------------------------------------------------------------------------ */
 
 static const char *const known_opts[] = {
@@ -155,10 +147,9 @@ static int lc_new(lua_State *L) {
   lua_getfield(L, LUA_REGISTRYINDEX,
                svc == 1 ? BLOOP_CLIENT_METHODS_STREAMS : BLOOP_CLIENT_METHODS_DYNAMODB);
   lua_setiuservalue(L, -2, 1);
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_client_new(&cfg, &box->c, &err) != BLOOP_OK)
-    return bloopL_raise_error(L, error_class(err.status), &err);
+    return bloopL_raise_core_error(L, &err, BLOOPL_FROM_CLIENT);
   return 1;
 }
 
@@ -172,8 +163,7 @@ static void push_body(lua_State *L, int idx, const char *op) {
   if (lua_type(L, idx) != LUA_TTABLE)
     luaL_error(L, "bloop.Client: %s request must be a table, got %s", op, luaL_typename(L, idx));
   bloop_buf b = BLOOP_BUF_INIT;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloopL_to_json(L, idx, &b, &err) != BLOOP_OK) {
     bloop_buf_free(&b);
     char msg[sizeof err.message];
@@ -186,11 +176,9 @@ static void push_body(lua_State *L, int idx, const char *op) {
 }
 
 static void push_answer(lua_State *L, const char *op, const char *body, size_t len) {
-  bloop_error why;
-  bloop_error_clear(&why);
+  bloop_error why = BLOOP_ERROR_INIT;
   if (bloopL_push_json_checked(L, body, len, &why) != BLOOP_OK) {
-    bloop_error err;
-    bloop_error_clear(&err);
+    bloop_error err = BLOOP_ERROR_INIT;
     bloop_error_set(&err, BLOOP_EPROTOCOL, "InvalidResponse", "%s: unreadable answer (%zu bytes): %s",
                     op, len, why.message);
     bloopL_raise_error(L, "ClientError", &err);
@@ -205,12 +193,11 @@ static int lc_call(lua_State *L) {
   size_t len;
   const char *body = lua_tolstring(L, -1, &len);
   bloop_buf resp = BLOOP_BUF_INIT;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = bloop_client_call(c, op, body, len, &resp, &err);
   if (st != BLOOP_OK) {
     bloop_buf_free(&resp);
-    return bloopL_raise_error(L, error_class(st), &err);
+    return bloopL_raise_core_error(L, &err, BLOOPL_FROM_CLIENT);
   }
   /* resp is freed before any raise: copy into Lua first */
   lua_pushlstring(L, resp.data ? resp.data : "", resp.len);
@@ -243,8 +230,7 @@ static int lc_call_many(lua_State *L) {
   }
   bloop_call **calls = calloc((size_t)n + 1, sizeof *calls);
   if (!calls) return luaL_error(L, "out of memory");
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = BLOOP_OK;
   for (lua_Integer i = 0; i < n && st == BLOOP_OK; i++) {
     size_t len;
@@ -255,7 +241,7 @@ static int lc_call_many(lua_State *L) {
   if (st != BLOOP_OK) {
     for (lua_Integer i = 0; i < n; i++) bloop_call_free(calls[i]);
     free(calls);
-    return bloopL_raise_error(L, error_class(st), &err);
+    return bloopL_raise_core_error(L, &err, BLOOPL_FROM_CLIENT);
   }
   lua_Integer done = 0;
   while (done < n) {
@@ -275,7 +261,7 @@ static int lc_call_many(lua_State *L) {
     } else {
       if (st == BLOOP_OK)
         bloop_error_set(&err, BLOOP_EPROTOCOL, "InvalidResponse", "the answer is not JSON");
-      bloopL_push_error(L, error_class(err.status), &err);
+      bloopL_push_core_error(L, &err, BLOOPL_FROM_CLIENT);
       lua_setfield(L, -2, "error");
     }
     lua_rawseti(L, -2, i + 1);

@@ -7,7 +7,6 @@
  * leaking it (LPeg keeps its trees inside userdata for the same reason). A Condition box
  * is pushed empty before its tree is built, as liolib does with files.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,31 +29,12 @@ typedef struct scratch {
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-static int raise_code(lua_State *L, const char *code, const char *fmt, ...) {
-  bloop_error err;
-  va_list ap;
-  bloop_error_clear(&err);
-  err.status = BLOOP_EINVAL;
-  snprintf(err.code, sizeof err.code, "%s", code);
-  va_start(ap, fmt);
-  vsnprintf(err.message, sizeof err.message, fmt, ap);
-  va_end(ap);
-  return bloopL_raise_error(L, code, &err);
-}
-
-/* Raises err under its own code as the class name, with an optional prefix. */
+/* Raises err in its class (for conditions, its own code), its message after prefix. */
 static int raise_err(lua_State *L, const bloop_error *err, const char *prefix) {
-  /* Only status, code and message: the core fills nothing else, and callers' bloop_error
-   * is not cleared, so copying it whole would raise stack garbage as status/attempts. */
-  bloop_error e;
-  bloop_error_clear(&e);
-  e.status = err->status;
-  snprintf(e.code, sizeof e.code, "%s", err->code);
-  if (prefix && *prefix)
-    snprintf(e.message, sizeof e.message, "%.200s: %.800s", prefix, err->message);
-  else
-    snprintf(e.message, sizeof e.message, "%s", err->message);
-  return bloopL_raise_error(L, e.code[0] ? e.code : "InvalidCondition", &e);
+  if (!prefix || !*prefix) return bloopL_raise_core_error(L, err, BLOOPL_FROM_COND);
+  bloop_error e = *err;
+  snprintf(e.message, sizeof e.message, "%.200s: %.800s", prefix, err->message);
+  return bloopL_raise_core_error(L, &e, BLOOPL_FROM_COND);
 }
 
 static int scratch_gc(lua_State *L) {
@@ -164,9 +144,9 @@ static void path_text(const bloop_path *p, char *buf, size_t size) {
  * validated as DynamoDB would (empty sets, bad numbers...). Raises code. */
 static void wire_value(lua_State *L, int idx, bloop_arena *a, bloop_value *out, const char *code,
                        const char *what) {
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloopL_value_from_wire(L, idx, a, out, what);
-  if (bloop_value_validate(out, what, &err) != BLOOP_OK) raise_code(L, code, "%s", err.message);
+  if (bloop_value_validate(out, what, &err) != BLOOP_OK) bloopL_raise_invalid(L, code, code, "%s", err.message);
 }
 
 /* The operand spec at idx into *o. Returns 0 when a typed value dumps as absent. */
@@ -248,12 +228,11 @@ static int lc_leaf(lua_State *L) {
         n = 0;
         break;
       }
-      return raise_code(L, "InvalidCondition",
-                        "%s: %s cannot compare with a value that is absent (nil, empty string, empty "
+      return bloopL_raise_invalid(L, "InvalidCondition", "InvalidCondition", "%s: %s cannot compare with a value that is absent (nil, empty string, empty "
                         "set, list or map)", label, leaf_ops[which]);
     }
   }
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_cond_leaf(op, &path, ops, n, &box->c, &err) != BLOOP_OK)
     return raise_err(L, &err, label);
   return 1;
@@ -276,7 +255,7 @@ static int combine(lua_State *L, combine_fn fn) {
     return 1;
   }
   cond_box *r = push_box(L);
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (fn(a->c, b->c, &r->c, &err) != BLOOP_OK) return raise_err(L, &err, NULL);
   return 1;
 }
@@ -291,7 +270,7 @@ static int lc_not(lua_State *L) {
   if (lua_getiuservalue(L, 1, 1) == LUA_TUSERDATA) return 1;  /* ~~x is x */
   lua_pop(L, 1);
   cond_box *r = push_box(L);                          /* [a, r] */
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_cond_not(a->c, &r->c, &err) != BLOOP_OK) return raise_err(L, &err, NULL);
   if (bloop_cond_kind(r->c) != BLOOP_COND_NOT) return 1;   /* a was a NOT made elsewhere */
   lua_pushvalue(L, 1);
@@ -307,7 +286,7 @@ static int lc_len(lua_State *L) {
 static int lc_tostring(lua_State *L) {
   cond_box *a = check_box(L, 1);
   bloop_buf b = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = bloop_cond_describe(a->c, &b, &err);
   if (st == BLOOP_OK) lua_pushlstring(L, b.data ? b.data : "", b.len);
   bloop_buf_free(&b);
@@ -350,7 +329,7 @@ static const bloop_cond *opt_cond(lua_State *L, const char *name) {
 }
 
 static void render_projection(lua_State *L, scratch *s) {
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (lua_getfield(L, 1, "projection") == LUA_TNIL) {
     lua_pop(L, 1);
     return;
@@ -369,7 +348,7 @@ static void render_projection(lua_State *L, scratch *s) {
 }
 
 static void render_update(lua_State *L, scratch *s) {
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (lua_getfield(L, 1, "update") == LUA_TNIL) {
     lua_pop(L, 1);
     return;
@@ -403,7 +382,7 @@ static void render_update(lua_State *L, scratch *s) {
       if (!check_operand(L, -1, &s->a, &u[i].operand, "InvalidRequest", what)) {
         /* bloop's rule: setting an absent value removes the attribute. */
         if (u[i].op != BLOOP_UPDATE_SET)
-          raise_code(L, "InvalidRequest", "%s: %s needs a value, got an absent one", what,
+          bloopL_raise_invalid(L, "InvalidRequest", "InvalidRequest", "%s: %s needs a value, got an absent one", what,
                      update_ops[k]);
         u[i].op = BLOOP_UPDATE_REMOVE;
       }
@@ -422,7 +401,7 @@ static int lc_render(lua_State *L) {
   lua_settop(L, 1);
   scratch *s = push_scratch(L);                       /* [opts, scratch] */
   if (!(s->x = bloop_expr_new())) return luaL_error(L, "out of memory");
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   const bloop_cond *c = opt_cond(L, "condition");
   if (bloop_expr_condition(s->x, BLOOP_EXPR_CONDITION, c, &err) != BLOOP_OK)
     return raise_err(L, &err, NULL);

@@ -37,28 +37,21 @@ void bloopL_push_decimal(lua_State *L, bloop_decimal d) {
  * "Overflow", "Underflow", "DivisionByZero", "InvalidNumber") and whose message is err's,
  * prefixed so a message read alone says where it came from. Never returns. */
 static int raise(lua_State *L, const bloop_error *err) {
-  bloop_error e;
-  bloop_error_clear(&e);
-  bloop_error_set(&e, BLOOP_EINVAL, err->code[0] ? err->code : "InvalidNumber",
-                  ERR_PREFIX "%s", err->message);
-  return bloopL_raise_error(L, "InvalidValue", &e);
+  return bloopL_raise_invalid(L, "InvalidValue", err->code[0] ? err->code : "InvalidNumber",
+                              ERR_PREFIX "%s", err->message);
 }
 
 /* Raises InvalidValue with code "InvalidType" for the value at idx, which is no number at
  * all; fmt has one %s, the value's type name. */
 static int raise_type(lua_State *L, const char *fmt, int idx) {
-  bloop_error e;
   char msg[96];
-  bloop_error_clear(&e);
   snprintf(msg, sizeof msg, fmt, luaL_typename(L, idx));
-  bloop_error_set(&e, BLOOP_EINVAL, "InvalidType", ERR_PREFIX "%s", msg);
-  return bloopL_raise_error(L, "InvalidValue", &e);
+  return bloopL_raise_invalid(L, "InvalidValue", "InvalidType", ERR_PREFIX "%s", msg);
 }
 
 bloop_decimal bloopL_to_decimal(lua_State *L, int idx) {
   bloop_decimal d;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   const bloop_decimal *p = (const bloop_decimal *)luaL_testudata(L, idx, BLOOP_DECIMAL_META);
   if (p) return *p;
   switch (lua_type(L, idx)) {
@@ -95,8 +88,7 @@ typedef bloop_status (*binop)(bloop_decimal *, bloop_decimal, bloop_decimal, blo
 /* [a, b] -> [a, b, a op b]; either operand may be a plain number or a string. */
 static int arith(lua_State *L, binop fn) {
   bloop_decimal a = bloopL_to_decimal(L, 1), b = bloopL_to_decimal(L, 2), r;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (fn(&r, a, b, &err) != BLOOP_OK) return raise(L, &err);
   bloopL_push_decimal(L, r);
   return 1;

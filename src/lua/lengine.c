@@ -40,31 +40,8 @@ typedef struct search_box {
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
-/* The bloop error class for an engine error. */
-static const char *class_of(const bloop_error *err) {
-  static const char *const same[] = {"ConstraintViolation", "TableMismatch", "InvalidSearch",
-                                     "InvalidRequest", "InvalidCondition", "InvalidModel",
-                                     "InvalidValue", NULL};
-  for (int i = 0; same[i]; i++)
-    if (strcmp(err->code, same[i]) == 0) return same[i];
-  if (strcmp(err->code, "ConditionalCheckFailedException") == 0) return "ConstraintViolation";
-  if (err->status == BLOOP_ECONFIG) return "ConfigurationError";
-  if (err->status == BLOOP_EINVAL) return "InvalidRequest";
-  return "ClientError";
-}
-
-/* Pushes the error object for err (a failed condition keeps DynamoDB's code). */
-static void push_engine_error(lua_State *L, const bloop_error *err) {
-  bloop_error copy = *err;
-  const char *cls = class_of(err);
-  if (strcmp(cls, "ConstraintViolation") == 0 && copy.status == BLOOP_ESERVICE)
-    snprintf(copy.code, sizeof copy.code, "%s", "ConditionalCheckFailedException");
-  bloopL_push_error(L, cls, &copy);
-}
-
 static int raise_engine_error(lua_State *L, const bloop_error *err) {
-  push_engine_error(L, err);
-  return lua_error(L);
+  return bloopL_raise_core_error(L, err, BLOOPL_FROM_ENGINE);
 }
 
 /* Wire table at idx (may be nil) -> value in a; returns NULL for nil. A string is an
@@ -75,7 +52,7 @@ static const bloop_value *opt_wire(lua_State *L, int idx, bloop_arena *a, const 
   if (lua_type(L, idx) == LUA_TSTRING) {
     size_t len;
     const char *text = lua_tolstring(L, idx, &len);
-    bloop_error err;
+    bloop_error err = BLOOP_ERROR_INIT;
     if (bloop_item_from_json(text, len, a, v, &err) != BLOOP_OK)
       bloopL_raise_error(L, "InvalidValue", &err);
     return v;
@@ -295,8 +272,7 @@ static int le_new(lua_State *L) {
   s.call = session_call;   /* every call is refreshed before use; this makes new() accept */
   s.overrides = session_overrides;
   s.ud = box;
-  bloop_error err;
-  bloop_error_clear(&err);  /* some paths fill only code and message */
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_engine_new(&s, &cfg, &box->e, &err) != BLOOP_OK) return raise_engine_error(L, &err);
   return 1;
 }
@@ -325,8 +301,7 @@ static int le_bind(lua_State *L) {
   }
   bloop_bind_report r;
   memset(&r, 0, sizeof r);
-  bloop_error err;
-  bloop_error_clear(&err);  /* some paths fill only code and message */
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = bloop_engine_bind(box->e, m, flags, &r, &err);
   /* copy the report into Lua, then free it: nothing malloc'ed is held past this point.
    * Pushing may raise only on memory exhaustion; the report is then leaked once. */
@@ -340,7 +315,7 @@ static int le_bind(lua_State *L) {
   else lua_pushnil(L);                                     /* [.., diffs, arn] */
   bloop_bind_report_clear(&r);
   if (st != BLOOP_OK) {
-    push_engine_error(L, &err);                            /* [.., diffs, arn, e] */
+    bloopL_push_core_error(L, &err, BLOOPL_FROM_ENGINE);   /* [.., diffs, arn, e] */
     lua_pushvalue(L, -3);
     lua_setfield(L, -2, "differences");
     return lua_error(L);
@@ -415,8 +390,7 @@ static int write_op(lua_State *L, int is_delete) {
   bloopL_write_args(L, 2, a, &w, "engine write");
   bloop_write_result r;
   memset(&r, 0, sizeof r);
-  bloop_error err;
-  bloop_error_clear(&err);  /* some paths fill only code and message */
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = is_delete ? bloop_engine_delete(box->e, &w, &r, a, &err)
                               : bloop_engine_save(box->e, &w, &r, a, &err);
   if (st != BLOOP_OK) return raise_engine_error(L, &err);
@@ -456,8 +430,7 @@ static int le_load(lua_State *L) {
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
   bloop_load_op *ops = bloopL_load_ops(L, 2, a, &n, "engine load");
-  bloop_error err;
-  bloop_error_clear(&err);  /* some paths fill only code and message */
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_engine_load(box->e, ops, n, consistent, a, NULL, &err) != BLOOP_OK)
     return raise_engine_error(L, &err);
   lua_createtable(L, (int)n, 0);                           /* [.., res] */
@@ -506,8 +479,7 @@ static int le_batch(lua_State *L) {
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
   bloop_batch_item *items = batch_items(L, 3, a, &n);
-  bloop_error err;
-  bloop_error_clear(&err);  /* some paths fill only code and message */
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = is_delete ? bloop_engine_batch_delete(box->e, items, n, NULL, &err)
                               : bloop_engine_batch_save(box->e, items, n, NULL, &err);
   if (st != BLOOP_OK) {
@@ -588,8 +560,7 @@ static int le_search(lua_State *L) {
   bloop_arena *a = bloopL_push_arena(L);                        /* [e, args, sb, scratch] */
   bloop_search_args s;
   search_args(L, 2, a, &s);
-  bloop_error err;
-  bloop_error_clear(&err);  /* some paths fill only code and message */
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_search_new(box->e, &s, &sb->s, &err) != BLOOP_OK) return raise_engine_error(L, &err);
   lua_pop(L, 1);                                           /* [e, args, sb] */
   return 1;
@@ -632,8 +603,7 @@ static int ls_next(lua_State *L) {
   engine_box *box = lua_touserdata(L, -1);
   box->index = lua_gettop(L);
   const bloop_value *item = NULL;
-  bloop_error err;
-  bloop_error_clear(&err);  /* some paths fill only code and message */
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_search_next(sb->s, &item, &err) != BLOOP_OK) return raise_engine_error(L, &err);
   if (!item) {
     lua_pushnil(L);
@@ -698,8 +668,7 @@ static int le_explain(lua_State *L) {
   luaL_checktype(L, 3, LUA_TTABLE);
   bloop_arena *a = bloopL_push_arena(L);
   bloop_buf out = BLOOP_BUF_INIT;
-  bloop_error err;
-  bloop_error_clear(&err);  /* some paths fill only code and message */
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = BLOOP_OK;
   bloop_write_args w;
   bloop_search_args s;

@@ -6,6 +6,8 @@
  * (core.register_error_class); when bloop.core is used alone, or a class is not
  * registered, "bloop.Error" (a minimal metatable with __tostring) keeps errors readable.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lua/laux.h"
@@ -66,6 +68,72 @@ void bloopL_push_error(lua_State *L, const char *name, const bloop_error *err) {
 int bloopL_raise_error(lua_State *L, const char *name, const bloop_error *err) {
   bloopL_push_error(L, name, err);
   return lua_error(L);
+}
+
+/* ---- one mapper from core errors to classes ------------------------------------------ */
+
+enum {
+  ENGINE = 1 << BLOOPL_FROM_ENGINE,
+  TXN = 1 << BLOOPL_FROM_TXN,
+  STREAM = 1 << BLOOPL_FROM_STREAM
+};
+
+/* A code and the class it means, for the sources in `from`. bloop's own codes are the
+ * names of their classes. */
+static const struct {
+  const char *code, *cls;
+  unsigned from;
+} code_classes[] = {
+    {"ConditionalCheckFailedException", "ConstraintViolation", ENGINE},
+    {"ConstraintViolation", "ConstraintViolation", ENGINE},
+    {"TableMismatch", "TableMismatch", ENGINE},
+    {"InvalidSearch", "InvalidSearch", ENGINE},
+    {"InvalidRequest", "InvalidRequest", ENGINE | TXN},
+    {"InvalidCondition", "InvalidCondition", ENGINE | TXN},
+    {"InvalidModel", "InvalidModel", ENGINE | TXN},
+    {"InvalidValue", "InvalidValue", ENGINE | TXN},
+    {"TransactionCanceledException", "TransactionCanceled", TXN},
+    {"InvalidStream", "InvalidStream", STREAM},
+    {"ResourceNotFoundException", "InvalidStream", STREAM},
+    {"TrimmedDataAccessException", "RecordsExpired", STREAM},
+};
+
+const char *bloopL_error_class(const bloop_error *err, bloopL_source from) {
+  if (from == BLOOPL_FROM_COND) return err->code[0] ? err->code : "InvalidCondition";
+  for (size_t i = 0; i < sizeof code_classes / sizeof code_classes[0]; i++)
+    if ((code_classes[i].from & (1u << from)) && strcmp(err->code, code_classes[i].code) == 0)
+      return code_classes[i].cls;
+  if (err->status == BLOOP_ECONFIG) return "ConfigurationError";
+  if (err->status == BLOOP_EINVAL) return "InvalidRequest";
+  return "ClientError";
+}
+
+void bloopL_push_core_error(lua_State *L, const bloop_error *err, bloopL_source from) {
+  const char *cls = bloopL_error_class(err, from);
+  if (strcmp(cls, "ConstraintViolation") != 0 || err->status != BLOOP_ESERVICE) {
+    bloopL_push_error(L, cls, err);
+    return;
+  }
+  bloop_error copy = *err;
+  snprintf(copy.code, sizeof copy.code, "%s", "ConditionalCheckFailedException");
+  bloopL_push_error(L, cls, &copy);
+}
+
+int bloopL_raise_core_error(lua_State *L, const bloop_error *err, bloopL_source from) {
+  bloopL_push_core_error(L, err, from);
+  return lua_error(L);
+}
+
+int bloopL_raise_invalid(lua_State *L, const char *cls, const char *code, const char *fmt,
+                         ...) {
+  bloop_error err = BLOOP_ERROR_INIT;
+  va_list ap;
+  err.status = BLOOP_EINVAL;
+  snprintf(err.code, sizeof err.code, "%s", code);
+  va_start(ap, fmt);
+  vsnprintf(err.message, sizeof err.message, fmt, ap);
+  va_end(ap);
+  return bloopL_raise_error(L, cls, &err);
 }
 
 /* core.register_error_class(name, class_metatable) */

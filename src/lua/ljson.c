@@ -241,8 +241,7 @@ int bloopL_push_json(lua_State *L, const char *json, size_t len) {
 static int lj_encode(lua_State *L) {
   luaL_checkany(L, 1);
   bloop_buf b = BLOOP_BUF_INIT;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = bloopL_to_json(L, 1, &b, &err);
   if (st != BLOOP_OK) {
     bloop_buf_free(&b);

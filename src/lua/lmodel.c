@@ -127,8 +127,7 @@ static int lm_check_columns(lua_State *L) {
   const char *name = field_str(L, 1, "name");
   size_t nc;
   const bloop_column_decl *cols = read_columns(L, &nc);
-  bloop_error err;
-  memset(&err, 0, sizeof err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_model_check_columns(name, cols, nc, &err) != BLOOP_OK)
     return bloopL_raise_error(L, "InvalidModel", &err);
   return 0;
@@ -206,8 +205,7 @@ static int lm_new(lua_State *L) {
   model_box *box = lua_newuserdatauv(L, sizeof *box, 0);  /* [.., box] */
   box->m = NULL;
   luaL_setmetatable(L, BLOOP_CMODEL_META);
-  bloop_error err;
-  memset(&err, 0, sizeof err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_model_new(&decl, &box->m, &err) != BLOOP_OK)
     return bloopL_raise_error(L, "InvalidModel", &err);
   return 1;

@@ -26,16 +26,6 @@ typedef struct stream_box {
   bloop_stream *s;
 } stream_box;
 
-static const char *class_of(const bloop_error *err) {
-  if (strcmp(err->code, "InvalidStream") == 0 ||
-      strcmp(err->code, "ResourceNotFoundException") == 0)
-    return "InvalidStream";
-  if (strcmp(err->code, "TrimmedDataAccessException") == 0) return "RecordsExpired";
-  if (err->status == BLOOP_ECONFIG) return "ConfigurationError";
-  if (err->status == BLOOP_EINVAL) return "InvalidRequest";
-  return "ClientError";
-}
-
 /* [.. box ..] -> [.. box .., cengine]; returns the stream. */
 static bloop_stream *check_stream(lua_State *L, bloop_engine **e) {
   stream_box *b = luaL_checkudata(L, 1, BLOOP_CSTREAM_META);
@@ -46,7 +36,7 @@ static bloop_stream *check_stream(lua_State *L, bloop_engine **e) {
 }
 
 static int raise(lua_State *L, const bloop_error *err) {
-  return bloopL_raise_error(L, class_of(err), err);
+  return bloopL_raise_core_error(L, err, BLOOPL_FROM_STREAM);
 }
 
 static int ls_new(lua_State *L) {
@@ -67,7 +57,7 @@ static int ls_new(lua_State *L) {
   luaL_setmetatable(L, BLOOP_CSTREAM_META);
   lua_pushvalue(L, 1);
   lua_setiuservalue(L, -2, 1);
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_stream_new(e, arn, &cfg, &b->s, &err)) return raise(L, &err);
   return 1;
 }
@@ -77,7 +67,7 @@ static int ls_move_to(lua_State *L) {
   bloop_stream *s = check_stream(L, &e);
   static const char *const pos[] = {"trim_horizon", "latest", NULL};
   int which = luaL_checkoption(L, 2, NULL, pos);
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = which == 0 ? bloop_stream_move_to_trim_horizon(s, &err)
                                : bloop_stream_move_to_latest(s, &err);
   if (st) return raise(L, &err);
@@ -88,7 +78,7 @@ static int ls_move_to_time(lua_State *L) {
   bloop_engine *e;
   bloop_stream *s = check_stream(L, &e);
   lua_Integer us = luaL_checkinteger(L, 2);
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_stream_move_to_time(s, (int64_t)us, &err)) return raise(L, &err);
   return 0;
 }
@@ -98,7 +88,7 @@ static int ls_move_to_token(lua_State *L) {
   bloop_stream *s = check_stream(L, &e);
   size_t len;
   const char *json = luaL_checklstring(L, 2, &len);
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_stream_move_to_token(s, json, len, &err)) return raise(L, &err);
   return 0;
 }
@@ -118,7 +108,7 @@ static int ls_next(lua_State *L) {
   bloop_engine *e;
   bloop_stream *s = check_stream(L, &e);
   const bloop_stream_record *r;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_stream_next(s, &r, &err)) return raise(L, &err);
   if (!r) {
     lua_pushnil(L);
@@ -142,7 +132,7 @@ static int ls_next(lua_State *L) {
 static int ls_heartbeat(lua_State *L) {
   bloop_engine *e;
   bloop_stream *s = check_stream(L, &e);
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_stream_heartbeat(s, &err)) return raise(L, &err);
   return 0;
 }
@@ -151,7 +141,7 @@ static int ls_token(lua_State *L) {
   stream_box *b = luaL_checkudata(L, 1, BLOOP_CSTREAM_META);
   if (!b->s) return luaL_error(L, "attempt to use a closed bloop.CStream");
   bloop_buf out = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_stream_token(b->s, &out, &err)) {
     bloop_buf_free(&out);
     return raise(L, &err);

@@ -29,17 +29,6 @@
 #include "lua/ltypes.h"
 
 
-static const char *class_of(const bloop_error *err) {
-  static const char *const same[] = {"InvalidRequest", "InvalidCondition", "InvalidModel",
-                                     "InvalidValue", NULL};
-  if (strcmp(err->code, "TransactionCanceledException") == 0) return "TransactionCanceled";
-  for (int i = 0; same[i]; i++)
-    if (strcmp(err->code, same[i]) == 0) return same[i];
-  if (err->status == BLOOP_ECONFIG) return "ConfigurationError";
-  if (err->status == BLOOP_EINVAL) return "InvalidRequest";
-  return "ClientError";
-}
-
 /* Reads the action list at t. */
 static bloop_txn_action *read_actions(lua_State *L, int t, bloop_arena *a, size_t *count) {
   luaL_checktype(L, t, LUA_TTABLE);
@@ -76,8 +65,7 @@ static int push_request(lua_State *L, bloop_buf *b) {
 
 static int lt_token(lua_State *L) {
   char tok[BLOOP_TXN_TOKEN_MAX];
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_txn_token_new(tok, &err)) return bloopL_raise_error(L, "ClientError", &err);
   lua_pushstring(L, tok);
   return 1;
@@ -89,11 +77,10 @@ static int lt_write(lua_State *L) {
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
   bloop_txn_action *acts = read_actions(L, 2, a, &n);
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = bloop_txn_write(e, acts, n, token, a, &err);
   if (st) {
-    bloopL_push_error(L, class_of(&err), &err);            /* [.., e] */
+    bloopL_push_core_error(L, &err, BLOOPL_FROM_TXN);    /* [.., e] */
     if (strcmp(err.code, "TransactionCanceledException") == 0) {
       lua_createtable(L, (int)n, 0);
       for (size_t i = 0; i < n; i++) {
@@ -120,11 +107,11 @@ static int lt_explain_write(lua_State *L) {
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
   bloop_txn_action *acts = read_actions(L, 1, a, &n);
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_buf b = BLOOP_BUF_INIT;
   if (bloop_txn_build_write(acts, n, token, &b, &err)) {
     bloop_buf_free(&b);
-    return bloopL_raise_error(L, class_of(&err), &err);
+    return bloopL_raise_core_error(L, &err, BLOOPL_FROM_TXN);
   }
   return push_request(L, &b);
 }
@@ -134,8 +121,8 @@ static int lt_read(lua_State *L) {
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
   bloop_load_op *ops = bloopL_load_ops(L, 2, a, &n, "transaction");
-  bloop_error err;
-  if (bloop_txn_read(e, ops, n, a, NULL, &err)) return bloopL_raise_error(L, class_of(&err), &err);
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_txn_read(e, ops, n, a, NULL, &err)) return bloopL_raise_core_error(L, &err, BLOOPL_FROM_TXN);
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
     if (ops[i].outcome == BLOOP_BATCH_FOUND) bloopL_push_wire(L, &ops[i].item);
@@ -149,11 +136,11 @@ static int lt_explain_read(lua_State *L) {
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
   bloop_load_op *ops = bloopL_load_ops(L, 1, a, &n, "transaction");
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_buf b = BLOOP_BUF_INIT;
   if (bloop_txn_build_read(ops, n, &b, &err)) {
     bloop_buf_free(&b);
-    return bloopL_raise_error(L, class_of(&err), &err);
+    return bloopL_raise_core_error(L, &err, BLOOPL_FROM_TXN);
   }
   return push_request(L, &b);
 }

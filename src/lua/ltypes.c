@@ -185,10 +185,7 @@ static const char *literal(lua_State *L, int idx, char *buf, size_t cap) {
 }
 
 static int raise_msg(lua_State *L, const char *msg) {
-  bloop_error err;
-  bloop_error_clear(&err);
-  bloop_error_set(&err, BLOOP_EINVAL, "InvalidValue", "%s", msg);
-  return bloopL_raise_error(L, "InvalidValue", &err);
+  return bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "%s", msg);
 }
 
 /* Raises "<Root>[ column W] got <value>[ (detail)]" for a value at the root, and
@@ -280,8 +277,7 @@ static void from_wire(lua_State *L, int idx, bloop_arena *a, bloop_value *out, w
 /* The inner value at idx, of type tag, into out. */
 static void from_inner(lua_State *L, int idx, bloop_type tag, bloop_arena *a, bloop_value *out,
                        wpath *p, int depth) {
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   idx = lua_absindex(L, idx);
   luaL_checkstack(L, 8, "bloop: value nested too deeply");
   if (depth > BLOOP_MAX_DEPTH) wire_fail(L, p, "nested deeper than 32 levels");
@@ -495,16 +491,14 @@ static void dump_override(dstate *S, int t, int v, bloop_value *out, int *presen
 
 /* Dumps the decimal d as N, or raises naming v. */
 static void dump_decimal(dstate *S, int v, bloop_value *out, bloop_decimal d) {
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   check(S->L, bloop_value_set_n_decimal(out, S->a, d, &err), &err);
 }
 
 /* The number or decimal at v as a decimal; raises naming v when it has no DynamoDB form. */
 static int to_decimal(dstate *S, int v, int depth, bloop_decimal *d) {
   lua_State *L = S->L;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   const bloop_decimal *p = (const bloop_decimal *)luaL_testudata(L, v, BLOOP_DECIMAL_META);
   if (p) {
     *d = *p;
@@ -522,8 +516,7 @@ static int to_decimal(dstate *S, int v, int depth, bloop_decimal *d) {
 }
 
 static void set_string(dstate *S, int v, int depth, bloop_value *out, const char *s, size_t len) {
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (!bloopi_utf8_valid(s, len)) bad_value(S, v, depth, 0, "not valid UTF-8");
   check(S->L, bloop_value_set_s(out, S->a, s, len, &err), &err);
 }
@@ -563,8 +556,7 @@ static void dedupe_set(lua_State *L, bloop_value *set) {
  * rules apply. */
 static void dump_dynamic(dstate *S, int v, bloop_value *out, int *present, int depth) {
   lua_State *L = S->L;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_decimal d;
   if (depth > BLOOP_MAX_DEPTH) bad_value(S, v, depth, 1, "nested deeper than 32 levels");
   luaL_checkstack(L, 8, "bloop: value nested too deeply");
@@ -688,8 +680,7 @@ static void dump_dynamic(dstate *S, int v, bloop_value *out, int *present, int d
 static void dump(dstate *S, int t, int v, bloop_value *out, int *present, int builtin,
                  int depth) {
   lua_State *L = S->L;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   int kind = kind_of(L, t);
   *present = 1;
   if (!builtin && rawflag(L, t, "_dump_lua")) {
@@ -925,8 +916,7 @@ static int cannot_load(dstate *S, const bloop_value *v, const char *detail) {
 /* [] -> [number]: an integral N within int64 as a Lua integer, else a decimal. */
 static void push_dynamic_number(dstate *S, const bloop_value *v) {
   bloop_decimal d;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_value_decimal(v, &d, &err) != BLOOP_OK) cannot_load(S, v, err.message);
   int64_t i;
   if (bloop_decimal_is_integer(d) && bloop_decimal_to_int64(d, &i, NULL) == BLOOP_OK)
@@ -1025,8 +1015,7 @@ static void load(dstate *S, int t, const bloop_value *v, int builtin) {
     snprintf(detail, sizeof detail, "expected %s", bloop_type_name(want));
     cannot_load(S, v, detail);
   }
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_decimal d;
   switch (kind) {
     case K_STRING:
@@ -1271,7 +1260,7 @@ static int lt_snapshot_state(lua_State *L) {
   lua_createtable(L, 0, (int)n);                /* [snap, spec, state] */
   bloop_arena *a = bloopL_push_arena(L);        /* [.., state, arena] */
   bloop_value item;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = bloop_item_from_json(text, len, a, &item, &err);
   if (st != BLOOP_OK) return bloopL_raise_error(L, "InvalidValue", &err);
   for (lua_Integer i = 1; i <= n; i++) {
@@ -1305,7 +1294,7 @@ static int lt_dump_item(lua_State *L) {
   lua_pushnil(L);                               /* [spec, data, ctx, absent] */
   bloop_arena *a = bloopL_push_arena(L);        /* [.., absent, arena] */
   bloop_value item;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_value_set_map(&item, a, (size_t)n, &err) != BLOOP_OK)
     return bloopL_raise_error(L, "ClientError", &err);
   for (lua_Integer i = 1; i <= n; i++) {

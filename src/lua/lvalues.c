@@ -26,13 +26,6 @@
 #define DECIMAL_KEY_PREFIX "\0bloop.decimal:"
 #define DECIMAL_KEY_PREFIX_LEN 15
 
-static int raise_invalid(lua_State *L, const char *fmt, const char *arg, const char *why) {
-  bloop_error err;
-  bloop_error_clear(&err);
-  bloop_error_set(&err, BLOOP_EINVAL, "InvalidValue", fmt, arg, why);
-  return bloopL_raise_error(L, "InvalidValue", &err);
-}
-
 char *bloopL_quote(const char *s, size_t len, char *buf, size_t cap) {
   size_t o = 0;
   int raw8 = bloopi_utf8_valid(s, len); /* escape high bytes only in invalid UTF-8 */
@@ -89,7 +82,7 @@ static int64_t check_datetime(lua_State *L, int idx) {
 
 void bloopL_push_datetime(lua_State *L, int64_t us) {
   if (us < BLOOP_DATETIME_MIN || us > BLOOP_DATETIME_MAX)
-    raise_invalid(L, "datetime out of range%s%s", "", " (years 0001..9999)");
+    bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "datetime out of range%s%s", "", " (years 0001..9999)");
   push_intern(L);                                  /* [intern] */
   if (lua_rawgeti(L, -1, us) == LUA_TUSERDATA) {   /* [intern, dt] */
     lua_remove(L, -2);
@@ -109,19 +102,18 @@ static int64_t seconds_to_us(lua_State *L, int idx) {
   if (lua_isinteger(L, idx)) {
     lua_Integer s = lua_tointeger(L, idx);
     if (s > INT64_C(400000000000) || s < -INT64_C(400000000000))
-      raise_invalid(L, "datetime out of range%s%s", "", " (years 0001..9999)");
+      bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "datetime out of range%s%s", "", " (years 0001..9999)");
     return (int64_t)s * 1000000;
   }
   lua_Number s = luaL_checknumber(L, idx);
   if (!(fabs(s) < 4e11)) /* also NaN */
-    raise_invalid(L, "datetime out of range%s%s", "", " (years 0001..9999)");
+    bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "datetime out of range%s%s", "", " (years 0001..9999)");
   return (int64_t)llround(s * 1e6);
 }
 
 static int dt_now(lua_State *L) {
   int64_t us;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_datetime_now(&us, &err) != BLOOP_OK) return bloopL_raise_error(L, "BloopError", &err);
   bloopL_push_datetime(L, us);
   return 1;
@@ -131,11 +123,10 @@ static int dt_parse(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
   int64_t us;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_datetime_parse(s, len, &us, &err) != BLOOP_OK) {
     char q[80];
-    return raise_invalid(L, "invalid datetime %s: %s", bloopL_quote(s, len, q, sizeof q),
+    return bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "invalid datetime %s: %s", bloopL_quote(s, len, q, sizeof q),
                          err.message);
   }
   bloopL_push_datetime(L, us);
@@ -166,10 +157,9 @@ static int dt_new(lua_State *L) {
   }
   bloop_civil c = {(int)f[0], (int)f[1], (int)f[2], (int)f[3], (int)f[4], (int)f[5], (int)f[6]};
   int64_t us;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_datetime_from_civil(&c, &us, &err) != BLOOP_OK)
-    return raise_invalid(L, "invalid datetime%s: %s", "", err.message);
+    return bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "invalid datetime%s: %s", "", err.message);
   bloopL_push_datetime(L, us);
   return 1;
 }
@@ -280,7 +270,7 @@ static int uu_new(lua_State *L) {
   bloop_uuid u;
   if (bloop_uuid_parse(s, len, &u, NULL) != BLOOP_OK) {
     char q[80];
-    return raise_invalid(L, "invalid UUID %s%s", bloopL_quote(s, len, q, sizeof q),
+    return bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "invalid UUID %s%s", bloopL_quote(s, len, q, sizeof q),
                          " (expected 8-4-4-4-12 hex digits)");
   }
   bloopL_push_uuid(L, &u);
@@ -289,8 +279,7 @@ static int uu_new(lua_State *L) {
 
 static int uu_v4(lua_State *L) {
   bloop_uuid u;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_uuid_v4(&u, &err) != BLOOP_OK) return bloopL_raise_error(L, "BloopError", &err);
   bloopL_push_uuid(L, &u);
   return 1;
