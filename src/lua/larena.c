@@ -17,9 +17,11 @@ bloop_arena *bloopL_push_arena(lua_State *L) {
   return a;
 }
 
+int bloopL_nomem(lua_State *L) { return luaL_error(L, "bloop: out of memory"); }
+
 void *bloopL_arena_alloc(lua_State *L, bloop_arena *a, size_t n) {
   void *p = bloop_arena_calloc(a, n ? n : 1, 1);
-  if (!p) luaL_error(L, "bloop: out of memory");
+  if (!p) bloopL_nomem(L);
   return p;
 }
 

@@ -19,6 +19,10 @@
 /* [] -> [arena userdata] */
 BLOOPI_FUNC bloop_arena *bloopL_push_arena(lua_State *L);
 
+/* Raises "bloop: out of memory" (a plain message, as Lua's own allocation failures are).
+ * Never returns. For the core's builders, whose only failure is memory, and the arena. */
+BLOOPI_FUNC int bloopL_nomem(lua_State *L);
+
 /* n zeroed bytes from a (at least 1); raises "bloop: out of memory" when it cannot. */
 BLOOPI_FUNC void *bloopL_arena_alloc(lua_State *L, bloop_arena *a, size_t n);
 

@@ -16,6 +16,7 @@
 #include "lua/laux.h"
 #include "lua/lcond.h"
 #include "lua/ltypes.h"
+#include "lua/lwire.h"
 
 
 typedef struct cond_box {
@@ -140,13 +141,14 @@ static void path_text(const bloop_path *p, char *buf, size_t size) {
   }
 }
 
-/* The wire-form value at idx ({S = "x"}, {B = <raw bytes>}, ...; ltypes.h) into out,
+/* The wire-form value at idx ({S = "x"}, {B = <raw bytes>}, ...; lwire.h) into out,
  * validated as DynamoDB would (empty sets, bad numbers...). Raises code. */
 static void wire_value(lua_State *L, int idx, bloop_arena *a, bloop_value *out, const char *code,
                        const char *what) {
   bloop_error err = BLOOP_ERROR_INIT;
   bloopL_value_from_wire(L, idx, a, out, what);
-  if (bloop_value_validate(out, what, &err) != BLOOP_OK) bloopL_raise_invalid(L, code, code, "%s", err.message);
+  if (bloop_value_validate(out, what, &err) != BLOOP_OK)
+    bloopL_raise_invalid(L, code, code, "%s", err.message);
 }
 
 /* The operand spec at idx into *o. Returns 0 when a typed value dumps as absent. */
@@ -228,8 +230,10 @@ static int lc_leaf(lua_State *L) {
         n = 0;
         break;
       }
-      return bloopL_raise_invalid(L, "InvalidCondition", "InvalidCondition", "%s: %s cannot compare with a value that is absent (nil, empty string, empty "
-                        "set, list or map)", label, leaf_ops[which]);
+      return bloopL_raise_invalid(L, "InvalidCondition", "InvalidCondition",
+                                  "%s: %s cannot compare with a value that is absent (nil, "
+                                  "empty string, empty set, list or map)",
+                                  label, leaf_ops[which]);
     }
   }
   bloop_error err = BLOOP_ERROR_INIT;
@@ -382,8 +386,9 @@ static void render_update(lua_State *L, scratch *s) {
       if (!check_operand(L, -1, &s->a, &u[i].operand, "InvalidRequest", what)) {
         /* bloop's rule: setting an absent value removes the attribute. */
         if (u[i].op != BLOOP_UPDATE_SET)
-          bloopL_raise_invalid(L, "InvalidRequest", "InvalidRequest", "%s: %s needs a value, got an absent one", what,
-                     update_ops[k]);
+          bloopL_raise_invalid(L, "InvalidRequest", "InvalidRequest",
+                               "%s: %s needs a value, got an absent one", what,
+                               update_ops[k]);
         u[i].op = BLOOP_UPDATE_REMOVE;
       }
       lua_pop(L, 1);

@@ -13,7 +13,7 @@
  *                 attribute names / map keys, integers 0-based list indexes; label (optional)
  *                 is how the path reads in tostring and messages.
  *   operand spec  { path = <path spec> }  another attribute (`a = b`)
- *                 { wire = {S = "x"} }     a value in wire form (ltypes.h: B holds raw bytes)
+ *                 { wire = {S = "x"} }     a value in wire form (lwire.h: B holds raw bytes)
  *                 { type = T, value = v, where = "User.age" }  v dumped through the type
  *                 object T (ltypes.h); a value that dumps as absent turns = into
  *                 attribute_not_exists, <> into attribute_exists, and is an error elsewhere.

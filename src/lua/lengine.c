@@ -25,7 +25,8 @@
 #include "lua/lcond.h"
 #include "lua/lengine.h"
 #include "lua/lmodel.h"
-#include "lua/ltypes.h"
+#include "lua/lsnapshot.h"
+#include "lua/lwire.h"
 
 
 typedef struct engine_box {
@@ -45,7 +46,7 @@ static int raise_engine_error(lua_State *L, const bloop_error *err) {
 }
 
 /* Wire table at idx (may be nil) -> value in a; returns NULL for nil. A string is an
- * item's DynamoDB JSON text (a snapshot: ltypes.h). May raise. */
+ * item's DynamoDB JSON text (a snapshot: lsnapshot.h). May raise. */
 static const bloop_value *opt_wire(lua_State *L, int idx, bloop_arena *a, const char *where) {
   if (lua_isnoneornil(L, idx)) return NULL;
   bloop_value *v = bloopL_arena_alloc(L, a, sizeof *v);
@@ -420,8 +421,8 @@ bloop_load_op *bloopL_load_ops(lua_State *L, int t, bloop_arena *a, size_t *coun
 }
 
 /* ce:load({ {model=, key=, spec=, data=}, ... }, consistent, context) -> { snapshot or
- * false, ... }: spec is the objects' column spec (ltypes.h), data the object's column data
- * or nil; a found item fills data and its result is the item's snapshot (ltypes.h). */
+ * false, ... }: spec is the objects' column spec (lsnapshot.h), data the object's column data
+ * or nil; a found item fills data and its result is the item's snapshot (lsnapshot.h). */
 static int le_load(lua_State *L) {
   engine_box *box = check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
@@ -577,7 +578,7 @@ static search_box *check_search(lua_State *L, int idx) {
 }
 
 /* [] -> [obj, snapshot]: a fresh object from init (a Meta.init) filled from item through
- * the column spec at spec_idx, and its snapshot (ltypes.h). key_idx: the key of the
+ * the column spec at spec_idx, and its snapshot (lsnapshot.h). key_idx: the key of the
  * object's column data table (bloop.column's DATA); 0 or nil fills nothing (a Column class
  * that stores on its own: the Lua layer loads through it). */
 static void push_loaded(lua_State *L, const bloop_value *item, const char *text,

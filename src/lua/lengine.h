@@ -7,7 +7,7 @@
  * tables that engine.lua builds for writes and loads, so a transaction reads its actions
  * exactly as a save or delete reads its arguments.
  *
- * Owns: converting wire-form Lua tables ({M = {...}}, ltypes.h) into bloop_values and back,
+ * Owns: converting wire-form Lua tables ({M = {...}}, lwire.h) into bloop_values and back,
  * Conditions (lcond.h) and CModels (lmodel.h) into engine arguments, engine errors into
  * bloop error objects, and the session: each engine call reads the Lua session table
  * (engine.session) afresh; an operation goes to the native client underneath

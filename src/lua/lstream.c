@@ -20,7 +20,7 @@
 #include "lua/laux.h"
 #include "lua/lbloop.h"
 #include "lua/lengine.h"
-#include "lua/ltypes.h"
+#include "lua/lwire.h"
 
 typedef struct stream_box {
   bloop_stream *s;

@@ -26,7 +26,7 @@
 #include "lua/lcond.h"
 #include "lua/lengine.h"
 #include "lua/lmodel.h"
-#include "lua/ltypes.h"
+#include "lua/lwire.h"
 
 
 /* Reads the action list at t. */

@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/value_internal.h"
+#include "base/utf8.h"
 #include "lua/laux.h"
 #include "lua/lbloop.h"
 #include "lua/ldecimal.h"
@@ -57,6 +57,11 @@ char *bloopL_quote(const char *s, size_t len, char *buf, size_t cap) {
   return buf;
 }
 
+static int lv_out_of_range(lua_State *L) {
+  return bloopL_raise_invalid(L, "InvalidValue", "InvalidValue",
+                              "datetime out of range (years 0001..9999)");
+}
+
 /* [] -> [intern] */
 static void push_intern(lua_State *L) {
   if (lua_getfield(L, LUA_REGISTRYINDEX, BLOOP_INTERN) == LUA_TTABLE) return;
@@ -82,7 +87,7 @@ static int64_t check_datetime(lua_State *L, int idx) {
 
 void bloopL_push_datetime(lua_State *L, int64_t us) {
   if (us < BLOOP_DATETIME_MIN || us > BLOOP_DATETIME_MAX)
-    bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "datetime out of range%s%s", "", " (years 0001..9999)");
+    lv_out_of_range(L);
   push_intern(L);                                  /* [intern] */
   if (lua_rawgeti(L, -1, us) == LUA_TUSERDATA) {   /* [intern, dt] */
     lua_remove(L, -2);
@@ -102,12 +107,12 @@ static int64_t seconds_to_us(lua_State *L, int idx) {
   if (lua_isinteger(L, idx)) {
     lua_Integer s = lua_tointeger(L, idx);
     if (s > INT64_C(400000000000) || s < -INT64_C(400000000000))
-      bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "datetime out of range%s%s", "", " (years 0001..9999)");
+      lv_out_of_range(L);
     return (int64_t)s * 1000000;
   }
   lua_Number s = luaL_checknumber(L, idx);
   if (!(fabs(s) < 4e11)) /* also NaN */
-    bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "datetime out of range%s%s", "", " (years 0001..9999)");
+    lv_out_of_range(L);
   return (int64_t)llround(s * 1e6);
 }
 
@@ -126,8 +131,8 @@ static int dt_parse(lua_State *L) {
   bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_datetime_parse(s, len, &us, &err) != BLOOP_OK) {
     char q[80];
-    return bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "invalid datetime %s: %s", bloopL_quote(s, len, q, sizeof q),
-                         err.message);
+    return bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "invalid datetime %s: %s",
+                                bloopL_quote(s, len, q, sizeof q), err.message);
   }
   bloopL_push_datetime(L, us);
   return 1;
@@ -159,7 +164,8 @@ static int dt_new(lua_State *L) {
   int64_t us;
   bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_datetime_from_civil(&c, &us, &err) != BLOOP_OK)
-    return bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "invalid datetime%s: %s", "", err.message);
+    return bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "invalid datetime: %s",
+                                err.message);
   bloopL_push_datetime(L, us);
   return 1;
 }
@@ -270,8 +276,9 @@ static int uu_new(lua_State *L) {
   bloop_uuid u;
   if (bloop_uuid_parse(s, len, &u, NULL) != BLOOP_OK) {
     char q[80];
-    return bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "invalid UUID %s%s", bloopL_quote(s, len, q, sizeof q),
-                         " (expected 8-4-4-4-12 hex digits)");
+    return bloopL_raise_invalid(L, "InvalidValue", "InvalidValue",
+                                "invalid UUID %s (expected 8-4-4-4-12 hex digits)",
+                                bloopL_quote(s, len, q, sizeof q));
   }
   bloopL_push_uuid(L, &u);
   return 1;
