@@ -5,7 +5,7 @@
 
 #include "lua/lbloop.h"
 
-static int arena_gc(lua_State *L) {
+static int la_gc(lua_State *L) {
   bloop_arena_free((bloop_arena *)luaL_checkudata(L, 1, BLOOP_ARENA_META));
   return 0;
 }
@@ -25,7 +25,7 @@ void *bloopL_arena_alloc(lua_State *L, bloop_arena *a, size_t n) {
   return p;
 }
 
-static const luaL_Reg arena_meta[] = {{"__gc", arena_gc}, {NULL, NULL}};
+static const luaL_Reg arena_meta[] = {{"__gc", la_gc}, {NULL, NULL}};
 
 int bloopL_open_arena(lua_State *L) {
   bloopL_createmeta(L, BLOOP_ARENA_META, NULL, arena_meta);

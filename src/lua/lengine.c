@@ -41,13 +41,13 @@ typedef struct search_box {
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
-static int raise_engine_error(lua_State *L, const bloop_error *err) {
+static int le_raise(lua_State *L, const bloop_error *err) {
   return bloopL_raise_core_error(L, err, BLOOPL_FROM_ENGINE);
 }
 
 /* Wire table at idx (may be nil) -> value in a; returns NULL for nil. A string is an
  * item's DynamoDB JSON text (a snapshot: lsnapshot.h). May raise. */
-static const bloop_value *opt_wire(lua_State *L, int idx, bloop_arena *a, const char *where) {
+static const bloop_value *le_opt_wire(lua_State *L, int idx, bloop_arena *a, const char *where) {
   if (lua_isnoneornil(L, idx)) return NULL;
   bloop_value *v = bloopL_arena_alloc(L, a, sizeof *v);
   if (lua_type(L, idx) == LUA_TSTRING) {
@@ -64,12 +64,12 @@ static const bloop_value *opt_wire(lua_State *L, int idx, bloop_arena *a, const 
 
 const bloop_value *bloopL_field_wire(lua_State *L, int t, const char *k, bloop_arena *a) {
   lua_getfield(L, t, k);
-  const bloop_value *v = opt_wire(L, -1, a, k);
+  const bloop_value *v = le_opt_wire(L, -1, a, k);
   lua_pop(L, 1);  /* the value was copied into the arena */
   return v;
 }
 
-static bloop_cond *field_cond(lua_State *L, int t, const char *k) {
+static bloop_cond *le_field_cond(lua_State *L, int t, const char *k) {
   bloop_cond *c = NULL;
   if (lua_getfield(L, t, k) != LUA_TNIL) {
     /* the engine API takes non-const trees (a search retains them); the box keeps its own
@@ -94,14 +94,14 @@ bloop_model *bloopL_field_model(lua_State *L, int t, const char *k) {
  * (bloop.wrap_client), the one it wraps, which a wrapper names in its metatable field
  * `__bloop_real`. NULL when there is no native client underneath (a pure Lua client).
  * Pushes nothing. */
-static bloop_client *native_under(lua_State *L, int idx, int depth) {
+static bloop_client *le_native_under(lua_State *L, int idx, int depth) {
   idx = lua_absindex(L, idx);
   bloop_client *c = NULL;
   if (bloopL_test_client(L, idx, &c)) return c;
   if (depth > 8 || lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx)) return NULL;
   /* [mt] */
   if (lua_getfield(L, -1, "__bloop_real") != LUA_TNIL) {   /* [mt, real] */
-    c = native_under(L, -1, depth + 1);
+    c = le_native_under(L, -1, depth + 1);
     lua_pop(L, 2);
     return c;
   }
@@ -110,7 +110,7 @@ static bloop_client *native_under(lua_State *L, int idx, int depth) {
 }
 
 /* Is op overridden by a Lua layer above the native client at idx? */
-static int overridden_at(lua_State *L, int idx, const char *snake, int depth) {
+static int le_overridden_at(lua_State *L, int idx, const char *snake, int depth) {
   idx = lua_absindex(L, idx);
   if (bloopL_test_client(L, idx, NULL)) return 0;
   if (lua_type(L, idx) != LUA_TTABLE || depth > 8) return 1;
@@ -121,7 +121,7 @@ static int overridden_at(lua_State *L, int idx, const char *snake, int depth) {
   if (!lua_getmetatable(L, idx)) return 1;                 /* a plain table: all in Lua */
   int r = 1;
   if (lua_getfield(L, -1, "__bloop_real") != LUA_TNIL) {
-    r = overridden_at(L, -1, snake, depth + 1);
+    r = le_overridden_at(L, -1, snake, depth + 1);
     lua_pop(L, 2);
     return r;
   }
@@ -131,31 +131,31 @@ static int overridden_at(lua_State *L, int idx, const char *snake, int depth) {
 
 /* [] -> [client] : the session's Lua client for service (the streams client is read with
  * a normal get, so the engine's lazy creation applies). */
-static void push_session_client(lua_State *L, engine_box *box, bloop_service service) {
+static void le_push_session_client(lua_State *L, engine_box *box, bloop_service service) {
   lua_getiuservalue(L, box->index, 1);                     /* [session] */
   lua_getfield(L, -1, service == BLOOP_SERVICE_STREAMS ? "dynamodbstreams_client"
                                                        : "dynamodb_client");
   lua_remove(L, -2);
 }
 
-static const char *snake_of(bloop_service service, const char *op) {
+static const char *le_snake_of(bloop_service service, const char *op) {
   const bloop_operation *o = bloop_operation_find(service, op);
   return o ? o->snake_name : NULL;
 }
 
-static int session_overrides(void *ud, bloop_service service, const char *op) {
+static int le_session_overrides(void *ud, bloop_service service, const char *op) {
   engine_box *box = ud;
   lua_State *L = box->L;
-  const char *snake = snake_of(service, op);
+  const char *snake = le_snake_of(service, op);
   if (!snake) return 1;
-  push_session_client(L, box, service);
-  int r = overridden_at(L, -1, snake, 0);
+  le_push_session_client(L, box, service);
+  int r = le_overridden_at(L, -1, snake, 0);
   lua_pop(L, 1);
   return r;
 }
 
 /* Lua error object at idx -> err (service errors keep their code and HTTP status). */
-static void error_from_lua(lua_State *L, int idx, bloop_error *err, const char *op) {
+static void le_error_from_lua(lua_State *L, int idx, bloop_error *err, const char *op) {
   idx = lua_absindex(L, idx);
   bloop_error_clear(err);
   if (lua_type(L, idx) == LUA_TTABLE) {
@@ -174,16 +174,16 @@ static void error_from_lua(lua_State *L, int idx, bloop_error *err, const char *
   bloop_error_set(err, BLOOP_EINVAL, "LuaError", "%s: %s", op, msg ? msg : "error in Lua client");
 }
 
-static bloop_status session_call(void *ud, bloop_service service, const char *op,
+static bloop_status le_session_call(void *ud, bloop_service service, const char *op,
                                  const char *body, size_t len, bloop_buf *response,
                                  bloop_error *err) {
   engine_box *box = ud;
   lua_State *L = box->L;
   int top = lua_gettop(L);
-  const char *snake = snake_of(service, op);
+  const char *snake = le_snake_of(service, op);
   if (!snake)
     return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument", "unknown operation %s", op);
-  push_session_client(L, box, service);                    /* [client] */
+  le_push_session_client(L, box, service);                    /* [client] */
   lua_getfield(L, -1, snake);                              /* [client, method] */
   if (!lua_isfunction(L, -1) && !luaL_getmetafield(L, -1, "__call")) {
     lua_settop(L, top);
@@ -196,7 +196,7 @@ static bloop_status session_call(void *ud, bloop_service service, const char *op
     return bloop_error_set(err, BLOOP_EPROTOCOL, "BadRequest", "%s: request is not JSON", op);
   }
   if (lua_pcall(L, 2, 1, 0) != LUA_OK) {                   /* [client, err] */
-    error_from_lua(L, -1, err, op);
+    le_error_from_lua(L, -1, err, op);
     lua_settop(L, top);
     return err->status;
   }
@@ -209,34 +209,34 @@ static bloop_status session_call(void *ud, bloop_service service, const char *op
 }
 
 /* Points the engine's session at the current Lua clients. [..] unchanged. */
-static void refresh_session(lua_State *L, engine_box *box, int idx) {
+static void le_refresh_session(lua_State *L, engine_box *box, int idx) {
   box->L = L;
   box->index = lua_absindex(L, idx);
   bloop_session *s = bloop_engine_session(box->e);
-  push_session_client(L, box, BLOOP_SERVICE_DYNAMODB);
-  s->native_dynamodb = native_under(L, -1, 0);
+  le_push_session_client(L, box, BLOOP_SERVICE_DYNAMODB);
+  s->native_dynamodb = le_native_under(L, -1, 0);
   lua_pop(L, 1);
   lua_getiuservalue(L, box->index, 1);
   lua_pushliteral(L, "dynamodbstreams_client");
   lua_rawget(L, -2);                                       /* not created just for this */
-  s->native_streams = native_under(L, -1, 0);
+  s->native_streams = le_native_under(L, -1, 0);
   lua_pop(L, 2);
-  s->call = session_call;
-  s->overrides = session_overrides;
+  s->call = le_session_call;
+  s->overrides = le_session_overrides;
   s->ud = box;
 }
 
-static engine_box *check_engine(lua_State *L, int idx) {
+static engine_box *le_check_engine(lua_State *L, int idx) {
   engine_box *box = luaL_checkudata(L, idx, BLOOP_CENGINE_META);
   if (!box->e) luaL_error(L, "attempt to use a closed bloop.CEngine");
-  refresh_session(L, box, idx);
+  le_refresh_session(L, box, idx);
   return box;
 }
 
 /* ---- engine ------------------------------------------------------------------------------ */
 
 /* Reads an optional integer field of the table at t (absent: keeps *v). */
-static void opt_long(lua_State *L, int t, const char *k, long *v) {
+static void le_opt_long(lua_State *L, int t, const char *k, long *v) {
   if (lua_getfield(L, t, k) != LUA_TNIL) *v = (long)luaL_checkinteger(L, -1);
   lua_pop(L, 1);
 }
@@ -249,14 +249,14 @@ static int le_new(lua_State *L) {
   bloop_engine_config cfg;
   bloop_engine_config_init(&cfg);
   if (lua_istable(L, 2)) {
-    opt_long(L, 2, "bind_timeout_ms", &cfg.bind_timeout_ms);
+    le_opt_long(L, 2, "bind_timeout_ms", &cfg.bind_timeout_ms);
     if (lua_getfield(L, 2, "batch") == LUA_TTABLE) {      /* [session, cfg, batch] */
       long concurrency = cfg.batch.concurrency, rounds = cfg.batch.max_rounds;
-      opt_long(L, 3, "concurrency", &concurrency);
-      opt_long(L, 3, "max_rounds", &rounds);
-      opt_long(L, 3, "base_delay_ms", &cfg.batch.base_delay_ms);
-      opt_long(L, 3, "max_delay_ms", &cfg.batch.max_delay_ms);
-      opt_long(L, 3, "deadline_ms", &cfg.batch.deadline_ms);
+      le_opt_long(L, 3, "concurrency", &concurrency);
+      le_opt_long(L, 3, "max_rounds", &rounds);
+      le_opt_long(L, 3, "base_delay_ms", &cfg.batch.base_delay_ms);
+      le_opt_long(L, 3, "max_delay_ms", &cfg.batch.max_delay_ms);
+      le_opt_long(L, 3, "deadline_ms", &cfg.batch.deadline_ms);
       cfg.batch.concurrency = (int)concurrency;
       cfg.batch.max_rounds = (int)rounds;
     }
@@ -270,11 +270,11 @@ static int le_new(lua_State *L) {
   lua_setiuservalue(L, -2, 1);
   bloop_session s;
   memset(&s, 0, sizeof s);
-  s.call = session_call;   /* every call is refreshed before use; this makes new() accept */
-  s.overrides = session_overrides;
+  s.call = le_session_call;   /* every call is refreshed before use; this makes new() accept */
+  s.overrides = le_session_overrides;
   s.ud = box;
   bloop_error err = BLOOP_ERROR_INIT;
-  if (bloop_engine_new(&s, &cfg, &box->e, &err) != BLOOP_OK) return raise_engine_error(L, &err);
+  if (bloop_engine_new(&s, &cfg, &box->e, &err) != BLOOP_OK) return le_raise(L, &err);
   return 1;
 }
 
@@ -288,7 +288,7 @@ static int le_gc(lua_State *L) {
 /* ce:bind(cmodel, { skip_table_setup=, force=, validate_only= }) -> { created=,
  * already_bound=, stream_arn= }; TableMismatch carries `differences`. */
 static int le_bind(lua_State *L) {
-  engine_box *box = check_engine(L, 1);
+  engine_box *box = le_check_engine(L, 1);
   bloop_model *m = bloopL_check_model(L, 2);
   int flags = 0;
   if (lua_istable(L, 3)) {
@@ -331,7 +331,7 @@ static int le_bind(lua_State *L) {
   return 1;
 }
 
-static bloop_sync sync_of(lua_State *L, int t) {
+static bloop_sync le_sync_of(lua_State *L, int t) {
   lua_getfield(L, t, "sync");
   const char *s = lua_tostring(L, -1);
   bloop_sync r = BLOOP_SYNC_NONE;
@@ -363,15 +363,15 @@ void bloopL_write_args(lua_State *L, int t, bloop_arena *a, bloop_write_args *w,
     w->cleared_count = n;
   }
   lua_pop(L, 1);
-  w->condition = field_cond(L, t, "condition");
+  w->condition = le_field_cond(L, t, "condition");
   lua_getfield(L, t, "atomic");
   w->atomic = lua_toboolean(L, -1);
   lua_pop(L, 1);
-  w->sync = sync_of(L, t);
+  w->sync = le_sync_of(L, t);
 }
 
 /* [..] -> [.., result] */
-static void push_write_result(lua_State *L, const bloop_write_result *r) {
+static void le_push_write_result(lua_State *L, const bloop_write_result *r) {
   lua_createtable(L, 0, 2);
   if (r->has_attributes) {
     bloopL_push_wire(L, &r->attributes);
@@ -383,8 +383,8 @@ static void push_write_result(lua_State *L, const bloop_write_result *r) {
   }
 }
 
-static int write_op(lua_State *L, int is_delete) {
-  engine_box *box = check_engine(L, 1);
+static int le_write_op(lua_State *L, int is_delete) {
+  engine_box *box = le_check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
   bloop_arena *a = bloopL_push_arena(L);
   bloop_write_args w;
@@ -394,13 +394,13 @@ static int write_op(lua_State *L, int is_delete) {
   bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = is_delete ? bloop_engine_delete(box->e, &w, &r, a, &err)
                               : bloop_engine_save(box->e, &w, &r, a, &err);
-  if (st != BLOOP_OK) return raise_engine_error(L, &err);
-  push_write_result(L, &r);
+  if (st != BLOOP_OK) return le_raise(L, &err);
+  le_push_write_result(L, &r);
   return 1;
 }
 
-static int le_save(lua_State *L) { return write_op(L, 0); }
-static int le_delete(lua_State *L) { return write_op(L, 1); }
+static int le_save(lua_State *L) { return le_write_op(L, 0); }
+static int le_delete(lua_State *L) { return le_write_op(L, 1); }
 
 bloop_load_op *bloopL_load_ops(lua_State *L, int t, bloop_arena *a, size_t *count,
                                const char *what) {
@@ -424,7 +424,7 @@ bloop_load_op *bloopL_load_ops(lua_State *L, int t, bloop_arena *a, size_t *coun
  * false, ... }: spec is the objects' column spec (lsnapshot.h), data the object's column data
  * or nil; a found item fills data and its result is the item's snapshot (lsnapshot.h). */
 static int le_load(lua_State *L) {
-  engine_box *box = check_engine(L, 1);
+  engine_box *box = le_check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
   int consistent = lua_toboolean(L, 3);
   lua_settop(L, 4);                                        /* [e, ops, consistent, ctx] */
@@ -433,7 +433,7 @@ static int le_load(lua_State *L) {
   bloop_load_op *ops = bloopL_load_ops(L, 2, a, &n, "engine load");
   bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_engine_load(box->e, ops, n, consistent, a, NULL, &err) != BLOOP_OK)
-    return raise_engine_error(L, &err);
+    return le_raise(L, &err);
   lua_createtable(L, (int)n, 0);                           /* [.., res] */
   int res = lua_gettop(L);
   for (size_t i = 0; i < n; i++) {
@@ -456,7 +456,7 @@ static int le_load(lua_State *L) {
 }
 
 /* Reads { {model=, item=}, ... } at t into items. */
-static bloop_batch_item *batch_items(lua_State *L, int t, bloop_arena *a, size_t *count) {
+static bloop_batch_item *le_batch_items(lua_State *L, int t, bloop_arena *a, size_t *count) {
   size_t n = lua_rawlen(L, t);
   bloop_batch_item *items = bloopL_arena_alloc(L, a, n * sizeof *items);
   for (size_t i = 0; i < n; i++) {
@@ -474,19 +474,19 @@ static bloop_batch_item *batch_items(lua_State *L, int t, bloop_arena *a, size_t
 /* ce:batch(is_delete, entries) -> { "done" | "unprocessed", ... }; raises when an entry
  * FAILED (not merely left unprocessed). */
 static int le_batch(lua_State *L) {
-  engine_box *box = check_engine(L, 1);
+  engine_box *box = le_check_engine(L, 1);
   int is_delete = lua_toboolean(L, 2);
   luaL_checktype(L, 3, LUA_TTABLE);
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
-  bloop_batch_item *items = batch_items(L, 3, a, &n);
+  bloop_batch_item *items = le_batch_items(L, 3, a, &n);
   bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = is_delete ? bloop_engine_batch_delete(box->e, items, n, NULL, &err)
                               : bloop_engine_batch_save(box->e, items, n, NULL, &err);
   if (st != BLOOP_OK) {
     for (size_t i = 0; i < n; i++)
       if (items[i].outcome != BLOOP_BATCH_DONE && items[i].outcome != BLOOP_BATCH_UNPROCESSED)
-        return raise_engine_error(L, &err);
+        return le_raise(L, &err);
   }
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
@@ -500,7 +500,7 @@ static int le_batch(lua_State *L) {
 
 /* Reads { mode=, model=, index=, key=, filter=, projection=, columns=, limit=, consistent=,
  * descending=, segment=, total= } at t. Strings stay alive in the table. */
-static void search_args(lua_State *L, int t, bloop_arena *a, bloop_search_args *s) {
+static void le_search_args(lua_State *L, int t, bloop_arena *a, bloop_search_args *s) {
   memset(s, 0, sizeof *s);
   lua_getfield(L, t, "mode");
   const char *mode = lua_tostring(L, -1);
@@ -510,8 +510,8 @@ static void search_args(lua_State *L, int t, bloop_arena *a, bloop_search_args *
   lua_getfield(L, t, "index");
   s->index = lua_tostring(L, -1);
   lua_pop(L, 1);
-  s->key = field_cond(L, t, "key");
-  s->filter = field_cond(L, t, "filter");
+  s->key = le_field_cond(L, t, "key");
+  s->filter = le_field_cond(L, t, "filter");
   lua_getfield(L, t, "projection");
   const char *p = lua_tostring(L, -1);
   s->projection = !p || strcmp(p, "all") == 0 ? BLOOP_SEARCH_ALL
@@ -549,7 +549,7 @@ static void search_args(lua_State *L, int t, bloop_arena *a, bloop_search_args *
 
 /* ce:search(args) -> CSearch */
 static int le_search(lua_State *L) {
-  engine_box *box = check_engine(L, 1);
+  engine_box *box = le_check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
   search_box *sb = lua_newuserdatauv(L, sizeof *sb, 2);    /* [e, args, sb] */
   sb->s = NULL;
@@ -560,19 +560,19 @@ static int le_search(lua_State *L) {
   lua_setiuservalue(L, -2, 2);
   bloop_arena *a = bloopL_push_arena(L);                        /* [e, args, sb, scratch] */
   bloop_search_args s;
-  search_args(L, 2, a, &s);
+  le_search_args(L, 2, a, &s);
   bloop_error err = BLOOP_ERROR_INIT;
-  if (bloop_search_new(box->e, &s, &sb->s, &err) != BLOOP_OK) return raise_engine_error(L, &err);
+  if (bloop_search_new(box->e, &s, &sb->s, &err) != BLOOP_OK) return le_raise(L, &err);
   lua_pop(L, 1);                                           /* [e, args, sb] */
   return 1;
 }
 
-static search_box *check_search(lua_State *L, int idx) {
+static search_box *le_check_search(lua_State *L, int idx) {
   search_box *sb = luaL_checkudata(L, idx, BLOOP_CSEARCH_META);
   if (!sb->s) luaL_error(L, "attempt to use a closed bloop.CSearch");
   /* the engine's session must point at this state's clients before a page is fetched */
   lua_getiuservalue(L, idx, 1);
-  check_engine(L, lua_gettop(L));
+  le_check_engine(L, lua_gettop(L));
   lua_pop(L, 1);
   return sb;
 }
@@ -581,7 +581,7 @@ static search_box *check_search(lua_State *L, int idx) {
  * the column spec at spec_idx, and its snapshot (lsnapshot.h). key_idx: the key of the
  * object's column data table (bloop.column's DATA); 0 or nil fills nothing (a Column class
  * that stores on its own: the Lua layer loads through it). */
-static void push_loaded(lua_State *L, const bloop_value *item, const char *text,
+static void le_push_loaded(lua_State *L, const bloop_value *item, const char *text,
                         size_t text_len, int init_idx, int spec_idx, int ctx_idx, int key_idx) {
   lua_pushvalue(L, init_idx);
   lua_call(L, 0, 1);                                       /* [obj] */
@@ -597,15 +597,15 @@ static void push_loaded(lua_State *L, const bloop_value *item, const char *text,
   if (data) lua_remove(L, data);
 }
 
-/* s:next(spec, context, init, DATA) -> obj, snapshot (see push_loaded), or nil */
-static int ls_next(lua_State *L) {
-  search_box *sb = check_search(L, 1);
+/* s:next(spec, context, init, DATA) -> obj, snapshot (see le_push_loaded), or nil */
+static int le_search_next(lua_State *L) {
+  search_box *sb = le_check_search(L, 1);
   lua_getiuservalue(L, 1, 1);                              /* keep the engine box on the stack */
   engine_box *box = lua_touserdata(L, -1);
   box->index = lua_gettop(L);
   const bloop_value *item = NULL;
   bloop_error err = BLOOP_ERROR_INIT;
-  if (bloop_search_next(sb->s, &item, &err) != BLOOP_OK) return raise_engine_error(L, &err);
+  if (bloop_search_next(sb->s, &item, &err) != BLOOP_OK) return le_raise(L, &err);
   if (!item) {
     lua_pushnil(L);
     return 1;
@@ -613,34 +613,34 @@ static int ls_next(lua_State *L) {
   luaL_checktype(L, 2, LUA_TTABLE);
   size_t text_len;
   const char *text = bloop_search_item_json(sb->s, &text_len);
-  push_loaded(L, item, text, text_len, 4, 2, 3, 5);
+  le_push_loaded(L, item, text, text_len, 4, 2, 3, 5);
   return 2;
 }
 
-static int ls_reset(lua_State *L) {
-  bloop_search_reset(check_search(L, 1)->s);
+static int le_search_reset(lua_State *L) {
+  bloop_search_reset(le_check_search(L, 1)->s);
   return 0;
 }
 
-static int ls_count(lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)bloop_search_count(check_search(L, 1)->s));
+static int le_search_count(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)bloop_search_count(le_check_search(L, 1)->s));
   return 1;
 }
 
-static int ls_scanned(lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)bloop_search_scanned(check_search(L, 1)->s));
+static int le_search_scanned(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)bloop_search_scanned(le_check_search(L, 1)->s));
   return 1;
 }
 
-static int ls_exhausted(lua_State *L) {
-  lua_pushboolean(L, bloop_search_exhausted(check_search(L, 1)->s));
+static int le_search_exhausted(lua_State *L) {
+  lua_pushboolean(L, bloop_search_exhausted(le_check_search(L, 1)->s));
   return 1;
 }
 
 /* s:columns() -> { column name, ... } the items' projected columns */
-static int ls_columns(lua_State *L) {
+static int le_search_columns(lua_State *L) {
   size_t n = 0;
-  const bloop_column *const *cols = bloop_search_columns(check_search(L, 1)->s, &n);
+  const bloop_column *const *cols = bloop_search_columns(le_check_search(L, 1)->s, &n);
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
     lua_pushstring(L, cols[i]->name);
@@ -649,7 +649,7 @@ static int ls_columns(lua_State *L) {
   return 1;
 }
 
-static int ls_gc(lua_State *L) {
+static int le_search_gc(lua_State *L) {
   search_box *sb = luaL_checkudata(L, 1, BLOOP_CSEARCH_META);
   bloop_search_free(sb->s);
   sb->s = NULL;
@@ -664,7 +664,7 @@ static int ls_gc(lua_State *L) {
 static int le_explain(lua_State *L) {
   static const char *const ops[] = {"save", "delete", "load", "batch_save", "batch_delete",
                                     "bind", "search", NULL};
-  engine_box *box = check_engine(L, 1);
+  engine_box *box = le_check_engine(L, 1);
   int op = luaL_checkoption(L, 2, NULL, ops);
   luaL_checktype(L, 3, LUA_TTABLE);
   bloop_arena *a = bloopL_push_arena(L);
@@ -693,7 +693,7 @@ static int le_explain(lua_State *L) {
     case 3:
     case 4: {
       lua_getfield(L, 3, "items");
-      bloop_batch_item *items = batch_items(L, lua_gettop(L), a, &n);
+      bloop_batch_item *items = le_batch_items(L, lua_gettop(L), a, &n);
       lua_pop(L, 1);
       st = bloop_engine_explain_batch(box->e, items, n, op == 4, &out, &err);
       break;
@@ -702,7 +702,7 @@ static int le_explain(lua_State *L) {
       st = bloop_engine_explain_bind(box->e, bloopL_field_model(L, 3, "model"), &out, &err);
       break;
     default:
-      search_args(L, 3, a, &s);
+      le_search_args(L, 3, a, &s);
       st = bloop_engine_explain_search(box->e, &s, &out, &err);
       break;
   }
@@ -710,7 +710,7 @@ static int le_explain(lua_State *L) {
     st = bloop_error_set(&err, BLOOP_ENOMEM, "OutOfMemory", "explain: out of memory");
   int ok = st == BLOOP_OK && bloopL_push_json(L, out.data, out.len);
   bloop_buf_free(&out);  /* freed before any raise */
-  if (st != BLOOP_OK) return raise_engine_error(L, &err);
+  if (st != BLOOP_OK) return le_raise(L, &err);
   if (!ok) return luaL_error(L, "explain: the engine wrote invalid JSON");
   return 1;
 }
@@ -738,10 +738,12 @@ static const luaL_Reg engine_methods[] = {
 static const luaL_Reg engine_meta[] = {{"__gc", le_gc}, {"__close", le_gc}, {NULL, NULL}};
 
 static const luaL_Reg search_methods[] = {
-    {"next", ls_next},       {"reset", ls_reset},         {"count", ls_count},
-    {"scanned", ls_scanned}, {"exhausted", ls_exhausted}, {"columns", ls_columns},
-    {"close", ls_gc},        {NULL, NULL}};
-static const luaL_Reg search_meta[] = {{"__gc", ls_gc}, {"__close", ls_gc}, {NULL, NULL}};
+    {"next", le_search_next},           {"reset", le_search_reset},
+    {"count", le_search_count},         {"scanned", le_search_scanned},
+    {"exhausted", le_search_exhausted}, {"columns", le_search_columns},
+    {"close", le_search_gc},            {NULL, NULL}};
+static const luaL_Reg search_meta[] = {
+    {"__gc", le_search_gc}, {"__close", le_search_gc}, {NULL, NULL}};
 
 int bloopL_open_engine(lua_State *L) {
   bloopL_createmeta(L, BLOOP_CENGINE_META, engine_methods, engine_meta);   /* [core] */
@@ -757,4 +759,4 @@ int bloopL_open_engine(lua_State *L) {
 
 /* lengine.h: the engine of a CEngine box for ltxn.c / lstream.c, its session pointed at L
  * (the box must stay at idx for the duration of the call). */
-bloop_engine *bloopL_engine_checked(lua_State *L, int idx) { return check_engine(L, idx)->e; }
+bloop_engine *bloopL_engine_checked(lua_State *L, int idx) { return le_check_engine(L, idx)->e; }

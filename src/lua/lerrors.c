@@ -13,7 +13,7 @@
 #include "lua/laux.h"
 #include "lua/lbloop.h"
 
-static int le_fallback_tostring(lua_State *L) {
+static int lerr_tostring(lua_State *L) {
   lua_getfield(L, 1, "name");
   lua_getfield(L, 1, "code");
   lua_getfield(L, 1, "message");
@@ -28,7 +28,7 @@ static int le_fallback_tostring(lua_State *L) {
 }
 
 /* [] -> [mt] : the registered class of `name`, or bloop.Error. */
-static void push_class(lua_State *L, const char *name) {
+static void lerr_push_class(lua_State *L, const char *name) {
   lua_getfield(L, LUA_REGISTRYINDEX, BLOOP_ERROR_CLASSES);  /* [classes] */
   if (lua_getfield(L, -1, name) != LUA_TTABLE) {            /* [classes, cls] */
     lua_pop(L, 1);
@@ -61,7 +61,7 @@ void bloopL_push_error(lua_State *L, const char *name, const bloop_error *err) {
   lua_setfield(L, -2, "retried");
   lua_pushstring(L, bloop_status_name(err->status));
   lua_setfield(L, -2, "kind");
-  push_class(L, name);
+  lerr_push_class(L, name);
   lua_setmetatable(L, -2);
 }
 
@@ -137,7 +137,7 @@ int bloopL_raise_invalid(lua_State *L, const char *cls, const char *code, const 
 }
 
 /* core.register_error_class(name, class_metatable) */
-static int le_register(lua_State *L) {
+static int lerr_register(lua_State *L) {
   luaL_checkstring(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_getfield(L, LUA_REGISTRYINDEX, BLOOP_ERROR_CLASSES);
@@ -147,13 +147,13 @@ static int le_register(lua_State *L) {
   return 0;
 }
 
-static const luaL_Reg error_meta[] = {{"__tostring", le_fallback_tostring}, {NULL, NULL}};
+static const luaL_Reg error_meta[] = {{"__tostring", lerr_tostring}, {NULL, NULL}};
 
 int bloopL_open_errors(lua_State *L) {
   bloopL_createmeta(L, BLOOP_ERROR_META, NULL, error_meta);          /* [core] */
   luaL_getsubtable(L, LUA_REGISTRYINDEX, BLOOP_ERROR_CLASSES);        /* [core, classes] */
   lua_pop(L, 1);                                                      /* [core] */
-  lua_pushcfunction(L, le_register);
+  lua_pushcfunction(L, lerr_register);
   lua_setfield(L, -2, "register_error_class");
   return 0;
 }

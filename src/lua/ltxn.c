@@ -30,7 +30,7 @@
 
 
 /* Reads the action list at t. */
-static bloop_txn_action *read_actions(lua_State *L, int t, bloop_arena *a, size_t *count) {
+static bloop_txn_action *ltx_read_actions(lua_State *L, int t, bloop_arena *a, size_t *count) {
   luaL_checktype(L, t, LUA_TTABLE);
   size_t n = lua_rawlen(L, t);
   bloop_txn_action *acts = bloopL_arena_alloc(L, a, n * sizeof *acts);
@@ -56,14 +56,14 @@ static bloop_txn_action *read_actions(lua_State *L, int t, bloop_arena *a, size_
 }
 
 /* Pushes the request in b as a table, frees b; raises on a parse failure (b freed first). */
-static int push_request(lua_State *L, bloop_buf *b) {
+static int ltx_push_request(lua_State *L, bloop_buf *b) {
   int ok = bloopL_push_json(L, b->data ? b->data : "", b->len);
   bloop_buf_free(b);
   if (!ok) return luaL_error(L, "transaction: the request is not JSON");
   return 1;
 }
 
-static int lt_token(lua_State *L) {
+static int ltx_token(lua_State *L) {
   char tok[BLOOP_TXN_TOKEN_MAX];
   bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_txn_token_new(tok, &err)) return bloopL_raise_error(L, "ClientError", &err);
@@ -71,12 +71,12 @@ static int lt_token(lua_State *L) {
   return 1;
 }
 
-static int lt_write(lua_State *L) {
+static int ltx_write(lua_State *L) {
   bloop_engine *e = bloopL_engine_checked(L, 1);
   const char *token = luaL_optstring(L, 3, NULL);
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
-  bloop_txn_action *acts = read_actions(L, 2, a, &n);
+  bloop_txn_action *acts = ltx_read_actions(L, 2, a, &n);
   bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = bloop_txn_write(e, acts, n, token, a, &err);
   if (st) {
@@ -102,27 +102,28 @@ static int lt_write(lua_State *L) {
   return 1;
 }
 
-static int lt_explain_write(lua_State *L) {
+static int ltx_explain_write(lua_State *L) {
   const char *token = luaL_optstring(L, 2, NULL);
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
-  bloop_txn_action *acts = read_actions(L, 1, a, &n);
+  bloop_txn_action *acts = ltx_read_actions(L, 1, a, &n);
   bloop_error err = BLOOP_ERROR_INIT;
   bloop_buf b = BLOOP_BUF_INIT;
   if (bloop_txn_build_write(acts, n, token, &b, &err)) {
     bloop_buf_free(&b);
     return bloopL_raise_core_error(L, &err, BLOOPL_FROM_TXN);
   }
-  return push_request(L, &b);
+  return ltx_push_request(L, &b);
 }
 
-static int lt_read(lua_State *L) {
+static int ltx_read(lua_State *L) {
   bloop_engine *e = bloopL_engine_checked(L, 1);
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
   bloop_load_op *ops = bloopL_load_ops(L, 2, a, &n, "transaction");
   bloop_error err = BLOOP_ERROR_INIT;
-  if (bloop_txn_read(e, ops, n, a, NULL, &err)) return bloopL_raise_core_error(L, &err, BLOOPL_FROM_TXN);
+  if (bloop_txn_read(e, ops, n, a, NULL, &err))
+    return bloopL_raise_core_error(L, &err, BLOOPL_FROM_TXN);
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
     if (ops[i].outcome == BLOOP_BATCH_FOUND) bloopL_push_wire(L, &ops[i].item);
@@ -132,7 +133,7 @@ static int lt_read(lua_State *L) {
   return 1;
 }
 
-static int lt_explain_read(lua_State *L) {
+static int ltx_explain_read(lua_State *L) {
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
   bloop_load_op *ops = bloopL_load_ops(L, 1, a, &n, "transaction");
@@ -142,13 +143,13 @@ static int lt_explain_read(lua_State *L) {
     bloop_buf_free(&b);
     return bloopL_raise_core_error(L, &err, BLOOPL_FROM_TXN);
   }
-  return push_request(L, &b);
+  return ltx_push_request(L, &b);
 }
 
 static const luaL_Reg txn_funcs[] = {
-    {"txn_token", lt_token},          {"txn_write", lt_write},
-    {"txn_explain_write", lt_explain_write}, {"txn_read", lt_read},
-    {"txn_explain_read", lt_explain_read}, {NULL, NULL}};
+    {"txn_token", ltx_token},          {"txn_write", ltx_write},
+    {"txn_explain_write", ltx_explain_write}, {"txn_read", ltx_read},
+    {"txn_explain_read", ltx_explain_read}, {NULL, NULL}};
 
 int bloopL_open_txn(lua_State *L) {
   luaL_setfuncs(L, txn_funcs, 0);
