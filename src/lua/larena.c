@@ -1,5 +1,5 @@
 /*
- * larena.c: arenas owned by Lua userdata (larena.h).
+ * larena.c: arenas and buffers owned by Lua userdata (larena.h).
  */
 #include "lua/larena.h"
 
@@ -17,6 +17,18 @@ bloop_arena *bloopL_push_arena(lua_State *L) {
   return a;
 }
 
+static int la_buf_gc(lua_State *L) {
+  bloop_buf_free((bloop_buf *)luaL_checkudata(L, 1, BLOOP_BUF_META));
+  return 0;
+}
+
+bloop_buf *bloopL_push_buf(lua_State *L) {
+  bloop_buf *b = (bloop_buf *)lua_newuserdatauv(L, sizeof *b, 0);
+  bloop_buf_init(b);
+  luaL_setmetatable(L, BLOOP_BUF_META);
+  return b;
+}
+
 int bloopL_nomem(lua_State *L) { return luaL_error(L, "bloop: out of memory"); }
 
 void *bloopL_arena_alloc(lua_State *L, bloop_arena *a, size_t n) {
@@ -26,8 +38,10 @@ void *bloopL_arena_alloc(lua_State *L, bloop_arena *a, size_t n) {
 }
 
 static const luaL_Reg arena_meta[] = {{"__gc", la_gc}, {NULL, NULL}};
+static const luaL_Reg buf_meta[] = {{"__gc", la_buf_gc}, {NULL, NULL}};
 
 int bloopL_open_arena(lua_State *L) {
   bloopL_createmeta(L, BLOOP_ARENA_META, NULL, arena_meta);
+  bloopL_createmeta(L, BLOOP_BUF_META, NULL, buf_meta);
   return 0;
 }

@@ -18,6 +18,9 @@
 /* ---- metatables. luaL_newmetatable sets __name, so errors read "bloop.CEngine expected". */
 #define BLOOP_ARENA_META "bloop.Arena"          /* larena.c: an arena freed by __gc */
 #define BLOOP_ARRAY_META "bloop.array"          /* ljson.c: a table encoding as a JSON array */
+#define BLOOP_BIND_REPORT_META "bloop.BindReport"   /* lengine.c: what a bind reports */
+#define BLOOP_BUF_META "bloop.Buffer"           /* larena.c: a buffer freed by __gc */
+#define BLOOP_CALLS_META "bloop.Client.calls"   /* lclient.c: call_many's calls */
 #define BLOOP_BINARY_META "bloop.Binary"        /* lvalues.c */
 #define BLOOP_CENGINE_META "bloop.CEngine"      /* lengine.c */
 #define BLOOP_CLIENT_META "bloop.Client"        /* lclient.c */
@@ -29,6 +32,7 @@
 #define BLOOP_DATETIME_META "bloop.DateTime"    /* lvalues.c */
 #define BLOOP_DECIMAL_META "bloop.Decimal"      /* ldecimal.c */
 #define BLOOP_ERROR_META "bloop.Error"          /* lerrors.c: errors of unregistered classes */
+#define BLOOP_JSON_TREE_META "bloop.JSONTree"   /* ljson.c: a parsed answer being pushed */
 #define BLOOP_SET_META "bloop.Set"              /* lvalues.c makes it; lua/bloop/set.lua fills it */
 #define BLOOP_UUID_META "bloop.UUID"            /* lvalues.c */
 

@@ -8,11 +8,11 @@
  * Ownership: the box owns the bloop_client; __gc and __close free it.
  */
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "bloop/client.h"
 #include "bloop/operations.h"
+#include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lbloop.h"
 #include "lua/lclient.h"
@@ -163,17 +163,17 @@ static void lcl_push_body(lua_State *L, int idx, const char *op) {
   }
   if (lua_type(L, idx) != LUA_TTABLE)
     luaL_error(L, "bloop.Client: %s request must be a table, got %s", op, luaL_typename(L, idx));
-  bloop_buf b = BLOOP_BUF_INIT;
+  bloop_buf *b = bloopL_push_buf(L);                       /* [.., buf] */
   bloop_error err = BLOOP_ERROR_INIT;
-  if (bloopL_to_json(L, idx, &b, &err) != BLOOP_OK) {
-    bloop_buf_free(&b);
+  if (bloopL_to_json(L, idx, b, &err) != BLOOP_OK) {
     char msg[sizeof err.message];
     memcpy(msg, err.message, sizeof msg);
     bloop_error_set(&err, BLOOP_EINVAL, "InvalidRequest", "%s request: %s", op, msg);
     bloopL_raise_error(L, "InvalidRequest", &err);
   }
-  lua_pushlstring(L, b.data, b.len);
-  bloop_buf_free(&b);
+  lua_pushlstring(L, b->data, b->len);                     /* [.., buf, body] */
+  bloop_buf_free(b);
+  lua_remove(L, -2);
 }
 
 static void lcl_push_answer(lua_State *L, const char *op, const char *body, size_t len) {
@@ -193,20 +193,35 @@ static int lcl_call(lua_State *L) {
   lcl_push_body(L, 3, op);                                    /* [.., body] */
   size_t len;
   const char *body = lua_tolstring(L, -1, &len);
-  bloop_buf resp = BLOOP_BUF_INIT;
+  bloop_buf *resp = bloopL_push_buf(L);                   /* [.., body, resp] */
   bloop_error err = BLOOP_ERROR_INIT;
-  bloop_status st = bloop_client_call(c, op, body, len, &resp, &err);
-  if (st != BLOOP_OK) {
-    bloop_buf_free(&resp);
+  if (bloop_client_call(c, op, body, len, resp, &err) != BLOOP_OK)
     return bloopL_raise_core_error(L, &err, BLOOPL_FROM_CLIENT);
-  }
-  /* resp is freed before any raise: copy into Lua first */
-  lua_pushlstring(L, resp.data ? resp.data : "", resp.len);
-  bloop_buf_free(&resp);
+  lua_pushlstring(L, resp->data ? resp->data : "", resp->len);   /* [.., resp, answer] */
+  bloop_buf_free(resp);
   size_t rlen;
   const char *r = lua_tolstring(L, -1, &rlen);
   lcl_push_answer(L, op, r, rlen);
   return 1;
+}
+
+/* The calls of one call_many, owned by a userdata so that a raise while their results are
+ * read (Lua out of memory) leaves them to __gc. */
+typedef struct lcl_calls {
+  size_t n;
+  bloop_call *calls[];
+} lcl_calls;
+
+static void lcl_free_calls(lcl_calls *box) {
+  for (size_t i = 0; i < box->n; i++) {
+    bloop_call_free(box->calls[i]);
+    box->calls[i] = NULL;
+  }
+}
+
+static int lcl_calls_gc(lua_State *L) {
+  lcl_free_calls(luaL_checkudata(L, 1, BLOOP_CALLS_META));
+  return 0;
 }
 
 /* client:call_many{ {op, request}, ... } -> { {response=...} | {error=...}, ... }
@@ -229,8 +244,11 @@ static int lcl_call_many(lua_State *L) {
     lua_remove(L, -2);
     lua_remove(L, -3);                                    /* [.., op, body] */
   }
-  bloop_call **calls = calloc((size_t)n + 1, sizeof *calls);
-  if (!calls) return luaL_error(L, "out of memory");
+  lcl_calls *box = lua_newuserdatauv(L, sizeof *box + (size_t)n * sizeof *box->calls, 0);
+  box->n = (size_t)n;                                     /* [.., calls] */
+  memset(box->calls, 0, (size_t)n * sizeof *box->calls);
+  luaL_setmetatable(L, BLOOP_CALLS_META);
+  bloop_call **calls = box->calls;
   bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = BLOOP_OK;
   for (lua_Integer i = 0; i < n && st == BLOOP_OK; i++) {
@@ -239,11 +257,7 @@ static int lcl_call_many(lua_State *L) {
     const char *body = lua_tolstring(L, base + 2 + 2 * (int)i, &len);
     st = bloop_client_submit(c, op, body, len, (void *)(intptr_t)(i + 1), &calls[i], &err);
   }
-  if (st != BLOOP_OK) {
-    for (lua_Integer i = 0; i < n; i++) bloop_call_free(calls[i]);
-    free(calls);
-    return bloopL_raise_core_error(L, &err, BLOOPL_FROM_CLIENT);
-  }
+  if (st != BLOOP_OK) return bloopL_raise_core_error(L, &err, BLOOPL_FROM_CLIENT);
   lua_Integer done = 0;
   while (done < n) {
     bloop_call *call = bloop_client_wait(c, -1);
@@ -267,8 +281,7 @@ static int lcl_call_many(lua_State *L) {
     }
     lua_rawseti(L, -2, i + 1);
   }
-  for (lua_Integer i = 0; i < n; i++) bloop_call_free(calls[i]);
-  free(calls);
+  lcl_free_calls(box);                                    /* early: __gc finds none */
   return 1;
 }
 
@@ -328,6 +341,8 @@ static int lcl_index(lua_State *L) {
   return 1;
 }
 
+static const luaL_Reg calls_meta[] = {{"__gc", lcl_calls_gc}, {NULL, NULL}};
+
 static const luaL_Reg client_meta[] = {
   {"__index", lcl_index},
   {"__gc", lcl_close},
@@ -382,6 +397,7 @@ int bloopL_open_client(lua_State *L) {
   /* [core] */
   /* methods: per service, in the box's user value (lcl_index) */
   bloopL_createmeta(L, BLOOP_CLIENT_META, NULL, client_meta);
+  bloopL_createmeta(L, BLOOP_CALLS_META, NULL, calls_meta);
   lcl_make_methods(L, BLOOP_SERVICE_DYNAMODB, BLOOP_CLIENT_METHODS_DYNAMODB);
   lcl_make_methods(L, BLOOP_SERVICE_STREAMS, BLOOP_CLIENT_METHODS_STREAMS);
   lua_pushcfunction(L, lcl_new);

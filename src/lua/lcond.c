@@ -13,6 +13,7 @@
 #include "bloop/cond.h"
 #include "bloop/expr.h"
 #include "bloop/value.h"
+#include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lcond.h"
 #include "lua/ltypes.h"
@@ -290,12 +291,11 @@ static int lc_len(lua_State *L) {
 
 static int lc_tostring(lua_State *L) {
   cond_box *a = lc_check_box(L, 1);
-  bloop_buf b = BLOOP_BUF_INIT;
+  bloop_buf *b = bloopL_push_buf(L);                  /* [c, buf] */
   bloop_error err = BLOOP_ERROR_INIT;
-  bloop_status st = bloop_cond_describe(a->c, &b, &err);
-  if (st == BLOOP_OK) lua_pushlstring(L, b.data ? b.data : "", b.len);
-  bloop_buf_free(&b);
-  if (st != BLOOP_OK) return lc_raise_err(L, &err, NULL);
+  if (bloop_cond_describe(a->c, b, &err) != BLOOP_OK) return lc_raise_err(L, &err, NULL);
+  lua_pushlstring(L, b->data ? b->data : "", b->len); /* [c, buf, text] */
+  bloop_buf_free(b);
   return 1;
 }
 
@@ -429,14 +429,14 @@ static int lc_render(lua_State *L) {
   }
   lc_render_projection(L, s);
   lc_render_update(L, s);
-  bloop_buf b = BLOOP_BUF_INIT;
+  bloop_buf *b = bloopL_push_buf(L);                  /* [opts, scratch, buf] */
   int wrote = 0;
-  bloop_buf_putc(&b, '{');
-  bloop_status st = bloop_expr_to_json(s->x, &b, &wrote, &err);
-  bloop_buf_putc(&b, '}');
-  if (st == BLOOP_OK && b.failed) st = BLOOP_ENOMEM;
-  int ok = st == BLOOP_OK && bloopL_push_json(L, b.data, b.len);
-  bloop_buf_free(&b);
+  bloop_buf_putc(b, '{');
+  bloop_status st = bloop_expr_to_json(s->x, b, &wrote, &err);
+  bloop_buf_putc(b, '}');
+  if (st == BLOOP_OK && b->failed) st = BLOOP_ENOMEM;
+  int ok = st == BLOOP_OK && bloopL_push_json(L, b->data, b->len);
+  bloop_buf_free(b);
   if (!ok) {
     if (st == BLOOP_OK) bloop_error_set(&err, BLOOP_ENOMEM, "OutOfMemory", "rendering failed");
     return lc_raise_err(L, &err, NULL);

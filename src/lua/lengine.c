@@ -6,9 +6,10 @@
  * "bloop.CSearch" box owns its bloop_search; user value 1 is the engine box (the search
  * borrows the engine) and 2 the CModel (the search retains the C model, but the Lua box
  * must outlive nothing else). Every value converted for a call lives in a scratch arena
- * held by a userdata on the stack (freed by its __gc), so raising at any point leaks
- * nothing; C results that are malloc'ed (bind reports) are copied into Lua and freed before
- * any raise.
+ * held by a userdata on the stack (freed by its __gc), and so are the C results that are
+ * malloc'ed (a bind report, an explanation's text) while they are copied into Lua, so
+ * raising at any point leaks nothing. The session callbacks, which run inside the engine,
+ * never raise through it (le_protected).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -129,10 +130,10 @@ static int le_overridden_at(lua_State *L, int idx, const char *snake, int depth)
   return r;
 }
 
-/* [] -> [client] : the session's Lua client for service (the streams client is read with
- * a normal get, so the engine's lazy creation applies). */
-static void le_push_session_client(lua_State *L, engine_box *box, bloop_service service) {
-  lua_getiuservalue(L, box->index, 1);                     /* [session] */
+/* [] -> [client] : the session's Lua client for service, from the engine box at idx (the
+ * streams client is read with a normal get, so the engine's lazy creation applies). */
+static void le_push_session_client(lua_State *L, int idx, bloop_service service) {
+  lua_getiuservalue(L, idx, 1);                            /* [session] */
   lua_getfield(L, -1, service == BLOOP_SERVICE_STREAMS ? "dynamodbstreams_client"
                                                        : "dynamodb_client");
   lua_remove(L, -2);
@@ -143,15 +144,52 @@ static const char *le_snake_of(bloop_service service, const char *op) {
   return o ? o->snake_name : NULL;
 }
 
+static void le_error_from_lua(lua_State *L, int idx, bloop_error *err, const char *op);
+
+/* The session callbacks run inside a C engine call, which holds memory of its own across
+ * them: nothing may raise through it. So each runs its Lua part (session and client
+ * lookups, which may reach metamethods; the client method; decoding and encoding, which
+ * may run out of memory) under lua_pcall, with its arguments and results in a le_call. */
+typedef struct le_call {
+  engine_box *box;
+  bloop_service service;
+  const char *op, *snake, *body;
+  size_t len;
+  bloop_buf *response;
+  bloop_error *err;
+  bloop_status st;   /* le_call_lua's result */
+  int overridden;    /* le_overrides_lua's result */
+} le_call;
+
+/* [] -> [] : runs f(c, engine box) protected; a raise becomes c->err (LuaError) and
+ * returns 0. */
+static int le_protected(lua_State *L, lua_CFunction f, le_call *c) {
+  int top = lua_gettop(L);
+  lua_pushcfunction(L, f);
+  lua_pushlightuserdata(L, c);
+  lua_pushvalue(L, c->box->index);  /* f's own frame: the box is its argument 2 */
+  int ok = lua_pcall(L, 2, 0, 0) == LUA_OK;
+  if (!ok) le_error_from_lua(L, -1, c->err, c->op);
+  lua_settop(L, top);
+  return ok;
+}
+
+/* [c, box] -> [..] : is c->op overridden by a Lua layer? Result in c->overridden. */
+static int le_overrides_lua(lua_State *L) {
+  le_call *c = lua_touserdata(L, 1);
+  le_push_session_client(L, 2, c->service);
+  c->overridden = le_overridden_at(L, -1, c->snake, 0);
+  return 0;
+}
+
 static int le_session_overrides(void *ud, bloop_service service, const char *op) {
   engine_box *box = ud;
-  lua_State *L = box->L;
-  const char *snake = le_snake_of(service, op);
-  if (!snake) return 1;
-  le_push_session_client(L, box, service);
-  int r = le_overridden_at(L, -1, snake, 0);
-  lua_pop(L, 1);
-  return r;
+  bloop_error err = BLOOP_ERROR_INIT;
+  le_call c = {box, service, op, le_snake_of(service, op), NULL, 0, NULL, &err, BLOOP_OK, 1};
+  /* a lookup that raises routes the call through Lua, where the same lookup fails again
+   * and becomes the operation's error */
+  if (!c.snake || !le_protected(box->L, le_overrides_lua, &c)) return 1;
+  return c.overridden;
 }
 
 /* Lua error object at idx -> err (service errors keep their code and HTTP status). */
@@ -174,38 +212,45 @@ static void le_error_from_lua(lua_State *L, int idx, bloop_error *err, const cha
   bloop_error_set(err, BLOOP_EINVAL, "LuaError", "%s: %s", op, msg ? msg : "error in Lua client");
 }
 
-static bloop_status le_session_call(void *ud, bloop_service service, const char *op,
-                                 const char *body, size_t len, bloop_buf *response,
-                                 bloop_error *err) {
-  engine_box *box = ud;
-  lua_State *L = box->L;
-  int top = lua_gettop(L);
-  const char *snake = le_snake_of(service, op);
-  if (!snake)
-    return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument", "unknown operation %s", op);
-  le_push_session_client(L, box, service);                    /* [client] */
-  lua_getfield(L, -1, snake);                              /* [client, method] */
+/* [c, box] -> [..] : calls the session client's method for c->op with the request
+ * decoded; the answer encoded into c->response. Result in c->st. */
+static int le_call_lua(lua_State *L) {
+  le_call *c = lua_touserdata(L, 1);
+  le_push_session_client(L, 2, c->service);               /* [c, box, client] */
+  lua_getfield(L, -1, c->snake);                           /* [c, box, client, method] */
   if (!lua_isfunction(L, -1) && !luaL_getmetafield(L, -1, "__call")) {
-    lua_settop(L, top);
-    return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument",
-                           "the session's client has no method %s", snake);
+    c->st = bloop_error_set(c->err, BLOOP_EINVAL, "InvalidArgument",
+                            "the session's client has no method %s", c->snake);
+    return 0;
   }
-  lua_pushvalue(L, -2);                                    /* [client, method, client] */
-  if (!bloopL_push_json(L, body, len)) {
-    lua_settop(L, top);
-    return bloop_error_set(err, BLOOP_EPROTOCOL, "BadRequest", "%s: request is not JSON", op);
+  lua_pushvalue(L, -2);                                    /* [.., method, client] */
+  if (!bloopL_push_json(L, c->body, c->len)) {
+    c->st = bloop_error_set(c->err, BLOOP_EPROTOCOL, "BadRequest", "%s: request is not JSON",
+                            c->op);
+    return 0;
   }
-  if (lua_pcall(L, 2, 1, 0) != LUA_OK) {                   /* [client, err] */
-    le_error_from_lua(L, -1, err, op);
-    lua_settop(L, top);
-    return err->status;
+  if (lua_pcall(L, 2, 1, 0) != LUA_OK) {                   /* [.., err] */
+    le_error_from_lua(L, -1, c->err, c->op);
+    c->st = c->err->status;
+    return 0;
   }
-  bloop_buf_reset(response);
-  bloop_status st = BLOOP_OK;
-  if (lua_isnil(L, -1)) bloop_buf_puts(response, "{}");
-  else st = bloopL_to_json(L, lua_gettop(L), response, err);
-  lua_settop(L, top);
-  return st;
+  bloop_buf_reset(c->response);
+  c->st = BLOOP_OK;
+  if (lua_isnil(L, -1)) bloop_buf_puts(c->response, "{}");
+  else c->st = bloopL_to_json(L, lua_gettop(L), c->response, c->err);
+  return 0;
+}
+
+static bloop_status le_session_call(void *ud, bloop_service service, const char *op,
+                                    const char *body, size_t len, bloop_buf *response,
+                                    bloop_error *err) {
+  engine_box *box = ud;
+  le_call c = {box, service, op, le_snake_of(service, op), body, len, response, err,
+               BLOOP_OK, 0};
+  if (!c.snake)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument", "unknown operation %s", op);
+  if (!le_protected(box->L, le_call_lua, &c)) return err->status;
+  return c.st;
 }
 
 /* Points the engine's session at the current Lua clients. [..] unchanged. */
@@ -213,7 +258,7 @@ static void le_refresh_session(lua_State *L, engine_box *box, int idx) {
   box->L = L;
   box->index = lua_absindex(L, idx);
   bloop_session *s = bloop_engine_session(box->e);
-  le_push_session_client(L, box, BLOOP_SERVICE_DYNAMODB);
+  le_push_session_client(L, box->index, BLOOP_SERVICE_DYNAMODB);
   s->native_dynamodb = le_native_under(L, -1, 0);
   lua_pop(L, 1);
   lua_getiuservalue(L, box->index, 1);
@@ -300,21 +345,21 @@ static int le_bind(lua_State *L) {
     if (lua_toboolean(L, -1)) flags |= BLOOP_BIND_VALIDATE_ONLY;
     lua_pop(L, 3);
   }
-  bloop_bind_report r;
-  memset(&r, 0, sizeof r);
+  /* the report holds malloc'ed text: owned by a userdata while it is copied into Lua */
+  bloop_bind_report *r = lua_newuserdatauv(L, sizeof *r, 0);   /* [.., report] */
+  memset(r, 0, sizeof *r);
+  luaL_setmetatable(L, BLOOP_BIND_REPORT_META);
   bloop_error err = BLOOP_ERROR_INIT;
-  bloop_status st = bloop_engine_bind(box->e, m, flags, &r, &err);
-  /* copy the report into Lua, then free it: nothing malloc'ed is held past this point.
-   * Pushing may raise only on memory exhaustion; the report is then leaked once. */
-  lua_createtable(L, (int)r.difference_count, 0);          /* [.., diffs] */
-  for (size_t i = 0; i < r.difference_count; i++) {
-    lua_pushstring(L, r.differences[i]);
+  bloop_status st = bloop_engine_bind(box->e, m, flags, r, &err);
+  lua_createtable(L, (int)r->difference_count, 0);          /* [.., diffs] */
+  for (size_t i = 0; i < r->difference_count; i++) {
+    lua_pushstring(L, r->differences[i]);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
-  int created = r.created, already = r.already_bound;
-  if (r.stream_arn) lua_pushstring(L, r.stream_arn);
+  int created = r->created, already = r->already_bound;
+  if (r->stream_arn) lua_pushstring(L, r->stream_arn);
   else lua_pushnil(L);                                     /* [.., diffs, arn] */
-  bloop_bind_report_clear(&r);
+  bloop_bind_report_clear(r);   /* early: __gc finds it empty */
   if (st != BLOOP_OK) {
     bloopL_push_core_error(L, &err, BLOOPL_FROM_ENGINE);   /* [.., diffs, arn, e] */
     lua_pushvalue(L, -3);
@@ -329,6 +374,11 @@ static int le_bind(lua_State *L) {
   lua_pushvalue(L, -2);
   lua_setfield(L, -2, "stream_arn");
   return 1;
+}
+
+static int le_report_gc(lua_State *L) {
+  bloop_bind_report_clear(luaL_checkudata(L, 1, BLOOP_BIND_REPORT_META));
+  return 0;
 }
 
 static bloop_sync le_sync_of(lua_State *L, int t) {
@@ -668,7 +718,7 @@ static int le_explain(lua_State *L) {
   int op = luaL_checkoption(L, 2, NULL, ops);
   luaL_checktype(L, 3, LUA_TTABLE);
   bloop_arena *a = bloopL_push_arena(L);
-  bloop_buf out = BLOOP_BUF_INIT;
+  bloop_buf *out = bloopL_push_buf(L);
   bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = BLOOP_OK;
   bloop_write_args w;
@@ -678,8 +728,8 @@ static int le_explain(lua_State *L) {
     case 0:
     case 1:
       bloopL_write_args(L, 3, a, &w, "engine write");
-      st = op == 0 ? bloop_engine_explain_save(box->e, &w, &out, &err)
-                   : bloop_engine_explain_delete(box->e, &w, &out, &err);
+      st = op == 0 ? bloop_engine_explain_save(box->e, &w, out, &err)
+                   : bloop_engine_explain_delete(box->e, &w, out, &err);
       break;
     case 2: {
       lua_getfield(L, 3, "ops");
@@ -687,7 +737,7 @@ static int le_explain(lua_State *L) {
       lua_getfield(L, 3, "consistent");
       int consistent = lua_toboolean(L, -1);
       lua_pop(L, 2);
-      st = bloop_engine_explain_load(box->e, lops, n, consistent, &out, &err);
+      st = bloop_engine_explain_load(box->e, lops, n, consistent, out, &err);
       break;
     }
     case 3:
@@ -695,21 +745,21 @@ static int le_explain(lua_State *L) {
       lua_getfield(L, 3, "items");
       bloop_batch_item *items = le_batch_items(L, lua_gettop(L), a, &n);
       lua_pop(L, 1);
-      st = bloop_engine_explain_batch(box->e, items, n, op == 4, &out, &err);
+      st = bloop_engine_explain_batch(box->e, items, n, op == 4, out, &err);
       break;
     }
     case 5:
-      st = bloop_engine_explain_bind(box->e, bloopL_field_model(L, 3, "model"), &out, &err);
+      st = bloop_engine_explain_bind(box->e, bloopL_field_model(L, 3, "model"), out, &err);
       break;
     default:
       le_search_args(L, 3, a, &s);
-      st = bloop_engine_explain_search(box->e, &s, &out, &err);
+      st = bloop_engine_explain_search(box->e, &s, out, &err);
       break;
   }
-  if (st == BLOOP_OK && out.failed)
+  if (st == BLOOP_OK && out->failed)
     st = bloop_error_set(&err, BLOOP_ENOMEM, "OutOfMemory", "explain: out of memory");
-  int ok = st == BLOOP_OK && bloopL_push_json(L, out.data, out.len);
-  bloop_buf_free(&out);  /* freed before any raise */
+  int ok = st == BLOOP_OK && bloopL_push_json(L, out->data, out->len);
+  bloop_buf_free(out);  /* early: __gc finds it empty */
   if (st != BLOOP_OK) return le_raise(L, &err);
   if (!ok) return luaL_error(L, "explain: the engine wrote invalid JSON");
   return 1;
@@ -744,10 +794,12 @@ static const luaL_Reg search_methods[] = {
     {"close", le_search_gc},            {NULL, NULL}};
 static const luaL_Reg search_meta[] = {
     {"__gc", le_search_gc}, {"__close", le_search_gc}, {NULL, NULL}};
+static const luaL_Reg report_meta[] = {{"__gc", le_report_gc}, {NULL, NULL}};
 
 int bloopL_open_engine(lua_State *L) {
   bloopL_createmeta(L, BLOOP_CENGINE_META, engine_methods, engine_meta);   /* [core] */
   bloopL_createmeta(L, BLOOP_CSEARCH_META, search_methods, search_meta);
+  bloopL_createmeta(L, BLOOP_BIND_REPORT_META, NULL, report_meta);
   lua_pushcfunction(L, le_new);
   lua_setfield(L, -2, "engine_new");
   lua_pushcfunction(L, le_sleep);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bloop/value.h"
+#include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lbloop.h"
 
@@ -219,17 +220,35 @@ static void lj_push_node(lua_State *L, const cJSON *node, int depth) {
   }
 }
 
+/* A parsed tree, owned by a userdata while its Lua value is built: building may raise
+ * (Lua out of memory), and __gc then deletes the tree. */
+typedef struct lj_tree {
+  cJSON *root;
+} lj_tree;
+
+static int lj_tree_gc(lua_State *L) {
+  lj_tree *t = luaL_checkudata(L, 1, BLOOP_JSON_TREE_META);
+  cJSON_Delete(t->root);
+  t->root = NULL;
+  return 0;
+}
+
 bloop_status bloopL_push_json_checked(lua_State *L, const char *json, size_t len,
                                       bloop_error *err) {
+  lj_tree *t = lua_newuserdatauv(L, sizeof *t, 0);   /* [tree]: owner before the parse */
+  t->root = NULL;
+  luaL_setmetatable(L, BLOOP_JSON_TREE_META);
   /* bloop_json_parse, not cJSON directly: it refuses \u0000, which cJSON would silently cut
    * a string at, so what Lua sees is always what the service sent. */
-  cJSON *root = NULL;
-  bloop_status st = bloop_json_parse(json, len, "answer", &root, err);
-  if (st != BLOOP_OK) return st;
-  /* lj_push_node raises only on a Lua stack overflow, which cJSON's own nesting limit (1000)
-   * and DynamoDB's (32) keep far away; the tree would leak in that case only. */
-  lj_push_node(L, root, 0);
-  cJSON_Delete(root);
+  bloop_status st = bloop_json_parse(json, len, "answer", &t->root, err);
+  if (st != BLOOP_OK) {
+    lua_pop(L, 1);
+    return st;
+  }
+  lj_push_node(L, t->root, 0);                       /* [tree, value] */
+  cJSON_Delete(t->root);
+  t->root = NULL;
+  lua_remove(L, -2);
   return BLOOP_OK;
 }
 
@@ -240,15 +259,13 @@ int bloopL_push_json(lua_State *L, const char *json, size_t len) {
 /* core.json_encode(v) -> string | raises */
 static int lj_encode(lua_State *L) {
   luaL_checkany(L, 1);
-  bloop_buf b = BLOOP_BUF_INIT;
+  lua_settop(L, 1);
+  bloop_buf *b = bloopL_push_buf(L);                  /* [v, buf] */
   bloop_error err = BLOOP_ERROR_INIT;
-  bloop_status st = bloopL_to_json(L, 1, &b, &err);
-  if (st != BLOOP_OK) {
-    bloop_buf_free(&b);
+  if (bloopL_to_json(L, 1, b, &err) != BLOOP_OK)
     return luaL_error(L, "bloop.json_encode: %s", err.message);
-  }
-  lua_pushlstring(L, b.data, b.len);
-  bloop_buf_free(&b);
+  lua_pushlstring(L, b->data, b->len);                /* [v, buf, text] */
+  bloop_buf_free(b);
   return 1;
 }
 
@@ -269,7 +286,10 @@ static int lj_array(lua_State *L) {
   return 1;
 }
 
+static const luaL_Reg tree_meta[] = {{"__gc", lj_tree_gc}, {NULL, NULL}};
+
 int bloopL_open_json(lua_State *L) {
+  bloopL_createmeta(L, BLOOP_JSON_TREE_META, NULL, tree_meta);
   /* [core] */
   bloopL_createmeta(L, BLOOP_ARRAY_META, NULL, NULL);   /* only __name: a mark */
   luaL_getmetatable(L, BLOOP_ARRAY_META);               /* [core, mt] */

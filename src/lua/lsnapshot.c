@@ -1,8 +1,8 @@
 /*
  * lsnapshot.c: snapshots and column specs (lsnapshot.h).
  *
- * Memory: values are built in arenas owned by userdata on the stack, and the JSON text in
- * a bloop_buf freed before anything can raise, so a raise leaks nothing.
+ * Memory: values are built in arenas, and the JSON text in buffers, owned by userdata on
+ * the stack (larena.h), so a raise leaks nothing.
  */
 #include "lua/lsnapshot.h"
 
@@ -33,13 +33,11 @@ static int lsn_entry(lua_State *L, int spec, lua_Integer i) {
 /* [] -> [snapshot]: item as DynamoDB JSON text, without validating it (the reader checks
  * it when the text is read back). */
 static void lsn_push_text(lua_State *L, const bloop_value *item) {
-  bloop_buf b = BLOOP_BUF_INIT;
-  if (bloopi_item_to_json_unchecked(item, &b) != BLOOP_OK) {
-    bloop_buf_free(&b);
-    bloopL_nomem(L);
-  }
-  lua_pushlstring(L, b.data, b.len);
-  bloop_buf_free(&b);
+  bloop_buf *b = bloopL_push_buf(L);            /* [buf] */
+  if (bloopi_item_to_json_unchecked(item, b) != BLOOP_OK) bloopL_nomem(L);
+  lua_pushlstring(L, b->data, b->len);          /* [buf, snapshot] */
+  bloop_buf_free(b);
+  lua_remove(L, -2);
 }
 
 /* Spec columns up to this many are gathered on the C stack; more in a userdata. */

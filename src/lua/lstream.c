@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "bloop/stream.h"
+#include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lbloop.h"
 #include "lua/lengine.h"
@@ -140,14 +141,11 @@ static int lst_heartbeat(lua_State *L) {
 static int lst_token(lua_State *L) {
   stream_box *b = luaL_checkudata(L, 1, BLOOP_CSTREAM_META);
   if (!b->s) return luaL_error(L, "attempt to use a closed bloop.CStream");
-  bloop_buf out = BLOOP_BUF_INIT;
+  bloop_buf *out = bloopL_push_buf(L);                      /* [cs, buf] */
   bloop_error err = BLOOP_ERROR_INIT;
-  if (bloop_stream_token(b->s, &out, &err)) {
-    bloop_buf_free(&out);
-    return lst_raise(L, &err);
-  }
-  lua_pushlstring(L, out.data ? out.data : "", out.len);
-  bloop_buf_free(&out);
+  if (bloop_stream_token(b->s, out, &err)) return lst_raise(L, &err);
+  lua_pushlstring(L, out->data ? out->data : "", out->len); /* [cs, buf, token] */
+  bloop_buf_free(out);
   return 1;
 }
 

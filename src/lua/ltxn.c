@@ -10,9 +10,9 @@
  * wire?, cleared = {names}?, condition = Condition?, atomic = bool }, ... };
  * ops: { { model = CModel, key = wire }, ... }.
  *
- * Ownership: everything converted for a call lives in a scratch arena owned by a userdata
- * on the stack (freed by its __gc), and the request text in a bloop_buf freed before any
- * raise, so raising leaks nothing. A TransactionCanceled error carries `reasons`: one
+ * Ownership: everything converted for a call lives in a scratch arena, and the request
+ * text in a buffer, each owned by a userdata on the stack (larena.h), so raising leaks
+ * nothing. A TransactionCanceled error carries `reasons`: one
  * { code = "None" | "ConditionalCheckFailed" | ... } per action (the Lua layer adds the
  * objects and messages).
  */
@@ -55,7 +55,7 @@ static bloop_txn_action *ltx_read_actions(lua_State *L, int t, bloop_arena *a, s
   return acts;
 }
 
-/* Pushes the request in b as a table, frees b; raises on a parse failure (b freed first). */
+/* Pushes the request in b as a table and frees b early (its userdata would). */
 static int ltx_push_request(lua_State *L, bloop_buf *b) {
   int ok = bloopL_push_json(L, b->data ? b->data : "", b->len);
   bloop_buf_free(b);
@@ -108,12 +108,10 @@ static int ltx_explain_write(lua_State *L) {
   size_t n;
   bloop_txn_action *acts = ltx_read_actions(L, 1, a, &n);
   bloop_error err = BLOOP_ERROR_INIT;
-  bloop_buf b = BLOOP_BUF_INIT;
-  if (bloop_txn_build_write(acts, n, token, &b, &err)) {
-    bloop_buf_free(&b);
+  bloop_buf *b = bloopL_push_buf(L);
+  if (bloop_txn_build_write(acts, n, token, b, &err))
     return bloopL_raise_core_error(L, &err, BLOOPL_FROM_TXN);
-  }
-  return ltx_push_request(L, &b);
+  return ltx_push_request(L, b);
 }
 
 static int ltx_read(lua_State *L) {
@@ -138,12 +136,10 @@ static int ltx_explain_read(lua_State *L) {
   size_t n;
   bloop_load_op *ops = bloopL_load_ops(L, 1, a, &n, "transaction");
   bloop_error err = BLOOP_ERROR_INIT;
-  bloop_buf b = BLOOP_BUF_INIT;
-  if (bloop_txn_build_read(ops, n, &b, &err)) {
-    bloop_buf_free(&b);
+  bloop_buf *b = bloopL_push_buf(L);
+  if (bloop_txn_build_read(ops, n, b, &err))
     return bloopL_raise_core_error(L, &err, BLOOPL_FROM_TXN);
-  }
-  return ltx_push_request(L, &b);
+  return ltx_push_request(L, b);
 }
 
 static const luaL_Reg txn_funcs[] = {
