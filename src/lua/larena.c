@@ -11,10 +11,7 @@ static int la_gc(lua_State *L) {
 }
 
 bloop_arena *bloopL_push_arena(lua_State *L) {
-  bloop_arena *a = (bloop_arena *)lua_newuserdatauv(L, sizeof *a, 0);
-  bloop_arena_init(a);
-  luaL_setmetatable(L, BLOOP_ARENA_META);
-  return a;
+  return bloopL_newbox(L, sizeof(bloop_arena), 0, BLOOP_ARENA_META);   /* zero: empty */
 }
 
 static int la_buf_gc(lua_State *L) {
@@ -23,10 +20,7 @@ static int la_buf_gc(lua_State *L) {
 }
 
 bloop_buf *bloopL_push_buf(lua_State *L) {
-  bloop_buf *b = (bloop_buf *)lua_newuserdatauv(L, sizeof *b, 0);
-  bloop_buf_init(b);
-  luaL_setmetatable(L, BLOOP_BUF_META);
-  return b;
+  return bloopL_newbox(L, sizeof(bloop_buf), 0, BLOOP_BUF_META);       /* zero: empty */
 }
 
 int bloopL_nomem(lua_State *L) { return luaL_error(L, "bloop: out of memory"); }

@@ -2,6 +2,8 @@
  * of the binding's metatables (lbloop.h). */
 #include "lua/lbloop.h"
 
+#include <string.h>
+
 void bloopL_createmeta(lua_State *L, const char *name, const luaL_Reg *methods,
                        const luaL_Reg *meta) {
   luaL_newmetatable(L, name);                     /* [mt] */
@@ -12,6 +14,13 @@ void bloopL_createmeta(lua_State *L, const char *name, const luaL_Reg *methods,
     lua_setfield(L, -2, "__index");               /* [mt] */
   }
   lua_pop(L, 1);                                  /* [] */
+}
+
+void *bloopL_newbox(lua_State *L, size_t size, int nuv, const char *name) {
+  void *p = lua_newuserdatauv(L, size, nuv);      /* [ud] */
+  memset(p, 0, size);
+  luaL_setmetatable(L, name);
+  return p;
 }
 
 int luaopen_bloop_core(lua_State *L) {

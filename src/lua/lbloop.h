@@ -50,6 +50,12 @@
 BLOOPI_FUNC void bloopL_createmeta(lua_State *L, const char *name, const luaL_Reg *methods,
                                    const luaL_Reg *meta);
 
+/* [] -> [ud] : a new userdata of size bytes with nuv user values and the metatable `name`,
+ * every byte zero: the empty, safe state of a box (a NULL handle, an empty arena or buffer)
+ * that __gc can always take, made before the resource is acquired, as liolib.c's
+ * newprefile makes a closed file first. */
+BLOOPI_FUNC void *bloopL_newbox(lua_State *L, size_t size, int nuv, const char *name);
+
 /* The openers, each called once by luaopen_bloop_core with the module table on top; each
  * adds its functions (and, for some, metatables) to the module and leaves the stack as it
  * found it. */

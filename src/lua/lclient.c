@@ -142,9 +142,7 @@ static int lcl_new(lua_State *L) {
   cfg.service = svc == 1 ? BLOOP_SERVICE_STREAMS : BLOOP_SERVICE_DYNAMODB;
   lcl_read_options(L, 2, &cfg);                       /* may leave option tables on the stack */
 
-  client_box *box = lua_newuserdatauv(L, sizeof *box, 1);   /* empty box first (liolib) */
-  box->c = NULL;
-  luaL_setmetatable(L, BLOOP_CLIENT_META);
+  client_box *box = bloopL_newbox(L, sizeof *box, 1, BLOOP_CLIENT_META);
   lua_getfield(L, LUA_REGISTRYINDEX,
                svc == 1 ? BLOOP_CLIENT_METHODS_STREAMS : BLOOP_CLIENT_METHODS_DYNAMODB);
   lua_setiuservalue(L, -2, 1);
@@ -244,10 +242,9 @@ static int lcl_call_many(lua_State *L) {
     lua_remove(L, -2);
     lua_remove(L, -3);                                    /* [.., op, body] */
   }
-  lcl_calls *box = lua_newuserdatauv(L, sizeof *box + (size_t)n * sizeof *box->calls, 0);
+  lcl_calls *box =
+      bloopL_newbox(L, sizeof *box + (size_t)n * sizeof *box->calls, 0, BLOOP_CALLS_META);
   box->n = (size_t)n;                                     /* [.., calls] */
-  memset(box->calls, 0, (size_t)n * sizeof *box->calls);
-  luaL_setmetatable(L, BLOOP_CALLS_META);
   bloop_call **calls = box->calls;
   bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = BLOOP_OK;

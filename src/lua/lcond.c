@@ -49,11 +49,7 @@ static int lc_scratch_gc(lua_State *L) {
 
 /* [] -> [scratch] */
 static scratch *lc_push_scratch(lua_State *L) {
-  scratch *s = lua_newuserdatauv(L, sizeof *s, 0);
-  bloop_arena_init(&s->a);
-  s->x = NULL;
-  luaL_setmetatable(L, BLOOP_COND_SCRATCH_META);
-  return s;
+  return bloopL_newbox(L, sizeof(scratch), 0, BLOOP_COND_SCRATCH_META);
 }
 
 static cond_box *lc_check_box(lua_State *L, int idx) {
@@ -64,10 +60,7 @@ const bloop_cond *bloopL_check_cond(lua_State *L, int idx) { return lc_check_box
 
 /* [] -> [box] (empty). The user value slot keeps the operand of a NOT, so ~~x is x. */
 static cond_box *lc_push_box(lua_State *L) {
-  cond_box *b = lua_newuserdatauv(L, sizeof *b, 1);
-  b->c = NULL;
-  luaL_setmetatable(L, BLOOP_CONDITION_META);
-  return b;
+  return bloopL_newbox(L, sizeof(cond_box), 1, BLOOP_CONDITION_META);
 }
 
 static void *lc_arena_alloc(lua_State *L, bloop_arena *a, size_t size) {

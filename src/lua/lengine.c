@@ -82,6 +82,26 @@ static bloop_cond *le_field_cond(lua_State *L, int t, const char *k) {
   return c;
 }
 
+/* t[k], a list of names, copied into a (NULL and *n = 0 when t[k] is not a table). */
+static const char **le_field_names(lua_State *L, int t, const char *k, bloop_arena *a,
+                                   size_t *n) {
+  const char **names = NULL;
+  *n = 0;
+  if (lua_getfield(L, t, k) == LUA_TTABLE) {             /* [list] */
+    *n = lua_rawlen(L, -1);
+    names = bloopL_arena_alloc(L, a, *n * sizeof *names);
+    for (size_t i = 0; i < *n; i++) {
+      lua_rawgeti(L, -1, (lua_Integer)i + 1);
+      size_t len;
+      const char *s = luaL_checklstring(L, -1, &len);
+      if (!(names[i] = bloop_arena_memdup(a, s, len + 1))) bloopL_nomem(L);
+      lua_pop(L, 1);
+    }
+  }
+  lua_pop(L, 1);
+  return names;
+}
+
 bloop_model *bloopL_field_model(lua_State *L, int t, const char *k) {
   lua_getfield(L, t, k);
   bloop_model *m = bloopL_check_model(L, -1);
@@ -308,9 +328,7 @@ static int le_new(lua_State *L) {
     lua_pop(L, 1);                                         /* [session, cfg] */
   }
   lua_settop(L, 1);                                        /* [session] */
-  engine_box *box = lua_newuserdatauv(L, sizeof *box, 1);  /* [session, box] */
-  memset(box, 0, sizeof *box);
-  luaL_setmetatable(L, BLOOP_CENGINE_META);
+  engine_box *box = bloopL_newbox(L, sizeof *box, 1, BLOOP_CENGINE_META); /* [session, box] */
   lua_pushvalue(L, 1);
   lua_setiuservalue(L, -2, 1);
   bloop_session s;
@@ -346,9 +364,7 @@ static int le_bind(lua_State *L) {
     lua_pop(L, 3);
   }
   /* the report holds malloc'ed text: owned by a userdata while it is copied into Lua */
-  bloop_bind_report *r = lua_newuserdatauv(L, sizeof *r, 0);   /* [.., report] */
-  memset(r, 0, sizeof *r);
-  luaL_setmetatable(L, BLOOP_BIND_REPORT_META);
+  bloop_bind_report *r = bloopL_newbox(L, sizeof *r, 0, BLOOP_BIND_REPORT_META);
   bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = bloop_engine_bind(box->e, m, flags, r, &err);
   lua_createtable(L, (int)r->difference_count, 0);          /* [.., diffs] */
@@ -399,20 +415,7 @@ void bloopL_write_args(lua_State *L, int t, bloop_arena *a, bloop_write_args *w,
   w->item = bloopL_field_wire(L, t, "item", a);
   if (!w->item) luaL_error(L, "%s: item is required", what);
   w->previous = bloopL_field_wire(L, t, "previous", a);
-  if (lua_getfield(L, t, "cleared") == LUA_TTABLE) {
-    size_t n = lua_rawlen(L, -1);
-    const char **names = bloopL_arena_alloc(L, a, n * sizeof *names);
-    for (size_t i = 0; i < n; i++) {
-      lua_rawgeti(L, -1, (lua_Integer)i + 1);
-      size_t len;
-      const char *s = luaL_checklstring(L, -1, &len);
-      names[i] = bloop_arena_memdup(a, s, len + 1);
-      lua_pop(L, 1);
-    }
-    w->cleared = names;
-    w->cleared_count = n;
-  }
-  lua_pop(L, 1);
+  w->cleared = le_field_names(L, t, "cleared", a, &w->cleared_count);
   w->condition = le_field_cond(L, t, "condition");
   lua_getfield(L, t, "atomic");
   w->atomic = lua_toboolean(L, -1);
@@ -568,20 +571,7 @@ static void le_search_args(lua_State *L, int t, bloop_arena *a, bloop_search_arg
                 : strcmp(p, "keys") == 0 ? BLOOP_SEARCH_KEYS
                 : strcmp(p, "count") == 0 ? BLOOP_SEARCH_COUNT : BLOOP_SEARCH_COLUMNS;
   lua_pop(L, 1);
-  if (lua_getfield(L, t, "columns") == LUA_TTABLE) {
-    size_t n = lua_rawlen(L, -1);
-    const char **names = bloopL_arena_alloc(L, a, n * sizeof *names);
-    for (size_t i = 0; i < n; i++) {
-      lua_rawgeti(L, -1, (lua_Integer)i + 1);
-      size_t len;
-      const char *c = luaL_checklstring(L, -1, &len);
-      names[i] = bloop_arena_memdup(a, c, len + 1);
-      lua_pop(L, 1);
-    }
-    s->columns = names;
-    s->column_count = n;
-  }
-  lua_pop(L, 1);
+  s->columns = le_field_names(L, t, "columns", a, &s->column_count);
   lua_getfield(L, t, "limit");
   s->limit = (size_t)luaL_optinteger(L, -1, 0);
   lua_getfield(L, t, "consistent");
@@ -601,9 +591,7 @@ static void le_search_args(lua_State *L, int t, bloop_arena *a, bloop_search_arg
 static int le_search(lua_State *L) {
   engine_box *box = le_check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
-  search_box *sb = lua_newuserdatauv(L, sizeof *sb, 2);    /* [e, args, sb] */
-  sb->s = NULL;
-  luaL_setmetatable(L, BLOOP_CSEARCH_META);
+  search_box *sb = bloopL_newbox(L, sizeof *sb, 2, BLOOP_CSEARCH_META);  /* [e, args, sb] */
   lua_pushvalue(L, 1);
   lua_setiuservalue(L, -2, 1);
   lua_getfield(L, 2, "model");

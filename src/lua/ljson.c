@@ -235,9 +235,7 @@ static int lj_tree_gc(lua_State *L) {
 
 bloop_status bloopL_push_json_checked(lua_State *L, const char *json, size_t len,
                                       bloop_error *err) {
-  lj_tree *t = lua_newuserdatauv(L, sizeof *t, 0);   /* [tree]: owner before the parse */
-  t->root = NULL;
-  luaL_setmetatable(L, BLOOP_JSON_TREE_META);
+  lj_tree *t = bloopL_newbox(L, sizeof *t, 0, BLOOP_JSON_TREE_META);  /* [tree]: first */
   /* bloop_json_parse, not cJSON directly: it refuses \u0000, which cJSON would silently cut
    * a string at, so what Lua sees is always what the service sent. */
   bloop_status st = bloop_json_parse(json, len, "answer", &t->root, err);

@@ -49,6 +49,13 @@ static void llo_dynamic_number(bloopL_conv *S, const bloop_value *v) {
     bloopL_push_decimal(S->L, d);
 }
 
+static void llo_dynamic(bloopL_conv *S, const bloop_value *v, int in_container);
+
+static void llo_dynamic_member(lua_State *L, const bloop_value *v, void *S) {
+  (void)L;
+  llo_dynamic(S, v, 1);
+}
+
 /* in_container: v is a list element or a map member. A NULL there loads as bloop.null (which
  * dumps back as NULL), so lists keep their positions and maps their members; a NULL column
  * value loads as nil, like an absent one. */
@@ -83,15 +90,7 @@ static void llo_dynamic(bloopL_conv *S, const bloop_value *v, int in_container) 
         lua_rawseti(L, -2, (lua_Integer)i + 1);
       }
       return;
-    case BLOOP_TYPE_M:
-      lua_createtable(L, 0, (int)(v->u.map.count < 1u << 20 ? v->u.map.count : 0));
-      for (size_t i = 0; i < v->u.map.count; i++) {
-        const bloop_member *m = &v->u.map.members[i];
-        lua_pushlstring(L, m->name, m->name_len);
-        llo_dynamic(S, &m->value, 1);
-        lua_rawset(L, -3);
-      }
-      return;
+    case BLOOP_TYPE_M: bloopL_push_members(L, v, llo_dynamic_member, S); return;
     default: lua_pushnil(L); return;
   }
 }

@@ -202,9 +202,7 @@ static int lm_new(lua_State *L) {
   decl.indexes = idx;
   decl.index_count = ni;
 
-  model_box *box = lua_newuserdatauv(L, sizeof *box, 0);  /* [.., box] */
-  box->m = NULL;
-  luaL_setmetatable(L, BLOOP_CMODEL_META);
+  model_box *box = bloopL_newbox(L, sizeof *box, 0, BLOOP_CMODEL_META);  /* [.., box] */
   bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_model_new(&decl, &box->m, &err) != BLOOP_OK)
     return bloopL_raise_error(L, "InvalidModel", &err);

@@ -53,9 +53,7 @@ static int lst_new(lua_State *L) {
     lua_pop(L, 2);
   }
   bloop_engine *e = bloopL_engine_checked(L, 1);
-  stream_box *b = lua_newuserdatauv(L, sizeof *b, 1);       /* [.., box] */
-  b->s = NULL;
-  luaL_setmetatable(L, BLOOP_CSTREAM_META);
+  stream_box *b = bloopL_newbox(L, sizeof *b, 1, BLOOP_CSTREAM_META);   /* [.., box] */
   lua_pushvalue(L, 1);
   lua_setiuservalue(L, -2, 1);
   bloop_error err = BLOOP_ERROR_INIT;

@@ -62,9 +62,10 @@ static int lv_out_of_range(lua_State *L) {
                               "datetime out of range (years 0001..9999)");
 }
 
-/* [] -> [intern] */
-static void lv_push_intern(lua_State *L) {
-  if (lua_getfield(L, LUA_REGISTRYINDEX, BLOOP_INTERN) == LUA_TTABLE) return;
+/* [] -> [intern] : the weak-valued registry table `key` (BLOOP_INTERN or
+ * BLOOP_INTERN_BINARY), made on first use. */
+static void lv_push_intern(lua_State *L, const char *key) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, key) == LUA_TTABLE) return;
   lua_pop(L, 1);
   lua_newtable(L);                       /* [t] */
   lua_createtable(L, 0, 1);              /* [t, mt] */
@@ -72,7 +73,7 @@ static void lv_push_intern(lua_State *L) {
   lua_setfield(L, -2, "__mode");
   lua_setmetatable(L, -2);
   lua_pushvalue(L, -1);
-  lua_setfield(L, LUA_REGISTRYINDEX, BLOOP_INTERN);
+  lua_setfield(L, LUA_REGISTRYINDEX, key);
 }
 
 /* ---- datetime ------------------------------------------------------------------------- */
@@ -88,7 +89,7 @@ static int64_t lv_check_datetime(lua_State *L, int idx) {
 void bloopL_push_datetime(lua_State *L, int64_t us) {
   if (us < BLOOP_DATETIME_MIN || us > BLOOP_DATETIME_MAX)
     lv_out_of_range(L);
-  lv_push_intern(L);                                  /* [intern] */
+  lv_push_intern(L, BLOOP_INTERN);           /* [intern] */
   if (lua_rawgeti(L, -1, us) == LUA_TUSERDATA) {   /* [intern, dt] */
     lua_remove(L, -2);
     return;
@@ -251,7 +252,7 @@ const bloop_uuid *bloopL_test_uuid(lua_State *L, int idx) {
 }
 
 void bloopL_push_uuid(lua_State *L, const bloop_uuid *u) {
-  lv_push_intern(L);                                                    /* [intern] */
+  lv_push_intern(L, BLOOP_INTERN);           /* [intern] */
   lua_pushlstring(L, (const char *)u->bytes, sizeof u->bytes);       /* [intern, key] */
   if (lua_rawget(L, -2) == LUA_TUSERDATA) {                          /* [intern, u] */
     lua_remove(L, -2);
@@ -353,16 +354,7 @@ const char *bloopL_binary_bytes(lua_State *L, int idx, size_t *len) {
 }
 
 void bloopL_push_binary(lua_State *L, const char *s, size_t len) {
-  if (lua_getfield(L, LUA_REGISTRYINDEX, BLOOP_INTERN_BINARY) != LUA_TTABLE) {
-    lua_pop(L, 1);
-    lua_newtable(L);                     /* [t] */
-    lua_createtable(L, 0, 1);
-    lua_pushliteral(L, "v");
-    lua_setfield(L, -2, "__mode");
-    lua_setmetatable(L, -2);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, BLOOP_INTERN_BINARY);
-  }                                      /* [intern] */
+  lv_push_intern(L, BLOOP_INTERN_BINARY);  /* [intern] */
   lua_pushlstring(L, s, len);            /* [intern, bytes] */
   lua_pushvalue(L, -1);
   if (lua_rawget(L, -3) == LUA_TUSERDATA) { /* [intern, bytes, b] */

@@ -200,6 +200,21 @@ static void lw_new_array(lua_State *L, size_t n) {
     lua_pop(L, 1);
 }
 
+void bloopL_push_members(lua_State *L, const bloop_value *m, bloopL_push_fn push, void *ud) {
+  lua_createtable(L, 0, (int)(m->u.map.count < 1u << 20 ? m->u.map.count : 0));
+  for (size_t i = 0; i < m->u.map.count; i++) {
+    const bloop_member *mem = &m->u.map.members[i];
+    lua_pushlstring(L, mem->name, mem->name_len);
+    push(L, &mem->value, ud);
+    lua_rawset(L, -3);
+  }
+}
+
+static void lw_push_member(lua_State *L, const bloop_value *v, void *ud) {
+  (void)ud;
+  bloopL_push_wire(L, v);
+}
+
 void bloopL_push_wire_inner(lua_State *L, const bloop_value *v) {
   luaL_checkstack(L, 8, "bloop: value nested too deeply");
   switch (v->type) {
@@ -221,15 +236,7 @@ void bloopL_push_wire_inner(lua_State *L, const bloop_value *v) {
         lua_rawseti(L, -2, (lua_Integer)i + 1);
       }
       return;
-    case BLOOP_TYPE_M:
-      lua_createtable(L, 0, (int)(v->u.map.count < 1u << 20 ? v->u.map.count : 0));
-      for (size_t i = 0; i < v->u.map.count; i++) {
-        const bloop_member *m = &v->u.map.members[i];
-        lua_pushlstring(L, m->name, m->name_len);
-        bloopL_push_wire(L, &m->value);
-        lua_rawset(L, -3);
-      }
-      return;
+    case BLOOP_TYPE_M: bloopL_push_members(L, v, lw_push_member, NULL); return;
     default: lua_pushnil(L); return;
   }
 }

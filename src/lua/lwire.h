@@ -32,6 +32,13 @@ BLOOPI_FUNC void bloopL_push_wire(lua_State *L, const bloop_value *v);
 /* [] -> [inner value]: v's part of its wire table ("x" for {S = "x"}). */
 BLOOPI_FUNC void bloopL_push_wire_inner(lua_State *L, const bloop_value *v);
 
+/* [] -> [table]: the members of the M value m by name, each value pushed by push (with ud),
+ * for the walkers that turn values into Lua values of their own kind (wire tables here,
+ * loaded values in lload.c). */
+typedef void (*bloopL_push_fn)(lua_State *L, const bloop_value *v, void *ud);
+BLOOPI_FUNC void bloopL_push_members(lua_State *L, const bloop_value *m, bloopL_push_fn push,
+                                     void *ud);
+
 /* The shape of the table at idx: empty, an array (keys exactly 1..n), a map (string keys
  * only) or mixed (anything else). *n gets the count of entries. */
 typedef enum bloopL_shape {
