@@ -170,7 +170,7 @@ size_t bloop_item_size(const bloop_value *item);
 bloop_status bloop_item_check_size(const bloop_value *item, const char *key_names,
                                    bloop_error *err);
 
-/* ---- DynamoDB JSON (src/core/value_json.c) -------------------------------------------- */
+/* ---- DynamoDB JSON (src/base/value_json.c) -------------------------------------------- */
 
 struct cJSON;
 

@@ -1,6 +1,8 @@
 /*
  * value.c: the bloop_value tree: building, reading, validating, equality, copy and item
- * size. See include/bloop/value.h for the representation and why it was chosen.
+ * size. See include/bloop/value.h for the representation and why it was chosen. Also the
+ * paths that name a place in a value in messages (value_path.h) and the UTF-8 validator
+ * (utf8.h), which the layers above share.
  */
 #include "bloop/value.h"
 

@@ -1,10 +1,12 @@
 /*
- * laux.h: helpers shared by the binding files: raising bloop error objects, and the
- * Lua <-> JSON conversion used for requests and answers (metatable names: lbloop.h).
+ * laux.h: helpers shared by the binding files: raising bloop error objects (lerrors.c),
+ * and the Lua <-> JSON conversion used for requests and answers (ljson.c). Metatable names
+ * are in lbloop.h.
  *
- * Owns: the mapping of a bloop_error onto a Lua error object (fields name, code, message,
- * status, request_id, attempts, retried), and of JSON onto Lua values. Does not own the
- * error classes (lua/bloop/errors.lua registers them) or any request policy.
+ * Owns: the one place a bloop_error becomes Lua values: which error class it is
+ * (bloopL_error_class) and the error object (fields name, code, message, status,
+ * request_id, attempts, retried, kind); and the mapping of JSON onto Lua values. Does not
+ * own the error classes (lua/bloop/errors.lua registers them) or any request policy.
  */
 #ifndef BLOOP_LUA_LAUX_H
 #define BLOOP_LUA_LAUX_H

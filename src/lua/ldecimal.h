@@ -4,8 +4,9 @@
  *
  * Owns: the "bloop.Decimal" full userdata (a bloop_decimal stored by value, so it holds
  * no resource and needs no __gc) and the coercion of Lua values into decimals. Does not
- * own: the decimal rules themselves (src/core/decimal.c) nor error objects; for now every
- * failure raises a plain string "bloop.decimal: <core message>" with luaL_error.
+ * own: the decimal rules themselves (src/base/decimal.c) nor error objects; a failure
+ * raises an InvalidValue error object whose message reads "bloop.decimal: <core message>"
+ * (ldecimal.c).
  */
 #ifndef BLOOP_LUA_LDECIMAL_H
 #define BLOOP_LUA_LDECIMAL_H

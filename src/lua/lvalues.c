@@ -1,7 +1,6 @@
 /*
  * lvalues.c: bloop.datetime, bloop.uuid / uuid4, bloop.binary, the set key and the null
- * sentinel. See
- * lua/lvalues.h.
+ * sentinel. See lua/lvalues.h.
  *
  * Why userdata and not Lua tables: the values are immutable (a table's fields could be
  * edited behind a column's back), compact (8 or 16 bytes, no per-field hash), and the C
