@@ -44,6 +44,10 @@ typedef struct bloop_error {
   int attempts;                            /* attempts made; > 1 means it was retried */
 } bloop_error;
 
+/* "No error", for declarations: `bloop_error err = BLOOP_ERROR_INIT;`. Every byte is set,
+ * so copying a record that a failing call filled only in part never copies stack garbage. */
+#define BLOOP_ERROR_INIT {BLOOP_OK, {0}, {0}, 0, {0}, 0}
+
 /* Resets err to "no error": scalars zeroed, strings empty (only their first byte is
  * written; the bytes after a terminator are unspecified). Accepts NULL. */
 void bloop_error_clear(bloop_error *err);

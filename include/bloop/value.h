@@ -82,6 +82,9 @@ const char *bloop_type_name(bloop_type t);
 /* Maps a tag ("SS") to its type; BLOOP_TYPE_NONE when unknown. */
 bloop_type bloop_type_from_tag(const char *tag, size_t len);
 int bloop_type_is_set(bloop_type t);
+/* The type of a set's members: S for SS, N for NS, B for BS; BLOOP_TYPE_NONE for a type
+ * that is not a set. */
+bloop_type bloop_type_member(bloop_type set);
 
 /* ---- building. Bytes are copied into the arena; the source may be freed after. ------- */
 
@@ -113,6 +116,15 @@ bloop_value *bloop_value_map_put(bloop_value *m, bloop_arena *a, const char *nam
 /* Appends without looking for an existing name (decoders, which check duplicates once). */
 bloop_value *bloop_value_map_add(bloop_value *m, bloop_arena *a, const char *name,
                                  size_t name_len);
+/* Drops the last element of an L/SS/NS/BS or the last member of an M: the undo of an
+ * append whose slot turned out not to be wanted (a builder that learns only after filling
+ * it that the value is absent). Does nothing to an empty or scalar value. */
+void bloop_value_pop(bloop_value *v);
+/* Removes every member of a set (SS/NS/BS) equal to an earlier one (NS numerically: "1"
+ * and "1.0" are one member), keeping the first of each and the order; for a builder whose
+ * input may repeat a member. Does nothing to other types. BLOOP_ENOMEM when the
+ * comparison could not get its memory (the set is then left as it was). */
+bloop_status bloop_value_dedupe(bloop_value *set, bloop_error *err);
 
 /* ---- reading ------------------------------------------------------------------------ */
 

@@ -474,8 +474,7 @@ static bloop_status rd_members(bloopi_jr *r, bloop_value *out, int depth) {
 /* The elements of a set or list payload ('[' consumed) into out. */
 static bloop_status rd_elements(bloopi_jr *r, bloop_type t, bloop_value *out, int depth) {
   int is_set = t != BLOOP_TYPE_L;
-  bloop_type mt = t == BLOOP_TYPE_SS ? BLOOP_TYPE_S : t == BLOOP_TYPE_NS ? BLOOP_TYPE_N
-                                                                         : BLOOP_TYPE_B;
+  bloop_type mt = bloop_type_member(t);
   if (bloop_value_set_list(out, r->a, t, 4, NULL) != BLOOP_OK) return nomem(r);
   size_t i = 0;
   int more;

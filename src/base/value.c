@@ -1,6 +1,8 @@
 /*
  * value.c: the bloop_value tree: building, reading, validating, equality, copy and item
- * size. See include/bloop/value.h for the representation and why it was chosen.
+ * size. See include/bloop/value.h for the representation and why it was chosen. Also the
+ * paths that name a place in a value in messages (value_path.h) and the UTF-8 validator
+ * (utf8.h), which the layers above share.
  */
 #include "bloop/value.h"
 
@@ -46,8 +48,11 @@ int bloop_type_is_set(bloop_type t) {
   return t == BLOOP_TYPE_SS || t == BLOOP_TYPE_NS || t == BLOOP_TYPE_BS;
 }
 
-static bloop_type member_type(bloop_type set) {
-  return set == BLOOP_TYPE_SS ? BLOOP_TYPE_S : set == BLOOP_TYPE_NS ? BLOOP_TYPE_N : BLOOP_TYPE_B;
+bloop_type bloop_type_member(bloop_type set) {
+  return set == BLOOP_TYPE_SS   ? BLOOP_TYPE_S
+         : set == BLOOP_TYPE_NS ? BLOOP_TYPE_N
+         : set == BLOOP_TYPE_BS ? BLOOP_TYPE_B
+                                : BLOOP_TYPE_NONE;
 }
 
 /* ---- paths and UTF-8 ----------------------------------------------------------------- */
@@ -212,7 +217,8 @@ bloop_status bloop_value_set_map(bloop_value *v, bloop_arena *a, size_t cap, blo
 }
 
 /* Growing inside an arena abandons the old block; doubling keeps the waste below the
- * final size, and decoders size arrays exactly so they never grow. */
+ * final size. The JSON reader (json_read.c) does grow: it cannot know a list's or map's
+ * length before reading it, so it starts small (4 elements, 8 members) and doubles. */
 static void *grow(bloop_arena *a, void *old, size_t count, size_t *cap, size_t elem) {
   size_t ncap = *cap ? *cap * 2 : 4;
   if (ncap < *cap || ncap > SIZE_MAX / elem) return NULL;
@@ -251,6 +257,14 @@ bloop_value *bloop_value_map_add(bloop_value *m, bloop_arena *a, const char *nam
   mem->name_len = name_len;
   memset(&mem->value, 0, sizeof mem->value);
   return &mem->value;
+}
+
+void bloop_value_pop(bloop_value *v) {
+  if (v->type == BLOOP_TYPE_M) {
+    if (v->u.map.count) v->u.map.count--;
+  } else if ((v->type == BLOOP_TYPE_L || bloop_type_is_set(v->type)) && v->u.list.count) {
+    v->u.list.count--;
+  }
 }
 
 bloop_value *bloop_value_map_put(bloop_value *m, bloop_arena *a, const char *name,
@@ -375,6 +389,19 @@ size_t bloopi_set_find_dup(const bloop_value *set) {
   return r;
 }
 
+bloop_status bloop_value_dedupe(bloop_value *set, bloop_error *err) {
+  if (!bloop_type_is_set(set->type)) return BLOOP_OK;
+  /* One duplicate removed per search: sets are small, and a repeated member is rare. */
+  for (;;) {
+    size_t i = bloopi_set_find_dup(set);
+    if (i == BLOOPI_NO_DUP) return BLOOP_OK;
+    if (i == BLOOPI_DUP_NOMEM) return nomem(err);
+    memmove(&set->u.list.items[i], &set->u.list.items[i + 1],
+            (set->u.list.count - i - 1) * sizeof *set->u.list.items);
+    set->u.list.count--;
+  }
+}
+
 size_t bloopi_map_find_dup(const bloop_value *map) {
   size_t n = map->u.map.count;
   skey small[SMALL], *keys = n <= SMALL ? small : malloc(n * sizeof *keys);
@@ -432,7 +459,7 @@ static bloop_status validate(const bloop_value *v, bloopi_path *p, int depth, bl
         st = invalid(err, p, "empty set");
         break;
       }
-      bloop_type mt = member_type(v->type);
+      bloop_type mt = bloop_type_member(v->type);
       for (size_t i = 0; i < v->u.list.count && st == BLOOP_OK; i++) {
         size_t m2 = bloopi_path_index(p, i);
         const bloop_value *e = &v->u.list.items[i];

@@ -1,11 +1,12 @@
 /*
- * larena.h: a bloop_arena owned by a Lua userdata, for binding calls that allocate C
- * values and may still raise: the arena is freed by __gc when a raise skips the explicit
- * free, so a Lua error never leaks.
+ * larena.h: C memory owned by a Lua userdata, for binding calls that allocate and may
+ * still raise (a bad value, a metamethod, or Lua running out of memory in any push): a
+ * bloop_arena for values and a bloop_buf for text, each freed by __gc when a raise skips
+ * the explicit free, so a Lua error never leaks.
  *
- * Owns: the arena userdata and its metatable. Does not own what is allocated in it or how
- * long a caller keeps it (on the stack, or freed early with bloop_arena_free, which __gc
- * then finds empty).
+ * Owns: the two userdata and their metatables. Does not own what is allocated in them or
+ * how long a caller keeps them (on the stack, or freed early with bloop_arena_free /
+ * bloop_buf_free, which __gc then finds empty).
  */
 #ifndef BLOOP_LUA_LARENA_H
 #define BLOOP_LUA_LARENA_H
@@ -13,15 +14,21 @@
 #include <lua.h>
 #include <stddef.h>
 
+#include "base/bloopi.h"
 #include "bloop/arena.h"
+#include "bloop/buf.h"
 
 /* [] -> [arena userdata] */
-bloop_arena *bloopL_push_arena(lua_State *L);
+BLOOPI_FUNC bloop_arena *bloopL_push_arena(lua_State *L);
+
+/* [] -> [buffer userdata]: an empty bloop_buf. */
+BLOOPI_FUNC bloop_buf *bloopL_push_buf(lua_State *L);
+
+/* Raises "bloop: out of memory" (a plain message, as Lua's own allocation failures are).
+ * Never returns. For the core's builders, whose only failure is memory, and the arena. */
+BLOOPI_FUNC int bloopL_nomem(lua_State *L);
 
 /* n zeroed bytes from a (at least 1); raises "bloop: out of memory" when it cannot. */
-void *bloopL_arena_alloc(lua_State *L, bloop_arena *a, size_t n);
-
-/* Registers the metatable; called once by luaopen_bloop_core. */
-int bloopL_open_arena(lua_State *L);
+BLOOPI_FUNC void *bloopL_arena_alloc(lua_State *L, bloop_arena *a, size_t n);
 
 #endif

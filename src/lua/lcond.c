@@ -7,18 +7,18 @@
  * leaking it (LPeg keeps its trees inside userdata for the same reason). A Condition box
  * is pushed empty before its tree is built, as liolib does with files.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bloop/cond.h"
 #include "bloop/expr.h"
 #include "bloop/value.h"
+#include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lcond.h"
 #include "lua/ltypes.h"
+#include "lua/lwire.h"
 
-#define SCRATCH_META "bloop.Condition.scratch"
 
 typedef struct cond_box {
   bloop_cond *c;  /* one reference, or NULL for the empty condition */
@@ -31,35 +31,16 @@ typedef struct scratch {
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-static int raise_code(lua_State *L, const char *code, const char *fmt, ...) {
-  bloop_error err;
-  va_list ap;
-  bloop_error_clear(&err);
-  err.status = BLOOP_EINVAL;
-  snprintf(err.code, sizeof err.code, "%s", code);
-  va_start(ap, fmt);
-  vsnprintf(err.message, sizeof err.message, fmt, ap);
-  va_end(ap);
-  return bloopL_raise_error(L, code, &err);
+/* Raises err in its class (for conditions, its own code), its message after prefix. */
+static int lc_raise_err(lua_State *L, const bloop_error *err, const char *prefix) {
+  if (!prefix || !*prefix) return bloopL_raise_core_error(L, err, BLOOPL_FROM_COND);
+  bloop_error e = *err;
+  snprintf(e.message, sizeof e.message, "%.200s: %.800s", prefix, err->message);
+  return bloopL_raise_core_error(L, &e, BLOOPL_FROM_COND);
 }
 
-/* Raises err under its own code as the class name, with an optional prefix. */
-static int raise_err(lua_State *L, const bloop_error *err, const char *prefix) {
-  /* Only status, code and message: the core fills nothing else, and callers' bloop_error
-   * is not cleared, so copying it whole would raise stack garbage as status/attempts. */
-  bloop_error e;
-  bloop_error_clear(&e);
-  e.status = err->status;
-  snprintf(e.code, sizeof e.code, "%s", err->code);
-  if (prefix && *prefix)
-    snprintf(e.message, sizeof e.message, "%.200s: %.800s", prefix, err->message);
-  else
-    snprintf(e.message, sizeof e.message, "%s", err->message);
-  return bloopL_raise_error(L, e.code[0] ? e.code : "InvalidCondition", &e);
-}
-
-static int scratch_gc(lua_State *L) {
-  scratch *s = luaL_checkudata(L, 1, SCRATCH_META);
+static int lc_scratch_gc(lua_State *L) {
+  scratch *s = luaL_checkudata(L, 1, BLOOP_COND_SCRATCH_META);
   bloop_expr_free(s->x);
   s->x = NULL;
   bloop_arena_free(&s->a);
@@ -67,39 +48,32 @@ static int scratch_gc(lua_State *L) {
 }
 
 /* [] -> [scratch] */
-static scratch *push_scratch(lua_State *L) {
-  scratch *s = lua_newuserdatauv(L, sizeof *s, 0);
-  bloop_arena_init(&s->a);
-  s->x = NULL;
-  luaL_setmetatable(L, SCRATCH_META);
-  return s;
+static scratch *lc_push_scratch(lua_State *L) {
+  return bloopL_newbox(L, sizeof(scratch), 0, BLOOP_COND_SCRATCH_META);
 }
 
-static cond_box *check_box(lua_State *L, int idx) {
+static cond_box *lc_check_box(lua_State *L, int idx) {
   return luaL_checkudata(L, idx, BLOOP_CONDITION_META);
 }
 
-const bloop_cond *bloopL_check_cond(lua_State *L, int idx) { return check_box(L, idx)->c; }
+const bloop_cond *bloopL_check_cond(lua_State *L, int idx) { return lc_check_box(L, idx)->c; }
 
 /* [] -> [box] (empty). The user value slot keeps the operand of a NOT, so ~~x is x. */
-static cond_box *push_box(lua_State *L) {
-  cond_box *b = lua_newuserdatauv(L, sizeof *b, 1);
-  b->c = NULL;
-  luaL_setmetatable(L, BLOOP_CONDITION_META);
-  return b;
+static cond_box *lc_push_box(lua_State *L) {
+  return bloopL_newbox(L, sizeof(cond_box), 1, BLOOP_CONDITION_META);
 }
 
-static void *arena_alloc(lua_State *L, bloop_arena *a, size_t size) {
+static void *lc_arena_alloc(lua_State *L, bloop_arena *a, size_t size) {
   void *p = bloop_arena_alloc(a, size ? size : 1);
   if (!p) luaL_error(L, "out of memory");
   return p;
 }
 
 /* The path spec at idx into *p (memory from a). what names it in misuse messages. */
-static void check_path(lua_State *L, int idx, bloop_arena *a, bloop_path *p, const char *what) {
+static void lc_check_path(lua_State *L, int idx, bloop_arena *a, bloop_path *p, const char *what) {
   idx = lua_absindex(L, idx);
   if (lua_type(L, idx) == LUA_TSTRING) {   /* a bare top-level name */
-    bloop_path_elem *e = arena_alloc(L, a, sizeof *e);
+    bloop_path_elem *e = lc_arena_alloc(L, a, sizeof *e);
     e->name = lua_tolstring(L, idx, &e->len);
     e->name = bloop_arena_memdup(a, e->name, e->len);
     if (!e->name) luaL_error(L, "out of memory");
@@ -109,10 +83,11 @@ static void check_path(lua_State *L, int idx, bloop_arena *a, bloop_path *p, con
     p->label = NULL;
     return;
   }
-  if (lua_type(L, idx) != LUA_TTABLE) luaL_error(L, "%s: path spec expected, got %s", what, luaL_typename(L, idx));
+  if (lua_type(L, idx) != LUA_TTABLE)
+    luaL_error(L, "%s: path spec expected, got %s", what, luaL_typename(L, idx));
   size_t n = lua_rawlen(L, idx);
   if (n > BLOOP_PATH_MAX_DEPTH) n = BLOOP_PATH_MAX_DEPTH + 1;  /* the core names the limit */
-  bloop_path_elem *e = arena_alloc(L, a, n * sizeof *e);
+  bloop_path_elem *e = lc_arena_alloc(L, a, n * sizeof *e);
   for (size_t i = 0; i < n; i++) {
     int t = lua_rawgeti(L, idx, (lua_Integer)i + 1);
     if (t == LUA_TSTRING) {
@@ -144,7 +119,7 @@ static void check_path(lua_State *L, int idx, bloop_arena *a, bloop_path *p, con
 }
 
 /* A label for messages: the path's own, or its names joined. */
-static void path_text(const bloop_path *p, char *buf, size_t size) {
+static void lc_path_text(const bloop_path *p, char *buf, size_t size) {
   if (p->label) {
     snprintf(buf, size, "%s", p->label);
     return;
@@ -161,17 +136,18 @@ static void path_text(const bloop_path *p, char *buf, size_t size) {
   }
 }
 
-/* The wire-form value at idx ({S = "x"}, {B = <raw bytes>}, ...; ltypes.h) into out,
+/* The wire-form value at idx ({S = "x"}, {B = <raw bytes>}, ...; lwire.h) into out,
  * validated as DynamoDB would (empty sets, bad numbers...). Raises code. */
-static void wire_value(lua_State *L, int idx, bloop_arena *a, bloop_value *out, const char *code,
+static void lc_wire_value(lua_State *L, int idx, bloop_arena *a, bloop_value *out, const char *code,
                        const char *what) {
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloopL_value_from_wire(L, idx, a, out, what);
-  if (bloop_value_validate(out, what, &err) != BLOOP_OK) raise_code(L, code, "%s", err.message);
+  if (bloop_value_validate(out, what, &err) != BLOOP_OK)
+    bloopL_raise_invalid(L, code, code, "%s", err.message);
 }
 
 /* The operand spec at idx into *o. Returns 0 when a typed value dumps as absent. */
-static int check_operand(lua_State *L, int idx, bloop_arena *a, bloop_operand *o,
+static int lc_check_operand(lua_State *L, int idx, bloop_arena *a, bloop_operand *o,
                          const char *code, const char *what) {
   idx = lua_absindex(L, idx);
   o->path = NULL;
@@ -179,16 +155,16 @@ static int check_operand(lua_State *L, int idx, bloop_arena *a, bloop_operand *o
   if (lua_type(L, idx) != LUA_TTABLE)
     luaL_error(L, "%s: operand spec expected, got %s", what, luaL_typename(L, idx));
   if (lua_getfield(L, idx, "path") != LUA_TNIL) {
-    bloop_path *p = arena_alloc(L, a, sizeof *p);
-    check_path(L, -1, a, p, what);
+    bloop_path *p = lc_arena_alloc(L, a, sizeof *p);
+    lc_check_path(L, -1, a, p, what);
     o->path = p;
     lua_pop(L, 1);
     return 1;
   }
   lua_pop(L, 1);
-  bloop_value *v = arena_alloc(L, a, sizeof *v);
+  bloop_value *v = lc_arena_alloc(L, a, sizeof *v);
   if (lua_getfield(L, idx, "wire") != LUA_TNIL) {
-    wire_value(L, -1, a, v, code, what);
+    lc_wire_value(L, -1, a, v, code, what);
     lua_pop(L, 1);
     o->value = v;
     return 1;
@@ -227,19 +203,19 @@ static int lc_leaf(lua_State *L) {
     n = lua_rawlen(L, 3);
   }
   lua_settop(L, 3);
-  scratch *s = push_scratch(L);                       /* [op, path, ops, scratch] */
-  cond_box *box = push_box(L);                        /* [op, path, ops, scratch, box] */
+  scratch *s = lc_push_scratch(L);                       /* [op, path, ops, scratch] */
+  cond_box *box = lc_push_box(L);                        /* [op, path, ops, scratch, box] */
   bloop_path path;
-  check_path(L, 2, &s->a, &path, "path");
+  lc_check_path(L, 2, &s->a, &path, "path");
   char label[256];
-  path_text(&path, label, sizeof label);
+  lc_path_text(&path, label, sizeof label);
   if (n > BLOOP_COND_IN_MAX + 1) n = BLOOP_COND_IN_MAX + 1;  /* the core names the limit */
-  bloop_operand *ops = arena_alloc(L, &s->a, (n ? n : 1) * sizeof *ops);
+  bloop_operand *ops = lc_arena_alloc(L, &s->a, (n ? n : 1) * sizeof *ops);
   for (size_t i = 0; i < n; i++) {
     char what[300];
     snprintf(what, sizeof what, "%s: %s operand %zu", label, leaf_ops[which], i + 1);
     lua_rawgeti(L, 3, (lua_Integer)i + 1);
-    int present = check_operand(L, -1, &s->a, &ops[i], "InvalidCondition", what);
+    int present = lc_check_operand(L, -1, &s->a, &ops[i], "InvalidCondition", what);
     lua_pop(L, 1);
     if (!present) {
       /* bloop's rule: a value that dumps as absent (nil, "", empty set...) means the
@@ -249,14 +225,15 @@ static int lc_leaf(lua_State *L) {
         n = 0;
         break;
       }
-      return raise_code(L, "InvalidCondition",
-                        "%s: %s cannot compare with a value that is absent (nil, empty string, empty "
-                        "set, list or map)", label, leaf_ops[which]);
+      return bloopL_raise_invalid(L, "InvalidCondition", "InvalidCondition",
+                                  "%s: %s cannot compare with a value that is absent (nil, "
+                                  "empty string, empty set, list or map)",
+                                  label, leaf_ops[which]);
     }
   }
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_cond_leaf(op, &path, ops, n, &box->c, &err) != BLOOP_OK)
-    return raise_err(L, &err, label);
+    return lc_raise_err(L, &err, label);
   return 1;
 }
 
@@ -264,8 +241,8 @@ static int lc_leaf(lua_State *L) {
 
 typedef bloop_status (*combine_fn)(bloop_cond *, bloop_cond *, bloop_cond **, bloop_error *);
 
-static int combine(lua_State *L, combine_fn fn) {
-  cond_box *a = check_box(L, 1), *b = check_box(L, 2);
+static int lc_combine(lua_State *L, combine_fn fn) {
+  cond_box *a = lc_check_box(L, 1), *b = lc_check_box(L, 2);
   /* The empty condition is the identity: hand back the other object itself (the left
    * one when both are empty, as bloop does). */
   if (!b->c) {
@@ -276,24 +253,24 @@ static int combine(lua_State *L, combine_fn fn) {
     lua_settop(L, 2);
     return 1;
   }
-  cond_box *r = push_box(L);
-  bloop_error err;
-  if (fn(a->c, b->c, &r->c, &err) != BLOOP_OK) return raise_err(L, &err, NULL);
+  cond_box *r = lc_push_box(L);
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (fn(a->c, b->c, &r->c, &err) != BLOOP_OK) return lc_raise_err(L, &err, NULL);
   return 1;
 }
 
-static int lc_and(lua_State *L) { return combine(L, bloop_cond_and); }
-static int lc_or(lua_State *L) { return combine(L, bloop_cond_or); }
+static int lc_and(lua_State *L) { return lc_combine(L, bloop_cond_and); }
+static int lc_or(lua_State *L) { return lc_combine(L, bloop_cond_or); }
 
 static int lc_not(lua_State *L) {
-  cond_box *a = check_box(L, 1);
+  cond_box *a = lc_check_box(L, 1);
   lua_settop(L, 1);
   if (!a->c) return 1;                                /* ~empty is empty (the same object) */
   if (lua_getiuservalue(L, 1, 1) == LUA_TUSERDATA) return 1;  /* ~~x is x */
   lua_pop(L, 1);
-  cond_box *r = push_box(L);                          /* [a, r] */
-  bloop_error err;
-  if (bloop_cond_not(a->c, &r->c, &err) != BLOOP_OK) return raise_err(L, &err, NULL);
+  cond_box *r = lc_push_box(L);                          /* [a, r] */
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_cond_not(a->c, &r->c, &err) != BLOOP_OK) return lc_raise_err(L, &err, NULL);
   if (bloop_cond_kind(r->c) != BLOOP_COND_NOT) return 1;   /* a was a NOT made elsewhere */
   lua_pushvalue(L, 1);
   lua_setiuservalue(L, -2, 1);
@@ -301,23 +278,22 @@ static int lc_not(lua_State *L) {
 }
 
 static int lc_len(lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)bloop_cond_leaves(check_box(L, 1)->c));
+  lua_pushinteger(L, (lua_Integer)bloop_cond_leaves(lc_check_box(L, 1)->c));
   return 1;
 }
 
 static int lc_tostring(lua_State *L) {
-  cond_box *a = check_box(L, 1);
-  bloop_buf b = BLOOP_BUF_INIT;
-  bloop_error err;
-  bloop_status st = bloop_cond_describe(a->c, &b, &err);
-  if (st == BLOOP_OK) lua_pushlstring(L, b.data ? b.data : "", b.len);
-  bloop_buf_free(&b);
-  if (st != BLOOP_OK) return raise_err(L, &err, NULL);
+  cond_box *a = lc_check_box(L, 1);
+  bloop_buf *b = bloopL_push_buf(L);                  /* [c, buf] */
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_cond_describe(a->c, b, &err) != BLOOP_OK) return lc_raise_err(L, &err, NULL);
+  lua_pushlstring(L, b->data ? b->data : "", b->len); /* [c, buf, text] */
+  bloop_buf_free(b);
   return 1;
 }
 
 static int lc_gc(lua_State *L) {
-  cond_box *a = check_box(L, 1);
+  cond_box *a = lc_check_box(L, 1);
   bloop_cond_release(a->c);
   a->c = NULL;
   return 0;
@@ -325,7 +301,7 @@ static int lc_gc(lua_State *L) {
 
 /* core.Condition() -> the empty condition */
 static int lc_new(lua_State *L) {
-  push_box(L);
+  lc_push_box(L);
   return 1;
 }
 
@@ -339,19 +315,19 @@ static int lc_is(lua_State *L) {
 static const char *const update_ops[] = {"SET", "REMOVE", "ADD", "DELETE", NULL};
 
 /* The Condition in field `name` of the table at 1, or NULL (absent or empty). */
-static const bloop_cond *opt_cond(lua_State *L, const char *name) {
+static const bloop_cond *lc_opt_cond(lua_State *L, const char *name) {
   const bloop_cond *c = NULL;
   if (lua_getfield(L, 1, name) != LUA_TNIL) {
     if (!luaL_testudata(L, -1, BLOOP_CONDITION_META))
       luaL_error(L, "render: %s must be a bloop.Condition, got %s", name, luaL_typename(L, -1));
-    c = check_box(L, -1)->c;
+    c = lc_check_box(L, -1)->c;
   }
   lua_pop(L, 1);  /* the Condition stays referenced by the argument table */
   return c;
 }
 
-static void render_projection(lua_State *L, scratch *s) {
-  bloop_error err;
+static void lc_render_projection(lua_State *L, scratch *s) {
+  bloop_error err = BLOOP_ERROR_INIT;
   if (lua_getfield(L, 1, "projection") == LUA_TNIL) {
     lua_pop(L, 1);
     return;
@@ -359,18 +335,18 @@ static void render_projection(lua_State *L, scratch *s) {
   luaL_argexpected(L, lua_type(L, -1) == LUA_TTABLE, 1, "projection list");
   int t = lua_gettop(L);
   size_t n = lua_rawlen(L, t);
-  bloop_path *paths = arena_alloc(L, &s->a, (n ? n : 1) * sizeof *paths);
+  bloop_path *paths = lc_arena_alloc(L, &s->a, (n ? n : 1) * sizeof *paths);
   for (size_t i = 0; i < n; i++) {
     lua_rawgeti(L, t, (lua_Integer)i + 1);
-    check_path(L, -1, &s->a, &paths[i], "projection");
+    lc_check_path(L, -1, &s->a, &paths[i], "projection");
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
-  if (bloop_expr_projection(s->x, paths, n, &err) != BLOOP_OK) raise_err(L, &err, NULL);
+  if (bloop_expr_projection(s->x, paths, n, &err) != BLOOP_OK) lc_raise_err(L, &err, NULL);
 }
 
-static void render_update(lua_State *L, scratch *s) {
-  bloop_error err;
+static void lc_render_update(lua_State *L, scratch *s) {
+  bloop_error err = BLOOP_ERROR_INIT;
   if (lua_getfield(L, 1, "update") == LUA_TNIL) {
     lua_pop(L, 1);
     return;
@@ -379,7 +355,7 @@ static void render_update(lua_State *L, scratch *s) {
   int t = lua_gettop(L);
   size_t n = lua_rawlen(L, t);
   if (n > BLOOP_EXPR_UPDATE_MAX_OPS + 1) n = BLOOP_EXPR_UPDATE_MAX_OPS + 1;  /* core names it */
-  bloop_update *u = arena_alloc(L, &s->a, (n ? n : 1) * sizeof *u);
+  bloop_update *u = lc_arena_alloc(L, &s->a, (n ? n : 1) * sizeof *u);
   for (size_t i = 0; i < n; i++) {
     char what[64];
     lua_rawgeti(L, t, (lua_Integer)i + 1);            /* [..., action] */
@@ -395,17 +371,18 @@ static void render_update(lua_State *L, scratch *s) {
     snprintf(what, sizeof what, "%s action %zu", update_ops[k], i + 1);
     u[i].op = (bloop_update_op)k;
     lua_rawgeti(L, a, 2);
-    check_path(L, -1, &s->a, &u[i].path, what);
+    lc_check_path(L, -1, &s->a, &u[i].path, what);
     lua_pop(L, 1);
     u[i].operand.path = NULL;
     u[i].operand.value = NULL;
     if (u[i].op != BLOOP_UPDATE_REMOVE) {
       lua_rawgeti(L, a, 3);
-      if (!check_operand(L, -1, &s->a, &u[i].operand, "InvalidRequest", what)) {
+      if (!lc_check_operand(L, -1, &s->a, &u[i].operand, "InvalidRequest", what)) {
         /* bloop's rule: setting an absent value removes the attribute. */
         if (u[i].op != BLOOP_UPDATE_SET)
-          raise_code(L, "InvalidRequest", "%s: %s needs a value, got an absent one", what,
-                     update_ops[k]);
+          bloopL_raise_invalid(L, "InvalidRequest", "InvalidRequest",
+                               "%s: %s needs a value, got an absent one", what,
+                               update_ops[k]);
         u[i].op = BLOOP_UPDATE_REMOVE;
       }
       lua_pop(L, 1);
@@ -413,48 +390,49 @@ static void render_update(lua_State *L, scratch *s) {
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
-  if (bloop_expr_update(s->x, u, n, &err) != BLOOP_OK) raise_err(L, &err, NULL);
+  if (bloop_expr_update(s->x, u, n, &err) != BLOOP_OK) lc_raise_err(L, &err, NULL);
 }
 
 /* core.render{ condition=, filter=, key=, hash_key=, range_key=, projection=, update= }
- * -> { ConditionExpression=..., ..., ExpressionAttributeNames=..., ExpressionAttributeValues=... } */
+ * -> { ConditionExpression=..., ..., ExpressionAttributeNames=...,
+ *       ExpressionAttributeValues=... } */
 static int lc_render(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
-  scratch *s = push_scratch(L);                       /* [opts, scratch] */
+  scratch *s = lc_push_scratch(L);                       /* [opts, scratch] */
   if (!(s->x = bloop_expr_new())) return luaL_error(L, "out of memory");
-  bloop_error err;
-  const bloop_cond *c = opt_cond(L, "condition");
+  bloop_error err = BLOOP_ERROR_INIT;
+  const bloop_cond *c = lc_opt_cond(L, "condition");
   if (bloop_expr_condition(s->x, BLOOP_EXPR_CONDITION, c, &err) != BLOOP_OK)
-    return raise_err(L, &err, NULL);
-  c = opt_cond(L, "filter");
+    return lc_raise_err(L, &err, NULL);
+  c = lc_opt_cond(L, "filter");
   if (bloop_expr_condition(s->x, BLOOP_EXPR_FILTER, c, &err) != BLOOP_OK)
-    return raise_err(L, &err, NULL);
+    return lc_raise_err(L, &err, NULL);
   lua_getfield(L, 1, "key");
   int has_key = !lua_isnil(L, -1);
   lua_pop(L, 1);
   if (has_key) {
-    c = opt_cond(L, "key");
+    c = lc_opt_cond(L, "key");
     lua_getfield(L, 1, "hash_key");
     lua_getfield(L, 1, "range_key");                  /* [opts, scratch, hash, range] */
     const char *hash = lua_tostring(L, -2), *range = lua_tostring(L, -1);
     if (!hash) return luaL_error(L, "render: key needs hash_key (the hash key's attribute name)");
-    if (bloop_expr_key(s->x, c, hash, range, &err) != BLOOP_OK) return raise_err(L, &err, NULL);
+    if (bloop_expr_key(s->x, c, hash, range, &err) != BLOOP_OK) return lc_raise_err(L, &err, NULL);
     lua_pop(L, 2);
   }
-  render_projection(L, s);
-  render_update(L, s);
-  bloop_buf b = BLOOP_BUF_INIT;
+  lc_render_projection(L, s);
+  lc_render_update(L, s);
+  bloop_buf *b = bloopL_push_buf(L);                  /* [opts, scratch, buf] */
   int wrote = 0;
-  bloop_buf_putc(&b, '{');
-  bloop_status st = bloop_expr_to_json(s->x, &b, &wrote, &err);
-  bloop_buf_putc(&b, '}');
-  if (st == BLOOP_OK && b.failed) st = BLOOP_ENOMEM;
-  int ok = st == BLOOP_OK && bloopL_push_json(L, b.data, b.len);
-  bloop_buf_free(&b);
+  bloop_buf_putc(b, '{');
+  bloop_status st = bloop_expr_to_json(s->x, b, &wrote, &err);
+  bloop_buf_putc(b, '}');
+  if (st == BLOOP_OK && b->failed) st = BLOOP_ENOMEM;
+  int ok = st == BLOOP_OK && bloopL_push_json(L, b->data, b->len);
+  bloop_buf_free(b);
   if (!ok) {
     if (st == BLOOP_OK) bloop_error_set(&err, BLOOP_ENOMEM, "OutOfMemory", "rendering failed");
-    return raise_err(L, &err, NULL);
+    return lc_raise_err(L, &err, NULL);
   }
   return 1;
 }
@@ -465,6 +443,9 @@ static const luaL_Reg cond_meta[] = {
     {"__band", lc_and}, {"__bor", lc_or},     {"__bnot", lc_not}, {"__len", lc_len},
     {"__tostring", lc_tostring}, {"__gc", lc_gc}, {NULL, NULL}};
 
+static const luaL_Reg scratch_meta[] = {
+    {"__gc", lc_scratch_gc}, {"__close", lc_scratch_gc}, {NULL, NULL}};
+
 static const luaL_Reg cond_funcs[] = {{"Condition", lc_new},
                                       {"condition", lc_leaf},
                                       {"is_condition", lc_is},
@@ -472,15 +453,8 @@ static const luaL_Reg cond_funcs[] = {{"Condition", lc_new},
                                       {NULL, NULL}};
 
 int bloopL_open_cond(lua_State *L) {
-  luaL_newmetatable(L, BLOOP_CONDITION_META);         /* [core, mt] */
-  luaL_setfuncs(L, cond_meta, 0);
-  lua_pop(L, 1);
-  luaL_newmetatable(L, SCRATCH_META);
-  lua_pushcfunction(L, scratch_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, scratch_gc);
-  lua_setfield(L, -2, "__close");
-  lua_pop(L, 1);
-  luaL_setfuncs(L, cond_funcs, 0);                    /* [core] */
+  bloopL_createmeta(L, BLOOP_CONDITION_META, NULL, cond_meta);   /* [core] */
+  bloopL_createmeta(L, BLOOP_COND_SCRATCH_META, NULL, scratch_meta);
+  luaL_setfuncs(L, cond_funcs, 0);
   return 0;
 }

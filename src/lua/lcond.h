@@ -13,7 +13,7 @@
  *                 attribute names / map keys, integers 0-based list indexes; label (optional)
  *                 is how the path reads in tostring and messages.
  *   operand spec  { path = <path spec> }  another attribute (`a = b`)
- *                 { wire = {S = "x"} }     a value in wire form (ltypes.h: B holds raw bytes)
+ *                 { wire = {S = "x"} }     a value in wire form (lwire.h: B holds raw bytes)
  *                 { type = T, value = v, where = "User.age" }  v dumped through the type
  *                 object T (ltypes.h); a value that dumps as absent turns = into
  *                 attribute_not_exists, <> into attribute_exists, and is an error elsewhere.
@@ -23,16 +23,11 @@
 
 #include <lua.h>
 
+#include "base/bloopi.h"
 #include "bloop/cond.h"
-
-#define BLOOP_CONDITION_META "bloop.Condition"
-
-/* With the bloop.core module table on top: sets core.Condition, core.condition,
- * core.is_condition and core.render. Leaves the stack as it found it. */
-int bloopL_open_cond(lua_State *L);
 
 /* The tree of the Condition at idx (NULL for the empty condition); raises when idx is not
  * a Condition. Borrowed: valid while the userdata lives. */
-const bloop_cond *bloopL_check_cond(lua_State *L, int idx);
+BLOOPI_FUNC const bloop_cond *bloopL_check_cond(lua_State *L, int idx);
 
 #endif

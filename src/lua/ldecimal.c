@@ -5,8 +5,9 @@
  * every operation pushes a new userdata. Nothing here allocates with malloc, so raising
  * anywhere is safe. Failures raise InvalidValue error objects (lua/bloop/errors.lua) whose
  * code names the rule broken ("Inexact", "Overflow", ...); misuse of a method (a non-decimal
- * self) stays a plain argument error. Lua calls __eq only when both operands are tables or userdata, so
- * `decimal(1) == 1` is false (as `{} == 1` is); __lt and __le do accept plain numbers.
+ * self) stays a plain argument error. Lua calls __eq only when both operands are tables or
+ * userdata, so `decimal(1) == 1` is false (as `{} == 1` is); __lt and __le do accept plain
+ * numbers.
  */
 #include "lua/ldecimal.h"
 
@@ -36,46 +37,39 @@ void bloopL_push_decimal(lua_State *L, bloop_decimal d) {
 /* Raises an InvalidValue error object whose code is the decimal module's ("Inexact",
  * "Overflow", "Underflow", "DivisionByZero", "InvalidNumber") and whose message is err's,
  * prefixed so a message read alone says where it came from. Never returns. */
-static int raise(lua_State *L, const bloop_error *err) {
-  bloop_error e;
-  bloop_error_clear(&e);
-  bloop_error_set(&e, BLOOP_EINVAL, err->code[0] ? err->code : "InvalidNumber",
-                  ERR_PREFIX "%s", err->message);
-  return bloopL_raise_error(L, "InvalidValue", &e);
+static int ld_raise(lua_State *L, const bloop_error *err) {
+  return bloopL_raise_invalid(L, "InvalidValue", err->code[0] ? err->code : "InvalidNumber",
+                              ERR_PREFIX "%s", err->message);
 }
 
 /* Raises InvalidValue with code "InvalidType" for the value at idx, which is no number at
  * all; fmt has one %s, the value's type name. */
-static int raise_type(lua_State *L, const char *fmt, int idx) {
-  bloop_error e;
+static int ld_raise_type(lua_State *L, const char *fmt, int idx) {
   char msg[96];
-  bloop_error_clear(&e);
   snprintf(msg, sizeof msg, fmt, luaL_typename(L, idx));
-  bloop_error_set(&e, BLOOP_EINVAL, "InvalidType", ERR_PREFIX "%s", msg);
-  return bloopL_raise_error(L, "InvalidValue", &e);
+  return bloopL_raise_invalid(L, "InvalidValue", "InvalidType", ERR_PREFIX "%s", msg);
 }
 
 bloop_decimal bloopL_to_decimal(lua_State *L, int idx) {
   bloop_decimal d;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   const bloop_decimal *p = (const bloop_decimal *)luaL_testudata(L, idx, BLOOP_DECIMAL_META);
   if (p) return *p;
   switch (lua_type(L, idx)) {
     case LUA_TNUMBER:
       if (lua_isinteger(L, idx)) return bloop_decimal_from_int64(lua_tointeger(L, idx));
       if (bloop_decimal_from_double(&d, lua_tonumber(L, idx), &err) != BLOOP_OK)
-        raise(L, &err);
+        ld_raise(L, &err);
       return d;
     case LUA_TSTRING: {
       size_t len;
       const char *s = lua_tolstring(L, idx, &len);
-      if (bloop_decimal_parse(&d, s, len, &err) != BLOOP_OK) raise(L, &err);
+      if (bloop_decimal_parse(&d, s, len, &err) != BLOOP_OK) ld_raise(L, &err);
       return d;
     }
     default:
-      raise_type(L, "number, string or bloop.Decimal expected, got %s", idx);
-      return bloop_decimal_from_int64(0); /* not reached: raise_type does not return */
+      ld_raise_type(L, "number, string or bloop.Decimal expected, got %s", idx);
+      return bloop_decimal_from_int64(0); /* not reached: ld_raise_type does not return */
   }
 }
 
@@ -93,19 +87,18 @@ static int ld_new(lua_State *L) {
 typedef bloop_status (*binop)(bloop_decimal *, bloop_decimal, bloop_decimal, bloop_error *);
 
 /* [a, b] -> [a, b, a op b]; either operand may be a plain number or a string. */
-static int arith(lua_State *L, binop fn) {
+static int ld_arith(lua_State *L, binop fn) {
   bloop_decimal a = bloopL_to_decimal(L, 1), b = bloopL_to_decimal(L, 2), r;
-  bloop_error err;
-  bloop_error_clear(&err);
-  if (fn(&r, a, b, &err) != BLOOP_OK) return raise(L, &err);
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (fn(&r, a, b, &err) != BLOOP_OK) return ld_raise(L, &err);
   bloopL_push_decimal(L, r);
   return 1;
 }
 
-static int ld_add(lua_State *L) { return arith(L, bloop_decimal_add); }
-static int ld_sub(lua_State *L) { return arith(L, bloop_decimal_sub); }
-static int ld_mul(lua_State *L) { return arith(L, bloop_decimal_mul); }
-static int ld_div(lua_State *L) { return arith(L, bloop_decimal_div); }
+static int ld_add(lua_State *L) { return ld_arith(L, bloop_decimal_add); }
+static int ld_sub(lua_State *L) { return ld_arith(L, bloop_decimal_sub); }
+static int ld_mul(lua_State *L) { return ld_arith(L, bloop_decimal_mul); }
+static int ld_div(lua_State *L) { return ld_arith(L, bloop_decimal_div); }
 
 static int ld_unm(lua_State *L) {
   bloopL_push_decimal(L, bloop_decimal_negate(*bloopL_check_decimal(L, 1)));
@@ -115,7 +108,7 @@ static int ld_unm(lua_State *L) {
 /* Orders the values at 1 and 2: -1, 0, 1, or 2 when unordered (a NaN float). A float
  * compares as its shortest round-trip decimal (what decimal(x) would hold); one outside
  * DynamoDB's range still has a definite place, so comparing never raises on numbers. */
-static int order(lua_State *L) {
+static int ld_order(lua_State *L) {
   int flip = 0, other = 2;
   if (!bloopL_is_decimal(L, 1)) {
     flip = 1;
@@ -148,12 +141,12 @@ static int ld_eq(lua_State *L) {
 }
 
 static int ld_lt(lua_State *L) {
-  lua_pushboolean(L, order(L) == -1);
+  lua_pushboolean(L, ld_order(L) == -1);
   return 1;
 }
 
 static int ld_le(lua_State *L) {
-  int c = order(L);
+  int c = ld_order(L);
   lua_pushboolean(L, c == -1 || c == 0);
   return 1;
 }
@@ -176,7 +169,7 @@ static int ld_concat(lua_State *L) {
     } else if (lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER) {
       luaL_tolstring(L, i, NULL);
     } else {
-      return raise_type(L, "attempt to concatenate a %s value", i);
+      return ld_raise_type(L, "attempt to concatenate a %s value", i);
     }
   }
   lua_concat(L, 2);
@@ -207,7 +200,7 @@ static int ld_abs(lua_State *L) {
 static const luaL_Reg decimal_meta[] = {
     {"__add", ld_add}, {"__sub", ld_sub}, {"__mul", ld_mul}, {"__div", ld_div},
     {"__unm", ld_unm}, {"__eq", ld_eq}, {"__lt", ld_lt}, {"__le", ld_le},
-    {"__tostring", ld_tostring}, {"__concat", ld_concat}, {"__index", NULL}, /* below */
+    {"__tostring", ld_tostring}, {"__concat", ld_concat}, {"__index", NULL}, /* methods */
     {NULL, NULL}};
 
 static const luaL_Reg decimal_methods[] = {
@@ -215,10 +208,8 @@ static const luaL_Reg decimal_methods[] = {
 
 int bloopL_open_decimal(lua_State *L) {
   luaL_checktype(L, -1, LUA_TTABLE);       /* [core] */
-  luaL_newmetatable(L, BLOOP_DECIMAL_META); /* [core, mt] (the same one if opened before) */
-  luaL_setfuncs(L, decimal_meta, 0);
-  luaL_newlib(L, decimal_methods);          /* [core, mt, methods] */
-  lua_setfield(L, -2, "__index");           /* [core, mt] */
+  bloopL_createmeta(L, BLOOP_DECIMAL_META, decimal_methods, decimal_meta);
+  luaL_getmetatable(L, BLOOP_DECIMAL_META); /* [core, mt] */
   lua_setfield(L, -2, "Decimal");           /* [core] */
   lua_pushcfunction(L, ld_new);
   lua_setfield(L, -2, "decimal");

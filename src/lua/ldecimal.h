@@ -4,36 +4,32 @@
  *
  * Owns: the "bloop.Decimal" full userdata (a bloop_decimal stored by value, so it holds
  * no resource and needs no __gc) and the coercion of Lua values into decimals. Does not
- * own: the decimal rules themselves (src/core/decimal.c) nor error objects; for now every
- * failure raises a plain string "bloop.decimal: <core message>" with luaL_error.
+ * own: the decimal rules themselves (src/base/decimal.c) nor error objects; a failure
+ * raises an InvalidValue error object whose message reads "bloop.decimal: <core message>"
+ * (ldecimal.c).
  */
 #ifndef BLOOP_LUA_LDECIMAL_H
 #define BLOOP_LUA_LDECIMAL_H
 
 #include <lua.h>
 
+#include "base/bloopi.h"
 #include "bloop/decimal.h"
 
-#define BLOOP_DECIMAL_META "bloop.Decimal"
-
-/* With the bloop.core module table on top: sets core.decimal (the constructor) and
- * core.Decimal (the metatable). Leaves the stack as it found it; returns 0. */
-int bloopL_open_decimal(lua_State *L);
-
 /* 1 when the value at idx is a bloop.Decimal. */
-int bloopL_is_decimal(lua_State *L, int idx);
+BLOOPI_FUNC int bloopL_is_decimal(lua_State *L, int idx);
 
 /* The decimal at idx, or raises "bad argument #idx (bloop.Decimal expected, got ...)".
  * Borrowed: valid while the userdata stays reachable. */
-const bloop_decimal *bloopL_check_decimal(lua_State *L, int idx);
+BLOOPI_FUNC const bloop_decimal *bloopL_check_decimal(lua_State *L, int idx);
 
 /* Pushes a new bloop.Decimal holding d (a copy). The metatable must exist, i.e.
- * bloopL_open_decimal ran in this state. */
-void bloopL_push_decimal(lua_State *L, bloop_decimal d);
+ * bloopL_open_decimal (lbloop.h) ran in this state. */
+BLOOPI_FUNC void bloopL_push_decimal(lua_State *L, bloop_decimal d);
 
 /* The value at idx as a decimal: a bloop.Decimal, a Lua integer (exact), a float (its
  * shortest round-trip text) or a string in DynamoDB's N grammar. Raises on anything else
  * or when the value breaks DynamoDB's rules. */
-bloop_decimal bloopL_to_decimal(lua_State *L, int idx);
+BLOOPI_FUNC bloop_decimal bloopL_to_decimal(lua_State *L, int idx);
 
 #endif

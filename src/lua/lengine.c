@@ -6,9 +6,10 @@
  * "bloop.CSearch" box owns its bloop_search; user value 1 is the engine box (the search
  * borrows the engine) and 2 the CModel (the search retains the C model, but the Lua box
  * must outlive nothing else). Every value converted for a call lives in a scratch arena
- * held by a userdata on the stack (freed by its __gc), so raising at any point leaks
- * nothing; C results that are malloc'ed (bind reports) are copied into Lua and freed before
- * any raise.
+ * held by a userdata on the stack (freed by its __gc), and so are the C results that are
+ * malloc'ed (a bind report, an explanation's text) while they are copied into Lua, so
+ * raising at any point leaks nothing. The session callbacks, which run inside the engine,
+ * never raise through it (le_protected).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,17 +21,14 @@
 #include "bloop/operations.h"
 #include "lua/larena.h"
 #include "lua/laux.h"
+#include "lua/lbloop.h"
+#include "lua/lclient.h"
 #include "lua/lcond.h"
 #include "lua/lengine.h"
-#include "lua/lengine_export.h"
 #include "lua/lmodel.h"
-#include "lua/ltypes.h"
+#include "lua/lsnapshot.h"
+#include "lua/lwire.h"
 
-
-/* The client box of lclient.c (its first and only field): the native handle. */
-typedef struct client_box {
-  bloop_client *c;
-} client_box;
 
 typedef struct engine_box {
   bloop_engine *e;
@@ -44,42 +42,19 @@ typedef struct search_box {
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
-/* The bloop error class for an engine error. */
-static const char *class_of(const bloop_error *err) {
-  static const char *const same[] = {"ConstraintViolation", "TableMismatch", "InvalidSearch",
-                                     "InvalidRequest", "InvalidCondition", "InvalidModel",
-                                     "InvalidValue", NULL};
-  for (int i = 0; same[i]; i++)
-    if (strcmp(err->code, same[i]) == 0) return same[i];
-  if (strcmp(err->code, "ConditionalCheckFailedException") == 0) return "ConstraintViolation";
-  if (err->status == BLOOP_ECONFIG) return "ConfigurationError";
-  if (err->status == BLOOP_EINVAL) return "InvalidRequest";
-  return "ClientError";
-}
-
-/* Pushes the error object for err (a failed condition keeps DynamoDB's code). */
-static void push_engine_error(lua_State *L, const bloop_error *err) {
-  bloop_error copy = *err;
-  const char *cls = class_of(err);
-  if (strcmp(cls, "ConstraintViolation") == 0 && copy.status == BLOOP_ESERVICE)
-    snprintf(copy.code, sizeof copy.code, "%s", "ConditionalCheckFailedException");
-  bloopL_push_error(L, cls, &copy);
-}
-
-static int raise_engine_error(lua_State *L, const bloop_error *err) {
-  push_engine_error(L, err);
-  return lua_error(L);
+static int le_raise(lua_State *L, const bloop_error *err) {
+  return bloopL_raise_core_error(L, err, BLOOPL_FROM_ENGINE);
 }
 
 /* Wire table at idx (may be nil) -> value in a; returns NULL for nil. A string is an
- * item's DynamoDB JSON text (a snapshot: ltypes.h). May raise. */
-static const bloop_value *opt_wire(lua_State *L, int idx, bloop_arena *a, const char *where) {
+ * item's DynamoDB JSON text (a snapshot: lsnapshot.h). May raise. */
+static const bloop_value *le_opt_wire(lua_State *L, int idx, bloop_arena *a, const char *where) {
   if (lua_isnoneornil(L, idx)) return NULL;
   bloop_value *v = bloopL_arena_alloc(L, a, sizeof *v);
   if (lua_type(L, idx) == LUA_TSTRING) {
     size_t len;
     const char *text = lua_tolstring(L, idx, &len);
-    bloop_error err;
+    bloop_error err = BLOOP_ERROR_INIT;
     if (bloop_item_from_json(text, len, a, v, &err) != BLOOP_OK)
       bloopL_raise_error(L, "InvalidValue", &err);
     return v;
@@ -90,12 +65,12 @@ static const bloop_value *opt_wire(lua_State *L, int idx, bloop_arena *a, const 
 
 const bloop_value *bloopL_field_wire(lua_State *L, int t, const char *k, bloop_arena *a) {
   lua_getfield(L, t, k);
-  const bloop_value *v = opt_wire(L, -1, a, k);
+  const bloop_value *v = le_opt_wire(L, -1, a, k);
   lua_pop(L, 1);  /* the value was copied into the arena */
   return v;
 }
 
-static bloop_cond *field_cond(lua_State *L, int t, const char *k) {
+static bloop_cond *le_field_cond(lua_State *L, int t, const char *k) {
   bloop_cond *c = NULL;
   if (lua_getfield(L, t, k) != LUA_TNIL) {
     /* the engine API takes non-const trees (a search retains them); the box keeps its own
@@ -105,6 +80,26 @@ static bloop_cond *field_cond(lua_State *L, int t, const char *k) {
   }
   lua_pop(L, 1);  /* the Condition stays referenced by the argument table */
   return c;
+}
+
+/* t[k], a list of names, copied into a (NULL and *n = 0 when t[k] is not a table). */
+static const char **le_field_names(lua_State *L, int t, const char *k, bloop_arena *a,
+                                   size_t *n) {
+  const char **names = NULL;
+  *n = 0;
+  if (lua_getfield(L, t, k) == LUA_TTABLE) {             /* [list] */
+    *n = lua_rawlen(L, -1);
+    names = bloopL_arena_alloc(L, a, *n * sizeof *names);
+    for (size_t i = 0; i < *n; i++) {
+      lua_rawgeti(L, -1, (lua_Integer)i + 1);
+      size_t len;
+      const char *s = luaL_checklstring(L, -1, &len);
+      if (!(names[i] = bloop_arena_memdup(a, s, len + 1))) bloopL_nomem(L);
+      lua_pop(L, 1);
+    }
+  }
+  lua_pop(L, 1);
+  return names;
 }
 
 bloop_model *bloopL_field_model(lua_State *L, int t, const char *k) {
@@ -120,14 +115,14 @@ bloop_model *bloopL_field_model(lua_State *L, int t, const char *k) {
  * (bloop.wrap_client), the one it wraps, which a wrapper names in its metatable field
  * `__bloop_real`. NULL when there is no native client underneath (a pure Lua client).
  * Pushes nothing. */
-static bloop_client *native_under(lua_State *L, int idx, int depth) {
+static bloop_client *le_native_under(lua_State *L, int idx, int depth) {
   idx = lua_absindex(L, idx);
-  client_box *cb = luaL_testudata(L, idx, BLOOP_CLIENT_META);
-  if (cb) return cb->c;
+  bloop_client *c = NULL;
+  if (bloopL_test_client(L, idx, &c)) return c;
   if (depth > 8 || lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx)) return NULL;
-  bloop_client *c = NULL;                                  /* [mt] */
+  /* [mt] */
   if (lua_getfield(L, -1, "__bloop_real") != LUA_TNIL) {   /* [mt, real] */
-    c = native_under(L, -1, depth + 1);
+    c = le_native_under(L, -1, depth + 1);
     lua_pop(L, 2);
     return c;
   }
@@ -136,9 +131,9 @@ static bloop_client *native_under(lua_State *L, int idx, int depth) {
 }
 
 /* Is op overridden by a Lua layer above the native client at idx? */
-static int overridden_at(lua_State *L, int idx, const char *snake, int depth) {
+static int le_overridden_at(lua_State *L, int idx, const char *snake, int depth) {
   idx = lua_absindex(L, idx);
-  if (luaL_testudata(L, idx, BLOOP_CLIENT_META)) return 0;
+  if (bloopL_test_client(L, idx, NULL)) return 0;
   if (lua_type(L, idx) != LUA_TTABLE || depth > 8) return 1;
   lua_pushstring(L, snake);
   int own = lua_rawget(L, idx) != LUA_TNIL;
@@ -147,7 +142,7 @@ static int overridden_at(lua_State *L, int idx, const char *snake, int depth) {
   if (!lua_getmetatable(L, idx)) return 1;                 /* a plain table: all in Lua */
   int r = 1;
   if (lua_getfield(L, -1, "__bloop_real") != LUA_TNIL) {
-    r = overridden_at(L, -1, snake, depth + 1);
+    r = le_overridden_at(L, -1, snake, depth + 1);
     lua_pop(L, 2);
     return r;
   }
@@ -155,33 +150,70 @@ static int overridden_at(lua_State *L, int idx, const char *snake, int depth) {
   return r;
 }
 
-/* [] -> [client] : the session's Lua client for service (the streams client is read with
- * a normal get, so the engine's lazy creation applies). */
-static void push_session_client(lua_State *L, engine_box *box, bloop_service service) {
-  lua_getiuservalue(L, box->index, 1);                     /* [session] */
+/* [] -> [client] : the session's Lua client for service, from the engine box at idx (the
+ * streams client is read with a normal get, so the engine's lazy creation applies). */
+static void le_push_session_client(lua_State *L, int idx, bloop_service service) {
+  lua_getiuservalue(L, idx, 1);                            /* [session] */
   lua_getfield(L, -1, service == BLOOP_SERVICE_STREAMS ? "dynamodbstreams_client"
                                                        : "dynamodb_client");
   lua_remove(L, -2);
 }
 
-static const char *snake_of(bloop_service service, const char *op) {
+static const char *le_snake_of(bloop_service service, const char *op) {
   const bloop_operation *o = bloop_operation_find(service, op);
   return o ? o->snake_name : NULL;
 }
 
-static int session_overrides(void *ud, bloop_service service, const char *op) {
+static void le_error_from_lua(lua_State *L, int idx, bloop_error *err, const char *op);
+
+/* The session callbacks run inside a C engine call, which holds memory of its own across
+ * them: nothing may raise through it. So each runs its Lua part (session and client
+ * lookups, which may reach metamethods; the client method; decoding and encoding, which
+ * may run out of memory) under lua_pcall, with its arguments and results in a le_call. */
+typedef struct le_call {
+  engine_box *box;
+  bloop_service service;
+  const char *op, *snake, *body;
+  size_t len;
+  bloop_buf *response;
+  bloop_error *err;
+  bloop_status st;   /* le_call_lua's result */
+  int overridden;    /* le_overrides_lua's result */
+} le_call;
+
+/* [] -> [] : runs f(c, engine box) protected; a raise becomes c->err (LuaError) and
+ * returns 0. */
+static int le_protected(lua_State *L, lua_CFunction f, le_call *c) {
+  int top = lua_gettop(L);
+  lua_pushcfunction(L, f);
+  lua_pushlightuserdata(L, c);
+  lua_pushvalue(L, c->box->index);  /* f's own frame: the box is its argument 2 */
+  int ok = lua_pcall(L, 2, 0, 0) == LUA_OK;
+  if (!ok) le_error_from_lua(L, -1, c->err, c->op);
+  lua_settop(L, top);
+  return ok;
+}
+
+/* [c, box] -> [..] : is c->op overridden by a Lua layer? Result in c->overridden. */
+static int le_overrides_lua(lua_State *L) {
+  le_call *c = lua_touserdata(L, 1);
+  le_push_session_client(L, 2, c->service);
+  c->overridden = le_overridden_at(L, -1, c->snake, 0);
+  return 0;
+}
+
+static int le_session_overrides(void *ud, bloop_service service, const char *op) {
   engine_box *box = ud;
-  lua_State *L = box->L;
-  const char *snake = snake_of(service, op);
-  if (!snake) return 1;
-  push_session_client(L, box, service);
-  int r = overridden_at(L, -1, snake, 0);
-  lua_pop(L, 1);
-  return r;
+  bloop_error err = BLOOP_ERROR_INIT;
+  le_call c = {box, service, op, le_snake_of(service, op), NULL, 0, NULL, &err, BLOOP_OK, 1};
+  /* a lookup that raises routes the call through Lua, where the same lookup fails again
+   * and becomes the operation's error */
+  if (!c.snake || !le_protected(box->L, le_overrides_lua, &c)) return 1;
+  return c.overridden;
 }
 
 /* Lua error object at idx -> err (service errors keep their code and HTTP status). */
-static void error_from_lua(lua_State *L, int idx, bloop_error *err, const char *op) {
+static void le_error_from_lua(lua_State *L, int idx, bloop_error *err, const char *op) {
   idx = lua_absindex(L, idx);
   bloop_error_clear(err);
   if (lua_type(L, idx) == LUA_TTABLE) {
@@ -200,69 +232,76 @@ static void error_from_lua(lua_State *L, int idx, bloop_error *err, const char *
   bloop_error_set(err, BLOOP_EINVAL, "LuaError", "%s: %s", op, msg ? msg : "error in Lua client");
 }
 
-static bloop_status session_call(void *ud, bloop_service service, const char *op,
-                                 const char *body, size_t len, bloop_buf *response,
-                                 bloop_error *err) {
-  engine_box *box = ud;
-  lua_State *L = box->L;
-  int top = lua_gettop(L);
-  const char *snake = snake_of(service, op);
-  if (!snake)
-    return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument", "unknown operation %s", op);
-  push_session_client(L, box, service);                    /* [client] */
-  lua_getfield(L, -1, snake);                              /* [client, method] */
+/* [c, box] -> [..] : calls the session client's method for c->op with the request
+ * decoded; the answer encoded into c->response. Result in c->st. */
+static int le_call_lua(lua_State *L) {
+  le_call *c = lua_touserdata(L, 1);
+  le_push_session_client(L, 2, c->service);               /* [c, box, client] */
+  lua_getfield(L, -1, c->snake);                           /* [c, box, client, method] */
   if (!lua_isfunction(L, -1) && !luaL_getmetafield(L, -1, "__call")) {
-    lua_settop(L, top);
-    return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument",
-                           "the session's client has no method %s", snake);
+    c->st = bloop_error_set(c->err, BLOOP_EINVAL, "InvalidArgument",
+                            "the session's client has no method %s", c->snake);
+    return 0;
   }
-  lua_pushvalue(L, -2);                                    /* [client, method, client] */
-  if (!bloopL_push_json(L, body, len)) {
-    lua_settop(L, top);
-    return bloop_error_set(err, BLOOP_EPROTOCOL, "BadRequest", "%s: request is not JSON", op);
+  lua_pushvalue(L, -2);                                    /* [.., method, client] */
+  if (!bloopL_push_json(L, c->body, c->len)) {
+    c->st = bloop_error_set(c->err, BLOOP_EPROTOCOL, "BadRequest", "%s: request is not JSON",
+                            c->op);
+    return 0;
   }
-  if (lua_pcall(L, 2, 1, 0) != LUA_OK) {                   /* [client, err] */
-    error_from_lua(L, -1, err, op);
-    lua_settop(L, top);
-    return err->status;
+  if (lua_pcall(L, 2, 1, 0) != LUA_OK) {                   /* [.., err] */
+    le_error_from_lua(L, -1, c->err, c->op);
+    c->st = c->err->status;
+    return 0;
   }
-  bloop_buf_reset(response);
-  bloop_status st = BLOOP_OK;
-  if (lua_isnil(L, -1)) bloop_buf_puts(response, "{}");
-  else st = bloopL_to_json(L, lua_gettop(L), response, err);
-  lua_settop(L, top);
-  return st;
+  bloop_buf_reset(c->response);
+  c->st = BLOOP_OK;
+  if (lua_isnil(L, -1)) bloop_buf_puts(c->response, "{}");
+  else c->st = bloopL_to_json(L, lua_gettop(L), c->response, c->err);
+  return 0;
+}
+
+static bloop_status le_session_call(void *ud, bloop_service service, const char *op,
+                                    const char *body, size_t len, bloop_buf *response,
+                                    bloop_error *err) {
+  engine_box *box = ud;
+  le_call c = {box, service, op, le_snake_of(service, op), body, len, response, err,
+               BLOOP_OK, 0};
+  if (!c.snake)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument", "unknown operation %s", op);
+  if (!le_protected(box->L, le_call_lua, &c)) return err->status;
+  return c.st;
 }
 
 /* Points the engine's session at the current Lua clients. [..] unchanged. */
-static void refresh_session(lua_State *L, engine_box *box, int idx) {
+static void le_refresh_session(lua_State *L, engine_box *box, int idx) {
   box->L = L;
   box->index = lua_absindex(L, idx);
   bloop_session *s = bloop_engine_session(box->e);
-  push_session_client(L, box, BLOOP_SERVICE_DYNAMODB);
-  s->native_dynamodb = native_under(L, -1, 0);
+  le_push_session_client(L, box->index, BLOOP_SERVICE_DYNAMODB);
+  s->native_dynamodb = le_native_under(L, -1, 0);
   lua_pop(L, 1);
   lua_getiuservalue(L, box->index, 1);
   lua_pushliteral(L, "dynamodbstreams_client");
   lua_rawget(L, -2);                                       /* not created just for this */
-  s->native_streams = native_under(L, -1, 0);
+  s->native_streams = le_native_under(L, -1, 0);
   lua_pop(L, 2);
-  s->call = session_call;
-  s->overrides = session_overrides;
+  s->call = le_session_call;
+  s->overrides = le_session_overrides;
   s->ud = box;
 }
 
-static engine_box *check_engine(lua_State *L, int idx) {
+static engine_box *le_check_engine(lua_State *L, int idx) {
   engine_box *box = luaL_checkudata(L, idx, BLOOP_CENGINE_META);
   if (!box->e) luaL_error(L, "attempt to use a closed bloop.CEngine");
-  refresh_session(L, box, idx);
+  le_refresh_session(L, box, idx);
   return box;
 }
 
 /* ---- engine ------------------------------------------------------------------------------ */
 
 /* Reads an optional integer field of the table at t (absent: keeps *v). */
-static void opt_long(lua_State *L, int t, const char *k, long *v) {
+static void le_opt_long(lua_State *L, int t, const char *k, long *v) {
   if (lua_getfield(L, t, k) != LUA_TNIL) *v = (long)luaL_checkinteger(L, -1);
   lua_pop(L, 1);
 }
@@ -275,33 +314,30 @@ static int le_new(lua_State *L) {
   bloop_engine_config cfg;
   bloop_engine_config_init(&cfg);
   if (lua_istable(L, 2)) {
-    opt_long(L, 2, "bind_timeout_ms", &cfg.bind_timeout_ms);
+    le_opt_long(L, 2, "bind_timeout_ms", &cfg.bind_timeout_ms);
     if (lua_getfield(L, 2, "batch") == LUA_TTABLE) {      /* [session, cfg, batch] */
       long concurrency = cfg.batch.concurrency, rounds = cfg.batch.max_rounds;
-      opt_long(L, 3, "concurrency", &concurrency);
-      opt_long(L, 3, "max_rounds", &rounds);
-      opt_long(L, 3, "base_delay_ms", &cfg.batch.base_delay_ms);
-      opt_long(L, 3, "max_delay_ms", &cfg.batch.max_delay_ms);
-      opt_long(L, 3, "deadline_ms", &cfg.batch.deadline_ms);
+      le_opt_long(L, 3, "concurrency", &concurrency);
+      le_opt_long(L, 3, "max_rounds", &rounds);
+      le_opt_long(L, 3, "base_delay_ms", &cfg.batch.base_delay_ms);
+      le_opt_long(L, 3, "max_delay_ms", &cfg.batch.max_delay_ms);
+      le_opt_long(L, 3, "deadline_ms", &cfg.batch.deadline_ms);
       cfg.batch.concurrency = (int)concurrency;
       cfg.batch.max_rounds = (int)rounds;
     }
     lua_pop(L, 1);                                         /* [session, cfg] */
   }
   lua_settop(L, 1);                                        /* [session] */
-  engine_box *box = lua_newuserdatauv(L, sizeof *box, 1);  /* [session, box] */
-  memset(box, 0, sizeof *box);
-  luaL_setmetatable(L, BLOOP_CENGINE_META);
+  engine_box *box = bloopL_newbox(L, sizeof *box, 1, BLOOP_CENGINE_META); /* [session, box] */
   lua_pushvalue(L, 1);
   lua_setiuservalue(L, -2, 1);
   bloop_session s;
   memset(&s, 0, sizeof s);
-  s.call = session_call;   /* every call is refreshed before use; this makes new() accept */
-  s.overrides = session_overrides;
+  s.call = le_session_call;   /* every call is refreshed before use; this makes new() accept */
+  s.overrides = le_session_overrides;
   s.ud = box;
-  bloop_error err;
-  bloop_error_clear(&err);  /* some paths fill only code and message */
-  if (bloop_engine_new(&s, &cfg, &box->e, &err) != BLOOP_OK) return raise_engine_error(L, &err);
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_engine_new(&s, &cfg, &box->e, &err) != BLOOP_OK) return le_raise(L, &err);
   return 1;
 }
 
@@ -315,7 +351,7 @@ static int le_gc(lua_State *L) {
 /* ce:bind(cmodel, { skip_table_setup=, force=, validate_only= }) -> { created=,
  * already_bound=, stream_arn= }; TableMismatch carries `differences`. */
 static int le_bind(lua_State *L) {
-  engine_box *box = check_engine(L, 1);
+  engine_box *box = le_check_engine(L, 1);
   bloop_model *m = bloopL_check_model(L, 2);
   int flags = 0;
   if (lua_istable(L, 3)) {
@@ -327,24 +363,21 @@ static int le_bind(lua_State *L) {
     if (lua_toboolean(L, -1)) flags |= BLOOP_BIND_VALIDATE_ONLY;
     lua_pop(L, 3);
   }
-  bloop_bind_report r;
-  memset(&r, 0, sizeof r);
-  bloop_error err;
-  bloop_error_clear(&err);  /* some paths fill only code and message */
-  bloop_status st = bloop_engine_bind(box->e, m, flags, &r, &err);
-  /* copy the report into Lua, then free it: nothing malloc'ed is held past this point.
-   * Pushing may raise only on memory exhaustion; the report is then leaked once. */
-  lua_createtable(L, (int)r.difference_count, 0);          /* [.., diffs] */
-  for (size_t i = 0; i < r.difference_count; i++) {
-    lua_pushstring(L, r.differences[i]);
+  /* the report holds malloc'ed text: owned by a userdata while it is copied into Lua */
+  bloop_bind_report *r = bloopL_newbox(L, sizeof *r, 0, BLOOP_BIND_REPORT_META);
+  bloop_error err = BLOOP_ERROR_INIT;
+  bloop_status st = bloop_engine_bind(box->e, m, flags, r, &err);
+  lua_createtable(L, (int)r->difference_count, 0);          /* [.., diffs] */
+  for (size_t i = 0; i < r->difference_count; i++) {
+    lua_pushstring(L, r->differences[i]);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
-  int created = r.created, already = r.already_bound;
-  if (r.stream_arn) lua_pushstring(L, r.stream_arn);
+  int created = r->created, already = r->already_bound;
+  if (r->stream_arn) lua_pushstring(L, r->stream_arn);
   else lua_pushnil(L);                                     /* [.., diffs, arn] */
-  bloop_bind_report_clear(&r);
+  bloop_bind_report_clear(r);   /* early: __gc finds it empty */
   if (st != BLOOP_OK) {
-    push_engine_error(L, &err);                            /* [.., diffs, arn, e] */
+    bloopL_push_core_error(L, &err, BLOOPL_FROM_ENGINE);   /* [.., diffs, arn, e] */
     lua_pushvalue(L, -3);
     lua_setfield(L, -2, "differences");
     return lua_error(L);
@@ -359,7 +392,12 @@ static int le_bind(lua_State *L) {
   return 1;
 }
 
-static bloop_sync sync_of(lua_State *L, int t) {
+static int le_report_gc(lua_State *L) {
+  bloop_bind_report_clear(luaL_checkudata(L, 1, BLOOP_BIND_REPORT_META));
+  return 0;
+}
+
+static bloop_sync le_sync_of(lua_State *L, int t) {
   lua_getfield(L, t, "sync");
   const char *s = lua_tostring(L, -1);
   bloop_sync r = BLOOP_SYNC_NONE;
@@ -377,29 +415,16 @@ void bloopL_write_args(lua_State *L, int t, bloop_arena *a, bloop_write_args *w,
   w->item = bloopL_field_wire(L, t, "item", a);
   if (!w->item) luaL_error(L, "%s: item is required", what);
   w->previous = bloopL_field_wire(L, t, "previous", a);
-  if (lua_getfield(L, t, "cleared") == LUA_TTABLE) {
-    size_t n = lua_rawlen(L, -1);
-    const char **names = bloopL_arena_alloc(L, a, n * sizeof *names);
-    for (size_t i = 0; i < n; i++) {
-      lua_rawgeti(L, -1, (lua_Integer)i + 1);
-      size_t len;
-      const char *s = luaL_checklstring(L, -1, &len);
-      names[i] = bloop_arena_memdup(a, s, len + 1);
-      lua_pop(L, 1);
-    }
-    w->cleared = names;
-    w->cleared_count = n;
-  }
-  lua_pop(L, 1);
-  w->condition = field_cond(L, t, "condition");
+  w->cleared = le_field_names(L, t, "cleared", a, &w->cleared_count);
+  w->condition = le_field_cond(L, t, "condition");
   lua_getfield(L, t, "atomic");
   w->atomic = lua_toboolean(L, -1);
   lua_pop(L, 1);
-  w->sync = sync_of(L, t);
+  w->sync = le_sync_of(L, t);
 }
 
 /* [..] -> [.., result] */
-static void push_write_result(lua_State *L, const bloop_write_result *r) {
+static void le_push_write_result(lua_State *L, const bloop_write_result *r) {
   lua_createtable(L, 0, 2);
   if (r->has_attributes) {
     bloopL_push_wire(L, &r->attributes);
@@ -411,25 +436,24 @@ static void push_write_result(lua_State *L, const bloop_write_result *r) {
   }
 }
 
-static int write_op(lua_State *L, int is_delete) {
-  engine_box *box = check_engine(L, 1);
+static int le_write_op(lua_State *L, int is_delete) {
+  engine_box *box = le_check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
   bloop_arena *a = bloopL_push_arena(L);
   bloop_write_args w;
   bloopL_write_args(L, 2, a, &w, "engine write");
   bloop_write_result r;
   memset(&r, 0, sizeof r);
-  bloop_error err;
-  bloop_error_clear(&err);  /* some paths fill only code and message */
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = is_delete ? bloop_engine_delete(box->e, &w, &r, a, &err)
                               : bloop_engine_save(box->e, &w, &r, a, &err);
-  if (st != BLOOP_OK) return raise_engine_error(L, &err);
-  push_write_result(L, &r);
+  if (st != BLOOP_OK) return le_raise(L, &err);
+  le_push_write_result(L, &r);
   return 1;
 }
 
-static int le_save(lua_State *L) { return write_op(L, 0); }
-static int le_delete(lua_State *L) { return write_op(L, 1); }
+static int le_save(lua_State *L) { return le_write_op(L, 0); }
+static int le_delete(lua_State *L) { return le_write_op(L, 1); }
 
 bloop_load_op *bloopL_load_ops(lua_State *L, int t, bloop_arena *a, size_t *count,
                                const char *what) {
@@ -450,20 +474,19 @@ bloop_load_op *bloopL_load_ops(lua_State *L, int t, bloop_arena *a, size_t *coun
 }
 
 /* ce:load({ {model=, key=, spec=, data=}, ... }, consistent, context) -> { snapshot or
- * false, ... }: spec is the objects' column spec (ltypes.h), data the object's column data
- * or nil; a found item fills data and its result is the item's snapshot (ltypes.h). */
+ * false, ... }: spec is the objects' column spec (lsnapshot.h), data the object's column data
+ * or nil; a found item fills data and its result is the item's snapshot (lsnapshot.h). */
 static int le_load(lua_State *L) {
-  engine_box *box = check_engine(L, 1);
+  engine_box *box = le_check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
   int consistent = lua_toboolean(L, 3);
   lua_settop(L, 4);                                        /* [e, ops, consistent, ctx] */
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
   bloop_load_op *ops = bloopL_load_ops(L, 2, a, &n, "engine load");
-  bloop_error err;
-  bloop_error_clear(&err);  /* some paths fill only code and message */
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_engine_load(box->e, ops, n, consistent, a, NULL, &err) != BLOOP_OK)
-    return raise_engine_error(L, &err);
+    return le_raise(L, &err);
   lua_createtable(L, (int)n, 0);                           /* [.., res] */
   int res = lua_gettop(L);
   for (size_t i = 0; i < n; i++) {
@@ -486,7 +509,7 @@ static int le_load(lua_State *L) {
 }
 
 /* Reads { {model=, item=}, ... } at t into items. */
-static bloop_batch_item *batch_items(lua_State *L, int t, bloop_arena *a, size_t *count) {
+static bloop_batch_item *le_batch_items(lua_State *L, int t, bloop_arena *a, size_t *count) {
   size_t n = lua_rawlen(L, t);
   bloop_batch_item *items = bloopL_arena_alloc(L, a, n * sizeof *items);
   for (size_t i = 0; i < n; i++) {
@@ -504,20 +527,19 @@ static bloop_batch_item *batch_items(lua_State *L, int t, bloop_arena *a, size_t
 /* ce:batch(is_delete, entries) -> { "done" | "unprocessed", ... }; raises when an entry
  * FAILED (not merely left unprocessed). */
 static int le_batch(lua_State *L) {
-  engine_box *box = check_engine(L, 1);
+  engine_box *box = le_check_engine(L, 1);
   int is_delete = lua_toboolean(L, 2);
   luaL_checktype(L, 3, LUA_TTABLE);
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
-  bloop_batch_item *items = batch_items(L, 3, a, &n);
-  bloop_error err;
-  bloop_error_clear(&err);  /* some paths fill only code and message */
+  bloop_batch_item *items = le_batch_items(L, 3, a, &n);
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = is_delete ? bloop_engine_batch_delete(box->e, items, n, NULL, &err)
                               : bloop_engine_batch_save(box->e, items, n, NULL, &err);
   if (st != BLOOP_OK) {
     for (size_t i = 0; i < n; i++)
       if (items[i].outcome != BLOOP_BATCH_DONE && items[i].outcome != BLOOP_BATCH_UNPROCESSED)
-        return raise_engine_error(L, &err);
+        return le_raise(L, &err);
   }
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
@@ -531,7 +553,7 @@ static int le_batch(lua_State *L) {
 
 /* Reads { mode=, model=, index=, key=, filter=, projection=, columns=, limit=, consistent=,
  * descending=, segment=, total= } at t. Strings stay alive in the table. */
-static void search_args(lua_State *L, int t, bloop_arena *a, bloop_search_args *s) {
+static void le_search_args(lua_State *L, int t, bloop_arena *a, bloop_search_args *s) {
   memset(s, 0, sizeof *s);
   lua_getfield(L, t, "mode");
   const char *mode = lua_tostring(L, -1);
@@ -541,28 +563,15 @@ static void search_args(lua_State *L, int t, bloop_arena *a, bloop_search_args *
   lua_getfield(L, t, "index");
   s->index = lua_tostring(L, -1);
   lua_pop(L, 1);
-  s->key = field_cond(L, t, "key");
-  s->filter = field_cond(L, t, "filter");
+  s->key = le_field_cond(L, t, "key");
+  s->filter = le_field_cond(L, t, "filter");
   lua_getfield(L, t, "projection");
   const char *p = lua_tostring(L, -1);
   s->projection = !p || strcmp(p, "all") == 0 ? BLOOP_SEARCH_ALL
                 : strcmp(p, "keys") == 0 ? BLOOP_SEARCH_KEYS
                 : strcmp(p, "count") == 0 ? BLOOP_SEARCH_COUNT : BLOOP_SEARCH_COLUMNS;
   lua_pop(L, 1);
-  if (lua_getfield(L, t, "columns") == LUA_TTABLE) {
-    size_t n = lua_rawlen(L, -1);
-    const char **names = bloopL_arena_alloc(L, a, n * sizeof *names);
-    for (size_t i = 0; i < n; i++) {
-      lua_rawgeti(L, -1, (lua_Integer)i + 1);
-      size_t len;
-      const char *c = luaL_checklstring(L, -1, &len);
-      names[i] = bloop_arena_memdup(a, c, len + 1);
-      lua_pop(L, 1);
-    }
-    s->columns = names;
-    s->column_count = n;
-  }
-  lua_pop(L, 1);
+  s->columns = le_field_names(L, t, "columns", a, &s->column_count);
   lua_getfield(L, t, "limit");
   s->limit = (size_t)luaL_optinteger(L, -1, 0);
   lua_getfield(L, t, "consistent");
@@ -580,40 +589,37 @@ static void search_args(lua_State *L, int t, bloop_arena *a, bloop_search_args *
 
 /* ce:search(args) -> CSearch */
 static int le_search(lua_State *L) {
-  engine_box *box = check_engine(L, 1);
+  engine_box *box = le_check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
-  search_box *sb = lua_newuserdatauv(L, sizeof *sb, 2);    /* [e, args, sb] */
-  sb->s = NULL;
-  luaL_setmetatable(L, BLOOP_CSEARCH_META);
+  search_box *sb = bloopL_newbox(L, sizeof *sb, 2, BLOOP_CSEARCH_META);  /* [e, args, sb] */
   lua_pushvalue(L, 1);
   lua_setiuservalue(L, -2, 1);
   lua_getfield(L, 2, "model");
   lua_setiuservalue(L, -2, 2);
   bloop_arena *a = bloopL_push_arena(L);                        /* [e, args, sb, scratch] */
   bloop_search_args s;
-  search_args(L, 2, a, &s);
-  bloop_error err;
-  bloop_error_clear(&err);  /* some paths fill only code and message */
-  if (bloop_search_new(box->e, &s, &sb->s, &err) != BLOOP_OK) return raise_engine_error(L, &err);
+  le_search_args(L, 2, a, &s);
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_search_new(box->e, &s, &sb->s, &err) != BLOOP_OK) return le_raise(L, &err);
   lua_pop(L, 1);                                           /* [e, args, sb] */
   return 1;
 }
 
-static search_box *check_search(lua_State *L, int idx) {
+static search_box *le_check_search(lua_State *L, int idx) {
   search_box *sb = luaL_checkudata(L, idx, BLOOP_CSEARCH_META);
   if (!sb->s) luaL_error(L, "attempt to use a closed bloop.CSearch");
   /* the engine's session must point at this state's clients before a page is fetched */
   lua_getiuservalue(L, idx, 1);
-  check_engine(L, lua_gettop(L));
+  le_check_engine(L, lua_gettop(L));
   lua_pop(L, 1);
   return sb;
 }
 
 /* [] -> [obj, snapshot]: a fresh object from init (a Meta.init) filled from item through
- * the column spec at spec_idx, and its snapshot (ltypes.h). key_idx: the key of the
+ * the column spec at spec_idx, and its snapshot (lsnapshot.h). key_idx: the key of the
  * object's column data table (bloop.column's DATA); 0 or nil fills nothing (a Column class
  * that stores on its own: the Lua layer loads through it). */
-static void push_loaded(lua_State *L, const bloop_value *item, const char *text,
+static void le_push_loaded(lua_State *L, const bloop_value *item, const char *text,
                         size_t text_len, int init_idx, int spec_idx, int ctx_idx, int key_idx) {
   lua_pushvalue(L, init_idx);
   lua_call(L, 0, 1);                                       /* [obj] */
@@ -629,16 +635,15 @@ static void push_loaded(lua_State *L, const bloop_value *item, const char *text,
   if (data) lua_remove(L, data);
 }
 
-/* s:next(spec, context, init, DATA) -> obj, snapshot (see push_loaded), or nil */
-static int ls_next(lua_State *L) {
-  search_box *sb = check_search(L, 1);
+/* s:next(spec, context, init, DATA) -> obj, snapshot (see le_push_loaded), or nil */
+static int le_search_next(lua_State *L) {
+  search_box *sb = le_check_search(L, 1);
   lua_getiuservalue(L, 1, 1);                              /* keep the engine box on the stack */
   engine_box *box = lua_touserdata(L, -1);
   box->index = lua_gettop(L);
   const bloop_value *item = NULL;
-  bloop_error err;
-  bloop_error_clear(&err);  /* some paths fill only code and message */
-  if (bloop_search_next(sb->s, &item, &err) != BLOOP_OK) return raise_engine_error(L, &err);
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_search_next(sb->s, &item, &err) != BLOOP_OK) return le_raise(L, &err);
   if (!item) {
     lua_pushnil(L);
     return 1;
@@ -646,34 +651,34 @@ static int ls_next(lua_State *L) {
   luaL_checktype(L, 2, LUA_TTABLE);
   size_t text_len;
   const char *text = bloop_search_item_json(sb->s, &text_len);
-  push_loaded(L, item, text, text_len, 4, 2, 3, 5);
+  le_push_loaded(L, item, text, text_len, 4, 2, 3, 5);
   return 2;
 }
 
-static int ls_reset(lua_State *L) {
-  bloop_search_reset(check_search(L, 1)->s);
+static int le_search_reset(lua_State *L) {
+  bloop_search_reset(le_check_search(L, 1)->s);
   return 0;
 }
 
-static int ls_count(lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)bloop_search_count(check_search(L, 1)->s));
+static int le_search_count(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)bloop_search_count(le_check_search(L, 1)->s));
   return 1;
 }
 
-static int ls_scanned(lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)bloop_search_scanned(check_search(L, 1)->s));
+static int le_search_scanned(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)bloop_search_scanned(le_check_search(L, 1)->s));
   return 1;
 }
 
-static int ls_exhausted(lua_State *L) {
-  lua_pushboolean(L, bloop_search_exhausted(check_search(L, 1)->s));
+static int le_search_exhausted(lua_State *L) {
+  lua_pushboolean(L, bloop_search_exhausted(le_check_search(L, 1)->s));
   return 1;
 }
 
 /* s:columns() -> { column name, ... } the items' projected columns */
-static int ls_columns(lua_State *L) {
+static int le_search_columns(lua_State *L) {
   size_t n = 0;
-  const bloop_column *const *cols = bloop_search_columns(check_search(L, 1)->s, &n);
+  const bloop_column *const *cols = bloop_search_columns(le_check_search(L, 1)->s, &n);
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
     lua_pushstring(L, cols[i]->name);
@@ -682,7 +687,7 @@ static int ls_columns(lua_State *L) {
   return 1;
 }
 
-static int ls_gc(lua_State *L) {
+static int le_search_gc(lua_State *L) {
   search_box *sb = luaL_checkudata(L, 1, BLOOP_CSEARCH_META);
   bloop_search_free(sb->s);
   sb->s = NULL;
@@ -697,13 +702,12 @@ static int ls_gc(lua_State *L) {
 static int le_explain(lua_State *L) {
   static const char *const ops[] = {"save", "delete", "load", "batch_save", "batch_delete",
                                     "bind", "search", NULL};
-  engine_box *box = check_engine(L, 1);
+  engine_box *box = le_check_engine(L, 1);
   int op = luaL_checkoption(L, 2, NULL, ops);
   luaL_checktype(L, 3, LUA_TTABLE);
   bloop_arena *a = bloopL_push_arena(L);
-  bloop_buf out = BLOOP_BUF_INIT;
-  bloop_error err;
-  bloop_error_clear(&err);  /* some paths fill only code and message */
+  bloop_buf *out = bloopL_push_buf(L);
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = BLOOP_OK;
   bloop_write_args w;
   bloop_search_args s;
@@ -712,8 +716,8 @@ static int le_explain(lua_State *L) {
     case 0:
     case 1:
       bloopL_write_args(L, 3, a, &w, "engine write");
-      st = op == 0 ? bloop_engine_explain_save(box->e, &w, &out, &err)
-                   : bloop_engine_explain_delete(box->e, &w, &out, &err);
+      st = op == 0 ? bloop_engine_explain_save(box->e, &w, out, &err)
+                   : bloop_engine_explain_delete(box->e, &w, out, &err);
       break;
     case 2: {
       lua_getfield(L, 3, "ops");
@@ -721,30 +725,30 @@ static int le_explain(lua_State *L) {
       lua_getfield(L, 3, "consistent");
       int consistent = lua_toboolean(L, -1);
       lua_pop(L, 2);
-      st = bloop_engine_explain_load(box->e, lops, n, consistent, &out, &err);
+      st = bloop_engine_explain_load(box->e, lops, n, consistent, out, &err);
       break;
     }
     case 3:
     case 4: {
       lua_getfield(L, 3, "items");
-      bloop_batch_item *items = batch_items(L, lua_gettop(L), a, &n);
+      bloop_batch_item *items = le_batch_items(L, lua_gettop(L), a, &n);
       lua_pop(L, 1);
-      st = bloop_engine_explain_batch(box->e, items, n, op == 4, &out, &err);
+      st = bloop_engine_explain_batch(box->e, items, n, op == 4, out, &err);
       break;
     }
     case 5:
-      st = bloop_engine_explain_bind(box->e, bloopL_field_model(L, 3, "model"), &out, &err);
+      st = bloop_engine_explain_bind(box->e, bloopL_field_model(L, 3, "model"), out, &err);
       break;
     default:
-      search_args(L, 3, a, &s);
-      st = bloop_engine_explain_search(box->e, &s, &out, &err);
+      le_search_args(L, 3, a, &s);
+      st = bloop_engine_explain_search(box->e, &s, out, &err);
       break;
   }
-  if (st == BLOOP_OK && out.failed)
+  if (st == BLOOP_OK && out->failed)
     st = bloop_error_set(&err, BLOOP_ENOMEM, "OutOfMemory", "explain: out of memory");
-  int ok = st == BLOOP_OK && bloopL_push_json(L, out.data, out.len);
-  bloop_buf_free(&out);  /* freed before any raise */
-  if (st != BLOOP_OK) return raise_engine_error(L, &err);
+  int ok = st == BLOOP_OK && bloopL_push_json(L, out->data, out->len);
+  bloop_buf_free(out);  /* early: __gc finds it empty */
+  if (st != BLOOP_OK) return le_raise(L, &err);
   if (!ok) return luaL_error(L, "explain: the engine wrote invalid JSON");
   return 1;
 }
@@ -769,27 +773,21 @@ static const luaL_Reg engine_methods[] = {
     {"bind", le_bind},   {"save", le_save},       {"delete", le_delete},
     {"load", le_load},   {"batch", le_batch},     {"search", le_search},
     {"explain", le_explain}, {"close", le_gc},    {NULL, NULL}};
+static const luaL_Reg engine_meta[] = {{"__gc", le_gc}, {"__close", le_gc}, {NULL, NULL}};
 
 static const luaL_Reg search_methods[] = {
-    {"next", ls_next},       {"reset", ls_reset},         {"count", ls_count},
-    {"scanned", ls_scanned}, {"exhausted", ls_exhausted}, {"columns", ls_columns},
-    {"close", ls_gc},        {NULL, NULL}};
-
-static void make_meta(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc) {
-  luaL_newmetatable(L, name);                              /* [core, mt] */
-  lua_pushcfunction(L, gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, gc);
-  lua_setfield(L, -2, "__close");
-  lua_newtable(L);
-  luaL_setfuncs(L, methods, 0);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);                                           /* [core] */
-}
+    {"next", le_search_next},           {"reset", le_search_reset},
+    {"count", le_search_count},         {"scanned", le_search_scanned},
+    {"exhausted", le_search_exhausted}, {"columns", le_search_columns},
+    {"close", le_search_gc},            {NULL, NULL}};
+static const luaL_Reg search_meta[] = {
+    {"__gc", le_search_gc}, {"__close", le_search_gc}, {NULL, NULL}};
+static const luaL_Reg report_meta[] = {{"__gc", le_report_gc}, {NULL, NULL}};
 
 int bloopL_open_engine(lua_State *L) {
-  make_meta(L, BLOOP_CENGINE_META, engine_methods, le_gc);
-  make_meta(L, BLOOP_CSEARCH_META, search_methods, ls_gc);
+  bloopL_createmeta(L, BLOOP_CENGINE_META, engine_methods, engine_meta);   /* [core] */
+  bloopL_createmeta(L, BLOOP_CSEARCH_META, search_methods, search_meta);
+  bloopL_createmeta(L, BLOOP_BIND_REPORT_META, NULL, report_meta);
   lua_pushcfunction(L, le_new);
   lua_setfield(L, -2, "engine_new");
   lua_pushcfunction(L, le_sleep);
@@ -799,6 +797,6 @@ int bloopL_open_engine(lua_State *L) {
   return 0;
 }
 
-/* lengine_export.h: the engine of a CEngine box for ltxn.c / lstream.c, its session
- * pointed at L (the box must stay at idx for the duration of the call). */
-bloop_engine *bloopL_engine_checked(lua_State *L, int idx) { return check_engine(L, idx)->e; }
+/* lengine.h: the engine of a CEngine box for ltxn.c / lstream.c, its session pointed at L
+ * (the box must stay at idx for the duration of the call). */
+bloop_engine *bloopL_engine_checked(lua_State *L, int idx) { return le_check_engine(L, idx)->e; }

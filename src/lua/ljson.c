@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "bloop/value.h"
+#include "lua/larena.h"
 #include "lua/laux.h"
+#include "lua/lbloop.h"
 
 #define MAX_DEPTH 128
 
@@ -29,7 +31,7 @@ typedef struct encoder {
   int depth;
 } encoder;
 
-static bloop_status enc_fail(encoder *e, const char *what) {
+static bloop_status lj_enc_fail(encoder *e, const char *what) {
   char path[512];
   size_t n = 0;
   path[0] = '\0';
@@ -46,17 +48,17 @@ static bloop_status enc_fail(encoder *e, const char *what) {
 }
 
 /* The core's string writer (value.h): checks UTF-8, then escapes. */
-static bloop_status enc_string(encoder *e, const char *s, size_t len) {
+static bloop_status lj_enc_string(encoder *e, const char *s, size_t len) {
   bloop_status st = bloop_json_put_string(e->b, s, len);
   if (st == BLOOP_EINVAL)
-    return enc_fail(e, "string is not valid UTF-8 (binary values travel base64-encoded)");
+    return lj_enc_fail(e, "string is not valid UTF-8 (binary values travel base64-encoded)");
   return st;
 }
 
-static bloop_status enc_value(encoder *e, int idx, int empty_is_array);
+static bloop_status lj_enc_value(encoder *e, int idx, int empty_is_array);
 
 /* Is the table at idx a sequence 1..n with n > 0 (and nothing else)? */
-static int is_sequence(lua_State *L, int idx, lua_Integer *n_out) {
+static int lj_is_sequence(lua_State *L, int idx, lua_Integer *n_out) {
   lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
   if (n == 0) return 0;
   lua_Integer count = 0;
@@ -75,7 +77,7 @@ static int is_sequence(lua_State *L, int idx, lua_Integer *n_out) {
   return count == n;
 }
 
-static int has_array_meta(lua_State *L, int idx) {
+static int lj_has_array_meta(lua_State *L, int idx) {
   if (!lua_getmetatable(L, idx)) return 0;
   luaL_getmetatable(L, BLOOP_ARRAY_META);
   int same = lua_rawequal(L, -1, -2);
@@ -83,12 +85,12 @@ static int has_array_meta(lua_State *L, int idx) {
   return same;
 }
 
-static bloop_status enc_table(encoder *e, int idx, int empty_is_array) {
+static bloop_status lj_enc_table(encoder *e, int idx, int empty_is_array) {
   lua_State *L = e->L;
-  if (e->depth >= MAX_DEPTH) return enc_fail(e, "nested too deeply (a cycle?)");
-  if (!lua_checkstack(L, 8)) return enc_fail(e, "out of Lua stack");
+  if (e->depth >= MAX_DEPTH) return lj_enc_fail(e, "nested too deeply (a cycle?)");
+  if (!lua_checkstack(L, 8)) return lj_enc_fail(e, "out of Lua stack");
   lua_Integer n = 0;
-  int arr = has_array_meta(L, idx) || is_sequence(L, idx, &n);
+  int arr = lj_has_array_meta(L, idx) || lj_is_sequence(L, idx, &n);
   if (!arr && empty_is_array) {
     lua_pushnil(L);
     if (lua_next(L, idx)) lua_pop(L, 2);
@@ -104,7 +106,7 @@ static bloop_status enc_table(encoder *e, int idx, int empty_is_array) {
       e->path[e->depth].index = i;
       e->depth++;
       lua_rawgeti(L, idx, i);
-      st = enc_value(e, lua_gettop(L), 0);
+      st = lj_enc_value(e, lua_gettop(L), 0);
       lua_pop(L, 1);
       if (st == BLOOP_OK) e->depth--;
     }
@@ -117,7 +119,7 @@ static bloop_status enc_table(encoder *e, int idx, int empty_is_array) {
   while (lua_next(L, idx)) {           /* [..., key, value] */
     if (lua_type(L, -2) != LUA_TSTRING) {
       lua_pop(L, 2);
-      return enc_fail(e, "table mixes array items and named fields, or has a non-string key");
+      return lj_enc_fail(e, "table mixes array items and named fields, or has a non-string key");
     }
     size_t klen;
     const char *k = lua_tolstring(L, -2, &klen);
@@ -125,10 +127,10 @@ static bloop_status enc_table(encoder *e, int idx, int empty_is_array) {
     first = 0;
     e->path[e->depth].key = k;
     e->depth++;
-    st = enc_string(e, k, klen);
+    st = lj_enc_string(e, k, klen);
     if (st == BLOOP_OK) {
       bloop_buf_putc(e->b, ':');
-      st = enc_value(e, lua_gettop(L), klen == 1 && k[0] == 'L');
+      st = lj_enc_value(e, lua_gettop(L), klen == 1 && k[0] == 'L');
     }
     lua_pop(L, 1);
     if (st != BLOOP_OK) {
@@ -141,33 +143,33 @@ static bloop_status enc_table(encoder *e, int idx, int empty_is_array) {
   return e->b->failed ? BLOOP_ENOMEM : BLOOP_OK;
 }
 
-static bloop_status enc_value(encoder *e, int idx, int empty_is_array) {
+static bloop_status lj_enc_value(encoder *e, int idx, int empty_is_array) {
   lua_State *L = e->L;
   switch (lua_type(L, idx)) {
     case LUA_TSTRING: {
       size_t len;
       const char *s = lua_tolstring(L, idx, &len);
-      return enc_string(e, s, len);
+      return lj_enc_string(e, s, len);
     }
     case LUA_TNUMBER:
       if (lua_isinteger(L, idx)) {
         return bloop_buf_printf(e->b, "%lld", (long long)lua_tointeger(L, idx));
       } else {
         double d = lua_tonumber(L, idx);
-        if (!isfinite(d)) return enc_fail(e, "number is NaN or infinite");
+        if (!isfinite(d)) return lj_enc_fail(e, "number is NaN or infinite");
         return bloop_buf_printf(e->b, "%.17g", d);
       }
     case LUA_TBOOLEAN:
       return bloop_buf_puts(e->b, lua_toboolean(L, idx) ? "true" : "false");
     case LUA_TTABLE:
-      return enc_table(e, idx, empty_is_array);
+      return lj_enc_table(e, idx, empty_is_array);
     case LUA_TLIGHTUSERDATA:
       if (lua_touserdata(L, idx) == NULL) return bloop_buf_puts(e->b, "null");
       /* fallthrough */
     default: {
       char what[96];
       snprintf(what, sizeof what, "cannot send a %s value as JSON", luaL_typename(L, idx));
-      return enc_fail(e, what);
+      return lj_enc_fail(e, what);
     }
   }
 }
@@ -179,7 +181,7 @@ bloop_status bloopL_to_json(lua_State *L, int idx, bloop_buf *b, bloop_error *er
   e.err = err;
   e.depth = 0;
   idx = lua_absindex(L, idx);
-  bloop_status st = enc_value(&e, idx, 0);
+  bloop_status st = lj_enc_value(&e, idx, 0);
   if (st == BLOOP_OK && b->failed) st = BLOOP_ENOMEM;
   if (st == BLOOP_ENOMEM) bloop_error_set(err, st, "OutOfMemory", "out of memory encoding JSON");
   return st;
@@ -187,7 +189,7 @@ bloop_status bloopL_to_json(lua_State *L, int idx, bloop_buf *b, bloop_error *er
 
 /* ---- decoding ---------------------------------------------------------------------- */
 
-static void push_node(lua_State *L, const cJSON *node, int depth) {
+static void lj_push_node(lua_State *L, const cJSON *node, int depth) {
   luaL_checkstack(L, 4, "JSON nested too deeply");
   if (cJSON_IsString(node)) {
     lua_pushstring(L, node->valuestring);
@@ -203,14 +205,14 @@ static void push_node(lua_State *L, const cJSON *node, int depth) {
     lua_createtable(L, cJSON_GetArraySize(node), 0);
     lua_Integer i = 1;
     for (const cJSON *c = node->child; c; c = c->next) {
-      push_node(L, c, depth + 1);
+      lj_push_node(L, c, depth + 1);
       lua_rawseti(L, -2, i++);
     }
     luaL_setmetatable(L, BLOOP_ARRAY_META);
   } else if (cJSON_IsObject(node)) {
     lua_createtable(L, 0, 4);
     for (const cJSON *c = node->child; c; c = c->next) {
-      push_node(L, c, depth + 1);
+      lj_push_node(L, c, depth + 1);
       lua_setfield(L, -2, c->string);
     }
   } else {
@@ -218,17 +220,33 @@ static void push_node(lua_State *L, const cJSON *node, int depth) {
   }
 }
 
+/* A parsed tree, owned by a userdata while its Lua value is built: building may raise
+ * (Lua out of memory), and __gc then deletes the tree. */
+typedef struct lj_tree {
+  cJSON *root;
+} lj_tree;
+
+static int lj_tree_gc(lua_State *L) {
+  lj_tree *t = luaL_checkudata(L, 1, BLOOP_JSON_TREE_META);
+  cJSON_Delete(t->root);
+  t->root = NULL;
+  return 0;
+}
+
 bloop_status bloopL_push_json_checked(lua_State *L, const char *json, size_t len,
                                       bloop_error *err) {
+  lj_tree *t = bloopL_newbox(L, sizeof *t, 0, BLOOP_JSON_TREE_META);  /* [tree]: first */
   /* bloop_json_parse, not cJSON directly: it refuses \u0000, which cJSON would silently cut
    * a string at, so what Lua sees is always what the service sent. */
-  cJSON *root = NULL;
-  bloop_status st = bloop_json_parse(json, len, "answer", &root, err);
-  if (st != BLOOP_OK) return st;
-  /* push_node raises only on a Lua stack overflow, which cJSON's own nesting limit (1000)
-   * and DynamoDB's (32) keep far away; the tree would leak in that case only. */
-  push_node(L, root, 0);
-  cJSON_Delete(root);
+  bloop_status st = bloop_json_parse(json, len, "answer", &t->root, err);
+  if (st != BLOOP_OK) {
+    lua_pop(L, 1);
+    return st;
+  }
+  lj_push_node(L, t->root, 0);                       /* [tree, value] */
+  cJSON_Delete(t->root);
+  t->root = NULL;
+  lua_remove(L, -2);
   return BLOOP_OK;
 }
 
@@ -239,16 +257,13 @@ int bloopL_push_json(lua_State *L, const char *json, size_t len) {
 /* core.json_encode(v) -> string | raises */
 static int lj_encode(lua_State *L) {
   luaL_checkany(L, 1);
-  bloop_buf b = BLOOP_BUF_INIT;
-  bloop_error err;
-  bloop_error_clear(&err);
-  bloop_status st = bloopL_to_json(L, 1, &b, &err);
-  if (st != BLOOP_OK) {
-    bloop_buf_free(&b);
+  lua_settop(L, 1);
+  bloop_buf *b = bloopL_push_buf(L);                  /* [v, buf] */
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloopL_to_json(L, 1, b, &err) != BLOOP_OK)
     return luaL_error(L, "bloop.json_encode: %s", err.message);
-  }
-  lua_pushlstring(L, b.data, b.len);
-  bloop_buf_free(&b);
+  lua_pushlstring(L, b->data, b->len);                /* [v, buf, text] */
+  bloop_buf_free(b);
   return 1;
 }
 
@@ -269,12 +284,13 @@ static int lj_array(lua_State *L) {
   return 1;
 }
 
+static const luaL_Reg tree_meta[] = {{"__gc", lj_tree_gc}, {NULL, NULL}};
+
 int bloopL_open_json(lua_State *L) {
+  bloopL_createmeta(L, BLOOP_JSON_TREE_META, NULL, tree_meta);
   /* [core] */
-  if (luaL_newmetatable(L, BLOOP_ARRAY_META)) { /* [core, mt] */
-    lua_pushliteral(L, "bloop.array");
-    lua_setfield(L, -2, "__name");
-  }
+  bloopL_createmeta(L, BLOOP_ARRAY_META, NULL, NULL);   /* only __name: a mark */
+  luaL_getmetatable(L, BLOOP_ARRAY_META);               /* [core, mt] */
   lua_setfield(L, -2, "array_mt");
   lua_pushlightuserdata(L, NULL);
   lua_setfield(L, -2, "null");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lua/laux.h"
+#include "lua/lbloop.h"
 #include "lua/lmodel.h"
 
 typedef struct model_box {
@@ -20,7 +21,7 @@ bloop_model *bloopL_check_model(lua_State *L, int idx) {
 }
 
 /* Strings stay alive while the declaration table (argument 1) lives. */
-static const char *field_str(lua_State *L, int t, const char *k) {
+static const char *lm_field_str(lua_State *L, int t, const char *k) {
   const char *s = NULL;
   int ty = lua_getfield(L, t, k);
   if (ty == LUA_TSTRING) s = lua_tostring(L, -1);
@@ -29,7 +30,7 @@ static const char *field_str(lua_State *L, int t, const char *k) {
   return s;
 }
 
-static long field_long(lua_State *L, int t, const char *k) {
+static long lm_field_long(lua_State *L, int t, const char *k) {
   long v = 0;
   int ty = lua_getfield(L, t, k);
   if (ty == LUA_TNUMBER) v = (long)lua_tointeger(L, -1);
@@ -38,14 +39,14 @@ static long field_long(lua_State *L, int t, const char *k) {
   return v;
 }
 
-static int field_bool(lua_State *L, int t, const char *k) {
+static int lm_field_bool(lua_State *L, int t, const char *k) {
   lua_getfield(L, t, k);
   int v = lua_toboolean(L, -1);
   lua_pop(L, 1);
   return v;
 }
 
-static bloop_flag field_flag(lua_State *L, int t, const char *k) {
+static bloop_flag lm_field_flag(lua_State *L, int t, const char *k) {
   int ty = lua_getfield(L, t, k);
   bloop_flag f = ty == LUA_TNIL ? BLOOP_FLAG_UNSET
                                 : (lua_toboolean(L, -1) ? BLOOP_FLAG_ON : BLOOP_FLAG_OFF);
@@ -53,18 +54,18 @@ static bloop_flag field_flag(lua_State *L, int t, const char *k) {
   return f;
 }
 
-static void read_meta(lua_State *L, int t, bloop_model_meta *m) {
+static void lm_read_meta(lua_State *L, int t, bloop_model_meta *m) {
   if (lua_getfield(L, t, "meta") != LUA_TTABLE) {   /* [.., meta] */
     lua_pop(L, 1);
     return;
   }
   int mi = lua_gettop(L);
-  m->table_name = field_str(L, mi, "table_name");
-  const char *billing = field_str(L, mi, "billing");
+  m->table_name = lm_field_str(L, mi, "table_name");
+  const char *billing = lm_field_str(L, mi, "billing");
   if (billing && strcmp(billing, "on_demand") == 0) m->billing = BLOOP_BILLING_ON_DEMAND;
   else if (billing && strcmp(billing, "provisioned") == 0) m->billing = BLOOP_BILLING_PROVISIONED;
-  m->read_units = field_long(L, mi, "read_units");
-  m->write_units = field_long(L, mi, "write_units");
+  m->read_units = lm_field_long(L, mi, "read_units");
+  m->write_units = lm_field_long(L, mi, "write_units");
   if (lua_getfield(L, mi, "stream") == LUA_TTABLE) {  /* [.., meta, include] */
     int keys = 0, nw = 0, old = 0;
     lua_Integer n = luaL_len(L, -1);
@@ -81,14 +82,14 @@ static void read_meta(lua_State *L, int t, bloop_model_meta *m) {
               : nw ? BLOOP_STREAM_NEW_IMAGE : old ? BLOOP_STREAM_OLD_IMAGE : BLOOP_STREAM_NONE;
   }
   lua_pop(L, 1);
-  m->ttl_column = field_str(L, mi, "ttl_column");
-  m->backups = field_flag(L, mi, "backups");
-  m->encryption = field_flag(L, mi, "encryption");
+  m->ttl_column = lm_field_str(L, mi, "ttl_column");
+  m->backups = lm_field_flag(L, mi, "backups");
+  m->encryption = lm_field_flag(L, mi, "encryption");
   lua_pop(L, 1);                                     /* [..] */
 }
 
-static bloop_type type_of(lua_State *L, int t) {
-  const char *tag = field_str(L, t, "type");
+static bloop_type lm_type_of(lua_State *L, int t) {
+  const char *tag = lm_field_str(L, t, "type");
   if (!tag) return BLOOP_TYPE_NONE;
   bloop_type ty = bloop_type_from_tag(tag, strlen(tag));
   if (ty == BLOOP_TYPE_NONE) luaL_error(L, "model declaration: unknown backing type '%s'", tag);
@@ -97,7 +98,7 @@ static bloop_type type_of(lua_State *L, int t) {
 
 /* decl.columns (of the declaration at 1) as a scratch array; pushes [columns, colsbuf],
  * which keep the names alive while they stay on the stack. */
-static bloop_column_decl *read_columns(lua_State *L, size_t *count) {
+static bloop_column_decl *lm_read_columns(lua_State *L, size_t *count) {
   lua_getfield(L, 1, "columns");                     /* [decl, columns] */
   luaL_checktype(L, -1, LUA_TTABLE);
   size_t nc = (size_t)luaL_len(L, -1);
@@ -106,13 +107,13 @@ static bloop_column_decl *read_columns(lua_State *L, size_t *count) {
   for (size_t i = 0; i < nc; i++) {
     lua_geti(L, -2, (lua_Integer)i + 1);             /* [.., col] */
     int ci = lua_gettop(L);
-    cols[i].name = field_str(L, ci, "name");
-    cols[i].dynamo_name = field_str(L, ci, "dynamo_name");
-    cols[i].type = type_of(L, ci);
-    const char *key = field_str(L, ci, "key");
+    cols[i].name = lm_field_str(L, ci, "name");
+    cols[i].dynamo_name = lm_field_str(L, ci, "dynamo_name");
+    cols[i].type = lm_type_of(L, ci);
+    const char *key = lm_field_str(L, ci, "key");
     cols[i].key = key && strcmp(key, "hash") == 0 ? BLOOP_KEY_HASH
                 : key && strcmp(key, "range") == 0 ? BLOOP_KEY_RANGE : BLOOP_KEY_NONE;
-    cols[i].version = field_bool(L, ci, "version");
+    cols[i].version = lm_field_bool(L, ci, "version");
     lua_pop(L, 1);
   }
   *count = nc;
@@ -123,11 +124,10 @@ static bloop_column_decl *read_columns(lua_State *L, size_t *count) {
  * declared; raises InvalidModel. */
 static int lm_check_columns(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
-  const char *name = field_str(L, 1, "name");
+  const char *name = lm_field_str(L, 1, "name");
   size_t nc;
-  const bloop_column_decl *cols = read_columns(L, &nc);
-  bloop_error err;
-  memset(&err, 0, sizeof err);
+  const bloop_column_decl *cols = lm_read_columns(L, &nc);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_model_check_columns(name, cols, nc, &err) != BLOOP_OK)
     return bloopL_raise_error(L, "InvalidModel", &err);
   return 0;
@@ -155,11 +155,11 @@ static int lm_new(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   bloop_model_decl decl;
   memset(&decl, 0, sizeof decl);
-  decl.name = field_str(L, 1, "name");
-  read_meta(L, 1, &decl.meta);
+  decl.name = lm_field_str(L, 1, "name");
+  lm_read_meta(L, 1, &decl.meta);
 
   size_t nc;
-  decl.columns = read_columns(L, &nc);               /* [decl, columns, colsbuf] */
+  decl.columns = lm_read_columns(L, &nc);               /* [decl, columns, colsbuf] */
   decl.column_count = nc;
 
   size_t ni = 0;
@@ -171,18 +171,18 @@ static int lm_new(lua_State *L) {
     for (size_t i = 0; i < ni; i++) {
       lua_geti(L, -2, (lua_Integer)i + 1);           /* [.., ix] */
       int xi = lua_gettop(L);
-      const char *kind = field_str(L, xi, "kind");
+      const char *kind = lm_field_str(L, xi, "kind");
       idx[i].kind = kind && strcmp(kind, "lsi") == 0 ? BLOOP_INDEX_LSI : BLOOP_INDEX_GSI;
-      idx[i].name = field_str(L, xi, "name");
-      idx[i].dynamo_name = field_str(L, xi, "dynamo_name");
-      idx[i].hash_key = field_str(L, xi, "hash_key");
-      idx[i].range_key = field_str(L, xi, "range_key");
-      const char *proj = field_str(L, xi, "projection");
+      idx[i].name = lm_field_str(L, xi, "name");
+      idx[i].dynamo_name = lm_field_str(L, xi, "dynamo_name");
+      idx[i].hash_key = lm_field_str(L, xi, "hash_key");
+      idx[i].range_key = lm_field_str(L, xi, "range_key");
+      const char *proj = lm_field_str(L, xi, "projection");
       idx[i].projection = proj && strcmp(proj, "all") == 0 ? BLOOP_PROJECTION_ALL
                         : proj && strcmp(proj, "include") == 0 ? BLOOP_PROJECTION_INCLUDE
                         : BLOOP_PROJECTION_KEYS;
-      idx[i].read_units = field_long(L, xi, "read_units");
-      idx[i].write_units = field_long(L, xi, "write_units");
+      idx[i].read_units = lm_field_long(L, xi, "read_units");
+      idx[i].write_units = lm_field_long(L, xi, "write_units");
       if (lua_getfield(L, xi, "include") == LUA_TTABLE) {  /* [.., ix, include] */
         size_t n = (size_t)luaL_len(L, -1);
         const char **names = lua_newuserdatauv(L, (n ? n : 1) * sizeof *names, 0);
@@ -202,11 +202,8 @@ static int lm_new(lua_State *L) {
   decl.indexes = idx;
   decl.index_count = ni;
 
-  model_box *box = lua_newuserdatauv(L, sizeof *box, 0);  /* [.., box] */
-  box->m = NULL;
-  luaL_setmetatable(L, BLOOP_CMODEL_META);
-  bloop_error err;
-  memset(&err, 0, sizeof err);
+  model_box *box = bloopL_newbox(L, sizeof *box, 0, BLOOP_CMODEL_META);  /* [.., box] */
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_model_new(&decl, &box->m, &err) != BLOOP_OK)
     return bloopL_raise_error(L, "InvalidModel", &err);
   return 1;
@@ -231,22 +228,15 @@ static int lm_table_name(lua_State *L) {
   return 1;
 }
 
+static const luaL_Reg model_methods[] = {
+    {"table_name", lm_table_name}, {"projected", lm_projected}, {NULL, NULL}};
+static const luaL_Reg model_meta[] = {
+    {"__gc", lm_gc}, {"__tostring", lm_tostring}, {NULL, NULL}};
+static const luaL_Reg model_funcs[] = {
+    {"model_new", lm_new}, {"model_check_columns", lm_check_columns}, {NULL, NULL}};
+
 int bloopL_open_model(lua_State *L) {
-  luaL_newmetatable(L, BLOOP_CMODEL_META);           /* [core, mt] */
-  lua_pushcfunction(L, lm_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, lm_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_newtable(L);
-  lua_pushcfunction(L, lm_table_name);
-  lua_setfield(L, -2, "table_name");
-  lua_pushcfunction(L, lm_projected);
-  lua_setfield(L, -2, "projected");
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);                                     /* [core] */
-  lua_pushcfunction(L, lm_new);
-  lua_setfield(L, -2, "model_new");
-  lua_pushcfunction(L, lm_check_columns);
-  lua_setfield(L, -2, "model_check_columns");
+  bloopL_createmeta(L, BLOOP_CMODEL_META, model_methods, model_meta);   /* [core] */
+  luaL_setfuncs(L, model_funcs, 0);
   return 0;
 }

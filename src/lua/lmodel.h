@@ -23,14 +23,10 @@
 
 #include <lua.h>
 
+#include "base/bloopi.h"
 #include "bloop/model.h"
 
-#define BLOOP_CMODEL_META "bloop.CModel"
-
-/* With the bloop.core module table on top: sets core.model_new. */
-int bloopL_open_model(lua_State *L);
-
 /* The model boxed at idx; raises when it is not one. Borrowed: valid while the box lives. */
-bloop_model *bloopL_check_model(lua_State *L, int idx);
+BLOOPI_FUNC bloop_model *bloopL_check_model(lua_State *L, int idx);
 
 #endif

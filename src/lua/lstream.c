@@ -17,27 +17,18 @@
 #include <string.h>
 
 #include "bloop/stream.h"
+#include "lua/larena.h"
 #include "lua/laux.h"
-#include "lua/lengine_export.h"
-#include "lua/ltxn.h"
-#include "lua/ltypes.h"
+#include "lua/lbloop.h"
+#include "lua/lengine.h"
+#include "lua/lwire.h"
 
 typedef struct stream_box {
   bloop_stream *s;
 } stream_box;
 
-static const char *class_of(const bloop_error *err) {
-  if (strcmp(err->code, "InvalidStream") == 0 ||
-      strcmp(err->code, "ResourceNotFoundException") == 0)
-    return "InvalidStream";
-  if (strcmp(err->code, "TrimmedDataAccessException") == 0) return "RecordsExpired";
-  if (err->status == BLOOP_ECONFIG) return "ConfigurationError";
-  if (err->status == BLOOP_EINVAL) return "InvalidRequest";
-  return "ClientError";
-}
-
 /* [.. box ..] -> [.. box .., cengine]; returns the stream. */
-static bloop_stream *check_stream(lua_State *L, bloop_engine **e) {
+static bloop_stream *lst_check(lua_State *L, bloop_engine **e) {
   stream_box *b = luaL_checkudata(L, 1, BLOOP_CSTREAM_META);
   if (!b->s) luaL_error(L, "attempt to use a closed bloop.CStream");
   lua_getiuservalue(L, 1, 1);
@@ -45,12 +36,12 @@ static bloop_stream *check_stream(lua_State *L, bloop_engine **e) {
   return b->s;
 }
 
-static int raise(lua_State *L, const bloop_error *err) {
-  return bloopL_raise_error(L, class_of(err), err);
+static int lst_raise(lua_State *L, const bloop_error *err) {
+  return bloopL_raise_core_error(L, err, BLOOPL_FROM_STREAM);
 }
 
-static int ls_new(lua_State *L) {
-  luaL_checkudata(L, 1, "bloop.CEngine");
+static int lst_new(lua_State *L) {
+  luaL_checkudata(L, 1, BLOOP_CENGINE_META);
   const char *arn = luaL_checkstring(L, 2);
   bloop_stream_config cfg;
   bloop_stream_config_init(&cfg);
@@ -62,112 +53,107 @@ static int ls_new(lua_State *L) {
     lua_pop(L, 2);
   }
   bloop_engine *e = bloopL_engine_checked(L, 1);
-  stream_box *b = lua_newuserdatauv(L, sizeof *b, 1);       /* [.., box] */
-  b->s = NULL;
-  luaL_setmetatable(L, BLOOP_CSTREAM_META);
+  stream_box *b = bloopL_newbox(L, sizeof *b, 1, BLOOP_CSTREAM_META);   /* [.., box] */
   lua_pushvalue(L, 1);
   lua_setiuservalue(L, -2, 1);
-  bloop_error err;
-  if (bloop_stream_new(e, arn, &cfg, &b->s, &err)) return raise(L, &err);
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_stream_new(e, arn, &cfg, &b->s, &err)) return lst_raise(L, &err);
   return 1;
 }
 
-static int ls_move_to(lua_State *L) {
+static int lst_move_to(lua_State *L) {
   bloop_engine *e;
-  bloop_stream *s = check_stream(L, &e);
+  bloop_stream *s = lst_check(L, &e);
   static const char *const pos[] = {"trim_horizon", "latest", NULL};
   int which = luaL_checkoption(L, 2, NULL, pos);
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = which == 0 ? bloop_stream_move_to_trim_horizon(s, &err)
                                : bloop_stream_move_to_latest(s, &err);
-  if (st) return raise(L, &err);
+  if (st) return lst_raise(L, &err);
   return 0;
 }
 
-static int ls_move_to_time(lua_State *L) {
+static int lst_move_to_time(lua_State *L) {
   bloop_engine *e;
-  bloop_stream *s = check_stream(L, &e);
+  bloop_stream *s = lst_check(L, &e);
   lua_Integer us = luaL_checkinteger(L, 2);
-  bloop_error err;
-  if (bloop_stream_move_to_time(s, (int64_t)us, &err)) return raise(L, &err);
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_stream_move_to_time(s, (int64_t)us, &err)) return lst_raise(L, &err);
   return 0;
 }
 
-static int ls_move_to_token(lua_State *L) {
+static int lst_move_to_token(lua_State *L) {
   bloop_engine *e;
-  bloop_stream *s = check_stream(L, &e);
+  bloop_stream *s = lst_check(L, &e);
   size_t len;
   const char *json = luaL_checklstring(L, 2, &len);
-  bloop_error err;
-  if (bloop_stream_move_to_token(s, json, len, &err)) return raise(L, &err);
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_stream_move_to_token(s, json, len, &err)) return lst_raise(L, &err);
   return 0;
 }
 
-static void set_str(lua_State *L, const char *k, const char *v) {
+static void lst_set_str(lua_State *L, const char *k, const char *v) {
   lua_pushstring(L, v ? v : "");
   lua_setfield(L, -2, k);
 }
 
-static void set_item(lua_State *L, const char *k, const bloop_value *v) {
+static void lst_set_item(lua_State *L, const char *k, const bloop_value *v) {
   if (!v) return;
   bloopL_push_wire(L, v);
   lua_setfield(L, -2, k);
 }
 
-static int ls_next(lua_State *L) {
+static int lst_next(lua_State *L) {
   bloop_engine *e;
-  bloop_stream *s = check_stream(L, &e);
+  bloop_stream *s = lst_check(L, &e);
   const bloop_stream_record *r;
-  bloop_error err;
-  if (bloop_stream_next(s, &r, &err)) return raise(L, &err);
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_stream_next(s, &r, &err)) return lst_raise(L, &err);
   if (!r) {
     lua_pushnil(L);
     return 1;
   }
   lua_createtable(L, 0, 10);
-  set_str(L, "shard_id", r->shard_id);
-  set_str(L, "event_id", r->event_id);
-  set_str(L, "event_name", r->event_name);
-  set_str(L, "event_version", r->event_version);
-  set_str(L, "sequence_number", r->sequence_number);
-  set_str(L, "view_type", r->view_type);
+  lst_set_str(L, "shard_id", r->shard_id);
+  lst_set_str(L, "event_id", r->event_id);
+  lst_set_str(L, "event_name", r->event_name);
+  lst_set_str(L, "event_version", r->event_version);
+  lst_set_str(L, "sequence_number", r->sequence_number);
+  lst_set_str(L, "view_type", r->view_type);
   lua_pushinteger(L, (lua_Integer)r->created_at_us);
   lua_setfield(L, -2, "created_at_us");
-  set_item(L, "keys", r->keys);
-  set_item(L, "old", r->old_image);
-  set_item(L, "new", r->new_image);
+  lst_set_item(L, "keys", r->keys);
+  lst_set_item(L, "old", r->old_image);
+  lst_set_item(L, "new", r->new_image);
   return 1;
 }
 
-static int ls_heartbeat(lua_State *L) {
+static int lst_heartbeat(lua_State *L) {
   bloop_engine *e;
-  bloop_stream *s = check_stream(L, &e);
-  bloop_error err;
-  if (bloop_stream_heartbeat(s, &err)) return raise(L, &err);
+  bloop_stream *s = lst_check(L, &e);
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_stream_heartbeat(s, &err)) return lst_raise(L, &err);
   return 0;
 }
 
-static int ls_token(lua_State *L) {
+static int lst_token(lua_State *L) {
   stream_box *b = luaL_checkudata(L, 1, BLOOP_CSTREAM_META);
   if (!b->s) return luaL_error(L, "attempt to use a closed bloop.CStream");
-  bloop_buf out = BLOOP_BUF_INIT;
-  bloop_error err;
-  if (bloop_stream_token(b->s, &out, &err)) {
-    bloop_buf_free(&out);
-    return raise(L, &err);
-  }
-  lua_pushlstring(L, out.data ? out.data : "", out.len);
-  bloop_buf_free(&out);
+  bloop_buf *out = bloopL_push_buf(L);                      /* [cs, buf] */
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_stream_token(b->s, out, &err)) return lst_raise(L, &err);
+  lua_pushlstring(L, out->data ? out->data : "", out->len); /* [cs, buf, token] */
+  bloop_buf_free(out);
   return 1;
 }
 
-static int ls_calls(lua_State *L) {
+static int lst_calls(lua_State *L) {
   stream_box *b = luaL_checkudata(L, 1, BLOOP_CSTREAM_META);
   lua_pushinteger(L, b->s ? (lua_Integer)bloop_stream_calls(b->s) : 0);
   return 1;
 }
 
-static int ls_gc(lua_State *L) {
+static int lst_gc(lua_State *L) {
   stream_box *b = luaL_checkudata(L, 1, BLOOP_CSTREAM_META);
   bloop_stream_free(b->s);
   b->s = NULL;
@@ -175,22 +161,17 @@ static int ls_gc(lua_State *L) {
 }
 
 static const luaL_Reg stream_methods[] = {
-    {"move_to", ls_move_to},   {"move_to_time", ls_move_to_time},
-    {"move_to_token", ls_move_to_token}, {"next", ls_next},
-    {"heartbeat", ls_heartbeat}, {"token", ls_token},
-    {"calls", ls_calls},       {"close", ls_gc},
+    {"move_to", lst_move_to},   {"move_to_time", lst_move_to_time},
+    {"move_to_token", lst_move_to_token}, {"next", lst_next},
+    {"heartbeat", lst_heartbeat}, {"token", lst_token},
+    {"calls", lst_calls},       {"close", lst_gc},
     {NULL, NULL}};
 
+static const luaL_Reg stream_meta[] = {{"__gc", lst_gc}, {"__close", lst_gc}, {NULL, NULL}};
+
 int bloopL_open_stream(lua_State *L) {
-  luaL_newmetatable(L, BLOOP_CSTREAM_META);                 /* [core, mt] */
-  lua_pushcfunction(L, ls_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, ls_gc);
-  lua_setfield(L, -2, "__close");
-  luaL_newlib(L, stream_methods);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);                                            /* [core] */
-  lua_pushcfunction(L, ls_new);
+  bloopL_createmeta(L, BLOOP_CSTREAM_META, stream_methods, stream_meta);   /* [core] */
+  lua_pushcfunction(L, lst_new);
   lua_setfield(L, -2, "stream_new");
   return 0;
 }

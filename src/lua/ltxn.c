@@ -10,9 +10,9 @@
  * wire?, cleared = {names}?, condition = Condition?, atomic = bool }, ... };
  * ops: { { model = CModel, key = wire }, ... }.
  *
- * Ownership: everything converted for a call lives in a scratch arena owned by a userdata
- * on the stack (freed by its __gc), and the request text in a bloop_buf freed before any
- * raise, so raising leaks nothing. A TransactionCanceled error carries `reasons`: one
+ * Ownership: everything converted for a call lives in a scratch arena, and the request
+ * text in a buffer, each owned by a userdata on the stack (larena.h), so raising leaks
+ * nothing. A TransactionCanceled error carries `reasons`: one
  * { code = "None" | "ConditionalCheckFailed" | ... } per action (the Lua layer adds the
  * objects and messages).
  */
@@ -22,26 +22,15 @@
 #include "bloop/txn.h"
 #include "lua/larena.h"
 #include "lua/laux.h"
+#include "lua/lbloop.h"
 #include "lua/lcond.h"
-#include "lua/lengine_export.h"
+#include "lua/lengine.h"
 #include "lua/lmodel.h"
-#include "lua/ltxn.h"
-#include "lua/ltypes.h"
+#include "lua/lwire.h"
 
-
-static const char *class_of(const bloop_error *err) {
-  static const char *const same[] = {"InvalidRequest", "InvalidCondition", "InvalidModel",
-                                     "InvalidValue", NULL};
-  if (strcmp(err->code, "TransactionCanceledException") == 0) return "TransactionCanceled";
-  for (int i = 0; same[i]; i++)
-    if (strcmp(err->code, same[i]) == 0) return same[i];
-  if (err->status == BLOOP_ECONFIG) return "ConfigurationError";
-  if (err->status == BLOOP_EINVAL) return "InvalidRequest";
-  return "ClientError";
-}
 
 /* Reads the action list at t. */
-static bloop_txn_action *read_actions(lua_State *L, int t, bloop_arena *a, size_t *count) {
+static bloop_txn_action *ltx_read_actions(lua_State *L, int t, bloop_arena *a, size_t *count) {
   luaL_checktype(L, t, LUA_TTABLE);
   size_t n = lua_rawlen(L, t);
   bloop_txn_action *acts = bloopL_arena_alloc(L, a, n * sizeof *acts);
@@ -66,34 +55,32 @@ static bloop_txn_action *read_actions(lua_State *L, int t, bloop_arena *a, size_
   return acts;
 }
 
-/* Pushes the request in b as a table, frees b; raises on a parse failure (b freed first). */
-static int push_request(lua_State *L, bloop_buf *b) {
+/* Pushes the request in b as a table and frees b early (its userdata would). */
+static int ltx_push_request(lua_State *L, bloop_buf *b) {
   int ok = bloopL_push_json(L, b->data ? b->data : "", b->len);
   bloop_buf_free(b);
   if (!ok) return luaL_error(L, "transaction: the request is not JSON");
   return 1;
 }
 
-static int lt_token(lua_State *L) {
+static int ltx_token(lua_State *L) {
   char tok[BLOOP_TXN_TOKEN_MAX];
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_txn_token_new(tok, &err)) return bloopL_raise_error(L, "ClientError", &err);
   lua_pushstring(L, tok);
   return 1;
 }
 
-static int lt_write(lua_State *L) {
+static int ltx_write(lua_State *L) {
   bloop_engine *e = bloopL_engine_checked(L, 1);
   const char *token = luaL_optstring(L, 3, NULL);
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
-  bloop_txn_action *acts = read_actions(L, 2, a, &n);
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_txn_action *acts = ltx_read_actions(L, 2, a, &n);
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = bloop_txn_write(e, acts, n, token, a, &err);
   if (st) {
-    bloopL_push_error(L, class_of(&err), &err);            /* [.., e] */
+    bloopL_push_core_error(L, &err, BLOOPL_FROM_TXN);    /* [.., e] */
     if (strcmp(err.code, "TransactionCanceledException") == 0) {
       lua_createtable(L, (int)n, 0);
       for (size_t i = 0; i < n; i++) {
@@ -115,27 +102,26 @@ static int lt_write(lua_State *L) {
   return 1;
 }
 
-static int lt_explain_write(lua_State *L) {
+static int ltx_explain_write(lua_State *L) {
   const char *token = luaL_optstring(L, 2, NULL);
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
-  bloop_txn_action *acts = read_actions(L, 1, a, &n);
-  bloop_error err;
-  bloop_buf b = BLOOP_BUF_INIT;
-  if (bloop_txn_build_write(acts, n, token, &b, &err)) {
-    bloop_buf_free(&b);
-    return bloopL_raise_error(L, class_of(&err), &err);
-  }
-  return push_request(L, &b);
+  bloop_txn_action *acts = ltx_read_actions(L, 1, a, &n);
+  bloop_error err = BLOOP_ERROR_INIT;
+  bloop_buf *b = bloopL_push_buf(L);
+  if (bloop_txn_build_write(acts, n, token, b, &err))
+    return bloopL_raise_core_error(L, &err, BLOOPL_FROM_TXN);
+  return ltx_push_request(L, b);
 }
 
-static int lt_read(lua_State *L) {
+static int ltx_read(lua_State *L) {
   bloop_engine *e = bloopL_engine_checked(L, 1);
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
   bloop_load_op *ops = bloopL_load_ops(L, 2, a, &n, "transaction");
-  bloop_error err;
-  if (bloop_txn_read(e, ops, n, a, NULL, &err)) return bloopL_raise_error(L, class_of(&err), &err);
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_txn_read(e, ops, n, a, NULL, &err))
+    return bloopL_raise_core_error(L, &err, BLOOPL_FROM_TXN);
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
     if (ops[i].outcome == BLOOP_BATCH_FOUND) bloopL_push_wire(L, &ops[i].item);
@@ -145,23 +131,21 @@ static int lt_read(lua_State *L) {
   return 1;
 }
 
-static int lt_explain_read(lua_State *L) {
+static int ltx_explain_read(lua_State *L) {
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
   bloop_load_op *ops = bloopL_load_ops(L, 1, a, &n, "transaction");
-  bloop_error err;
-  bloop_buf b = BLOOP_BUF_INIT;
-  if (bloop_txn_build_read(ops, n, &b, &err)) {
-    bloop_buf_free(&b);
-    return bloopL_raise_error(L, class_of(&err), &err);
-  }
-  return push_request(L, &b);
+  bloop_error err = BLOOP_ERROR_INIT;
+  bloop_buf *b = bloopL_push_buf(L);
+  if (bloop_txn_build_read(ops, n, b, &err))
+    return bloopL_raise_core_error(L, &err, BLOOPL_FROM_TXN);
+  return ltx_push_request(L, b);
 }
 
 static const luaL_Reg txn_funcs[] = {
-    {"txn_token", lt_token},          {"txn_write", lt_write},
-    {"txn_explain_write", lt_explain_write}, {"txn_read", lt_read},
-    {"txn_explain_read", lt_explain_read}, {NULL, NULL}};
+    {"txn_token", ltx_token},          {"txn_write", ltx_write},
+    {"txn_explain_write", ltx_explain_write}, {"txn_read", ltx_read},
+    {"txn_explain_read", ltx_explain_read}, {NULL, NULL}};
 
 int bloopL_open_txn(lua_State *L) {
   luaL_setfuncs(L, txn_funcs, 0);

@@ -1,7 +1,6 @@
 /*
  * lvalues.c: bloop.datetime, bloop.uuid / uuid4, bloop.binary, the set key and the null
- * sentinel. See
- * lua/lvalues.h.
+ * sentinel. See lua/lvalues.h.
  *
  * Why userdata and not Lua tables: the values are immutable (a table's fields could be
  * edited behind a column's back), compact (8 or 16 bytes, no per-field hash), and the C
@@ -17,21 +16,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/value_internal.h"
+#include "base/utf8.h"
 #include "lua/laux.h"
+#include "lua/lbloop.h"
 #include "lua/ldecimal.h"
 
-#define INTERN_KEY "bloop.intern"   /* registry: weak-valued value -> object */
 #define SET_INDEX "_index"          /* set field: key -> position */
 #define DECIMAL_KEY_PREFIX "\0bloop.decimal:"
 #define DECIMAL_KEY_PREFIX_LEN 15
-
-static int raise_invalid(lua_State *L, const char *fmt, const char *arg, const char *why) {
-  bloop_error err;
-  bloop_error_clear(&err);
-  bloop_error_set(&err, BLOOP_EINVAL, "InvalidValue", fmt, arg, why);
-  return bloopL_raise_error(L, "InvalidValue", &err);
-}
 
 char *bloopL_quote(const char *s, size_t len, char *buf, size_t cap) {
   size_t o = 0;
@@ -64,9 +56,15 @@ char *bloopL_quote(const char *s, size_t len, char *buf, size_t cap) {
   return buf;
 }
 
-/* [] -> [intern] */
-static void push_intern(lua_State *L) {
-  if (lua_getfield(L, LUA_REGISTRYINDEX, INTERN_KEY) == LUA_TTABLE) return;
+static int lv_out_of_range(lua_State *L) {
+  return bloopL_raise_invalid(L, "InvalidValue", "InvalidValue",
+                              "datetime out of range (years 0001..9999)");
+}
+
+/* [] -> [intern] : the weak-valued registry table `key` (BLOOP_INTERN or
+ * BLOOP_INTERN_BINARY), made on first use. */
+static void lv_push_intern(lua_State *L, const char *key) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, key) == LUA_TTABLE) return;
   lua_pop(L, 1);
   lua_newtable(L);                       /* [t] */
   lua_createtable(L, 0, 1);              /* [t, mt] */
@@ -74,7 +72,7 @@ static void push_intern(lua_State *L) {
   lua_setfield(L, -2, "__mode");
   lua_setmetatable(L, -2);
   lua_pushvalue(L, -1);
-  lua_setfield(L, LUA_REGISTRYINDEX, INTERN_KEY);
+  lua_setfield(L, LUA_REGISTRYINDEX, key);
 }
 
 /* ---- datetime ------------------------------------------------------------------------- */
@@ -83,14 +81,14 @@ const int64_t *bloopL_test_datetime(lua_State *L, int idx) {
   return (const int64_t *)luaL_testudata(L, idx, BLOOP_DATETIME_META);
 }
 
-static int64_t check_datetime(lua_State *L, int idx) {
+static int64_t lv_check_datetime(lua_State *L, int idx) {
   return *(const int64_t *)luaL_checkudata(L, idx, BLOOP_DATETIME_META);
 }
 
 void bloopL_push_datetime(lua_State *L, int64_t us) {
   if (us < BLOOP_DATETIME_MIN || us > BLOOP_DATETIME_MAX)
-    raise_invalid(L, "datetime out of range%s%s", "", " (years 0001..9999)");
-  push_intern(L);                                  /* [intern] */
+    lv_out_of_range(L);
+  lv_push_intern(L, BLOOP_INTERN);           /* [intern] */
   if (lua_rawgeti(L, -1, us) == LUA_TUSERDATA) {   /* [intern, dt] */
     lua_remove(L, -2);
     return;
@@ -105,50 +103,48 @@ void bloopL_push_datetime(lua_State *L, int64_t us) {
 }
 
 /* Seconds (integer or float) as microseconds; raises when beyond any representable span. */
-static int64_t seconds_to_us(lua_State *L, int idx) {
+static int64_t lv_seconds_to_us(lua_State *L, int idx) {
   if (lua_isinteger(L, idx)) {
     lua_Integer s = lua_tointeger(L, idx);
     if (s > INT64_C(400000000000) || s < -INT64_C(400000000000))
-      raise_invalid(L, "datetime out of range%s%s", "", " (years 0001..9999)");
+      lv_out_of_range(L);
     return (int64_t)s * 1000000;
   }
   lua_Number s = luaL_checknumber(L, idx);
   if (!(fabs(s) < 4e11)) /* also NaN */
-    raise_invalid(L, "datetime out of range%s%s", "", " (years 0001..9999)");
+    lv_out_of_range(L);
   return (int64_t)llround(s * 1e6);
 }
 
-static int dt_now(lua_State *L) {
+static int lv_dt_now(lua_State *L) {
   int64_t us;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_datetime_now(&us, &err) != BLOOP_OK) return bloopL_raise_error(L, "BloopError", &err);
   bloopL_push_datetime(L, us);
   return 1;
 }
 
-static int dt_parse(lua_State *L) {
+static int lv_dt_parse(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
   int64_t us;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_datetime_parse(s, len, &us, &err) != BLOOP_OK) {
     char q[80];
-    return raise_invalid(L, "invalid datetime %s: %s", bloopL_quote(s, len, q, sizeof q),
-                         err.message);
+    return bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "invalid datetime %s: %s",
+                                bloopL_quote(s, len, q, sizeof q), err.message);
   }
   bloopL_push_datetime(L, us);
   return 1;
 }
 
-static int dt_fromtimestamp(lua_State *L) {
-  bloopL_push_datetime(L, seconds_to_us(L, 1));
+static int lv_dt_fromtimestamp(lua_State *L) {
+  bloopL_push_datetime(L, lv_seconds_to_us(L, 1));
   return 1;
 }
 
 /* datetime.new{year=, month=, day=, hour=0, min=0, sec=0, usec=0} (os.date("*t") names) */
-static int dt_new(lua_State *L) {
+static int lv_dt_new(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   static const char *const names[] = {"year", "month", "day", "hour", "min", "sec", "usec"};
   lua_Integer f[7];
@@ -166,29 +162,29 @@ static int dt_new(lua_State *L) {
   }
   bloop_civil c = {(int)f[0], (int)f[1], (int)f[2], (int)f[3], (int)f[4], (int)f[5], (int)f[6]};
   int64_t us;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_datetime_from_civil(&c, &us, &err) != BLOOP_OK)
-    return raise_invalid(L, "invalid datetime%s: %s", "", err.message);
+    return bloopL_raise_invalid(L, "InvalidValue", "InvalidValue", "invalid datetime: %s",
+                                err.message);
   bloopL_push_datetime(L, us);
   return 1;
 }
 
-static int dt_isoformat(lua_State *L) {
+static int lv_dt_isoformat(lua_State *L) {
   char buf[BLOOP_DATETIME_STRING_MAX];
-  size_t n = bloop_datetime_format(check_datetime(L, 1), buf);
+  size_t n = bloop_datetime_format(lv_check_datetime(L, 1), buf);
   lua_pushlstring(L, buf, n);
   return 1;
 }
 
-static int dt_timestamp(lua_State *L) {
-  lua_pushnumber(L, (lua_Number)check_datetime(L, 1) / 1e6);
+static int lv_dt_timestamp(lua_State *L) {
+  lua_pushnumber(L, (lua_Number)lv_check_datetime(L, 1) / 1e6);
   return 1;
 }
 
-static int dt_parts(lua_State *L) {
+static int lv_dt_parts(lua_State *L) {
   bloop_civil c;
-  bloop_datetime_to_civil(check_datetime(L, 1), &c);
+  bloop_datetime_to_civil(lv_check_datetime(L, 1), &c);
   lua_createtable(L, 0, 7);
   const int f[7] = {c.year, c.month, c.day, c.hour, c.minute, c.second, c.usec};
   static const char *const names[] = {"year", "month", "day", "hour", "min", "sec", "usec"};
@@ -199,53 +195,54 @@ static int dt_parts(lua_State *L) {
   return 1;
 }
 
-static int dt_eq(lua_State *L) {
+static int lv_dt_eq(lua_State *L) {
   const int64_t *a = bloopL_test_datetime(L, 1), *b = bloopL_test_datetime(L, 2);
   lua_pushboolean(L, a && b && *a == *b);
   return 1;
 }
 
-static int dt_lt(lua_State *L) {
-  lua_pushboolean(L, check_datetime(L, 1) < check_datetime(L, 2));
+static int lv_dt_lt(lua_State *L) {
+  lua_pushboolean(L, lv_check_datetime(L, 1) < lv_check_datetime(L, 2));
   return 1;
 }
 
-static int dt_le(lua_State *L) {
-  lua_pushboolean(L, check_datetime(L, 1) <= check_datetime(L, 2));
+static int lv_dt_le(lua_State *L) {
+  lua_pushboolean(L, lv_check_datetime(L, 1) <= lv_check_datetime(L, 2));
   return 1;
 }
 
 /* dt + seconds, seconds + dt */
-static int dt_add(lua_State *L) {
+static int lv_dt_add(lua_State *L) {
   int d = bloopL_test_datetime(L, 1) ? 1 : 2;
   if (bloopL_test_datetime(L, 3 - d))
     return luaL_error(L, "bloop.datetime: cannot add two datetimes");
-  int64_t base = check_datetime(L, d), delta = seconds_to_us(L, 3 - d);
+  int64_t base = lv_check_datetime(L, d), delta = lv_seconds_to_us(L, 3 - d);
   bloopL_push_datetime(L, base + delta);
   return 1;
 }
 
 /* dt - seconds -> datetime; dt - dt -> seconds (float) */
-static int dt_sub(lua_State *L) {
-  int64_t a = check_datetime(L, 1);
+static int lv_dt_sub(lua_State *L) {
+  int64_t a = lv_check_datetime(L, 1);
   const int64_t *b = bloopL_test_datetime(L, 2);
   if (b) {
     lua_pushnumber(L, (lua_Number)(a - *b) / 1e6);
     return 1;
   }
-  bloopL_push_datetime(L, a - seconds_to_us(L, 2));
+  bloopL_push_datetime(L, a - lv_seconds_to_us(L, 2));
   return 1;
 }
 
 static const luaL_Reg datetime_meta[] = {
-    {"__eq", dt_eq}, {"__lt", dt_lt}, {"__le", dt_le}, {"__add", dt_add}, {"__sub", dt_sub},
-    {"__tostring", dt_isoformat}, {"__index", NULL}, {NULL, NULL}};
+    {"__eq", lv_dt_eq},   {"__lt", lv_dt_lt},   {"__le", lv_dt_le},
+    {"__add", lv_dt_add}, {"__sub", lv_dt_sub}, {"__tostring", lv_dt_isoformat},
+    {"__index", NULL},    {NULL, NULL}};
 static const luaL_Reg datetime_methods[] = {
-    {"isoformat", dt_isoformat}, {"timestamp", dt_timestamp}, {"parts", dt_parts},
+    {"isoformat", lv_dt_isoformat}, {"timestamp", lv_dt_timestamp}, {"parts", lv_dt_parts},
     {NULL, NULL}};
 static const luaL_Reg datetime_funcs[] = {
-    {"now", dt_now}, {"parse", dt_parse}, {"fromtimestamp", dt_fromtimestamp},
-    {"new", dt_new}, {NULL, NULL}};
+    {"now", lv_dt_now}, {"parse", lv_dt_parse}, {"fromtimestamp", lv_dt_fromtimestamp},
+    {"new", lv_dt_new}, {NULL, NULL}};
 
 /* ---- uuid ----------------------------------------------------------------------------- */
 
@@ -254,7 +251,7 @@ const bloop_uuid *bloopL_test_uuid(lua_State *L, int idx) {
 }
 
 void bloopL_push_uuid(lua_State *L, const bloop_uuid *u) {
-  push_intern(L);                                                    /* [intern] */
+  lv_push_intern(L, BLOOP_INTERN);           /* [intern] */
   lua_pushlstring(L, (const char *)u->bytes, sizeof u->bytes);       /* [intern, key] */
   if (lua_rawget(L, -2) == LUA_TUSERDATA) {                          /* [intern, u] */
     lua_remove(L, -2);
@@ -270,7 +267,7 @@ void bloopL_push_uuid(lua_State *L, const bloop_uuid *u) {
   lua_remove(L, -2);                                                 /* [u] */
 }
 
-static int uu_new(lua_State *L) {
+static int lv_uuid_new(lua_State *L) {
   if (bloopL_test_uuid(L, 1)) {
     lua_settop(L, 1);
     return 1;
@@ -280,70 +277,69 @@ static int uu_new(lua_State *L) {
   bloop_uuid u;
   if (bloop_uuid_parse(s, len, &u, NULL) != BLOOP_OK) {
     char q[80];
-    return raise_invalid(L, "invalid UUID %s%s", bloopL_quote(s, len, q, sizeof q),
-                         " (expected 8-4-4-4-12 hex digits)");
+    return bloopL_raise_invalid(L, "InvalidValue", "InvalidValue",
+                                "invalid UUID %s (expected 8-4-4-4-12 hex digits)",
+                                bloopL_quote(s, len, q, sizeof q));
   }
   bloopL_push_uuid(L, &u);
   return 1;
 }
 
-static int uu_v4(lua_State *L) {
+static int lv_uuid_v4(lua_State *L) {
   bloop_uuid u;
-  bloop_error err;
-  bloop_error_clear(&err);
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_uuid_v4(&u, &err) != BLOOP_OK) return bloopL_raise_error(L, "BloopError", &err);
   bloopL_push_uuid(L, &u);
   return 1;
 }
 
-static int uu_tostring(lua_State *L) {
+static int lv_uuid_tostring(lua_State *L) {
   char buf[BLOOP_UUID_STRING_MAX];
   size_t n = bloop_uuid_format((const bloop_uuid *)luaL_checkudata(L, 1, BLOOP_UUID_META), buf);
   lua_pushlstring(L, buf, n);
   return 1;
 }
 
-static int uu_bytes(lua_State *L) {
+static int lv_uuid_bytes(lua_State *L) {
   const bloop_uuid *u = (const bloop_uuid *)luaL_checkudata(L, 1, BLOOP_UUID_META);
   lua_pushlstring(L, (const char *)u->bytes, sizeof u->bytes);
   return 1;
 }
 
-static int uu_cmp(lua_State *L) {
+static int lv_uuid_cmp(lua_State *L) {
   const bloop_uuid *a = (const bloop_uuid *)luaL_checkudata(L, 1, BLOOP_UUID_META);
   const bloop_uuid *b = (const bloop_uuid *)luaL_checkudata(L, 2, BLOOP_UUID_META);
   return memcmp(a->bytes, b->bytes, sizeof a->bytes);
 }
 
-static int uu_eq(lua_State *L) {
+static int lv_uuid_eq(lua_State *L) {
   const bloop_uuid *a = bloopL_test_uuid(L, 1), *b = bloopL_test_uuid(L, 2);
   lua_pushboolean(L, a && b && memcmp(a->bytes, b->bytes, sizeof a->bytes) == 0);
   return 1;
 }
 
-static int uu_lt(lua_State *L) {
-  lua_pushboolean(L, uu_cmp(L) < 0);
+static int lv_uuid_lt(lua_State *L) {
+  lua_pushboolean(L, lv_uuid_cmp(L) < 0);
   return 1;
 }
 
-static int uu_le(lua_State *L) {
-  lua_pushboolean(L, uu_cmp(L) <= 0);
+static int lv_uuid_le(lua_State *L) {
+  lua_pushboolean(L, lv_uuid_cmp(L) <= 0);
   return 1;
 }
 
-static const luaL_Reg uuid_meta[] = {{"__eq", uu_eq},     {"__lt", uu_lt},
-                                     {"__le", uu_le},     {"__tostring", uu_tostring},
+static const luaL_Reg uuid_meta[] = {{"__eq", lv_uuid_eq},     {"__lt", lv_uuid_lt},
+                                     {"__le", lv_uuid_le},     {"__tostring", lv_uuid_tostring},
                                      {"__index", NULL},   {NULL, NULL}};
-static const luaL_Reg uuid_methods[] = {{"bytes", uu_bytes}, {"tostring", uu_tostring},
+static const luaL_Reg uuid_methods[] = {{"bytes", lv_uuid_bytes}, {"tostring", lv_uuid_tostring},
                                         {NULL, NULL}};
 
 /* ---- binary --------------------------------------------------------------------------- */
 
 /* A binary value is a userdata whose one user value is the Lua string of its bytes; it
  * holds no copy, so interning costs one weak-table entry keyed by that same string. Its
- * own table (not the shared intern table) because uuid keys are 16-byte strings too. */
-#define BINARY_INTERN_KEY "bloop.intern.binary"
-
+ * own table (BLOOP_INTERN_BINARY, not BLOOP_INTERN) because uuid keys are 16-byte strings
+ * too. */
 int bloopL_test_binary(lua_State *L, int idx) {
   return luaL_testudata(L, idx, BLOOP_BINARY_META) != NULL;
 }
@@ -357,16 +353,7 @@ const char *bloopL_binary_bytes(lua_State *L, int idx, size_t *len) {
 }
 
 void bloopL_push_binary(lua_State *L, const char *s, size_t len) {
-  if (lua_getfield(L, LUA_REGISTRYINDEX, BINARY_INTERN_KEY) != LUA_TTABLE) {
-    lua_pop(L, 1);
-    lua_newtable(L);                     /* [t] */
-    lua_createtable(L, 0, 1);
-    lua_pushliteral(L, "v");
-    lua_setfield(L, -2, "__mode");
-    lua_setmetatable(L, -2);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, BINARY_INTERN_KEY);
-  }                                      /* [intern] */
+  lv_push_intern(L, BLOOP_INTERN_BINARY);  /* [intern] */
   lua_pushlstring(L, s, len);            /* [intern, bytes] */
   lua_pushvalue(L, -1);
   if (lua_rawget(L, -3) == LUA_TUSERDATA) { /* [intern, bytes, b] */
@@ -387,7 +374,7 @@ void bloopL_push_binary(lua_State *L, const char *s, size_t len) {
 }
 
 /* bloop.binary(bytes | binary) */
-static int bi_new(lua_State *L) {
+static int lv_bin_new(lua_State *L) {
   if (bloopL_test_binary(L, 1)) {
     lua_settop(L, 1);
     return 1;
@@ -398,13 +385,13 @@ static int bi_new(lua_State *L) {
   return 1;
 }
 
-static int bi_bytes(lua_State *L) {
+static int lv_bin_bytes(lua_State *L) {
   luaL_checkudata(L, 1, BLOOP_BINARY_META);
   lua_getiuservalue(L, 1, 1);
   return 1;
 }
 
-static int bi_len(lua_State *L) {
+static int lv_bin_len(lua_State *L) {
   size_t len;
   luaL_checkudata(L, 1, BLOOP_BINARY_META);
   bloopL_binary_bytes(L, 1, &len);
@@ -412,11 +399,11 @@ static int bi_len(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg binary_meta[] = {{"__len", bi_len},
-                                       {"__tostring", bi_bytes},
+static const luaL_Reg binary_meta[] = {{"__len", lv_bin_len},
+                                       {"__tostring", lv_bin_bytes},
                                        {"__index", NULL},
                                        {NULL, NULL}};
-static const luaL_Reg binary_methods[] = {{"bytes", bi_bytes}, {NULL, NULL}};
+static const luaL_Reg binary_methods[] = {{"bytes", lv_bin_bytes}, {NULL, NULL}};
 
 /* ---- sets and null --------------------------------------------------------------------- */
 
@@ -430,7 +417,7 @@ int bloopL_is_set(lua_State *L, int idx) {
 
 /* [] -> [key] for a decimal: integral and within int64 -> that integer, else a tagged
  * string of its canonical text. */
-static void push_decimal_key(lua_State *L, bloop_decimal d) {
+static void lv_push_decimal_key(lua_State *L, bloop_decimal d) {
   int64_t i;
   if (bloop_decimal_is_integer(d) && bloop_decimal_to_int64(d, &i, NULL) == BLOOP_OK) {
     lua_pushinteger(L, (lua_Integer)i);
@@ -459,7 +446,7 @@ void bloopL_push_set_key(lua_State *L, int idx) {
         return;
       }
       if (bloop_decimal_from_double(&d, x, NULL) == BLOOP_OK) {
-        push_decimal_key(L, d);
+        lv_push_decimal_key(L, d);
         return;
       }
       break; /* infinities and numbers out of DynamoDB's range key themselves */
@@ -467,7 +454,7 @@ void bloopL_push_set_key(lua_State *L, int idx) {
     case LUA_TUSERDATA: {
       const bloop_decimal *d = (const bloop_decimal *)luaL_testudata(L, idx, BLOOP_DECIMAL_META);
       if (d) {
-        push_decimal_key(L, *d);
+        lv_push_decimal_key(L, *d);
         return;
       }
       break;
@@ -503,7 +490,7 @@ void bloopL_set_add(lua_State *L, int idx) {
   lua_rawseti(L, idx, n);                           /* [] */
 }
 
-static int ls_key(lua_State *L) {
+static int lv_set_key(lua_State *L) {
   luaL_checkany(L, 1);
   bloopL_push_set_key(L, 1);
   return 1;
@@ -515,39 +502,29 @@ int bloopL_is_null(lua_State *L, int idx) {
   return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == NULL;
 }
 
-/* [core] -> [core] after creating the metatable `name` with meta and methods. */
-static void createmeta(lua_State *L, const char *name, const luaL_Reg *meta,
-                       const luaL_Reg *methods) {
-  luaL_newmetatable(L, name);  /* [core, mt] */
-  luaL_setfuncs(L, meta, 0);
-  lua_newtable(L);             /* [core, mt, methods] */
-  luaL_setfuncs(L, methods, 0);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
-}
-
 int bloopL_open_values(lua_State *L) {
   luaL_checktype(L, -1, LUA_TTABLE);                         /* [core] */
-  createmeta(L, BLOOP_DATETIME_META, datetime_meta, datetime_methods);
-  createmeta(L, BLOOP_UUID_META, uuid_meta, uuid_methods);
-  createmeta(L, BLOOP_BINARY_META, binary_meta, binary_methods);
+  bloopL_createmeta(L, BLOOP_DATETIME_META, datetime_methods, datetime_meta);
+  bloopL_createmeta(L, BLOOP_UUID_META, uuid_methods, uuid_meta);
+  bloopL_createmeta(L, BLOOP_BINARY_META, binary_methods, binary_meta);
+  bloopL_createmeta(L, BLOOP_SET_META, NULL, NULL);          /* filled by set.lua */
   luaL_newlib(L, datetime_funcs);                            /* [core, datetime] */
   luaL_getmetatable(L, BLOOP_DATETIME_META);
   lua_setfield(L, -2, "DateTime");
   lua_setfield(L, -2, "datetime");                           /* [core] */
-  lua_pushcfunction(L, uu_new);
+  lua_pushcfunction(L, lv_uuid_new);
   lua_setfield(L, -2, "uuid");
-  lua_pushcfunction(L, uu_v4);
+  lua_pushcfunction(L, lv_uuid_v4);
   lua_setfield(L, -2, "uuid4");
   luaL_getmetatable(L, BLOOP_UUID_META);
   lua_setfield(L, -2, "UUID");
-  lua_pushcfunction(L, bi_new);
+  lua_pushcfunction(L, lv_bin_new);
   lua_setfield(L, -2, "binary");
   luaL_getmetatable(L, BLOOP_BINARY_META);
   lua_setfield(L, -2, "Binary");
-  lua_pushcfunction(L, ls_key);
+  lua_pushcfunction(L, lv_set_key);
   lua_setfield(L, -2, "set_key");
-  luaL_newmetatable(L, BLOOP_SET_META);                      /* [core, setmt] */
+  luaL_getmetatable(L, BLOOP_SET_META);                      /* [core, setmt] */
   lua_setfield(L, -2, "Set");
   bloopL_push_null(L);
   lua_setfield(L, -2, "null");

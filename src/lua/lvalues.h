@@ -16,57 +16,47 @@
 #include <lua.h>
 #include <stdint.h>
 
+#include "base/bloopi.h"
 #include "bloop/datetime.h"
 
-#define BLOOP_DATETIME_META "bloop.DateTime"
-#define BLOOP_UUID_META "bloop.UUID"
-#define BLOOP_SET_META "bloop.Set"
-#define BLOOP_BINARY_META "bloop.Binary"
-
-/* With the bloop.core module table on top: sets core.datetime (a table: now, parse,
- * fromtimestamp, new), core.uuid, core.uuid4, core.binary, core.Binary, core.set_key,
- * core.null, core.Set (the set
- * metatable, filled by set.lua). Leaves the stack as it found it. */
-int bloopL_open_values(lua_State *L);
-
 /* Pushes the (interned) datetime for us; raises when outside years 0001..9999. */
-void bloopL_push_datetime(lua_State *L, int64_t us);
+BLOOPI_FUNC void bloopL_push_datetime(lua_State *L, int64_t us);
 /* The datetime at idx, or NULL when it is not one. */
-const int64_t *bloopL_test_datetime(lua_State *L, int idx);
+BLOOPI_FUNC const int64_t *bloopL_test_datetime(lua_State *L, int idx);
 
-void bloopL_push_uuid(lua_State *L, const bloop_uuid *u);
-const bloop_uuid *bloopL_test_uuid(lua_State *L, int idx);
+BLOOPI_FUNC void bloopL_push_uuid(lua_State *L, const bloop_uuid *u);
+BLOOPI_FUNC const bloop_uuid *bloopL_test_uuid(lua_State *L, int idx);
 
 /* Binary values: what DynamoDB's B (and BS members) load as inside Dynamic types, where a
  * plain Lua string must mean S. Immutable and interned like UUIDs (equal bytes, same
  * object), so they compare and key sets by content. core.binary(bytes) builds one;
  * b:bytes() and tostring(b) give the bytes back, #b their count. */
-void bloopL_push_binary(lua_State *L, const char *s, size_t len);
-int bloopL_test_binary(lua_State *L, int idx);
+BLOOPI_FUNC void bloopL_push_binary(lua_State *L, const char *s, size_t len);
+BLOOPI_FUNC int bloopL_test_binary(lua_State *L, int idx);
 /* The bytes of the binary at idx (which must be one); valid while it lives. */
-const char *bloopL_binary_bytes(lua_State *L, int idx, size_t *len);
+BLOOPI_FUNC const char *bloopL_binary_bytes(lua_State *L, int idx, size_t *len);
 
 /* 1 when the value at idx is a table whose metatable is bloop.Set. */
-int bloopL_is_set(lua_State *L, int idx);
+BLOOPI_FUNC int bloopL_is_set(lua_State *L, int idx);
 
 /* Pushes the key a set uses for the value at idx (see set.lua): numbers and decimals are
  * keyed by value so 2, 2.0 and decimal("2") are one member; other values key themselves. */
-void bloopL_push_set_key(lua_State *L, int idx);
+BLOOPI_FUNC void bloopL_push_set_key(lua_State *L, int idx);
 
 /* Pushes a new, empty bloop.Set with room for n members (a hint: loads know the count). */
-void bloopL_set_new(lua_State *L, size_t n);
+BLOOPI_FUNC void bloopL_set_new(lua_State *L, size_t n);
 /* Adds the value on top of the stack (popped) to the set at idx unless a member with the
  * same key is there. Raises on nil and NaN. */
-void bloopL_set_add(lua_State *L, int idx);
+BLOOPI_FUNC void bloopL_set_add(lua_State *L, int idx);
 
 /* The null sentinel that stands for DynamoDB's NULL inside lists: the NULL light userdata,
  * so it is the same value as cjson.null. */
-void bloopL_push_null(lua_State *L);
-int bloopL_is_null(lua_State *L, int idx);
+BLOOPI_FUNC void bloopL_push_null(lua_State *L);
+BLOOPI_FUNC int bloopL_is_null(lua_State *L, int idx);
 
 /* Writes s (len bytes) into buf as a double-quoted literal for messages: control bytes
  * (and, when s is not valid UTF-8, bytes >= 0x80) escaped as \ddd, cut with "..." to fit
  * cap (>= 8) bytes; returns buf. */
-char *bloopL_quote(const char *s, size_t len, char *buf, size_t cap);
+BLOOPI_FUNC char *bloopL_quote(const char *s, size_t len, char *buf, size_t cap);
 
 #endif

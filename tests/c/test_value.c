@@ -533,6 +533,64 @@ static void test_build(void) {
   bloop_arena_free(&a);
 }
 
+/* The builder's helpers for callers that assemble values piece by piece (the binding). */
+static void test_build_helpers(void) {
+  bloop_arena a = BLOOP_ARENA_INIT;
+  bloop_error e = BLOOP_ERROR_INIT;
+  bloop_buf b = BLOOP_BUF_INIT;
+  CHECK(bloop_type_member(BLOOP_TYPE_SS) == BLOOP_TYPE_S);
+  CHECK(bloop_type_member(BLOOP_TYPE_NS) == BLOOP_TYPE_N);
+  CHECK(bloop_type_member(BLOOP_TYPE_BS) == BLOOP_TYPE_B);
+  CHECK(bloop_type_member(BLOOP_TYPE_L) == BLOOP_TYPE_NONE);
+  CHECK(bloop_type_member(BLOOP_TYPE_S) == BLOOP_TYPE_NONE);
+
+  /* pop: the undo of an append, on lists, sets and maps; nothing on empty or scalars */
+  bloop_value l, m, s;
+  CHECK(bloop_value_set_list(&l, &a, BLOOP_TYPE_L, 1, &e) == BLOOP_OK);
+  bloop_value_set_bool(bloop_value_append(&l, &a), 1);
+  bloop_value_append(&l, &a);
+  bloop_value_pop(&l);
+  CHECK(bloop_value_count(&l) == 1);
+  bloop_value_pop(&l);
+  bloop_value_pop(&l);
+  CHECK(bloop_value_count(&l) == 0);
+  CHECK(bloop_value_set_map(&m, &a, 0, &e) == BLOOP_OK);
+  bloop_value_set_null(bloop_value_map_add(&m, &a, "a", 1));
+  bloop_value_map_add(&m, &a, "b", 1);
+  bloop_value_pop(&m);
+  CHECK(bloop_item_to_json(&m, &b, &e) == BLOOP_OK);
+  CHECK_STR(b.data, "{\"a\":{\"NULL\":true}}");
+  bloop_buf_reset(&b);
+  bloop_value_set_bool(&s, 0);
+  bloop_value_pop(&s);
+  CHECK(s.type == BLOOP_TYPE_BOOL && s.u.boolean == 0);
+
+  /* dedupe: later equal members go (NS numerically), the first of each stays, in order */
+  static const char *const ns[] = {"1", "2", "1.0", "3", "2", "01"};
+  CHECK(bloop_value_set_list(&s, &a, BLOOP_TYPE_NS, 0, &e) == BLOOP_OK);
+  for (size_t i = 0; i < N_ELEMS(ns); i++)
+    CHECK(bloop_value_set_n(bloop_value_append(&s, &a), &a, ns[i], strlen(ns[i]), &e) ==
+          BLOOP_OK);
+  CHECK(bloop_value_dedupe(&s, &e) == BLOOP_OK);
+  CHECK(bloop_value_to_json(&s, &b, &e) == BLOOP_OK);
+  CHECK_STR(b.data, "{\"NS\":[\"1\",\"2\",\"3\"]}");
+  bloop_buf_reset(&b);
+  CHECK(bloop_value_set_list(&s, &a, BLOOP_TYPE_SS, 0, &e) == BLOOP_OK);
+  for (int i = 0; i < 40; i++) {   /* past the small-set path: sorted comparison */
+    char t[8];
+    int n = snprintf(t, sizeof t, "m%d", i % 25);
+    CHECK(bloop_value_set_s(bloop_value_append(&s, &a), &a, t, (size_t)n, &e) == BLOOP_OK);
+  }
+  CHECK(bloop_value_dedupe(&s, &e) == BLOOP_OK);
+  CHECK(bloop_value_count(&s) == 25);
+  CHECK(bloop_value_validate(&s, NULL, &e) == BLOOP_OK);
+  size_t len;
+  CHECK_STR(bloop_value_bytes(bloop_value_at(&s, 24), &len), "m24");
+  CHECK(bloop_value_dedupe(&l, &e) == BLOOP_OK);   /* not a set: untouched */
+  bloop_buf_free(&b);
+  bloop_arena_free(&a);
+}
+
 /* ---- arena -------------------------------------------------------------------------------- */
 
 static void test_arena(void) {
@@ -654,6 +712,7 @@ int main(void) {
   test_equality();
   test_copy();
   test_build();
+  test_build_helpers();
   test_arena();
   test_sizes();
   test_check_size();

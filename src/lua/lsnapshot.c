@@ -1,0 +1,174 @@
+/*
+ * lsnapshot.c: snapshots and column specs (lsnapshot.h).
+ *
+ * Memory: values are built in arenas, and the JSON text in buffers, owned by userdata on
+ * the stack (larena.h), so a raise leaks nothing.
+ */
+#include "lua/lsnapshot.h"
+
+#include <lauxlib.h>
+#include <string.h>
+
+#include "base/value_json.h"
+#include "lua/larena.h"
+#include "lua/laux.h"
+#include "lua/lbloop.h"
+#include "lua/ltypes.h"
+#include "lua/lwire.h"
+
+/* [] -> [entry, name, dynamo name, type, label] for spec entry i; returns the entry's
+ * absolute index. Raises on a malformed entry (the spec is engine.lua's, never a user's). */
+static int lsn_entry(lua_State *L, int spec, lua_Integer i) {
+  if (lua_rawgeti(L, spec, i) != LUA_TTABLE) luaL_error(L, "bloop: bad column spec %d", (int)i);
+  int e = lua_gettop(L);
+  lua_rawgeti(L, e, 1);
+  lua_rawgeti(L, e, 2);
+  lua_rawgeti(L, e, 3);
+  lua_rawgeti(L, e, 4);
+  if (lua_type(L, e + 1) != LUA_TSTRING || lua_type(L, e + 2) != LUA_TSTRING)
+    luaL_error(L, "bloop: bad column spec %d", (int)i);
+  return e;
+}
+
+/* [] -> [snapshot]: item as DynamoDB JSON text, without validating it (the reader checks
+ * it when the text is read back). */
+static void lsn_push_text(lua_State *L, const bloop_value *item) {
+  bloop_buf *b = bloopL_push_buf(L);            /* [buf] */
+  if (bloopi_item_to_json_unchecked(item, b) != BLOOP_OK) bloopL_nomem(L);
+  lua_pushlstring(L, b->data, b->len);          /* [buf, snapshot] */
+  bloop_buf_free(b);
+  lua_remove(L, -2);
+}
+
+/* Spec columns up to this many are gathered on the C stack; more in a userdata. */
+#define SNAP_STACK 32
+
+void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int data_idx,
+                       int ctx_idx, const char *text, size_t text_len) {
+  spec_idx = lua_absindex(L, spec_idx);
+  if (data_idx) data_idx = lua_absindex(L, data_idx);
+  ctx_idx = ctx_idx && !lua_isnoneornil(L, ctx_idx) ? lua_absindex(L, ctx_idx) : 0;
+  luaL_checkstack(L, 12, "bloop: column spec");
+  lua_Integer n = (lua_Integer)lua_rawlen(L, spec_idx);
+  bloop_member stack[SNAP_STACK], *kept = stack;
+  if (n > SNAP_STACK) kept = lua_newuserdatauv(L, (size_t)n * sizeof *kept, 0);
+  int keep_idx = lua_gettop(L);                /* the userdata (or whatever was on top) */
+  size_t nkept = 0;
+  for (lua_Integer i = 1; i <= n; i++) {
+    int e = lsn_entry(L, spec_idx, i);         /* [e, name, dyn, type, label] */
+    size_t dlen;
+    const char *dyn = lua_tolstring(L, e + 2, &dlen);
+    const bloop_value *v = item ? bloop_value_get(item, dyn, dlen) : NULL;
+    if (data_idx) {
+      lua_pushvalue(L, e + 1);
+      bloopL_type_load_ctx(L, e + 3, v, ctx_idx, lua_tostring(L, e + 4));
+      lua_rawset(L, data_idx);
+    }
+    /* shallow: item outlives this call, and the name is the spec's string, which the spec
+     * table keeps alive */
+    if (v) kept[nkept++] = (bloop_member){dyn, dlen, *v};
+    lua_settop(L, e - 1);
+  }
+  /* When every attribute of item is an entry's, the snapshot is the item's own text. */
+  if (text && item && nkept == bloop_value_count(item)) {
+    lua_pushlstring(L, text, text_len);
+  } else {
+    /* a view over the kept members: the public representation, nothing copied */
+    bloop_value snap;
+    memset(&snap, 0, sizeof snap);
+    snap.type = BLOOP_TYPE_M;
+    snap.u.map.members = kept;
+    snap.u.map.count = snap.u.map.cap = nkept;
+    lsn_push_text(L, &snap);
+  }
+  if (kept != stack) lua_remove(L, keep_idx);
+}
+
+/* core.snapshot_state(snapshot, spec) -> { [column name] = wire or false }: a snapshot (the
+ * JSON text bloopL_fill_state made) as the per-column state engine.lua works with. */
+static int lsn_state(lua_State *L) {
+  size_t len;
+  const char *text = luaL_checklstring(L, 1, &len);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
+  lua_Integer n = (lua_Integer)lua_rawlen(L, 2);
+  lua_createtable(L, 0, (int)n);                /* [snap, spec, state] */
+  bloop_arena *a = bloopL_push_arena(L);        /* [.., state, arena] */
+  bloop_value item;
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_item_from_json(text, len, a, &item, &err) != BLOOP_OK)
+    return bloopL_raise_error(L, "InvalidValue", &err);
+  for (lua_Integer i = 1; i <= n; i++) {
+    int e = lsn_entry(L, 2, i);                 /* [e, name, dyn, type, label] */
+    size_t dlen;
+    const char *dyn = lua_tolstring(L, e + 2, &dlen);
+    const bloop_value *v = bloop_value_get(&item, dyn, dlen);
+    lua_pushvalue(L, e + 1);
+    if (v)
+      bloopL_push_wire(L, v);
+    else
+      lua_pushboolean(L, 0);
+    lua_rawset(L, 3);
+    lua_settop(L, e - 1);
+  }
+  bloop_arena_free(a);
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* core.dump_item(spec, data, context) -> snapshot, absent (lsnapshot.h). No wire table is
+ * made: a save hands the string to C, which reads it back as its item, and keeps it as
+ * the object's synced state. */
+static int lsn_dump_item(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 3);
+  int has_data = lua_type(L, 2) == LUA_TTABLE;
+  lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+  lua_pushnil(L);                               /* [spec, data, ctx, absent] */
+  bloop_arena *a = bloopL_push_arena(L);        /* [.., absent, arena] */
+  bloop_value item;
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_value_set_map(&item, a, (size_t)n, &err) != BLOOP_OK)
+    return bloopL_raise_error(L, "ClientError", &err);
+  for (lua_Integer i = 1; i <= n; i++) {
+    int e = lsn_entry(L, 1, i);                 /* [e, name, dyn, type, label] */
+    lua_pushvalue(L, e + 1);
+    if (has_data)
+      lua_rawget(L, 2);
+    else
+      lua_pushnil(L);                           /* [.., value] */
+    bloop_value out;
+    int present;
+    bloopL_type_dump_ctx(L, e + 3, e + 5, 3, a, &out, &present, lua_tostring(L, e + 4));
+    if (present) {
+      size_t dlen;
+      const char *dyn = lua_tolstring(L, e + 2, &dlen);
+      bloop_value *slot = bloop_value_map_add(&item, a, dyn, dlen);
+      if (!slot) bloopL_nomem(L);
+      *slot = out;
+    } else {
+      if (lua_isnil(L, 4)) {
+        lua_createtable(L, 0, 4);
+        lua_replace(L, 4);
+      }
+      lua_pushvalue(L, e + 1);
+      lua_pushboolean(L, 1);
+      lua_rawset(L, 4);
+    }
+    lua_settop(L, e - 1);
+  }
+  /* Not validated here: the C engine reads the snapshot back with the JSON reader, which
+   * checks every rule, and reports a bad value under the model and operation. */
+  lsn_push_text(L, &item);                      /* [.., absent, arena, snapshot] */
+  bloop_arena_free(a);
+  lua_pushvalue(L, 4);
+  return 2;
+}
+
+static const luaL_Reg snapshot_funcs[] = {
+    {"snapshot_state", lsn_state}, {"dump_item", lsn_dump_item}, {NULL, NULL}};
+
+int bloopL_open_snapshots(lua_State *L) {
+  luaL_setfuncs(L, snapshot_funcs, 0);
+  return 0;
+}
