@@ -1,5 +1,5 @@
 /*
- * docall.h: how the `bloop` host runs Lua code, shared by scripts (bloop.c) and the
+ * docall.h: how the `bloop` host runs Lua code, shared by scripts (main.c) and the
  * prompt (repl.c) so that an interrupt and a traceback behave the same in both.
  *
  * Owns: the message handler (a traceback for string errors, __tostring for error

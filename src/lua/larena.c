@@ -4,6 +4,7 @@
 #include "lua/larena.h"
 
 #include "lua/lbloop.h"
+#include "lua/lmeta.h"
 
 static int la_gc(lua_State *L) {
   bloop_arena_free((bloop_arena *)luaL_checkudata(L, 1, BLOOP_ARENA_META));

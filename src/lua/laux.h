@@ -17,7 +17,7 @@
 #include "base/bloopi.h"
 #include "bloop/buf.h"
 #include "bloop/status.h"
-#include "lua/lbloop.h"
+#include "lua/lmeta.h"
 
 /* Pushes an error object of class `name` (e.g. "ClientError") built from err. */
 BLOOPI_FUNC void bloopL_push_error(lua_State *L, const char *name, const bloop_error *err);

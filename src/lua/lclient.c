@@ -15,6 +15,7 @@
 #include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lbloop.h"
+#include "lua/lmeta.h"
 #include "lua/lclient.h"
 
 typedef struct client_box {

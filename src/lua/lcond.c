@@ -13,6 +13,7 @@
 #include "bloop/cond.h"
 #include "bloop/expr.h"
 #include "bloop/value.h"
+#include "lua/lbloop.h"
 #include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lcond.h"

@@ -9,6 +9,7 @@
  * userdata, so `decimal(1) == 1` is false (as `{} == 1` is); __lt and __le do accept plain
  * numbers.
  */
+#include "lua/lbloop.h"
 #include "lua/ldecimal.h"
 
 #include <lauxlib.h>

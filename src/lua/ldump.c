@@ -16,7 +16,7 @@
 #include "bloop/datetime.h"
 #include "lua/larena.h"
 #include "lua/laux.h"
-#include "lua/lbloop.h"
+#include "lua/lmeta.h"
 #include "lua/ldecimal.h"
 #include "lua/ltypes.h"
 #include "lua/lvalues.h"

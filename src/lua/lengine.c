@@ -22,6 +22,7 @@
 #include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lbloop.h"
+#include "lua/lmeta.h"
 #include "lua/lclient.h"
 #include "lua/lcond.h"
 #include "lua/lengine.h"

@@ -12,6 +12,7 @@
 
 #include "lua/laux.h"
 #include "lua/lbloop.h"
+#include "lua/lmeta.h"
 
 static int lerr_tostring(lua_State *L) {
   lua_getfield(L, 1, "name");

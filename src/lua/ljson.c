@@ -15,6 +15,7 @@
 #include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lbloop.h"
+#include "lua/lmeta.h"
 
 #define MAX_DEPTH 128
 

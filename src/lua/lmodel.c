@@ -8,6 +8,7 @@
 
 #include "lua/laux.h"
 #include "lua/lbloop.h"
+#include "lua/lmeta.h"
 #include "lua/lmodel.h"
 
 typedef struct model_box {

@@ -13,6 +13,7 @@
 #include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lbloop.h"
+#include "lua/lmeta.h"
 #include "lua/ltypes.h"
 #include "lua/lwire.h"
 

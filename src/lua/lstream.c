@@ -20,6 +20,7 @@
 #include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lbloop.h"
+#include "lua/lmeta.h"
 #include "lua/lengine.h"
 #include "lua/lwire.h"
 

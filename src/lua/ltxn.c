@@ -23,6 +23,7 @@
 #include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lbloop.h"
+#include "lua/lmeta.h"
 #include "lua/lcond.h"
 #include "lua/lengine.h"
 #include "lua/lmodel.h"

@@ -19,6 +19,7 @@
 #include "base/utf8.h"
 #include "lua/laux.h"
 #include "lua/lbloop.h"
+#include "lua/lmeta.h"
 #include "lua/ldecimal.h"
 
 #define SET_INDEX "_index"          /* set field: key -> position */

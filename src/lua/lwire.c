@@ -12,7 +12,7 @@
 #include "base/value_path.h"
 #include "lua/larena.h"
 #include "lua/laux.h"
-#include "lua/lbloop.h"
+#include "lua/lmeta.h"
 #include "lua/ldecimal.h"
 
 bloopL_shape bloopL_table_shape(lua_State *L, int idx, size_t *n) {

@@ -1,5 +1,5 @@
 /*
- * bloop.c: the `bloop` host, a stand-alone Lua 5.4 interpreter with bloop built in.
+ * main.c: the `bloop` host, a stand-alone Lua 5.4 interpreter with bloop built in.
  *
  * It follows lua.c's shape and behaviour (options, `arg`, LUA_INIT, exit codes, messages)
  * so that anything run with `lua5.4` runs the same way with `bloop`; the differences are
