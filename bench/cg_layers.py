@@ -30,9 +30,9 @@ base_total, base = parse("cg-none.out")
 LAYERS = {
     "save": [
         ("Lua: Model{}, Column:set, engine.lua (VM, tables)", "rest"),
-        ("object -> item snapshot (core.dump_item)", ["lt_dump_item"]),
+        ("object -> item snapshot (core.dump_item)", ["lsn_dump_item"]),
         ("snapshot -> C item (le_save write args, JSON reader)", ["bloopL_write_args"]),
-        ("update expression + request JSON (build_write)", ["build_write.constprop.0"]),
+        ("update expression + request JSON (bloopi_write_body)", ["bloopi_write_body"]),
         ("SigV4 signing", ["bloop_sigv4_sign"]),
         ("libcurl (easy setup + multi_perform)", ["bloopi_http_submit", "curl_multi_perform"]),
         ("C engine, other (le_save minus the C rows above)", ("other", "le_save")),
@@ -40,7 +40,7 @@ LAYERS = {
     ],
     "load": [
         ("Lua: Model{}, engine.lua, signals (VM, tables)", "rest"),
-        ("key dump (core.type_dump)", ["lt_dump"]),
+        ("key dump (core.type_dump)", ["ltf_dump"]),
         ("SigV4 signing", ["bloop_sigv4_sign"]),
         ("libcurl (easy setup + multi_perform)", ["bloopi_http_submit", "curl_multi_perform"]),
         ("answer -> C item (JSON reader)", ["bloopi_jr_item"]),
@@ -51,7 +51,7 @@ LAYERS = {
     "query": [
         ("Lua: Search:next, Model.init, signals (VM, tables)", "rest"),
         ("C item -> object + snapshot (bloopL_fill_state)", ["bloopL_fill_state"]),
-        ("  of which C value -> Lua value through the types (load)", ["load"]),
+        ("  of which C value -> Lua value through the types (load)", ["llo_load"]),
         ("  of which the snapshot, when encoded (projections)", ["bloopi_item_to_json_unchecked"]),
         ("page text -> C item (JSON reader), amortized", ["bloopi_jr_item"]),
         ("page skim for counts and key (bloopi_jr_pass), amortized", ["bloopi_jr_pass"]),
@@ -60,9 +60,9 @@ LAYERS = {
         ("  of which __gc finalizers (GCTM)", ["GCTM"]),
     ],
 }
-TOP = {"save": ["le_save", "lt_dump_item"],
-       "load": ["le_load", "lt_dump"],
-       "query": ["ls_next"]}
+TOP = {"save": ["le_save", "lsn_dump_item"],
+       "load": ["le_load", "ltf_dump"],
+       "query": ["le_search_next"]}
 
 for op in ("save", "load", "query"):
     path = os.path.join(d, f"cg-{op}.out")
