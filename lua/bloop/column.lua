@@ -5,8 +5,11 @@
 --   Employee.rev = Column(Integer, { version = true })      -- optimistic locking
 --
 -- Options: hash_key, range_key, dynamo_name (defaults to the column's name), default (a
--- value, or a function called with no arguments for each new instance), version; any
--- other is refused (InvalidModel, naming the nearest known option).
+-- value, or a function called with no arguments for each new instance), version,
+-- empty_as_absent; any other is refused (InvalidModel, naming the nearest known option).
+-- An empty string or binary is a value like any other (DynamoDB stores them outside keys);
+-- empty_as_absent = true gives a column Python bloop's old rule instead: "" saves as no
+-- value (REMOVE) and a stored "" loads as nil.
 -- A Column learns its `name` and `model` when it is assigned to a model class. Every
 -- attribute access on an instance goes through `Column:get(obj)` / `Column:set(obj, value)`,
 -- so a subclass can validate (lua-api.md "Custom Column class"). Loading from DynamoDB
@@ -42,7 +45,7 @@ Column.extend = class.extend
 M.Column = Column
 
 local known = { hash_key = true, range_key = true, dynamo_name = true, default = true,
-  version = true }
+  version = true, empty_as_absent = true }
 M.known_options = known
 
 -- Column's own options are all it takes; a subclass (lua-api.md "Custom Column class")
@@ -82,6 +85,19 @@ function Column:init(typedef, opts)
   self._dynamo_name = opts.dynamo_name
   self.default = opts.default
   self.opts = opts
+  if opts.empty_as_absent then
+    -- Its own get and store: the engine then dumps and loads it through them (the Lua path).
+    local class_get, class_store = self.get, self.store
+    self.get = function(col, obj)
+      local v = class_get(col, obj)
+      if v == "" then return nil end
+      return v
+    end
+    self.store = function(col, obj, value)
+      if value == "" then value = nil end
+      return class_store(col, obj, value)
+    end
+  end
 end
 
 -- Fields a column has or may have: never document paths, even when unset.

@@ -165,8 +165,8 @@ local function needs_value(st, op, v, t)
   if v == nil then fail(("%s: %s needs a value, got nil"):format(st.label, op)) end
   local o = operand(st, t or st.typedef, v)
   if o == nil then
-    fail(("%s: %s cannot compare with a value that is absent (nil, empty string, empty set, "
-      .. "list or map)"):format(st.label, op))
+    fail(("%s: %s cannot compare with a value that is absent (nil, an empty set, list or map, "
+      .. "or what its type stores as nothing)"):format(st.label, op))
   end
   return o
 end

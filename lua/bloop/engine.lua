@@ -358,6 +358,35 @@ local function unpack(self, obj, model, item)
   if rawget(obj, MARKED) then obj[MARKED] = {} end
 end
 
+-- Columns whose wire form differs from what this engine last synced although their value is
+-- the same in the type's own terms: a type that normalises (a Map drops fields it does not
+-- declare, an empty DynamicList reads as {} and dumps as an empty map, a dynamo_load that
+-- rounds) would otherwise rewrite data the user never touched. Such a column keeps what was
+-- synced, so a save does not send it and `atomic` still names what the row holds. A column
+-- the user cleared (assigned nil) is not kept. Returns now (a state table when a column was
+-- kept) and absent.
+local function keep_unchanged(self, obj, model, now, absent)
+  local synced = self.synced[obj]
+  if synced == nil or rawequal(now, synced) then return now, absent end
+  local spec = spec_of(model)
+  local names = core.snapshot_diff(spec, item_now(model, now),
+    type(synced) == "table" and item_of(model, synced) or synced)
+  if not names then return now, absent end
+  local by_name, marked = model.Meta.columns_by_name, rawget(obj, MARKED)
+  for _, name in ipairs(names) do
+    local before = synced_state(self, obj, model)[name]
+    local cleared = absent and absent[name] and marked and marked[name]
+    local c = by_name[name]
+    if before and not cleared and values.equal(
+        core.type_load(c.typedef, before, self.context, label_of(model, c)), c:get(obj)) then
+      if type(now) == "string" then now = core.snapshot_state(now, spec) end
+      now[name] = before
+      if absent then absent[name] = nil end
+    end
+  end
+  return now, absent
+end
+
 local function check_keys(model, absent, op)
   if not absent then return end
   for _, k in ipairs(model.Meta.keys) do
@@ -413,6 +442,7 @@ local function write_args(self, obj, opts, op)
   local _, handle = concrete(self, model, op)
   local now, absent = dump_now(self, obj, model)
   check_keys(model, absent, op)
+  if op ~= "delete" then now, absent = keep_unchanged(self, obj, model, now, absent) end
   local synced = self.synced[obj]
   local cleared = {}
   local marked = rawget(obj, MARKED)
@@ -554,6 +584,7 @@ local function batch_entries(self, op, objs)
     local _, handle = concrete(self, model, op)
     local now, absent = dump_now(self, obj, model)
     check_keys(model, absent, op)
+    if op == "batch_save" then now = keep_unchanged(self, obj, model, now, absent) end
     entries[i] = { model = handle, item = item_now(model, now, op == "batch_delete"), now = now }
   end
   return entries

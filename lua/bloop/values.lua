@@ -32,6 +32,33 @@ end
 
 function values.deepcopy(v) return copy(v, {}) end
 
+-- values.equal(a, b): the same value as bloop stores values: numbers by value, decimals,
+-- datetimes, UUIDs and sets by their own __eq, binaries by bytes (they are interned), other
+-- tables key by key, recursively (cycles allowed).
+local function equal(a, b, seen)
+  if rawequal(a, b) then return true end
+  local ta = type(a)
+  if ta ~= type(b) then return false end
+  if ta == "number" or ta == "userdata" then return a == b end
+  if ta ~= "table" then return false end
+  local mt = getmetatable(a)
+  if mt ~= getmetatable(b) then return false end
+  if mt ~= nil and rawget(mt, "__eq") then return a == b end
+  local pairs_seen = seen[a]
+  if pairs_seen and pairs_seen[b] then return true end
+  seen[a] = pairs_seen or {}
+  seen[a][b] = true
+  for k, v in next, a do
+    if not equal(v, rawget(b, k), seen) then return false end
+  end
+  for k in next, b do
+    if rawget(a, k) == nil then return false end
+  end
+  return true
+end
+
+function values.equal(a, b) return equal(a, b, {}) end
+
 -- "decimal", "datetime", "uuid", "binary", "set", "null", a model or type name (a metatable's
 -- __name, or the table's own __name), else Lua's type name.
 function values.typename(v)

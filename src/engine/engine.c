@@ -136,6 +136,12 @@ bloop_status bloopi_item_key(const bloop_model *m, const bloop_value *item, bloo
       return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, op,
                                 "key \"%s\" must be %s (got %s)", k->name,
                                 bloop_type_name(k->type), bloop_type_name(v->type));
+    size_t len = 0;
+    if (v->type != BLOOP_TYPE_N && (bloop_value_bytes(v, &len), len == 0))
+      /* Empty strings and bytes are values everywhere but in keys. */
+      return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, op,
+                                "key \"%s\" is empty (\"\"): DynamoDB keys cannot be empty",
+                                k->name);
     bloop_value *slot = bloop_value_map_add(out, a, k->dynamo_name, strlen(k->dynamo_name));
     if (!slot) return bloopi_engine_fail(err, BLOOP_ENOMEM, "OutOfMemory", m, op, "out of memory");
     *slot = *v;  /* shares the caller's bytes: the key lives no longer than the item */

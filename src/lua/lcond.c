@@ -228,7 +228,8 @@ static int lc_leaf(lua_State *L) {
       }
       return bloopL_raise_invalid(L, "InvalidCondition", "InvalidCondition",
                                   "%s: %s cannot compare with a value that is absent (nil, "
-                                  "empty string, empty set, list or map)",
+                                  "an empty set, list or map, or what its type stores as "
+                                  "nothing)",
                                   label, leaf_ops[which]);
     }
   }

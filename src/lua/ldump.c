@@ -271,8 +271,8 @@ static void ldu_dynamic_table(bloopL_conv *S, int v, bloop_value *out, int *pres
 }
 
 /* A Lua value typed by its shape (Dynamic types, and DynamicList / DynamicMap members).
- * Nested values keep what DynamoDB can store ("" stays S "", {} becomes an empty M); at
- * the root the absent rules apply. */
+ * Values keep what DynamoDB can store ("" stays S "" everywhere, {} inside becomes an
+ * empty M); at the root an empty table or set is absent. */
 static void ldu_dynamic(bloopL_conv *S, int v, bloop_value *out, int *present, int depth) {
   lua_State *L = S->L;
   bloop_decimal d;
@@ -283,10 +283,7 @@ static void ldu_dynamic(bloopL_conv *S, int v, bloop_value *out, int *present, i
     case LUA_TSTRING: {
       size_t len;
       const char *s = lua_tolstring(L, v, &len);
-      if (len == 0 && depth == 0)
-        *present = 0;
-      else
-        ldu_string(S, v, depth, out, s, len);
+      ldu_string(S, v, depth, out, s, len);
       return;
     }
     case LUA_TBOOLEAN: bloop_value_set_bool(out, lua_toboolean(L, v)); return;
@@ -323,7 +320,10 @@ static void ldu_dynamic(bloopL_conv *S, int v, bloop_value *out, int *present, i
 static void ldu_dump(bloopL_conv *S, int t, int v, bloop_value *out, int *present,
                      int builtin, int depth);
 
-/* String and Binary: "" and empty bytes are absent. */
+/* String and Binary. "" and empty bytes are values, as DynamoDB has stored them outside
+ * keys since 2020: a load of data any SDK wrote must save back unchanged. (A key column
+ * refuses them in the engine; a column declared with empty_as_absent maps "" to absent in
+ * Lua, column.lua.) */
 static int ldu_bytes(bloopL_conv *S, int kind, int v, bloop_value *out, int *present,
                      int depth) {
   lua_State *L = S->L;
@@ -335,9 +335,7 @@ static int ldu_bytes(bloopL_conv *S, int kind, int v, bloop_value *out, int *pre
     s = lua_tolstring(L, v, &len);
   else
     return 0;
-  if (len == 0)
-    *present = 0;
-  else if (kind == BLOOPL_K_STRING)
+  if (kind == BLOOPL_K_STRING)
     ldu_string(S, v, depth, out, s, len);
   else if (bloop_value_set_b(out, S->a, s, len, NULL) != BLOOP_OK)
     bloopL_nomem(L);
@@ -396,8 +394,8 @@ static int ldu_datetime(bloopL_conv *S, int kind, int v, bloop_value *out) {
   return 1;
 }
 
-/* Set and List: each element through the inner type; elements that dump to nothing are
- * dropped, and nothing left is absent. A List keeps bloop.null (the placeholder a load
+/* Set and List: each element through the inner type ("" included); elements that dump to
+ * nothing (nil from a type's own dynamo_dump) are dropped, and nothing left is absent. A List keeps bloop.null (the placeholder a load
  * left for a NULL: lload.c) as NULL. */
 static int ldu_sequence(bloopL_conv *S, int t, int kind, int v, bloop_value *out,
                         int *present, int depth) {

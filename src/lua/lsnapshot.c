@@ -166,8 +166,56 @@ static int lsn_dump_item(lua_State *L) {
   return 2;
 }
 
-static const luaL_Reg snapshot_funcs[] = {
-    {"snapshot_state", lsn_state}, {"dump_item", lsn_dump_item}, {NULL, NULL}};
+/* The item at idx: a snapshot string, or a wire item table ({M = {...}}), read into a. */
+static void lsn_read_item(lua_State *L, int idx, bloop_arena *a, bloop_value *item) {
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    size_t len;
+    const char *text = lua_tolstring(L, idx, &len);
+    bloop_error err = BLOOP_ERROR_INIT;
+    if (bloop_item_from_json(text, len, a, item, &err) != BLOOP_OK)
+      bloopL_raise_error(L, "InvalidValue", &err);
+  } else {
+    bloopL_value_from_wire(L, idx, a, item, "item");
+    if (item->type != BLOOP_TYPE_M) luaL_argerror(L, idx, "an item must be a map");
+  }
+}
+
+/* core.snapshot_diff(spec, a, b) -> nil, or the names of the spec's columns whose
+ * attribute differs between the items a and b (snapshots or wire items): present in one
+ * only, or unequal as DynamoDB compares (sets in any order, numbers by value). */
+static int lsn_diff(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 3);
+  lua_pushnil(L);                               /* [spec, a, b, names] */
+  bloop_arena *ar = bloopL_push_arena(L);       /* [.., names, arena] */
+  bloop_value x, y;
+  lsn_read_item(L, 2, ar, &x);
+  lsn_read_item(L, 3, ar, &y);
+  lua_Integer n = (lua_Integer)lua_rawlen(L, 1), found = 0;
+  for (lua_Integer i = 1; i <= n; i++) {
+    int e = lsn_entry(L, 1, i);                 /* [e, name, dyn, type, label] */
+    size_t dlen;
+    const char *dyn = lua_tolstring(L, e + 2, &dlen);
+    const bloop_value *u = bloop_value_get(&x, dyn, dlen), *v = bloop_value_get(&y, dyn, dlen);
+    if ((u == NULL) != (v == NULL) || (u && !bloop_value_equal(u, v))) {
+      if (lua_isnil(L, 4)) {
+        lua_newtable(L);
+        lua_replace(L, 4);
+      }
+      lua_pushvalue(L, e + 1);
+      lua_rawseti(L, 4, ++found);
+    }
+    lua_settop(L, e - 1);
+  }
+  bloop_arena_free(ar);
+  lua_pushvalue(L, 4);
+  return 1;
+}
+
+static const luaL_Reg snapshot_funcs[] = {{"snapshot_state", lsn_state},
+                                          {"dump_item", lsn_dump_item},
+                                          {"snapshot_diff", lsn_diff},
+                                          {NULL, NULL}};
 
 int bloopL_open_snapshots(lua_State *L) {
   luaL_setfuncs(L, snapshot_funcs, 0);

@@ -13,7 +13,9 @@
  *     every entry's data[name] dumped through its type, in one call, as one item's snapshot
  *     (for a save);
  *   core.snapshot_state(snapshot, spec) -> the per-column state { [name] = wire or false }
- *     of a snapshot, for when the Lua layer needs it.
+ *     of a snapshot, for when the Lua layer needs it;
+ *   core.snapshot_diff(spec, a, b) -> nil or the names of the columns whose attribute
+ *     differs between two items (snapshots or wire items), as DynamoDB compares values.
  * Owns: the snapshot text. Does not own what the engine does with it, or the types.
  */
 #ifndef BLOOP_LUA_LSNAPSHOT_H

@@ -82,7 +82,8 @@ describe("bloop.condition", function()
       { function() return User.age:is_(nil) end, "(attribute_not_exists(#n0))" },
       { function() return User.age:ne(nil) end, "(attribute_exists(#n0))" },
       { function() return User.age:is_not(nil) end, "(attribute_exists(#n0))" },
-      { function() return User.email:eq("") end, "(attribute_not_exists(#n0))" },
+      -- an empty string is a value (DynamoDB stores it outside keys), not an absent one
+      { function() return User.email:eq("") end, "(#n0 = :v0)", nil, { [":v0"] = { S = "" } } },
       { function() return User.tags:ne(bloop.set{}) end, "(attribute_exists(#n0))" },
       { function() return User.age:eq(User.data.n) end, "(#n0 = #n1.#n2)", { ["#n0"] = "age", ["#n1"] = "data", ["#n2"] = "n" } },
       { function() return User.name:eq("x") end, "(#n0 = :v0)", { ["#n0"] = "n.ame" } },
@@ -210,13 +211,13 @@ describe("bloop.condition", function()
         assert.equal("User.email: " .. op .. " needs a value, got nil",
           raises("InvalidCondition", User.email[op], User.email, nil))
       end
-      assert.equal("User.email: lt cannot compare with a value that is absent (nil, empty string, empty set, list or map)",
-        raises("InvalidCondition", User.email.lt, User.email, ""))
+      assert.equal("(#n0 < :v0)", render{ condition = User.email:lt("") }.ConditionExpression)
       assert.equal("User.email: between needs a value, got nil", raises("InvalidCondition", User.email.between, User.email, "a", nil))
       assert.equal("User.email: in needs a value, got nil", raises("InvalidCondition", User.email.in_, User.email, "a", nil))
       assert.equal("User.email: in_ needs at least one value", raises("InvalidCondition", User.email.in_, User.email, {}))
       local s = column("s", stand_in("S"))
-      assert.equal("User.s: between cannot compare with a value that is absent (nil, empty string, empty set, list or map)",
+      -- a type of one's own may still store "" as nothing
+      assert.equal("User.s: between cannot compare with a value that is absent (nil, an empty set, list or map, or what its type stores as nothing)",
         raises("InvalidCondition", s.between, s, "", "b"))
       assert.equal("(attribute_not_exists(#n0))", render{ condition = s:eq("") }.ConditionExpression)
     end)
@@ -272,13 +273,14 @@ describe("bloop.condition", function()
       assert.equal("((#n0 = :v1) AND (attribute_not_exists(#n1)))", r.FilterExpression)
       assert.equal("((#n2 = :v1) AND (begins_with(#n0, :v0)))", r.KeyConditionExpression)
       assert.equal("#n2, #n0, #n3.#n4.#n5[1]", r.ProjectionExpression)
-      assert.equal("SET #n6 = :v2 REMOVE #n1, #n0 ADD #n7 :v3 DELETE #n8 :v4", r.UpdateExpression)
+      assert.equal("SET #n6 = :v2, #n0 = :v3 REMOVE #n1 ADD #n7 :v4 DELETE #n8 :v5", r.UpdateExpression)
       assert.same({ ["#n0"] = "email", ["#n1"] = "n.ame", ["#n2"] = "id", ["#n3"] = "data",
                     ["#n4"] = "address", ["#n5"] = "lines", ["#n6"] = "age", ["#n7"] = "count",
                     ["#n8"] = "tags" }, r.ExpressionAttributeNames)
       -- S "x" and SS ["x"] are different values; N 3 and N 1 too.
       assert.same({ [":v0"] = { S = "x" }, [":v1"] = { S = "@" }, [":v2"] = { N = "3" },
-                    [":v3"] = { N = "1" }, [":v4"] = { SS = { "x" } } }, r.ExpressionAttributeValues)
+                    [":v3"] = { S = "" }, [":v4"] = { N = "1" }, [":v5"] = { SS = { "x" } } },
+                  r.ExpressionAttributeValues)
     end)
 
     it("keeps values of different types apart", function()
@@ -304,7 +306,7 @@ describe("bloop.condition", function()
       assert.equal("update actions 1 and 2 change overlapping paths",
         raises("InvalidRequest", render, { update = { { "REMOVE", "a" }, { "REMOVE", { "a", 0 } } } }))
       assert.equal("ADD action 1: ADD needs a value, got an absent one",
-        raises("InvalidRequest", render, { update = { { "ADD", "a", { type = T.String, value = "" } } } }))
+        raises("InvalidRequest", render, { update = { { "ADD", "a", { type = T.Set(T.String), value = bloop.set{} } } } }))
       assert.has_error(function() render{ update = { { "MOVE", "a" } } } end)
     end)
 

@@ -54,11 +54,15 @@ describe("types", function()
       { bloop.Set(bloop.Binary), { "\0", "\1" }, { BS = { "\0", "\1" } }, bloop.set { "\0", "\1" } },
       { bloop.Set(bloop.UUID), bloop.set { uuid }, { SS = { tostring(uuid) } } },
       { bloop.List(bloop.Integer), { 1, 2, 3 }, { L = { { N = "1" }, { N = "2" }, { N = "3" } } } },
-      { bloop.List(bloop.String), { "a", "", "b" }, { L = { { S = "a" }, { S = "b" } } }, { "a", "b" } },
+      -- "" and empty bytes are values wherever DynamoDB stores them: positions are kept
+      { bloop.List(bloop.String), { "a", "", "b" }, { L = { { S = "a" }, { S = "" }, { S = "b" } } } },
+      { bloop.String, "", { S = "" } },
+      { bloop.Binary, "", { B = "" } },
+      { bloop.Set(bloop.String), { "", "z" }, { SS = { "", "z" } }, bloop.set { "", "z" } },
       { bloop.Map { a = bloop.Integer, b = bloop.String }, { a = 1, b = "x" },
         { M = { a = { N = "1" }, b = { S = "x" } } } },
       { bloop.Map { a = bloop.Integer, b = bloop.String }, { a = 1, b = "" },
-        { M = { a = { N = "1" } } }, { a = 1 } },
+        { M = { a = { N = "1" }, b = { S = "" } } } },
       { bloop.Map { tags = bloop.List(bloop.Set(bloop.String)), n = bloop.Map { x = bloop.Float } },
         { tags = { { "a" }, { "b", "c" } }, n = { x = 0.5 } },
         { M = { tags = { L = { { SS = { "a" } }, { SS = { "b", "c" } } } },
@@ -151,10 +155,9 @@ describe("types", function()
 
   describe("absent values", function()
     local cases = {
-      { bloop.String, "" }, { bloop.String, nil }, { bloop.Binary, "" }, { bloop.Number, nil },
+      { bloop.String, nil }, { bloop.Number, nil },
       { bloop.Set(bloop.String), bloop.set {} }, { bloop.Set(bloop.String), {} },
-      { bloop.Set(bloop.String), { "" } }, { bloop.List(bloop.Integer), {} },
-      { bloop.Map { a = bloop.String }, {} }, { bloop.Map { a = bloop.String }, { a = "" } },
+      { bloop.List(bloop.Integer), {} }, { bloop.Map { a = bloop.String }, {} },
       { bloop.DynamicMap, {} }, { bloop.DynamicList, {} },
     }
     for i, case in ipairs(cases) do
@@ -418,7 +421,7 @@ describe("types", function()
       local dyn = bloop.DynamicMap:path_type("x")
       assert.same({ S = "a" }, dyn:dump("a"))
       assert.same({ N = "1" }, dyn:dump(1))
-      assert.is_nil(dyn:dump(""))
+      assert.same({ S = "" }, dyn:dump(""))
       assert.same({ L = { { S = "" } } }, dyn:dump({ "" }))
     end)
   end)
