@@ -32,7 +32,7 @@ static void check_text(bloop_decimal d) {
   size_t n = bloop_decimal_format(d, t1);
   REQUIRE(n < BLOOP_DECIMAL_STRING_MAX && n == strlen(t1));
   bloop_decimal back;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   REQUIRE(bloop_decimal_parse(&back, t1, n, &err) == BLOOP_OK);
   REQUIRE(same(back, d));
   bloop_decimal_format(back, t2);
@@ -48,7 +48,7 @@ static void check_text(bloop_decimal d) {
 
 static void check_pair(bloop_decimal a, bloop_decimal b) {
   bloop_decimal r, s;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   int c = bloop_decimal_compare(a, b);
   REQUIRE(c >= -1 && c <= 1 && c == -bloop_decimal_compare(b, a));
   REQUIRE((c == 0) == same(a, b));
@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *comma = memchr(text, ',', len);
   size_t la = comma ? (size_t)(comma - text) : len;
   bloop_decimal a, b;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_decimal_parse(&a, text, la, &err) != BLOOP_OK) {
     REQUIRE(err.status == BLOOP_EINVAL && err.code[0] && err.message[0]);
     return 0;

@@ -56,7 +56,7 @@ static bloop_path make_path(in *s) {
 }
 
 static void make_value(in *s, bloop_value *v, int depth) {
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   unsigned t = byte(s) % 10;
   char txt[8];
   switch (t) {
@@ -127,7 +127,7 @@ static bloop_operand make_operand(in *s) {
 
 /* Returns a new reference or NULL (empty / failed leaf). pool keeps earlier trees to share. */
 static bloop_cond *make_tree(in *s, int depth, bloop_cond **pool, size_t *npool) {
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   unsigned op = byte(s) % 18;
   bloop_cond *out = NULL;
   if (depth > 6 || !s->n) op = 3 + op % 12;
@@ -179,7 +179,7 @@ static void check_used(const bloop_expr *x) {
 static void render_all(const bloop_cond *c, const bloop_cond *f, const bloop_path *paths,
                        size_t npaths, const bloop_update *up, size_t nup, bloop_buf *out) {
   bloop_expr *x = bloop_expr_new();
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   check(x != NULL);
   for (int part = 0; part < 5; part++) {
     size_t nn = bloop_expr_name_count(x), nv = bloop_expr_value_count(x);
@@ -229,7 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   render_all(c, f, paths, npaths, up, nup, &b1);
   render_all(c, f, paths, npaths, up, nup, &b2);
   check(b1.len == b2.len && (b1.len == 0 || memcmp(b1.data, b2.data, b1.len) == 0));
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   check(bloop_cond_leaves(c) <= 1000000);
   (void)bloop_cond_describe(c, &d, &err);
   bloop_buf_free(&b1);

@@ -42,7 +42,7 @@ static int cjson_accepts(const char *text, size_t size) {
 /* engine_search.c's walk over an answer: 1 when the whole text was read without an error. */
 static int read_page(const char *text, size_t size) {
   bloop_arena a = BLOOP_ARENA_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloopi_jr r;
   bloopi_jr_init(&r, text, size, &a, &err, "answer");
   size_t i = 0, klen, n, items_at = 0, k = 0;
@@ -87,7 +87,7 @@ done:
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   bloop_arena a = BLOOP_ARENA_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_value v, w, c;
   bloop_buf b1 = BLOOP_BUF_INIT, b2 = BLOOP_BUF_INIT;
   const char *text = (const char *)data;

@@ -46,7 +46,7 @@ static int sign_example(void) {
       .sign_body = 0,
       .omit_session_token = 0,
   };
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_sigv4_result res;
   bloop_sigv4_result_init(&res);
   bloop_sigv4 *signer = bloop_sigv4_new();
@@ -98,7 +98,7 @@ static int operations_example(void) {
 /* (b) ------------------------------------------------------------------------------- */
 
 static int runtime_example(void) {
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_runtime *rt = bloop_runtime_new(&err);
   if (rt == NULL) {
     fprintf(stderr, "embed: %s: %s\n", err.code, err.message);

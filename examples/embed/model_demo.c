@@ -35,7 +35,7 @@ int main(void) {
   char table[64];
   snprintf(table, sizeof table, "model-demo-%ld", (long)getpid());
 
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_client_config cfg;
   bloop_client_config_init(&cfg);
   cfg.aws.endpoint = endpoint;

@@ -56,7 +56,8 @@ local function is_column_like(v)
 end
 M.is_column_like = is_column_like
 
--- The path state of a column or proxy: { elems = {...}, typedef = T, label = "Model.col..." }.
+-- The path state of a column or proxy: { elems = {...}, typedef = T, label = "Model.col...",
+-- model = the column's model (nil for a column no model holds) }.
 local function state(x)
   local st = rawget(x, STATE)
   if st then return st end
@@ -69,7 +70,7 @@ local function state(x)
       and t._builtin_kind ~= nil then
     t = types.instance(t)
   end
-  return { elems = { name }, typedef = t, label = label }
+  return { elems = { name }, typedef = t, label = label, model = rawget(x, "model") }
 end
 
 local function type_name(t)
@@ -105,7 +106,8 @@ function M.path(x, key)
     fail(("%s: %s has no document path %s"):format(label, type_name(t),
       type(key) == "string" and ("%q"):format(key) or tostring(key)))
   end
-  return setmetatable({ [STATE] = { elems = elems, typedef = sub, label = label } }, Proxy)
+  return setmetatable({ [STATE] = { elems = elems, typedef = sub, label = label,
+    model = st.model } }, Proxy)
 end
 
 -- The path spec bloop.core takes for a column, a proxy, or a plain attribute name.
@@ -114,6 +116,7 @@ function M.spec(x)
   local st = state(x)
   local s = { table.unpack(st.elems) }
   s.label = st.label
+  s.model = st.model   -- bloop.core keeps it, so an engine can refuse another model's column
   return s
 end
 

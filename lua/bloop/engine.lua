@@ -107,10 +107,30 @@ local function check_opts(op, opts, known)
 end
 
 -- opts[name] (a condition, a key or a filter): nil or a bloop.Condition; returned.
-local function check_condition(op, name, value)
+-- A model may use its own columns in a condition and those it inherits; another model's
+-- column would render as an attribute of that name on this model's table.
+local function inherits(model, from)
+  local m = model
+  while m do
+    if m == from then return true end
+    m = rawget(m, "__parent")
+  end
+  return false
+end
+
+local function check_condition(op, name, value, model)
   if value ~= nil and not core.is_condition(value) then
     errors.argerror(nil, ("engine:%s: %s must be a bloop.Condition (got %s)")
       :format(op, name, type(value)))
+  end
+  if value ~= nil and model then
+    for _, m in ipairs(core.condition_models(value)) do
+      if not inherits(model, m) then
+        errors.raise(E.InvalidCondition, ("%s %s: the %s names a column of %s, not of %s")
+          :format(model.Meta.name, op, name, m.Meta and m.Meta.name or tostring(m),
+            model.Meta.name), { model = model })
+      end
+    end
   end
   return value
 end
@@ -451,7 +471,7 @@ local function write_args(self, obj, opts, op)
       if absent[c.name] and marked[c.name] then cleared[#cleared + 1] = c.name end
     end
   end
-  local cond = check_condition(op, "condition", opts.condition)
+  local cond = check_condition(op, "condition", opts.condition, model)
   return model, now, {
     model = handle,
     item = item_now(model, now, op == "delete"),
@@ -659,7 +679,8 @@ local function search_args(self, op, target, opts, n)
     errors.argerror(nil, "engine:query: parallel is a scan option")
   end
   local args = { mode = op, model = handle, index = index and index.name or nil,
-    key = check_condition(op, "key", opts.key), filter = check_condition(op, "filter", opts.filter),
+    key = check_condition(op, "key", opts.key, model),
+    filter = check_condition(op, "filter", opts.filter, model),
     consistent = opts.consistent and true or false,
     descending = opts.forward == false }
   local p = opts.projection

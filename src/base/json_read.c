@@ -428,7 +428,7 @@ static bloop_status rd_scalar(bloopi_jr *r, bloop_type t, bloop_value *out) {
     if (!bloopi_utf8_valid(s, len)) return fail(r, "not valid UTF-8");
   } else {
     bloop_decimal num;
-    bloop_error e;
+    bloop_error e = BLOOP_ERROR_INIT;
     if (bloop_decimal_parse(&num, s, len, &e) != BLOOP_OK) {
       bloopi_path p;
       render_path(r, &p);

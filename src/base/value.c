@@ -430,7 +430,7 @@ static bloop_status validate_scalar(const bloop_value *v, bloopi_path *p, bloop_
     return invalid(err, p, "not valid UTF-8");
   if (v->type == BLOOP_TYPE_N) {
     bloop_decimal d;
-    bloop_error e;
+    bloop_error e = BLOOP_ERROR_INIT;
     if (bloop_decimal_parse(&d, v->u.bytes.ptr, v->u.bytes.len, &e) != BLOOP_OK)
       return bloop_error_set(err, BLOOP_EINVAL, e.code, "%s: %s", p->buf, e.message);
   }

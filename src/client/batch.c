@@ -275,7 +275,7 @@ static bloop_status setup_write(exec *ex, size_t *ht, size_t mask, bloop_error *
   for (size_t i = 0; i < ex->nops; i++) {
     bloop_batch_write_op *op = &ex->wops[i];
     entry *en = &ex->ents[i];
-    bloop_error e;
+    bloop_error e = BLOOP_ERROR_INIT;
     bloop_error_clear(&e);
     en->op = i;
     en->next_same = NONE;
@@ -325,7 +325,7 @@ static bloop_status setup_get(exec *ex, size_t *ht, size_t mask, bloop_error *er
     bloop_batch_get_op *op = &ex->gops[i];
     entry *en = &ex->ents[ex->nents];
     memset(en, 0, sizeof *en);
-    bloop_error e;
+    bloop_error e = BLOOP_ERROR_INIT;
     bloop_error_clear(&e);
     ex->op_next[i] = NONE;
     bloop_status st = entry_key(ex, en, op->table, op->key, 1, &e);
@@ -540,7 +540,7 @@ static void build_body(exec *ex, const slot *s, bloop_buf *b) {
 
 static void send_slot(exec *ex, slot *s) {
   bloop_buf body = BLOOP_BUF_INIT;
-  bloop_error e;
+  bloop_error e = BLOOP_ERROR_INIT;
   build_body(ex, s, &body);
   bloop_status st;
   if (body.failed) st = nomem(&e);
@@ -636,7 +636,7 @@ static bloop_status take_responses(exec *ex, slot *s, const cJSON *resp, bloop_e
 }
 
 static void handle(exec *ex, slot *s) {
-  bloop_error e;
+  bloop_error e = BLOOP_ERROR_INIT;
   const char *body;
   size_t len;
   bloop_status st = bloop_call_result(s->call, &body, &len, &e);
@@ -706,7 +706,7 @@ static void run(exec *ex) {
   for (;;) {
     long long now = bloopi_now_ms();
     if (ex->deadline && now >= ex->deadline) {
-      bloop_error e;
+      bloop_error e = BLOOP_ERROR_INIT;
       bloop_error_set(&e, BLOOP_ETIMEOUT, "Deadline", "not sent before the batch deadline");
       while (ex->qhead < ex->qtail) {
         /* finish may queue a held-back write: it is drained here too */
@@ -744,7 +744,7 @@ static void run(exec *ex) {
       handle(ex, (slot *)bloop_call_userdata(call));
     } else if (timeout < 0) {
       /* Cannot happen while a call is pending; never spin if it does. */
-      bloop_error e;
+      bloop_error e = BLOOP_ERROR_INIT;
       bloop_error_set(&e, BLOOP_ESTATE, "LostCall", "the client returned no call");
       for (int i = 0; i < nslots; i++)
         if (ex->slots[i].state == SLOT_SENDING) {

@@ -323,7 +323,7 @@ static void start_attempt(bloop_client *c, bloop_call *call) {
   bloop_sigv4_request sr = {"POST", "/", NULL, hs, nsigned, call->body, call->len};
   bloop_sigv4_result res;
   bloop_sigv4_result_init(&res);
-  bloop_error e;
+  bloop_error e = BLOOP_ERROR_INIT;
   bloop_error_clear(&e);
   bloop_status st = bloop_sigv4_sign(c->signer, &sp, &sr, 0, &res, &e);
   if (st) goto fail;
@@ -647,7 +647,7 @@ static bloop_call *drive(bloop_client *c, long timeout_ms, bloop_call *target) {
     if (wait < 0) wait = 0;
     for (bloop_call *w = c->waiting.head; w; w = w->qnext)
       if (w->retry_at_ms - now < wait) wait = w->retry_at_ms - now < 0 ? 0 : w->retry_at_ms - now;
-    bloop_error e;
+    bloop_error e = BLOOP_ERROR_INIT;
     if (bloopi_http_drive(c->http, (long)(wait > LONG_MAX ? LONG_MAX : wait), &e)) fail_running(c, &e);
     driven = 1;
   }

@@ -52,7 +52,7 @@ static bloop_status check_item(const bloop_model *m, const bloop_value *item, co
   char keys[520];
   snprintf(keys, sizeof keys, "%s%s%s", h ? h->dynamo_name : "", r ? "," : "",
            r ? r->dynamo_name : "");
-  bloop_error size_err;
+  bloop_error size_err = BLOOP_ERROR_INIT;
   bloop_error_clear(&size_err);
   if (bloop_item_check_size(item, keys, &size_err) != BLOOP_OK)
     return bloopi_engine_fail(err, size_err.status, size_err.code, m, op, "%s",

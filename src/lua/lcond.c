@@ -59,9 +59,71 @@ static cond_box *lc_check_box(lua_State *L, int idx) {
 
 const bloop_cond *bloopL_check_cond(lua_State *L, int idx) { return lc_check_box(L, idx)->c; }
 
-/* [] -> [box] (empty). The user value slot keeps the operand of a NOT, so ~~x is x. */
+/* [] -> [box] (empty). User value 1 keeps the operand of a NOT, so ~~x is x; user value 2
+ * the set { [model] = true } of the models whose columns the condition names (the `model`
+ * of its path specs), shared and never changed once made, so an engine can refuse a
+ * condition on another model's columns. */
 static cond_box *lc_push_box(lua_State *L) {
-  return bloopL_newbox(L, sizeof(cond_box), 1, BLOOP_CONDITION_META);
+  return bloopL_newbox(L, sizeof(cond_box), 2, BLOOP_CONDITION_META);
+}
+
+/* [set?] -> [set?] : adds the `model` field of the path spec at idx to the set on top
+ * (a nil on top is an empty set: a table is made on first need). */
+static void lc_note_model(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  if (lua_type(L, idx) != LUA_TTABLE) return;
+  if (lua_getfield(L, idx, "model") == LUA_TNIL) {    /* [set?, model] */
+    lua_pop(L, 1);
+    return;
+  }
+  if (lua_isnil(L, -2)) {
+    lua_newtable(L);
+    lua_replace(L, -3);
+  }
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);                                  /* [set] */
+}
+
+/* [] -> [] : user value 2 of the box at r = the union of those of the boxes at a and b
+ * (b may be 0): shared when only one has a set. */
+static void lc_merge_models(lua_State *L, int r, int a, int b) {
+  int ta = lua_getiuservalue(L, a, 2);                /* [sa] */
+  int tb = b ? lua_getiuservalue(L, b, 2) : (lua_pushnil(L), LUA_TNIL);  /* [sa, sb] */
+  if (ta == LUA_TTABLE && tb == LUA_TTABLE && !lua_rawequal(L, -1, -2)) {
+    lua_newtable(L);                                  /* [sa, sb, u] */
+    for (int from = -3; from <= -2; from++) {
+      lua_pushnil(L);
+      while (lua_next(L, from - 1)) {                 /* [.., u, k, v] */
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -4);
+      }
+    }
+    lua_replace(L, -3);                               /* [u, sb] */
+    lua_pop(L, 1);
+  } else {
+    if (ta != LUA_TTABLE) lua_replace(L, -2);         /* [sb] */
+    else lua_pop(L, 1);                               /* [sa] */
+  }
+  lua_setiuservalue(L, r, 2);
+}
+
+/* core.condition_models(c) -> { model, ... }: the models whose columns c names. */
+static int lc_models(lua_State *L) {
+  lc_check_box(L, 1);
+  lua_newtable(L);                                    /* [c, list] */
+  if (lua_getiuservalue(L, 1, 2) == LUA_TTABLE) {     /* [c, list, set] */
+    lua_Integer n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 3)) {
+      lua_pop(L, 1);
+      lua_pushvalue(L, -1);
+      lua_rawseti(L, 2, ++n);
+    }
+  }
+  lua_settop(L, 2);
+  return 1;
 }
 
 static void *lc_arena_alloc(lua_State *L, bloop_arena *a, size_t size) {
@@ -236,6 +298,17 @@ static int lc_leaf(lua_State *L) {
   bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_cond_leaf(op, &path, ops, n, &box->c, &err) != BLOOP_OK)
     return lc_raise_err(L, &err, label);
+  lua_pushnil(L);                                        /* [.., box, set?] */
+  lc_note_model(L, 2);
+  for (size_t i = 0; i < n; i++) {
+    lua_rawgeti(L, 3, (lua_Integer)i + 1);
+    lua_getfield(L, -1, "path");                         /* [.., set?, spec, path] */
+    lua_remove(L, -2);
+    lua_insert(L, -2);                                   /* [.., path, set?] */
+    lc_note_model(L, -2);
+    lua_remove(L, -2);                                   /* [.., set?] */
+  }
+  lua_setiuservalue(L, 5, 2);                            /* [.., box] */
   return 1;
 }
 
@@ -258,6 +331,7 @@ static int lc_combine(lua_State *L, combine_fn fn) {
   cond_box *r = lc_push_box(L);
   bloop_error err = BLOOP_ERROR_INIT;
   if (fn(a->c, b->c, &r->c, &err) != BLOOP_OK) return lc_raise_err(L, &err, NULL);
+  lc_merge_models(L, lua_gettop(L), 1, 2);
   return 1;
 }
 
@@ -273,6 +347,7 @@ static int lc_not(lua_State *L) {
   cond_box *r = lc_push_box(L);                          /* [a, r] */
   bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_cond_not(a->c, &r->c, &err) != BLOOP_OK) return lc_raise_err(L, &err, NULL);
+  lc_merge_models(L, 2, 1, 0);
   if (bloop_cond_kind(r->c) != BLOOP_COND_NOT) return 1;   /* a was a NOT made elsewhere */
   lua_pushvalue(L, 1);
   lua_setiuservalue(L, -2, 1);
@@ -451,6 +526,7 @@ static const luaL_Reg scratch_meta[] = {
 static const luaL_Reg cond_funcs[] = {{"Condition", lc_new},
                                       {"condition", lc_leaf},
                                       {"is_condition", lc_is},
+                                      {"condition_models", lc_models},
                                       {"render", lc_render},
                                       {NULL, NULL}};
 

@@ -260,6 +260,11 @@ static void ldu_dynamic_table(bloopL_conv *S, int v, bloop_value *out, int *pres
   while (lua_next(L, v)) {                /* [k, e] */
     size_t klen;
     const char *k = lua_tolstring(L, -2, &klen);
+    /* Caught here, where the column is known, and shown escaped ("\255"); the JSON reader
+     * would refuse the name later without either. */
+    if (!bloopi_utf8_valid(k, klen) || memchr(k, '\0', klen))
+      ldu_bad_value(S, lua_absindex(L, -2), depth + 1, 0,
+                    "a map key must be UTF-8 text without NUL bytes");
     bloop_value *slot = bloop_value_map_add(out, S->a, k, klen);
     if (!slot) bloopL_nomem(L);
     int p = 1;

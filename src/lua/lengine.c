@@ -238,6 +238,16 @@ static void le_error_from_lua(lua_State *L, int idx, bloop_error *err, const cha
 static int le_call_lua(lua_State *L) {
   le_call *c = lua_touserdata(L, 1);
   le_push_session_client(L, 2, c->service);               /* [c, box, client] */
+  int ct = lua_type(L, -1);
+  if (ct != LUA_TTABLE && ct != LUA_TUSERDATA) {
+    /* engine.session is the user's to replace: say which field holds what */
+    c->st = bloop_error_set(c->err, BLOOP_ECONFIG, "InvalidClient",
+                            "engine.session.%s is %s%s, not a client",
+                            c->service == BLOOP_SERVICE_STREAMS ? "dynamodbstreams_client"
+                                                                : "dynamodb_client",
+                            ct == LUA_TNIL ? "" : "a ", lua_typename(L, ct));
+    return 0;
+  }
   lua_getfield(L, -1, c->snake);                           /* [c, box, client, method] */
   if (!lua_isfunction(L, -1) && !luaL_getmetafield(L, -1, "__call")) {
     c->st = bloop_error_set(c->err, BLOOP_EINVAL, "InvalidArgument",

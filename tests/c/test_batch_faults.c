@@ -49,7 +49,7 @@ static bloop_client *new_client(int max_attempts) {
   cfg.throttle_base_delay_ms = 5;
   cfg.attempt_timeout_ms = 5000;
   bloop_client *c = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_client_new(&cfg, &c, &err) != BLOOP_OK)
     printf("# bloop_client_new: %s: %s\n", err.code, err.message);
   return c;
@@ -103,7 +103,7 @@ static void test_partial_write(bloop_client *c) {
   cfg.random = pinned;
   cfg.random_ud = &half;
   bloop_batch_stats st;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   long long t0 = fault_now_ms();
   CHECK(bloop_batch_write(c, &cfg, ops, N, &st, &err) == BLOOP_OK);
   long long took = fault_now_ms() - t0;
@@ -174,7 +174,7 @@ static void test_backoff_does_not_block(bloop_client *c) {
   cfg.random = pinned;
   cfg.random_ud = &r;
   bloop_batch_stats st;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   long long t0 = fault_now_ms();
   CHECK(bloop_batch_write(c, &cfg, ops, N, &st, &err) == BLOOP_OK);
   long long took = fault_now_ms() - t0;
@@ -223,7 +223,7 @@ static void test_failed_chunks(bloop_client *c) {
   bloop_batch_config_init(&cfg);
   cfg.concurrency = 1;
   bloop_batch_stats st;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   /* first call: 25 good + validation chunk */
   CHECK(bloop_batch_write(c, &cfg, ops, 30, &st, &err) == BLOOP_OK);
   int good = 1;
@@ -275,7 +275,7 @@ static void test_duplicates(bloop_client *c) {
     ops[i].item = what[i];
   }
   bloop_batch_stats st;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_batch_write(c, NULL, ops, 5, &st, &err) == BLOOP_OK);
   CHECK(st.done == 5 && st.deferred == 2 && st.requests == 3);
   cJSON *log = fault_server_log(&srv, "dup");
@@ -324,7 +324,7 @@ static void test_partial_get(bloop_client *c) {
   cfg.random = pinned;
   cfg.random_ud = &r;
   bloop_batch_stats st;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_batch_get(c, &cfg, ops, N, &out, &st, &err) == BLOOP_OK);
   CHECK(st.unique_keys == K);
   int exact = 1;
@@ -390,7 +390,7 @@ static void test_deadline_and_bounds(bloop_client *c) {
   bloop_batch_config cfg;
   bloop_batch_config_init(&cfg);
   bloop_batch_stats st;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_batch_write(c, &cfg, ops, 3, &st, &err) == BLOOP_EINVAL);
   CHECK_STR(err.code, "InvalidKey");
   CHECK(ops[0].outcome == BLOOP_BATCH_FAILED && ops[1].outcome == BLOOP_BATCH_PENDING);
@@ -446,7 +446,7 @@ static void test_misuse(bloop_client *c) {
   memset(ops, 0, sizeof ops);
   ops[0] = (bloop_batch_write_op){&t, BLOOP_BATCH_PUT, &items[1], NULL, 0, {0}};
   ops[1] = (bloop_batch_write_op){&t, BLOOP_BATCH_PUT, &items[0], NULL, 0, {0}};
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_batch_write(c, NULL, ops, 2, NULL, &err) == BLOOP_EINVAL);
   CHECK_STR(err.code, "ItemTooLarge");
   CHECK_MSG(strstr(err.message, "operation 1") && strstr(err.message, "big"), err.message);

@@ -29,7 +29,7 @@ static bloop_status callf(bloop_client *c, const char *op, bloop_buf *resp, cons
   va_start(ap, fmt);
   vsnprintf(body, sizeof body, fmt, ap);
   va_end(ap);
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = bloop_client_call(c, op, body, strlen(body), resp, &err);
   if (st) tap_note("%s: %s: %s: %s", op, bloop_status_name(st), err.code, err.message);
   return st;
@@ -133,7 +133,7 @@ static void roundtrip(bloop_client *c) {
     w[i].tag = (void *)(uintptr_t)k;
   }
   bloop_batch_stats st;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_batch_write(c, NULL, w, nw, &st, &err) == BLOOP_OK);
   tap_note("write: %zu requests, peak %d in flight, %zu resends, %zu done, %zu failed",
            st.requests, st.peak_in_flight, st.resends, st.done, st.failed);
@@ -281,7 +281,7 @@ static void numeric_keys(bloop_client *c) {
                                {&t, BLOOP_BATCH_DELETE, &k1, NULL, 0, {0}},
                                {&t, BLOOP_BATCH_PUT, &item, NULL, 0, {0}}};
   bloop_batch_stats st;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_batch_write(c, NULL, w, 3, &st, &err) == BLOOP_OK);
   CHECK(st.done == 3 && st.deferred == 2 && st.requests == 3);
   bloop_batch_get_op g[2] = {{&t, &k1, NULL, 0, {0}, {0}}, {&t, &k2, NULL, 0, {0}, {0}}};
@@ -312,7 +312,7 @@ int main(void) {
   cfg.aws.region = "us-east-1";
   cfg.aws.endpoint = ep;
   bloop_client *c = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (!CHECK(bloop_client_new(&cfg, &c, &err) == BLOOP_OK)) {
     tap_note("%s: %s", err.code, err.message);
     return tap_done();

@@ -44,7 +44,7 @@ static void base_config(bloop_client_config *cfg, const char *ep) {
 
 static bloop_client *new_client(const bloop_client_config *cfg) {
   bloop_client *c = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_client_new(cfg, &c, &err) != BLOOP_OK)
     printf("# bloop_client_new: %s: %s\n", err.code, err.message);
   return c;
@@ -64,7 +64,7 @@ static const char *jstr(cJSON *o, const char *k) {
 
 static void test_headers_and_throttling(bloop_client *c) {
   bloop_buf resp = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(put(c, "hdr|throttle,throttle,ok", &resp, &err) == BLOOP_OK);
   CHECK(err.attempts == 3);
   CHECK(err.http_status == 200);
@@ -114,7 +114,7 @@ static void test_headers_and_throttling(bloop_client *c) {
 
 static void test_5xx(bloop_client *c) {
   bloop_buf resp = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(put(c, "e500|e500,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
   CHECK(put(c, "html|html500", &resp, &err) == BLOOP_ESERVICE);
   CHECK(err.attempts == 4 && err.http_status == 500);
@@ -128,7 +128,7 @@ static void test_5xx(bloop_client *c) {
 
 static void test_not_retried(bloop_client *c) {
   bloop_buf resp = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(put(c, "ccf|ccf,ok", &resp, &err) == BLOOP_ESERVICE);
   CHECK_STR(err.code, "ConditionalCheckFailedException");
   CHECK_STR(err.message, "The conditional request failed");
@@ -145,7 +145,7 @@ static void test_not_retried(bloop_client *c) {
 
 static void test_crc(bloop_client *c) {
   bloop_buf resp = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(put(c, "crc1|badcrc,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
   CHECK(resp.data && strstr(resp.data, "\"attempt\": 2"));
   CHECK(put(c, "crc2|badcrc", &resp, &err) == BLOOP_EPROTOCOL);
@@ -157,7 +157,7 @@ static void test_crc(bloop_client *c) {
 
 static void test_retry_after(bloop_client *c) {
   bloop_buf resp = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   long long t0 = fault_now_ms();
   CHECK(put(c, "ra|ra300,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
   long long dt = fault_now_ms() - t0;
@@ -170,7 +170,7 @@ static void test_retry_after(bloop_client *c) {
 
 static void test_network(bloop_client *c) {
   bloop_buf resp = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(put(c, "rst1|reset,ok", &resp, &err) == BLOOP_OK && err.attempts == 2);
   CHECK(put(c, "rst2|reset", &resp, &err) == BLOOP_ENETWORK);
   CHECK_STR(err.code, "NetworkError");
@@ -203,7 +203,7 @@ static void test_network(bloop_client *c) {
 
 static void test_stale_connection(bloop_client *c) {
   bloop_buf resp = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(put(c, "idle1|ok", &resp, &err) == BLOOP_OK);
   usleep(1500 * 1000);   /* the server closes kept-alive connections after 1 s idle */
   CHECK(put(c, "idle2|ok", &resp, &err) == BLOOP_OK);
@@ -217,7 +217,7 @@ static void test_skew(void) {
   bloop_client *c = new_client(&cfg);
   if (!CHECK(c != NULL)) return;
   bloop_buf resp = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(put(c, "skew1|skew", &resp, &err) == BLOOP_OK);
   CHECK(err.attempts == 2);
   cJSON *log = fault_server_log(&srv, "skew1");
@@ -239,7 +239,7 @@ static void test_skew(void) {
 
 static void test_deadlines(void) {
   bloop_buf resp = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_client_config cfg;
   base_config(&cfg, srv.endpoint);
   cfg.call_timeout_ms = 300;
@@ -279,7 +279,7 @@ static void test_deadlines(void) {
 
 static void test_quota(void) {
   bloop_buf resp = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_client_config cfg;
   base_config(&cfg, srv.endpoint);
   cfg.retry_quota = 14;
@@ -304,7 +304,7 @@ static void test_quota(void) {
 
 static void test_operations(bloop_client *c) {
   bloop_buf resp = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_client_call(c, "GetRecords", "{}", 2, &resp, &err) == BLOOP_EINVAL);
   CHECK_STR(err.code, "UnknownOperation");
   CHECK(bloop_client_call(c, "NoSuchThing", "{}", 2, &resp, &err) == BLOOP_EINVAL);
@@ -330,7 +330,7 @@ static void test_operations(bloop_client *c) {
 static void test_concurrency(bloop_client *c) {
   enum { N = 10 };
   bloop_call *calls[N + 1];
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   char body[128];
   long long t0 = fault_now_ms();
   snprintf(body, sizeof body, "{\"TableName\":\"slowpoke|ra800,ok\"}");
@@ -396,7 +396,7 @@ static void test_client_freed_first(void) {
   bloop_client *c = new_client(&cfg);
   if (!CHECK(c != NULL)) return;
   bloop_call *call;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   const char *body = "{\"TableName\":\"orphan|slow200\"}";
   CHECK(bloop_client_submit(c, "PutItem", body, strlen(body), NULL, &call, &err) == BLOOP_OK);
   bloop_client_free(c);
@@ -488,7 +488,7 @@ static void test_new(void) {
   cfg.aws.region = "us-east-1";
   cfg.aws.endpoint = srv.endpoint;
   bloop_client *c = (bloop_client *)&cfg;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_client_new(&cfg, &c, &err) == BLOOP_ECONFIG && c == NULL);
   CHECK_MSG(err.code[0] && err.message[0], err.message);
 

@@ -54,7 +54,7 @@ static double wall_seconds(void) {
 
 static int create_table(bloop_client *c) {
   bloop_buf resp = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   int ok = CHECK(callf(c, "CreateTable", &resp, &err,
                        "{\"TableName\":\"%s\",\"AttributeDefinitions\":[{\"AttributeName\":"
                        "\"pk\",\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":"
@@ -73,7 +73,7 @@ static int create_table(bloop_client *c) {
 static void put_many_at_once(bloop_client *c) {
   enum { N = 50 };
   bloop_call *calls[N];
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   for (int i = 0; i < N; i++) {
     char body[256];
     int n = snprintf(body, sizeof body,
@@ -117,7 +117,7 @@ static void put_many_at_once(bloop_client *c) {
 
 static void validation_error(bloop_client *c) {
   bloop_buf resp = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   /* The key attribute is missing. */
   CHECK(callf(c, "PutItem", &resp, &err, "{\"TableName\":\"%s\",\"Item\":{\"v\":{\"N\":\"1\"}}}",
               table) == BLOOP_ESERVICE);
@@ -139,7 +139,7 @@ static void validation_error(bloop_client *c) {
 /* dynalite closes kept-alive connections after 5 s idle: the next call must not notice. */
 static void stale_connection(bloop_client *c) {
   bloop_buf resp = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   sleep(6);
   CHECK(callf(c, "GetItem", &resp, &err, "{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"k01\"}}}",
               table) == BLOOP_OK);
@@ -151,7 +151,7 @@ static void stale_connection(bloop_client *c) {
 static void measure(bloop_client *c) {
   enum { TOTAL = 3000, INFLIGHT = 16 };
   char body[256];
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   int submitted = 0, completed = 0, failed = 0;
   /* warm dynalite's JIT and the connections first */
   for (int round = 0; round < 2; round++) {
@@ -196,7 +196,7 @@ int main(void) {
   cfg.aws.region = "us-east-1";
   cfg.aws.endpoint = ep;
   bloop_client *c = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (!CHECK(bloop_client_new(&cfg, &c, &err) == BLOOP_OK)) {
     tap_note("bloop_client_new: %s: %s", err.code, err.message);
     return tap_done();

@@ -46,7 +46,7 @@ static bloop_path *PP(const char *spec) {
 
 static bloop_value *V(const char *json) {
   bloop_value *v = bloop_arena_alloc(&A, sizeof *v);
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_value_from_json(json, strlen(json), &A, v, &err) != BLOOP_OK) {
     fprintf(stderr, "bad test value %s: %s\n", json, err.message);
     abort();
@@ -67,7 +67,7 @@ static bloop_cond *L(bloop_cond_op op, const char *path, int n, ...) {
   va_end(ap);
   bloop_path p = P(path);
   bloop_cond *c = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_cond_leaf(op, &p, ops, (size_t)n, &c, &err) != BLOOP_OK) {
     fprintf(stderr, "leaf failed: %s\n", err.message);
     abort();
@@ -77,7 +77,7 @@ static bloop_cond *L(bloop_cond_op op, const char *path, int n, ...) {
 
 static bloop_cond *AND(bloop_cond *a, bloop_cond *b) {
   bloop_cond *c;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_cond_and(a, b, &c, &err) != BLOOP_OK) abort();
   bloop_cond_release(a);
   bloop_cond_release(b);
@@ -85,7 +85,7 @@ static bloop_cond *AND(bloop_cond *a, bloop_cond *b) {
 }
 static bloop_cond *OR(bloop_cond *a, bloop_cond *b) {
   bloop_cond *c;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_cond_or(a, b, &c, &err) != BLOOP_OK) abort();
   bloop_cond_release(a);
   bloop_cond_release(b);
@@ -93,7 +93,7 @@ static bloop_cond *OR(bloop_cond *a, bloop_cond *b) {
 }
 static bloop_cond *NOT(bloop_cond *a) {
   bloop_cond *c;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_cond_not(a, &c, &err) != BLOOP_OK) abort();
   bloop_cond_release(a);
   return c;
@@ -101,7 +101,7 @@ static bloop_cond *NOT(bloop_cond *a) {
 
 static char *json_of(bloop_expr *x) {
   bloop_buf b = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   int wrote;
   if (bloop_expr_to_json(x, &b, &wrote, &err) != BLOOP_OK) abort();
   if (!b.data) bloop_buf_puts(&b, "");
@@ -111,7 +111,7 @@ static char *json_of(bloop_expr *x) {
 /* Renders c as a ConditionExpression and checks text and the JSON of the whole fragment. */
 static void check_render(bloop_cond *c, const char *text, const char *json) {
   bloop_expr *x = bloop_expr_new();
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = bloop_expr_condition(x, BLOOP_EXPR_CONDITION, c, &err);
   CHECK_MSG(st == BLOOP_OK, err.message);
   const char *got = bloop_expr_text(x, BLOOP_EXPR_CONDITION);
@@ -132,7 +132,7 @@ static void check_render(bloop_cond *c, const char *text, const char *json) {
 
 static void check_describe(bloop_cond *c, const char *want) {
   bloop_buf b = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_cond_describe(c, &b, &err) == BLOOP_OK);
   CHECK_STR(b.data, want);
   bloop_buf_free(&b);
@@ -143,7 +143,7 @@ static void check_leaf_error(bloop_cond_op op, const char *path, const bloop_ope
                              size_t n, const char *msg) {
   bloop_path p = P(path);
   bloop_cond *c = (bloop_cond *)1;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_error_clear(&err);
   CHECK(bloop_cond_leaf(op, &p, ops, n, &c, &err) == BLOOP_EINVAL);
   CHECK(c == NULL);
@@ -214,7 +214,7 @@ static void test_algebra(void) {
   bloop_cond *b = L(BLOOP_COND_EQ, "b", 1, "{\"N\":\"2\"}");
   bloop_cond *c = L(BLOOP_COND_EQ, "c", 1, "{\"N\":\"3\"}");
   bloop_cond *x;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   /* Identity: empty & a is a itself (shared, not copied). */
   CHECK(bloop_cond_and(NULL, a, &x, &err) == BLOOP_OK && x == a);
   bloop_cond_release(x);
@@ -293,7 +293,7 @@ static void test_leaf_errors(void) {
   check_leaf_error(BLOOP_COND_EQ, "a..b", &one, 1, "path has an empty name at element 2");
   check_leaf_error(BLOOP_COND_EQ, "a.\xff", &one, 1, "path has a name that is not valid UTF-8 at element 2");
   {
-    bloop_error err;
+    bloop_error err = BLOOP_ERROR_INIT;
     bloop_cond *c;
     CHECK(bloop_cond_leaf(BLOOP_COND_EQ, PP("a"), &badset, 1, &c, &err) == BLOOP_EINVAL);
     CHECK_STR(err.code, "InvalidCondition");
@@ -315,7 +315,7 @@ static void test_leaf_errors(void) {
 /* One request: filter, projection, key, condition and update share one allocator. */
 static void test_shared_allocator(void) {
   bloop_expr *x = bloop_expr_new();
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_cond *filter = AND(L(BLOOP_COND_EQ, "email", 1, "{\"S\":\"@\"}"),
                            L(BLOOP_COND_NOT_EXISTS, "name", 0));
   bloop_cond *key = AND(L(BLOOP_COND_EQ, "pk", 1, "{\"S\":\"@\"}"),
@@ -382,7 +382,7 @@ static void test_shared_allocator(void) {
 
 static void check_key_error(bloop_cond *c, const char *range, const char *msg) {
   bloop_expr *x = bloop_expr_new();
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_expr_key(x, c, "pk", range, &err) == BLOOP_EINVAL);
   CHECK_STR(err.code, "InvalidSearch");
   CHECK_STR(err.message, msg);
@@ -398,7 +398,7 @@ static void test_key(void) {
   static const char *const ok_text[] = {"=", "<", "<=", ">", ">="};
   for (size_t i = 0; i < 5; i++) {
     bloop_expr *x = bloop_expr_new();
-    bloop_error err;
+    bloop_error err = BLOOP_ERROR_INIT;
     bloop_cond *c = AND(L(ok_ops[i], "sk", 1, n), L(BLOOP_COND_EQ, "pk", 1, s));
     CHECK(bloop_expr_key(x, c, "pk", "sk", &err) == BLOOP_OK);
     char want[64];
@@ -410,7 +410,7 @@ static void test_key(void) {
   }
   {
     bloop_expr *x = bloop_expr_new();
-    bloop_error err;
+    bloop_error err = BLOOP_ERROR_INIT;
     bloop_cond *c = AND(L(BLOOP_COND_EQ, "pk", 1, s), L(BLOOP_COND_BETWEEN, "sk", 2, n, n2));
     CHECK(bloop_expr_key(x, c, "pk", "sk", &err) == BLOOP_OK);
     CHECK_STR(bloop_expr_text(x, BLOOP_EXPR_KEY), "((#n0 = :v0) AND (#n1 BETWEEN :v1 AND :v2))");
@@ -445,7 +445,7 @@ static void test_key(void) {
                   "key condition compares the key pk with another attribute; it needs a value");
   {
     bloop_expr *x = bloop_expr_new();
-    bloop_error err;
+    bloop_error err = BLOOP_ERROR_INIT;
     bloop_cond *c = L(BLOOP_COND_EQ, "pk", 1, s);
     CHECK(bloop_expr_key(x, c, "", NULL, &err) == BLOOP_EINVAL);
     CHECK_STR(err.message, "key condition needs the hash key's name");
@@ -456,7 +456,7 @@ static void test_key(void) {
 
 static void check_update_error(const bloop_update *u, size_t n, const char *msg) {
   bloop_expr *x = bloop_expr_new();
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_expr_update(x, u, n, &err) == BLOOP_EINVAL);
   CHECK_STR(err.code, "InvalidRequest");
   CHECK_STR(err.message, msg);
@@ -465,7 +465,7 @@ static void check_update_error(const bloop_update *u, size_t n, const char *msg)
 }
 
 static void test_update_projection(void) {
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_expr *x = bloop_expr_new();
   bloop_update up[5] = {
       {BLOOP_UPDATE_DELETE, P("tags"), {NULL, V("{\"SS\":[\"a\"]}")}},
@@ -530,7 +530,7 @@ static void test_update_projection(void) {
 }
 
 static void test_limits(void) {
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   /* 4 KB: an OR of IN leaves grows past 4096 bytes; the render fails and leaves nothing. */
   bloop_cond *c = NULL;
   int leaves = 0;

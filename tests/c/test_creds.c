@@ -214,7 +214,7 @@ static void test_credentials(void) {
     const cred_case *c = &cred_cases[i];
     setup(c->env, c->cred, c->conf, c->files);
     bloop_credentials cr;
-    bloop_error err;
+    bloop_error err = BLOOP_ERROR_INIT;
     bloop_credentials_init(&cr);
     bloop_error_clear(&err);
     bloop_status st = bloop_credentials_resolve(&c->in, &cr, &err);
@@ -299,7 +299,7 @@ static void test_region(void) {
     const region_case *c = &region_cases[i];
     setup(c->env, c->cred, c->conf, 'c');
     char out[64] = "";
-    bloop_error err;
+    bloop_error err = BLOOP_ERROR_INIT;
     bloop_error_clear(&err);
     bloop_status st = bloop_region_resolve(&c->in, out, sizeof out, &err);
     char detail[1600];
@@ -373,7 +373,7 @@ static void test_endpoint(void) {
     setup(c->env, NULL, NULL, 'c');
     bloop_aws_settings in = {.endpoint = c->explicit_url};
     char out[256] = "";
-    bloop_error err;
+    bloop_error err = BLOOP_ERROR_INIT;
     bloop_error_clear(&err);
     bloop_status st = bloop_endpoint_resolve(&in, c->service, c->region, out, sizeof out, &err);
     char detail[1600];
@@ -386,7 +386,7 @@ static void test_endpoint(void) {
   char tiny[10];
   CHECK(bloop_endpoint_resolve(NULL, DDB, "us-east-1", tiny, sizeof tiny, NULL) == BLOOP_EINVAL);
   bloop_aws_settings userinfo = {.endpoint = "ftp://user:s3cr3t@host"};
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_error_clear(&err);
   char out[64];
   CHECK(bloop_endpoint_resolve(&userinfo, DDB, NULL, out, sizeof out, &err) == BLOOP_ECONFIG);

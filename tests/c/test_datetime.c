@@ -7,7 +7,7 @@
 
 static int64_t parse_ok(const char *text) {
   int64_t us = 0;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_error_clear(&err);
   bloop_status st = bloop_datetime_parse(text, strlen(text), &us, &err);
   CHECK_MSG(st == BLOOP_OK, text);
@@ -25,7 +25,7 @@ static void roundtrip(const char *text, const char *want) {
 
 static void refused(const char *text, const char *msg_part) {
   int64_t us = 42;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_error_clear(&err);
   bloop_status st = bloop_datetime_parse(text, strlen(text), &us, &err);
   CHECK_MSG(st == BLOOP_EINVAL && us == 42, text);
@@ -153,7 +153,7 @@ static void test_uuid(void) {
                        "12345678-9abc-def0-1234-56789abcdef00",
                        " 12345678-9abc-def0-1234-56789abcdef"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-    bloop_error err;
+    bloop_error err = BLOOP_ERROR_INIT;
     bloop_error_clear(&err);
     CHECK_MSG(bloop_uuid_parse(bad[i], strlen(bad[i]), &u, &err) == BLOOP_EINVAL, bad[i]);
     CHECK_STR(err.code, "InvalidUUID");

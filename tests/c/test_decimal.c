@@ -18,7 +18,7 @@
 /* A value from text the test trusts; a failed parse is a failed check and yields 0. */
 static bloop_decimal D(const char *text) {
   bloop_decimal d = bloop_decimal_from_int64(0);
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_error_clear(&err);
   if (!CHECK_MSG(bloop_decimal_parse(&d, text, strlen(text), &err) == BLOOP_OK, text))
     tap_note("%s: %s", text, err.message);
@@ -107,7 +107,7 @@ static void test_parse_bad(void) {
   };
   for (size_t i = 0; i < N_ELEMS(cases); i++) {
     bloop_decimal d = bloop_decimal_from_int64(7), before = d;
-    bloop_error err;
+    bloop_error err = BLOOP_ERROR_INIT;
     bloop_error_clear(&err);
     bloop_status st = bloop_decimal_parse(&d, cases[i].in, strlen(cases[i].in), &err);
     if (!CHECK_MSG(st == BLOOP_EINVAL, cases[i].in)) continue;
@@ -118,7 +118,7 @@ static void test_parse_bad(void) {
   }
   /* An embedded NUL is a byte outside the grammar, not an end of input. */
   bloop_decimal d;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_decimal_parse(&d, "1\0002", 3, &err) == BLOOP_EINVAL);
   CHECK_STR(err.code, "InvalidNumber");
   CHECK(bloop_decimal_parse(&d, NULL, 0, &err) == BLOOP_EINVAL);
@@ -285,7 +285,7 @@ static void test_arith(void) {
   char buf[BLOOP_DECIMAL_STRING_MAX];
   for (size_t i = 0; i < N_ELEMS(cases); i++) {
     bloop_decimal a = D(cases[i].a), b = D(cases[i].b), r = bloop_decimal_from_int64(42);
-    bloop_error err;
+    bloop_error err = BLOOP_ERROR_INIT;
     bloop_error_clear(&err);
     bloop_status st = op_fn(cases[i].op)(&r, a, b, &err);
     if (cases[i].code) {
@@ -301,7 +301,7 @@ static void test_arith(void) {
   }
   /* Messages name the operation and the operands. */
   bloop_decimal r;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_decimal_div(&r, D("1"), D("3"), &err);
   CHECK_STR(err.message, "1/3 is inexact (DynamoDB keeps 38 significant digits)");
   bloop_decimal_sub(&r, D("-9E+125"), D("9E+125"), &err);
@@ -355,7 +355,7 @@ static void test_from_double(void) {
   char buf[BLOOP_DECIMAL_STRING_MAX];
   for (size_t i = 0; i < N_ELEMS(cases); i++) {
     bloop_decimal d = bloop_decimal_from_int64(42);
-    bloop_error err;
+    bloop_error err = BLOOP_ERROR_INIT;
     bloop_error_clear(&err);
     bloop_status st = bloop_decimal_from_double(&d, cases[i].v, &err);
     if (cases[i].code) {
@@ -369,7 +369,7 @@ static void test_from_double(void) {
     }
   }
   bloop_decimal d;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_decimal_from_double(&d, 1e300, &err);
   CHECK_STR(err.message, "float 1e+300 overflows (DynamoDB numbers stay below 1E+126)");
   bloop_decimal_from_double(&d, NAN, &err);
@@ -411,7 +411,7 @@ static void test_int64(void) {
   };
   for (size_t i = 0; i < N_ELEMS(cases); i++) {
     int64_t v = 7;
-    bloop_error err;
+    bloop_error err = BLOOP_ERROR_INIT;
     bloop_error_clear(&err);
     bloop_status st = bloop_decimal_to_int64(D(cases[i].in), &v, &err);
     if (cases[i].code) {
@@ -422,7 +422,7 @@ static void test_int64(void) {
     }
   }
   int64_t v;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_decimal_to_int64(D("1.5"), &v, &err);
   CHECK_STR(err.message, "1.5 is not an integer");
   bloop_decimal_to_int64(D("9223372036854775808"), &v, &err);

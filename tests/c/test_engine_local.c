@@ -73,7 +73,7 @@ static bloop_cond *leaf(bloop_cond_op op, const char *attr, const bloop_value *v
   bloop_operand o[2] = {{NULL, v1}, {NULL, v2}};
   size_t n = v2 ? 2 : v1 ? 1 : 0;
   bloop_cond *c = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_cond_leaf(op, &p, o, n, &c, &err)) tap_note("leaf: %s", err.message);
   return c;
 }
@@ -120,7 +120,7 @@ static bloop_model *make_post(void) {
   d.indexes = post_idx;
   d.index_count = 2;
   bloop_model *m = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_model_new(&d, &m, &err)) tap_note("model: %s", err.message);
   return m;
 }
@@ -146,7 +146,7 @@ static bloop_model *make_wrong(void) {
   d.indexes = idx;
   d.index_count = 3;
   bloop_model *m = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_model_new(&d, &m, &err)) tap_note("model: %s", err.message);
   return m;
 }
@@ -165,7 +165,7 @@ static bloop_model *make_doc(void) {
   d.columns = cols;
   d.column_count = 3;
   bloop_model *m = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_model_new(&d, &m, &err)) tap_note("model: %s", err.message);
   return m;
 }
@@ -174,7 +174,7 @@ static bloop_model *make_doc(void) {
 
 static void test_bind(bloop_engine *e, bloop_engine *e2, bloop_model *post_m) {
   bloop_bind_report r;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = bloop_engine_bind(e, post_m, 0, &r, &err);
   CHECK_MSG(st == BLOOP_OK, err.message);
   CHECK(r.created == 1);
@@ -226,7 +226,7 @@ static void test_bind(bloop_engine *e, bloop_engine *e2, bloop_model *post_m) {
 
 static cJSON *explain_save(bloop_engine *e, const bloop_write_args *a) {
   bloop_buf out = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   cJSON *j = NULL;
   if (bloop_engine_explain_save(e, a, &out, &err) == BLOOP_OK)
     j = cJSON_Parse(out.data);
@@ -257,7 +257,7 @@ static int load_one(bloop_engine *e, bloop_model *m, const bloop_value *key, blo
   op.model = m;
   op.key = key;
   size_t missing = 0;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_engine_load(e, &op, 1, 1, a, &missing, &err)) {
     tap_note("load: %s", err.message);
     return -1;
@@ -267,7 +267,7 @@ static int load_one(bloop_engine *e, bloop_model *m, const bloop_value *key, blo
 }
 
 static void test_crud(bloop_engine *e, bloop_model *m) {
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_arena ra = BLOOP_ARENA_INIT;
   bloop_write_result res;
   bloop_value *it = post("u1", 1, "hello", 5);
@@ -392,7 +392,7 @@ static void test_crud(bloop_engine *e, bloop_model *m) {
 }
 
 static void test_version(bloop_engine *e, bloop_model *doc) {
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_arena ra = BLOOP_ARENA_INIT;
   bloop_write_result res;
   CHECK(bloop_engine_bind(e, doc, 0, NULL, &err) == BLOOP_OK);
@@ -432,7 +432,7 @@ static void test_version(bloop_engine *e, bloop_model *doc) {
 }
 
 static void test_load_missing(bloop_engine *e, bloop_model *m) {
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_arena ra = BLOOP_ARENA_INIT;
   bloop_write_args a;
   memset(&a, 0, sizeof a);
@@ -468,7 +468,7 @@ static size_t drain(bloop_search *s, int (*check)(const bloop_value *, void *), 
                     int *bad) {
   size_t n = 0;
   const bloop_value *it;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   for (;;) {
     if (bloop_search_next(s, &it, &err)) {
       tap_note("search: %s", err.message);
@@ -507,7 +507,7 @@ static int mark_seen(const bloop_value *it, void *ud) {
 }
 
 static void test_search(bloop_engine *e, bloop_model *m) {
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   /* 100 items for user "q": title g<seq%5>, score seq%10, note on every item */
   bloop_batch_item items[100];
   memset(items, 0, sizeof items);
@@ -668,7 +668,7 @@ static void test_search(bloop_engine *e, bloop_model *m) {
 
 static void test_batch(bloop_engine *e, bloop_model *m) {
   enum { NB = 1000 };
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_batch_item *items = calloc(NB, sizeof *items);
   bloop_load_op *ops = calloc(NB, sizeof *ops);
   for (int i = 0; i < NB; i++) {
@@ -728,7 +728,7 @@ static void test_routing(bloop_client *c, bloop_model *m) {
   ses.overrides = route_overrides;
   ses.ud = &r;
   bloop_engine *e = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_engine_new(&ses, NULL, &e, &err) == BLOOP_OK);
   CHECK(bloop_engine_bind(e, m, BLOOP_BIND_SKIP_TABLE_SETUP, NULL, &err) == BLOOP_OK);
   bloop_batch_item items[3];
@@ -762,7 +762,7 @@ static void drop(bloop_client *c, const char *t) {
   char body[128];
   snprintf(body, sizeof body, "{\"TableName\":\"%s\"}", t);
   bloop_buf resp = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_client_call(c, "DeleteTable", body, strlen(body), &resp, &err);
   bloop_buf_free(&resp);
 }
@@ -781,7 +781,7 @@ int main(void) {
   cfg.aws.access_key_id = "local";
   cfg.aws.secret_access_key = "local";
   bloop_client *c = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (!CHECK_MSG(bloop_client_new(&cfg, &c, &err) == BLOOP_OK, err.message)) return tap_done();
   bloop_session ses = bloop_session_native(c, NULL);
   bloop_engine *e = NULL, *e2 = NULL;

@@ -45,7 +45,7 @@ static bloop_model_decl base(void) {
 /* Declares d and expects InvalidModel with every fragment in the message. */
 static void expect_invalid(const bloop_model_decl *d, const char *f1, const char *f2) {
   bloop_model *m = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_error_clear(&err);
   bloop_status st = bloop_model_new(d, &m, &err);
   CHECK(st == BLOOP_EINVAL);
@@ -58,7 +58,7 @@ static void expect_invalid(const bloop_model_decl *d, const char *f1, const char
 static void test_valid(void) {
   bloop_model_decl d = base();
   bloop_model *m = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_model_new(&d, &m, &err) == BLOOP_OK);
   if (!m) return;
   CHECK_STR(bloop_model_name(m), "Employee");
@@ -200,7 +200,7 @@ static void test_errors(void) {
 /* The column rules alone, on a model still being declared: same messages as
  * bloop_model_new, and no "no hash key" while the key is not declared yet. */
 static void test_check_columns(void) {
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_error_clear(&err);
   bloop_column_decl part[3] = {
     {.name = "a", .type = BLOOP_TYPE_S},
@@ -217,7 +217,7 @@ static void test_check_columns(void) {
   d.name = "Partial";
   d.columns = part;
   d.column_count = 3;
-  bloop_error err2;
+  bloop_error err2 = BLOOP_ERROR_INIT;
   bloop_model *m = NULL;
   CHECK(bloop_model_new(&d, &m, &err2) == BLOOP_EINVAL);
   CHECK_STR(err2.message, err.message);

@@ -13,7 +13,7 @@
 
 static void test_require_and_results(bloop_runtime *rt) {
   lua_State *L = bloop_runtime_lua(rt);
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   int top = lua_gettop(L);
   CHECK(bloop_runtime_dostring(rt, "return require('bloop').version, 1, nil", &err) ==
         BLOOP_OK);
@@ -36,7 +36,7 @@ static void test_require_and_results(bloop_runtime *rt) {
 
 static void test_errors(bloop_runtime *rt) {
   lua_State *L = bloop_runtime_lua(rt);
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   int top = lua_gettop(L);
 
   CHECK(bloop_runtime_dostring(rt, "x = = 1", &err) == BLOOP_EINVAL);
@@ -93,7 +93,7 @@ static void test_dofile(bloop_runtime *rt) {
   FILE *f = fdopen(fd, "w");
   fputs("local a, b = ...\nreturn 'file', a == nil\n", f);
   fclose(f);
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   lua_State *L = bloop_runtime_lua(rt);
   int top = lua_gettop(L);
   CHECK(bloop_runtime_dofile(rt, path, &err) == BLOOP_OK);
@@ -118,7 +118,7 @@ static void test_lua_dir_override(void) {
     fclose(f);
   }
   setenv("BLOOP_LUA_DIR", dir, 1);
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_runtime *rt = bloop_runtime_new(&err);
   unsetenv("BLOOP_LUA_DIR");
   if (CHECK(rt != NULL)) {
@@ -132,7 +132,7 @@ static void test_lua_dir_override(void) {
 }
 
 int main(void) {
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_runtime *rt = bloop_runtime_new(&err);
   if (!CHECK_MSG(rt != NULL, err.message)) return tap_done();
   CHECK(bloop_runtime_lua(rt) != NULL);

@@ -296,7 +296,7 @@ static void run_context_case(bloop_sigv4 *s, const char *set, const char *dir,
     bloop_sigv4_request req = {p.method, p.path, p.query, views(&p), p.nh, p.body,
                                p.body_len};
     bloop_sigv4_result res;
-    bloop_error err;
+    bloop_error err = BLOOP_ERROR_INIT;
     bloop_error_clear(&err);
     bloop_sigv4_result_init(&res);
     bloop_status st = bloop_sigv4_sign(s, &prm, &req, 1, &res, &err);
@@ -380,7 +380,7 @@ static void run_classic_case(bloop_sigv4 *s, const char *dir, const char *name) 
     bloop_sigv4_request req = {p.method, p.path, p.query, views(&p), p.nh, p.body,
                                p.body_len};
     bloop_sigv4_result res;
-    bloop_error err;
+    bloop_error err = BLOOP_ERROR_INIT;
     bloop_error_clear(&err);
     bloop_sigv4_result_init(&res);
     bloop_status st = bloop_sigv4_sign(s, &prm, &req, 1, &res, &err);
@@ -500,7 +500,7 @@ static const char *creq_of(bloop_sigv4 *s, const char *path, const char *query, 
   bloop_sigv4_request r = {"GET", path, query, h, nh, NULL, 0};
   bloop_sigv4_result res;
   bloop_sigv4_result_init(&res);
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_error_clear(&err);
   if (bloop_sigv4_sign(s, &p, &r, 1, &res, &err) == BLOOP_OK)
     snprintf(out, sizeof out, "%s", res.canonical_request.data);
@@ -570,7 +570,7 @@ static void test_errors_and_added(void) {
   bloop_sigv4_params p = base_params();
   bloop_sigv4_request r = base_request();
   bloop_sigv4_result res;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_sigv4_result_init(&res);
 
   /* Added headers, in order, with a signed token and a signed body hash. */

@@ -163,7 +163,7 @@ static bloop_engine *engine_for(fake *f) {
   s.call = fake_call;
   s.ud = f;
   bloop_engine *e = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_engine_new(&s, NULL, &e, &err)) tap_note("engine: %s", err.message);
   return e;
 }
@@ -171,7 +171,7 @@ static bloop_engine *engine_for(fake *f) {
 /* next() as the record's sequence number (0: nothing new, -1: error). */
 static long next_seq(bloop_stream *s) {
   const bloop_stream_record *r;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_stream_next(s, &r, &err)) {
     tap_note("next: %s: %s", err.code, err.message);
     return -1;
@@ -181,7 +181,7 @@ static long next_seq(bloop_stream *s) {
 
 static char *token_of(bloop_stream *s) {
   bloop_buf b = BLOOP_BUF_INIT;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_stream_token(s, &b, &err);
   char *t = strdup(b.data ? b.data : "");
   bloop_buf_free(&b);
@@ -193,7 +193,7 @@ static void test_walk(void) {
   fake_init(&f);
   bloop_engine *e = engine_for(&f);
   bloop_stream *s = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_stream_new(e, ARN, NULL, &s, &err) == BLOOP_OK);
   CHECK(bloop_stream_move_to_trim_horizon(s, &err) == BLOOP_OK);
   CHECK(f.describes == 2);                  /* three shards, two per page */
@@ -284,7 +284,7 @@ static void test_latest_time_heartbeat(void) {
   fake_init(&f);
   bloop_engine *e = engine_for(&f);
   bloop_stream *s = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_stream_new(e, ARN, NULL, &s, &err) == BLOOP_OK);
   CHECK(bloop_stream_move_to_latest(s, &err) == BLOOP_OK);
   CHECK(f.iterators == 2);                    /* the two leaves, jumped at once */

@@ -35,7 +35,7 @@ static bloop_cond *eq(const char *attr, const bloop_value *v) {
   bloop_path p = {&el, 1, NULL};
   bloop_operand o = {NULL, v};
   bloop_cond *c = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_cond_leaf(BLOOP_COND_EQ, &p, &o, 1, &c, &err)) tap_note("leaf: %s", err.message);
   return c;
 }
@@ -100,7 +100,7 @@ static bloop_engine *fake_engine(fake *f) {
   s.call = fake_call;
   s.ud = f;
   bloop_engine *e = NULL;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_engine_new(&s, NULL, &e, &err)) tap_note("engine: %s", err.message);
   return e;
 }
@@ -143,7 +143,7 @@ static void test_shapes(void) {
   a[2].args.model = u;
   a[2].args.item = third;
   a[2].args.condition = c;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   char *s = build(a, 3, "tok-1", &err);
   CHECK_STR(s ? s : err.message,
             "{\"TransactItems\":["
@@ -621,7 +621,7 @@ static void test_commits(void) {
   a[1].kind = BLOOP_TXN_DELETE;
   a[1].args.model = v;
   a[1].args.item = k2;
-  bloop_error err;
+  bloop_error err = BLOOP_ERROR_INIT;
   char tok[BLOOP_TXN_TOKEN_MAX], tok2[BLOOP_TXN_TOKEN_MAX];
   CHECK(bloop_txn_token_new(tok, &err) == BLOOP_OK && strlen(tok) == 36);
   CHECK(bloop_txn_token_new(tok2, &err) == BLOOP_OK && strcmp(tok, tok2) != 0);

@@ -64,7 +64,7 @@ static void test_round_trips(void) {
   for (size_t i = 0; i < N_ELEMS(cases); i++) {
     bloop_arena a = BLOOP_ARENA_INIT;
     bloop_value v, w;
-    bloop_error e;
+    bloop_error e = BLOOP_ERROR_INIT;
     bloop_buf b = BLOOP_BUF_INIT;
     const char *want = cases[i].out ? cases[i].out : cases[i].in;
     if (!CHECK_MSG(dec_value(cases[i].in, &a, &v, &e) == BLOOP_OK, cases[i].in)) {
@@ -82,7 +82,7 @@ static void test_round_trips(void) {
 static void test_decoded_shapes(void) {
   bloop_arena a = BLOOP_ARENA_INIT;
   bloop_value v;
-  bloop_error e;
+  bloop_error e = BLOOP_ERROR_INIT;
   size_t len;
 
   CHECK(dec_value("{\"B\":\"AGFiAA==\"}", &a, &v, &e) == BLOOP_OK);
@@ -130,7 +130,7 @@ static void test_item_round_trip(void) {
       "\"doc\":{\"M\":{\"l\":{\"L\":[{\"NS\":[\"1\",\"2\"]},{\"BS\":[\"AA==\"]}]}}}}";
   bloop_arena a = BLOOP_ARENA_INIT;
   bloop_value v;
-  bloop_error e;
+  bloop_error e = BLOOP_ERROR_INIT;
   bloop_buf b = BLOOP_BUF_INIT;
   CHECK(dec_item(in, &a, &v, &e) == BLOOP_OK);
   CHECK(bloop_item_to_json(&v, &b, &e) == BLOOP_OK);
@@ -211,7 +211,7 @@ static void test_item_errors(void) {
   for (size_t i = 0; i < N_ELEMS(cases); i++) {
     bloop_arena a = BLOOP_ARENA_INIT;
     bloop_value v;
-    bloop_error e;
+    bloop_error e = BLOOP_ERROR_INIT;
     bloop_status st = dec_item(cases[i].in, &a, &v, &e);
     CHECK_MSG(st == BLOOP_EINVAL, cases[i].in);
     CHECK_STR(e.message, cases[i].msg);
@@ -222,7 +222,7 @@ static void test_item_errors(void) {
   /* An escaped backslash before "u0000" is not the \u0000 escape. */
   bloop_arena a = BLOOP_ARENA_INIT;
   bloop_value v;
-  bloop_error e;
+  bloop_error e = BLOOP_ERROR_INIT;
   CHECK(dec_value("{\"S\":\"\\\\u0000\"}", &a, &v, &e) == BLOOP_OK);
   CHECK(v.u.bytes.len == 6 && memcmp(v.u.bytes.ptr, "\\u0000", 6) == 0);
   /* Root of a single value is "value". */
@@ -252,7 +252,7 @@ static void test_page_reader(void) {
       "{\"pk\":{\"N\":\"x\"}} ],\"Count\":3,\"ScannedCount\":12345678901,"
       "\"LastEvaluatedKey\":{\"pk\":{\"S\":\"b\"}}}";
   bloop_arena a = BLOOP_ARENA_INIT;
-  bloop_error e;
+  bloop_error e = BLOOP_ERROR_INIT;
   bloop_value v;
   bloopi_jr r;
   bloopi_jr_init(&r, page, strlen(page), &a, &e, "answer");
@@ -344,7 +344,7 @@ static void test_depth(void) {
 
     bloop_arena a = BLOOP_ARENA_INIT;
     bloop_value v;
-    bloop_error e;
+    bloop_error e = BLOOP_ERROR_INIT;
     bloop_status st = dec_item(in.data, &a, &v, &e);
     if (levels <= 32) {
       CHECK_MSG(st == BLOOP_OK, e.message);
@@ -370,7 +370,7 @@ static void test_from_cjson(void) {
   const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "Items");
   bloop_arena a = BLOOP_ARENA_INIT;
   bloop_value v;
-  bloop_error e;
+  bloop_error e = BLOOP_ERROR_INIT;
   CHECK(bloop_item_from_cjson(cJSON_GetArrayItem(items, 0), &a, &v, "Items[0]", &e) == BLOOP_OK);
   CHECK(bloop_value_get(&v, "pk", 2) != NULL);
   CHECK(bloop_item_from_cjson(cJSON_GetArrayItem(items, 1), &a, &v, "Items[1]", &e) ==
@@ -440,7 +440,7 @@ static void test_equality(void) {
   bloop_arena a = BLOOP_ARENA_INIT;
   for (size_t i = 0; i < N_ELEMS(cases); i++) {
     bloop_value x, y;
-    bloop_error e;
+    bloop_error e = BLOOP_ERROR_INIT;
     if (!CHECK_MSG(dec_value(cases[i].a, &a, &x, &e) == BLOOP_OK, e.message) ||
         !CHECK_MSG(dec_value(cases[i].b, &a, &y, &e) == BLOOP_OK, e.message))
       continue;
@@ -457,7 +457,7 @@ static void test_copy(void) {
       "[\"x\"]},{\"NS\":[\"1\",\"2\"]},{\"BOOL\":false},{\"NULL\":true},{\"M\":{}}]}}}}";
   bloop_arena a1 = BLOOP_ARENA_INIT, a2 = BLOOP_ARENA_INIT;
   bloop_value v, c, again;
-  bloop_error e;
+  bloop_error e = BLOOP_ERROR_INIT;
   CHECK(dec_item(in, &a1, &v, &e) == BLOOP_OK);
   CHECK(bloop_value_copy(&c, &v, &a2, &e) == BLOOP_OK);
   bloop_arena_free(&a1);               /* the copy must not point into the first arena */
@@ -474,7 +474,7 @@ static void test_copy(void) {
 
 static void test_build(void) {
   bloop_arena a = BLOOP_ARENA_INIT;
-  bloop_error e;
+  bloop_error e = BLOOP_ERROR_INIT;
   bloop_value item, *s;
   bloop_buf b = BLOOP_BUF_INIT;
   CHECK(bloop_value_set_map(&item, &a, 0, &e) == BLOOP_OK);
@@ -632,7 +632,7 @@ static void test_arena(void) {
 static size_t item_size(const char *json) {
   bloop_arena a = BLOOP_ARENA_INIT;
   bloop_value v;
-  bloop_error e;
+  bloop_error e = BLOOP_ERROR_INIT;
   size_t s = (size_t)-1;
   if (CHECK_MSG(dec_item(json, &a, &v, &e) == BLOOP_OK, e.message)) s = bloop_item_size(&v);
   bloop_arena_free(&a);
@@ -674,7 +674,7 @@ static void test_sizes(void) {
 
 static void test_check_size(void) {
   bloop_arena a = BLOOP_ARENA_INIT;
-  bloop_error e;
+  bloop_error e = BLOOP_ERROR_INIT;
   bloop_value item;
   size_t fill = BLOOP_ITEM_SIZE_MAX - (2 + 6) - 4;   /* pk + "user#1", "data" name */
   char *big = malloc(fill + 1);

@@ -42,8 +42,8 @@ local function reach(root, secret, creds)
 end
 
 describe("bloop.Engine", function()
-  -- Needs bloop.core to say which models a condition's paths belong to (a Condition keeps
-  -- only labels today): pending until src/lua/lcond.c does, then an `it`.
+  -- A condition keeps the models whose columns it names (bloop.core.condition_models), so
+  -- a column of another model is refused instead of rendering as an attribute of that name.
   describe("conditions on another model's columns", function()
     local engine = bloop.Engine{ endpoint = "http://127.0.0.1:1", region = "us-east-1",
       credentials = { access_key_id = "A", secret_access_key = "s" } }
@@ -64,7 +64,7 @@ describe("bloop.Engine", function()
       assert.matches("CrossOther", err.message, 1, true)
     end
 
-    pending("are refused in save, delete, query, scan and transactions, naming both models", function()
+    it("are refused in save, delete, query, scan and transactions, naming both models", function()
       refused(function() engine:explain("save", o, { condition = foreign }) end)
       refused(function() engine:explain("delete", o, { condition = Order.z:eq(1) & foreign }) end)
       refused(function() engine:explain("query", Order, { key = Order.id:eq("o1"), filter = foreign }) end)
@@ -118,6 +118,40 @@ describe("bloop.Engine", function()
       local holder = setmetatable({}, { __index = function() return creds end })
       assert.equal("engine<mt>[__index]^creds[secret_access_key]", reach(holder, secret, {}))
       assert.equal("engine[1]", reach({ "x" .. secret }, secret, {}))
+    end)
+  end)
+
+  -- Found by a bad-input sweep: errors that carried uninitialised memory, or named nothing.
+  describe("bad input", function()
+    local engine = bloop.Engine{ endpoint = "http://127.0.0.1:1", region = "us-east-1",
+      credentials = { access_key_id = "A", secret_access_key = "s" }, max_attempts = 1 }
+    local Bad = bloop.Model:extend("BadInput")
+    Bad.id = bloop.Column(bloop.String, { hash_key = true })
+    Bad.dm = bloop.Column(bloop.DynamicMap)
+
+    it("names the column and shows a map key that is not UTF-8 escaped, with no HTTP fields", function()
+      for key, shown in pairs{ ["\xff"] = '"\\255"', ["a\0b"] = '"a\\0b"' } do
+        local ok, err = pcall(engine.save, engine, Bad{ id = "a", dm = { [key] = "x" } })
+        assert.is_false(ok)
+        assert.equal("InvalidValue", err.name)
+        assert.equal(("DynamicMap column BadInput.dm got a table with %s in it (a map key must "
+          .. "be UTF-8 text without NUL bytes)"):format(shown), err.message)
+        assert.is_nil(err.status)
+        assert.is_nil(err.request_id)
+      end
+    end)
+
+    it("says what engine.session.dynamodb_client holds when it is no client", function()
+      local real = engine.session.dynamodb_client
+      for _, case in ipairs{ { false, "a boolean" }, { 5, "a number" }, { "x", "a string" } } do
+        engine.session.dynamodb_client = case[1]
+        local ok, err = pcall(engine.load, engine, Bad{ id = "a" })
+        assert.is_false(ok)
+        assert.equal("ConfigurationError", err.name)
+        assert.equal("BadInput load: engine.session.dynamodb_client is " .. case[2] .. ", not a client",
+          err.message)
+      end
+      engine.session.dynamodb_client = real
     end)
   end)
 end)
