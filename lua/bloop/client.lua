@@ -9,9 +9,8 @@ local errors = require("bloop.errors") -- also registers the classes the native 
 
 local M = {}
 
-function M.new(service, opts)
-  return core.client(service, opts)
-end
+-- bloop.client(service, opts): a wrong option is an InvalidArgument at the caller's line.
+M.new = errors.from_core(core.client)
 
 -- wrap_client(real, overrides): overrides is a table of methods (called with the wrapper
 -- as self); any other key is looked up on `real`, and its methods are called on `real`.

@@ -144,7 +144,7 @@ local NO_OPTS = {}
 
 local engine_opts = { dynamodb = true, dynamodbstreams = true, region = true, endpoint = true,
   credentials = true, profile = true, max_attempts = true, timeout = true,
-  table_name_template = true, batch = true }
+  max_answer_bytes = true, table_name_template = true, batch = true }
 
 -- Engine{ batch = {...} }: the batch executor's bounds for load, batch_save and
 -- batch_delete (include/bloop/batch.h; defaults: 4 chunks in flight, backoff base 50 ms,
@@ -197,7 +197,7 @@ function M.new(opts)
   -- built now; without, it is built on first use from options that hold no secret.
   local client_opts = { region = opts.region, endpoint = opts.endpoint,
     credentials = opts.credentials, profile = opts.profile, max_attempts = opts.max_attempts,
-    timeout = opts.timeout }
+    timeout = opts.timeout, max_answer_bytes = opts.max_answer_bytes }
   local session = { dynamodb_client = opts.dynamodb }
   if not session.dynamodb_client then
     session.dynamodb_client = client_mod.new("dynamodb", client_opts)

@@ -182,6 +182,23 @@ function errors.suggest(name, candidates)
   return near and (' (did you mean "%s"?)'):format(near) or ""
 end
 
+-- errors.from_core(fn): fn, a function of bloop.core that a user calls through bloop, such
+-- that its misuse errors are InvalidArgument objects at the caller's line like every other:
+-- bloop.core raises plain strings (luaL_error, luaL_argerror), positioned at whatever called
+-- it. The string's own position is dropped and where() gives the caller's; error objects
+-- pass as they are.
+local function from_core_result(ok, ...)
+  if ok then return ... end
+  local err = ...
+  if type(err) ~= "string" then error(err, 0) end
+  errors.raise(errors.classes.InvalidArgument, where() .. err:gsub("^[^\n]-:%d+: ", "", 1),
+    { code = "InvalidArgument" })
+end
+
+function errors.from_core(fn)
+  return function(...) return from_core_result(pcall(fn, ...)) end
+end
+
 -- errors.rethrow(err): raises again what bloop caught from a call it made: an error object as
 -- it is, a string (a C function's luaL_error) at the caller's position, as argerror places it.
 function errors.rethrow(err)

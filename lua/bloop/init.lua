@@ -22,11 +22,16 @@ local bloop = {
 for name, cls in pairs(errors.classes) do bloop[name] = cls end
 
 -- values (bloop.decimal is exact; datetime/uuid/set: lua/bloop/values.lua, set.lua)
-bloop.decimal = core.decimal
-bloop.datetime = core.datetime
-bloop.uuid = core.uuid
+-- Through errors.from_core, so that a bad argument is an InvalidArgument object at the
+-- caller's line, as every misuse error bloop raises.
+bloop.decimal = errors.from_core(core.decimal)
+bloop.datetime = {}
+for k, v in pairs(core.datetime) do
+  bloop.datetime[k] = type(v) == "function" and errors.from_core(v) or v
+end
+bloop.uuid = errors.from_core(core.uuid)
 bloop.uuid4 = core.uuid4
-bloop.binary = core.binary
+bloop.binary = errors.from_core(core.binary)
 bloop.set = set.new
 bloop.null = core.null
 bloop.deepcopy = values.deepcopy

@@ -117,6 +117,22 @@ describe("bloop.client #integration", function()
     end)
   end)
 
+  describe("answers", function()
+    -- A runaway answer is cut off as it arrives, not read into memory: the cap is
+    -- max_answer_bytes (a DynamoDB answer is at most a few MB; the default leaves room).
+    it("refuses one larger than max_answer_bytes, naming the endpoint and the limit", function()
+      local small = helpers.client("dynamodb", { max_answer_bytes = 8 })
+      local err = helpers.raises(small.list_tables, small, {})
+      assert.equal("ClientError", err.name)
+      assert.equal("AnswerTooLarge", err.code)
+      assert.matches(helpers.endpoint(helpers.backend()), err.message, 1, true)
+      assert.matches("8 bytes of body, max_answer_bytes", err.message, 1, true)
+      assert.equal(1, err.attempts)
+      local engine = bloop.Engine{ dynamodb = small }
+      assert.equal("table", type(engine))
+    end)
+  end)
+
   describe("query, scan and batches", function()
     local qpk = "q"
     setup(function()

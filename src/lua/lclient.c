@@ -38,13 +38,20 @@ static bloop_client *lcl_check_client(lua_State *L, int idx) {
 
 static const char *const known_opts[] = {
   "endpoint", "region", "profile", "credentials", "max_attempts", "timeout",
-  "connect_timeout", "attempt_timeout", "retry", "buffer_size", NULL};
+  "connect_timeout", "attempt_timeout", "retry", "buffer_size", "max_answer_bytes", NULL};
+
+/* The longest duration an option takes: a year, far below where seconds * 1000 stops
+ * fitting a long. */
+#define LCL_MAX_SECONDS (366.0 * 24 * 3600)
 
 static const char *lcl_opt_string(lua_State *L, int t, const char *k) {
   const char *s = NULL;
+  size_t len = 0;
   int ty = lua_getfield(L, t, k);
-  if (ty == LUA_TSTRING) s = lua_tostring(L, -1);
+  if (ty == LUA_TSTRING) s = lua_tolstring(L, -1, &len);
   else if (ty != LUA_TNIL) luaL_error(L, "bloop.client: option '%s' must be a string", k);
+  /* C reads up to the first NUL: a string holding one would be cut without a word */
+  if (s && strlen(s) != len) luaL_error(L, "bloop.client: option '%s' holds a NUL byte", k);
   lua_pop(L, 1);  /* the string stays alive: the options table holds it */
   return s;
 }
@@ -55,6 +62,9 @@ static long lcl_opt_ms(lua_State *L, int t, const char *k, long dflt) {
   if (ty == LUA_TNUMBER) {
     lua_Number s = lua_tonumber(L, -1);
     if (s < 0) luaL_error(L, "bloop.client: option '%s' must not be negative", k);
+    if (!(s <= LCL_MAX_SECONDS))   /* NaN too */
+      luaL_error(L, "bloop.client: option '%s' must be at most %d seconds (a year), got %s", k,
+                 (int)LCL_MAX_SECONDS, lua_tostring(L, -1));
     v = (long)(s * 1000.0 + 0.5);
   } else if (ty != LUA_TNIL) {
     luaL_error(L, "bloop.client: option '%s' must be a number of seconds", k);
@@ -113,6 +123,7 @@ static void lcl_read_options(lua_State *L, int t, bloop_client_config *cfg) {
   cfg->connect_timeout_ms = lcl_opt_ms(L, t, "connect_timeout", cfg->connect_timeout_ms);
   cfg->attempt_timeout_ms = lcl_opt_ms(L, t, "attempt_timeout", cfg->attempt_timeout_ms);
   cfg->buffer_size = lcl_opt_int(L, t, "buffer_size", cfg->buffer_size);
+  cfg->max_answer_bytes = (size_t)lcl_opt_int(L, t, "max_answer_bytes", 0);
   ty = lua_getfield(L, t, "retry");
   if (ty == LUA_TTABLE) {
     int r = lua_gettop(L);

@@ -1,6 +1,7 @@
 -- Building clients: options, methods and what a client shows of itself. No network: a
 -- client resolves its configuration when built and connects on its first call.
 local bloop = require("bloop")
+local helpers = require("spec.helpers")
 local core = require("bloop.core")
 
 local creds = { access_key_id = "AKIDUNIT", secret_access_key = "unit-secret-xyz" }
@@ -43,17 +44,37 @@ describe("bloop.client", function()
     assert.equal("https://streams.dynamodb.cn-north-1.amazonaws.com.cn", s:endpoint())
   end)
 
+  -- misuse is an InvalidArgument at the caller's line, as everywhere in bloop
   it("refuses an unknown service and unknown options", function()
-    assert.has_error(function() bloop.client("s3", {}) end)
-    assert.has_error(function()
+    helpers.misuse(function() bloop.client("s3", {}) end)
+    local err = helpers.misuse(function()
       bloop.client("dynamodb", { regoin = "us-east-1", credentials = creds })
     end, "bloop.client: unknown option 'regoin'")
+    assert.matches("^spec/unit/lua/client_spec.lua:%d+: ", err.message)
   end)
 
   it("refuses half of a key pair", function()
-    assert.has_error(function()
+    helpers.misuse(function()
       bloop.client("dynamodb", { region = "us-east-1", credentials = { access_key_id = "a" } })
     end, "bloop.client: credentials need both access_key_id and secret_access_key")
+  end)
+
+  it("refuses an option string holding NUL, and durations it cannot hold", function()
+    helpers.misuse(function()
+      bloop.client("dynamodb", { region = "us-east-1", credentials = creds,
+        endpoint = "http://127.0.0.1:1\0.evil" })
+    end, "bloop.client: option 'endpoint' holds a NUL byte")
+    for _, v in ipairs{ 1e300, 0 / 0, 1 / 0 } do
+      local err = helpers.misuse(function()
+        bloop.client("dynamodb", { region = "us-east-1", credentials = creds, timeout = v })
+      end)
+      assert.matches("option 'timeout' must be at most 31622400 seconds %(a year%)", err.message)
+    end
+    helpers.misuse(function()
+      bloop.client("dynamodb", { region = "us-east-1", credentials = creds, max_answer_bytes = -1 })
+    end, "bloop.client: option 'max_answer_bytes' must be a non-negative integer")
+    assert.equal("bloop.Client", bloop.typename(bloop.client("dynamodb",
+      { region = "us-east-1", credentials = creds, max_answer_bytes = 1024 })))
   end)
 
   it("raises a ConfigurationError naming what was looked at when there is no region", function()
