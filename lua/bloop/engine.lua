@@ -23,6 +23,9 @@
 -- `previous` (a snapshot as it is, a table as a wire item), so a save sends only what
 -- differs (in-place changes to nested tables included: the object is dumped again and
 -- compared) and `atomic` can require that the row still holds exactly that.
+-- An object built from a whole item (column.COMPLETE: a load, a search over every column, a
+-- sync) that is saved through an engine that never synced it is written whole: every column
+-- it holds is SET and every other one REMOVEd (write_args).
 local core = require("bloop.core")
 local errors = require("bloop.errors")
 local signals = require("bloop.signals")
@@ -33,7 +36,8 @@ local client_mod = require("bloop.client")
 local values = require("bloop.values")
 
 local E = errors.classes
-local MARKED, DATA, Column = column_mod.MARKED, column_mod.DATA, column_mod.Column
+local MARKED, DATA, COMPLETE = column_mod.MARKED, column_mod.DATA, column_mod.COMPLETE
+local Column = column_mod.Column
 local model_of, is_model, is_index = model_mod.model_of, model_mod.is_model, index_mod.is_index
 
 local M = {}
@@ -301,7 +305,8 @@ end
 
 -- After C filled the object's DATA (when spec.load) from an item and made its snapshot:
 -- stores through the columns when their class stores on its own, records the snapshot as
--- synced.
+-- synced. An object whose spec covers every column of its model (not an index's or a
+-- projection's subset) holds the whole item: it is marked COMPLETE.
 local function loaded(self, obj, spec, snapshot)
   if not spec.load then
     local state = core.snapshot_state(snapshot, spec)
@@ -312,6 +317,7 @@ local function loaded(self, obj, spec, snapshot)
   end
   self.synced[obj] = snapshot
   if rawget(obj, MARKED) then obj[MARKED] = {} end
+  if #spec.columns == #model_of(obj).Meta.columns then rawset(obj, COMPLETE, true) end
 end
 
 -- What this engine last synced for obj as per-column state (column name -> wire or false),
@@ -364,7 +370,8 @@ local function item_now(model, now, keys_only)
   return item_of(model, now, keys_only)
 end
 
--- Fills obj from a wire item over every column. No user set hooks run.
+-- Fills obj from a wire item over every column, so it holds the whole item (COMPLETE). No
+-- user set hooks run.
 local function unpack(self, obj, model, item)
   local attrs = item and item.M or {}
   local state = synced_state(self, obj, model) or {}
@@ -376,6 +383,7 @@ local function unpack(self, obj, model, item)
   end
   self.synced[obj] = state
   if rawget(obj, MARKED) then obj[MARKED] = {} end
+  rawset(obj, COMPLETE, true)
 end
 
 -- Columns whose wire form differs from what this engine last synced although their value is
@@ -464,11 +472,15 @@ local function write_args(self, obj, opts, op)
   check_keys(model, absent, op)
   if op ~= "delete" then now, absent = keep_unchanged(self, obj, model, now, absent) end
   local synced = self.synced[obj]
+  -- REMOVEd although `previous` lacks them: columns the user set to nil and, when this
+  -- engine never synced an object built from a whole item (COMPLETE: a load through another
+  -- engine), every column it lacks, so the save writes that whole item.
   local cleared = {}
   local marked = rawget(obj, MARKED)
-  if absent and marked then
+  local whole = synced == nil and rawget(obj, COMPLETE)
+  if absent and (marked or whole) then
     for _, c in ipairs(model.Meta.columns) do
-      if absent[c.name] and marked[c.name] then cleared[#cleared + 1] = c.name end
+      if absent[c.name] and (whole or marked[c.name]) then cleared[#cleared + 1] = c.name end
     end
   end
   local cond = check_condition(op, "condition", opts.condition, model)
