@@ -30,7 +30,7 @@ local M = {}
 M.DATA = setmetatable({}, { __name = "bloop.column.DATA", __tostring = function() return "DATA" end })
 M.MARKED = setmetatable({}, { __name = "bloop.column.MARKED", __tostring = function() return "MARKED" end })
 -- obj[COMPLETE] is true when the object was built from a whole item (a load, a full search
--- result, a sync): a column it lacks is absent from that item, so an engine
+-- result, a sync, a stream image): a column it lacks is absent from that item, so an engine
 -- that never synced the object REMOVEs it on save (lua/bloop/engine.lua write_args).
 M.COMPLETE = setmetatable({}, { __name = "bloop.column.COMPLETE", __tostring = function() return "COMPLETE" end })
 local DATA, MARKED = M.DATA, M.MARKED

@@ -24,8 +24,9 @@
 -- differs (in-place changes to nested tables included: the object is dumped again and
 -- compared) and `atomic` can require that the row still holds exactly that.
 -- An object built from a whole item (column.COMPLETE: a load, a search over every column, a
--- sync) that is saved through an engine that never synced it is written whole: every column
--- it holds is SET and every other one REMOVEd (write_args).
+-- sync, a stream image) that is saved through an engine that never synced it is written
+-- whole: every column it holds is SET and every other one REMOVEd (write_args), so a
+-- replica converges.
 local core = require("bloop.core")
 local errors = require("bloop.errors")
 local signals = require("bloop.signals")
@@ -474,7 +475,7 @@ local function write_args(self, obj, opts, op)
   local synced = self.synced[obj]
   -- REMOVEd although `previous` lacks them: columns the user set to nil and, when this
   -- engine never synced an object built from a whole item (COMPLETE: a load through another
-  -- engine), every column it lacks, so the save writes that whole item.
+  -- engine, a stream image), every column it lacks, so the save writes that whole item.
   local cleared = {}
   local marked = rawget(obj, MARKED)
   local whole = synced == nil and rawget(obj, COMPLETE)

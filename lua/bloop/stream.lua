@@ -12,11 +12,14 @@
 -- The shard tree, iterators, ordering and token live in the C core (include/bloop/stream.h).
 -- The stream ARN is the one this engine found when it bound the model (per engine: a model
 -- bound to two engines has one stream on each). Records become objects without entering
--- the engine's change tracking: a record's `new` saved through another engine sends every
--- column it holds.
+-- the engine's change tracking. `old` and `new` are whole items (marked COMPLETE): saved
+-- through another engine, `new` is written whole, every column it holds SET and every other
+-- one REMOVEd, so a replica converges even when the source removed attributes (down to a
+-- key-only item). `key` holds only the key and is not COMPLETE.
 local core = require("bloop.core")
 local cjson = require("cjson")
 local errors = require("bloop.errors")
+local COMPLETE = require("bloop.column").COMPLETE
 
 local E = errors.classes
 
@@ -29,9 +32,11 @@ Stream.__index = function(s, k)
   return Stream[k]
 end
 
-local function object_of(engine, model, item)
+-- whole: the item is a full image (old, new), not a record's key.
+local function object_of(engine, model, item, whole)
   if item == nil then return nil end
   local obj = model.Meta.init()
+  if whole then rawset(obj, COMPLETE, true) end
   local attrs = item.M or {}
   for _, c in ipairs(model.Meta.columns) do
     local w = attrs[c.dynamo_name]
@@ -92,8 +97,8 @@ function Stream:next()
   local engine, model = self.engine, self.model
   return {
     key = object_of(engine, model, r.keys),
-    old = object_of(engine, model, r.old),
-    new = object_of(engine, model, r.new),
+    old = object_of(engine, model, r.old, true),
+    new = object_of(engine, model, r.new, true),
     meta = {
       created_at = core.datetime.fromtimestamp(r.created_at_us / 1e6),
       sequence_number = r.sequence_number,
