@@ -52,5 +52,7 @@ bloop.LocalSecondaryIndex = index.LocalSecondaryIndex
 bloop.Engine = engine.new
 bloop.signals = require("bloop.signals")
 bloop.model = model
+-- objects to JSON text and back (lua/bloop/json.lua)
+bloop.json = require("bloop.json")
 
 return bloop
