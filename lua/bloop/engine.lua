@@ -318,7 +318,12 @@ local function loaded(self, obj, spec, snapshot)
   end
   self.synced[obj] = snapshot
   if rawget(obj, MARKED) then obj[MARKED] = {} end
-  if #spec.columns == #model_of(obj).Meta.columns then rawset(obj, COMPLETE, true) end
+  local whole = spec.whole   -- the same for every object a search loads: found once
+  if whole == nil then
+    whole = #spec.columns == #model_of(obj).Meta.columns
+    spec.whole = whole
+  end
+  if whole then rawset(obj, COMPLETE, true) end
 end
 
 -- What this engine last synced for obj as per-column state (column name -> wire or false),

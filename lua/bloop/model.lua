@@ -30,7 +30,7 @@ local errors = require("bloop.errors")
 local core = require("bloop.core")
 local signals = require("bloop.signals")
 
-local DATA, MARKED = column_mod.DATA, column_mod.MARKED
+local DATA, MARKED, COMPLETE = column_mod.DATA, column_mod.MARKED, column_mod.COMPLETE
 local is_column, is_index = column_mod.is_column, index_mod.is_index
 
 local M = {}
@@ -277,7 +277,8 @@ local function make_model(name, parent, meta_in)
   imt.__model = cls
   if not meta_in.init then
     meta.init = function()
-      return setmetatable({ [DATA] = {}, [MARKED] = {} }, imt)
+      -- COMPLETE has its slot from the start: marking a loaded object then grows no table
+      return setmetatable({ [DATA] = {}, [MARKED] = {}, [COMPLETE] = false }, imt)
     end
   end
   -- copy the parent's columns and indexes (a local definition assigned later overrides)

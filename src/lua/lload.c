@@ -240,7 +240,7 @@ static void llo_load(bloopL_conv *S, int t, const bloop_value *v, int builtin) {
     lua_pushnil(L);
     return;
   }
-  bloop_type want = bloopL_type_stores(L, t);
+  bloop_type want = bloopL_type_stores_kind(L, t, kind);
   if (kind != BLOOPL_K_DYNAMIC && v->type != want) {
     char detail[64];
     snprintf(detail, sizeof detail, "expected %s", bloop_type_name(want));

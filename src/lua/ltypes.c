@@ -79,9 +79,12 @@ bloop_type bloopL_type_backing(lua_State *L, int t) {
   return bt;
 }
 
-bloop_type bloopL_type_stores(lua_State *L, int t) {
-  int kind = bloopL_type_kind(L, t);
+bloop_type bloopL_type_stores_kind(lua_State *L, int t, int kind) {
   if (kind != BLOOPL_K_SET) return kind_stores[kind];
   bloop_type bt = bloopL_type_backing(L, t);
   return bloop_type_is_set(bt) ? bt : BLOOP_TYPE_NONE;
+}
+
+bloop_type bloopL_type_stores(lua_State *L, int t) {
+  return bloopL_type_stores_kind(L, t, bloopL_type_kind(L, t));
 }

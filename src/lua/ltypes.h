@@ -77,6 +77,9 @@ BLOOPI_FUNC const char *bloopL_type_name(lua_State *L, int t, char *buf, size_t 
 /* What the type object at t stores: its backing_type for a Set (NONE when that is not a
  * set type), else its kind's (S for String, N for Integer, L for List, NONE for Dynamic). */
 BLOOPI_FUNC bloop_type bloopL_type_stores(lua_State *L, int t);
+/* The same for a type whose kind the caller read already (one field lookup less per value
+ * on the load path). */
+BLOOPI_FUNC bloop_type bloopL_type_stores_kind(lua_State *L, int t, int kind);
 /* Its raw backing_type field as a type tag (NONE when absent or unknown). */
 BLOOPI_FUNC bloop_type bloopL_type_backing(lua_State *L, int t);
 
