@@ -23,7 +23,11 @@ so=$(ls "$prefix"/lib*/libbloop.so "$prefix"/lib/*/libbloop.so 2>/dev/null | hea
 [ -n "$so" ] || { echo "libbloop.so not installed"; exit 1; }
 extra=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -v -e '^bloop_' -e '^luaopen_bloop_core$' || true)
 [ -z "$extra" ] || { echo "libbloop.so exports internals: $extra" | head -c 400; exit 1; }
-nm -D --defined-only "$so" | grep -q ' bloop_runtime_new$' || { echo "bloop_runtime_new not exported"; exit 1; }
+# one public function of each layer: the runtime and the C core a C program may call alone
+for sym in bloop_runtime_new bloop_status_name bloop_value_to_json bloop_sigv4_sign \
+    bloop_client_new bloop_engine_new bloop_model_new; do
+  nm -D --defined-only "$so" | grep -q " $sym\$" || { echo "$sym not exported"; exit 1; }
+done
 
 pc=$(ls "$prefix"/lib*/pkgconfig/bloop.pc "$prefix"/lib/*/pkgconfig/bloop.pc 2>/dev/null | head -n 1)
 [ -n "$pc" ] || { echo "bloop.pc not installed"; exit 1; }
