@@ -112,6 +112,7 @@ static void lc_merge_models(lua_State *L, int r, int a, int b) {
 /* core.condition_models(c) -> { model, ... }: the models whose columns c names. */
 static int lc_models(lua_State *L) {
   lc_check_box(L, 1);
+  lua_settop(L, 1);                                   /* extra arguments are ignored */
   lua_newtable(L);                                    /* [c, list] */
   if (lua_getiuservalue(L, 1, 2) == LUA_TTABLE) {     /* [c, list, set] */
     lua_Integer n = 0;
