@@ -1,14 +1,8 @@
--- if_not_exist.lua: the seed's generic "if not exist" condition, on Tweet.
+-- if_not_exist.lua: the seed's generic "if not exist" condition
+-- (bloop.patterns.conditions.if_not_exist), built from an object or from its model.
 -- Run: BLOOP_ENDPOINT=http://127.0.0.1:8000 build/bin/bloop examples/if_not_exist.lua
 local bloop = require("bloop")
-
--- as lua-api.md writes it (the project also ships it: bloop.patterns.conditions)
-local Condition = bloop.Condition
-local function if_not_exist(obj)            -- obj may be an instance or a model
-  local condition = Condition()
-  for _, key in ipairs(obj.Meta.keys) do condition = condition & key:is_(nil) end
-  return condition
-end
+local if_not_exist = require("bloop.patterns.conditions").if_not_exist
 
 local endpoint = os.getenv("BLOOP_ENDPOINT")
 local engine = bloop.Engine(endpoint and { endpoint = endpoint, region = "us-east-1",
@@ -20,19 +14,24 @@ Tweet.id = bloop.Column(bloop.String, { range_key = true })
 Tweet.content = bloop.Column(bloop.String)
 engine:bind(Tweet)
 
-local tweet = Tweet{ account = bloop.uuid4(), id = "numberoverzero", content = "first" }
+-- a fixed account (rather than bloop.uuid4()) so that the output is the same every run
+local account = bloop.uuid("5c2e9a40-1b7d-4c55-8e0f-3a6d2b9c7e11")
+print("condition: " .. tostring(if_not_exist(Tweet)))
+
+local tweet = Tweet{ account = account, id = "numberoverzero", content = "first" }
 engine:save(tweet, { condition = if_not_exist(tweet) })
 print("saved " .. tostring(tweet) .. " (it did not exist)")
 
-local again = Tweet{ account = tweet.account, id = "numberoverzero", content = "second" }
-for _, cond in ipairs{ if_not_exist(again), if_not_exist(Tweet) } do
+local again = Tweet{ account = account, id = "numberoverzero", content = "second" }
+for _, from in ipairs{ "the object", "the model" } do
+  local cond = from == "the object" and if_not_exist(again) or if_not_exist(Tweet)
   local ok, err = pcall(engine.save, engine, again, { condition = cond })
   assert(not ok and bloop.is(err, bloop.ConstraintViolation), "the second save must fail")
   assert(err.obj == again, "the error carries the object")
-  print("second save refused: " .. tostring(err))
+  print(("second save, condition from %s, refused: %s: %s"):format(from, err.name, err.message))
 end
 
-local check = Tweet{ account = tweet.account, id = "numberoverzero" }
+local check = Tweet{ account = account, id = "numberoverzero" }
 engine:load(check)
 assert(check.content == "first")
 print("the table still holds: " .. check.content)

@@ -10,7 +10,8 @@ local client = bloop.client("dynamodb", endpoint and {
   -- local servers check no signature, but every request is signed
   credentials = { access_key_id = "local", secret_access_key = "local" },
 } or nil)
-print("connected: " .. tostring(client))
+-- the output leaves out what changes from run to run (the endpoint's port, the table name)
+print("connected: " .. (endpoint and "the local server at $BLOOP_ENDPOINT" or "AWS"))
 
 -- unique per run: a shared local server may still be deleting an earlier run's table
 local table_name = "quickstart-" .. os.time() .. "-" .. math.random(1e6)
@@ -30,7 +31,7 @@ client:create_table{
 for _ = 1, 100 do
   if client:describe_table{ TableName = table_name }.Table.TableStatus == "ACTIVE" then break end
 end
-print("created table " .. table_name)
+print("created table quickstart-<run>")
 
 for i = 1, 5 do
   client:put_item{ TableName = table_name, Item = {
@@ -54,4 +55,4 @@ print(("query: %d items"):format(page.Count))
 for _, item in ipairs(page.Items) do print("  " .. item.ts.N .. "  " .. item.text.S) end
 
 client:delete_table{ TableName = table_name }
-print("deleted table " .. table_name)
+print("deleted table quickstart-<run>")

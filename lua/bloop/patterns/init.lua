@@ -1,8 +1,10 @@
--- bloop.patterns: the seed's "Bloop Patterns" as modules (local, conditions).
+-- bloop.patterns: the seed's "Bloop Patterns" as modules (local, conditions, float).
 return {
   ["local"] = require("bloop.patterns.local"),
   conditions = require("bloop.patterns.conditions"),
+  float = require("bloop.patterns.float"),
   if_not_exist = require("bloop.patterns.conditions").if_not_exist,
   snapshot = require("bloop.patterns.conditions").snapshot,
   patch_engine = require("bloop.patterns.local").patch_engine,
+  Float = require("bloop.patterns.float").Float,
 }

@@ -1,7 +1,8 @@
--- patch_local.lua: the seed's "DynamoDB Local" pattern. dynalite (like DynamoDB Local)
--- answers DescribeTimeToLive but knows neither UpdateTimeToLive nor the continuous-backups
--- calls, so a model asking for TTL and backups binds only through the patch.
--- Run: BLOOP_ENDPOINT=http://127.0.0.1:8000 build/bin/bloop examples/patch_local.lua
+-- local_patch.lua: the seed's "DynamoDB Local" pattern (bloop.patterns.local). dynalite
+-- (like DynamoDB Local) answers DescribeTimeToLive but knows neither UpdateTimeToLive nor
+-- the continuous-backups calls, so a model asking for TTL and backups binds only through
+-- the patch.
+-- Run: BLOOP_ENDPOINT=http://127.0.0.1:8000 build/bin/bloop examples/local_patch.lua
 local bloop = require("bloop")
 local patch_engine = require("bloop.patterns.local").patch_engine
 
@@ -27,10 +28,17 @@ client.mock_ttl[table_name] = true
 client.mock_backups[table_name] = true
 
 engine:bind(Session)
-print("bound " .. table_name .. " with TTL and backups (mocked)")
+print("bound Session with TTL and backups (mocked)")
+
+local patched = engine.session.dynamodb_client
+local ttl = patched:describe_time_to_live{ TableName = table_name }
+local backups = patched:describe_continuous_backups{ TableName = table_name }
+print("describe_time_to_live: " .. ttl.TimeToLiveDescription.TimeToLiveStatus)
+print("describe_continuous_backups: "
+  .. backups.ContinuousBackupsDescription.ContinuousBackupsStatus)
 
 -- Timestamp stores whole seconds
-local s = Session{ id = "s1", expires = bloop.datetime.fromtimestamp(os.time() + 3600) }
+local s = Session{ id = "s1", expires = bloop.datetime.parse("2030-01-01T00:00:00Z") }
 engine:save(s)
 local back = Session{ id = "s1" }
 engine:load(back)
@@ -38,6 +46,6 @@ assert(back.expires == s.expires, "expires did not round-trip")
 print("saved and loaded " .. tostring(back) .. ", expires " .. back.expires:isoformat())
 
 -- everything the patch does not override still goes to the real client
-local d = engine.session.dynamodb_client:describe_table{ TableName = table_name }
+local d = patched:describe_table{ TableName = table_name }
 assert(d.Table.TableStatus == "ACTIVE")
 print("describe_table went to the real client: " .. d.Table.TableStatus)
