@@ -1,8 +1,11 @@
--- bloop.patterns: the seed's "Bloop Patterns" as modules (local, conditions).
+-- bloop.patterns: the seed's "Bloop Patterns" as modules (local, conditions), and its
+-- Cross-Region Replication (replication).
 return {
   ["local"] = require("bloop.patterns.local"),
   conditions = require("bloop.patterns.conditions"),
   if_not_exist = require("bloop.patterns.conditions").if_not_exist,
   snapshot = require("bloop.patterns.conditions").snapshot,
   patch_engine = require("bloop.patterns.local").patch_engine,
+  replication = require("bloop.patterns.replication"),
+  replicate = require("bloop.patterns.replication").replicate,
 }
