@@ -135,4 +135,13 @@ end
 
 math.randomseed(os.time())
 package.loaded["spec.helpers"] = helpers
+-- A whole file's text, or nil when it cannot be opened.
+function helpers.read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
 return helpers

@@ -52,6 +52,30 @@ bloop.LocalSecondaryIndex = index.LocalSecondaryIndex
 bloop.Engine = engine.new
 bloop.signals = require("bloop.signals")
 bloop.model = model
+-- SIGINT and SIGTERM as a flag a long-running script polls. The `bloop` host provides the
+-- module "bloop.host" (src/host/docall.c); elsewhere (a plain lua5.4, an embedding program
+-- that preloads no "bloop.host" of its own) catching is a no-op and nothing is interrupted.
+--   local was = bloop.catch_interrupts(true)  -- SIGINT/SIGTERM now only set the flag
+--   while not bloop.interrupted() do ... end  -- "SIGINT" | "SIGTERM" | false
+--   bloop.catch_interrupts(was)               -- back to the default (SIGINT raises
+--                                             -- "interrupted!", SIGTERM ends the process)
+-- A second signal while catching is not caught: it ends the process.
+local host
+local function host_module()
+  if host == nil then
+    local ok, m = pcall(require, "bloop.host")
+    host = ok and m or false
+  end
+  return host
+end
+function bloop.catch_interrupts(on)
+  local h = host_module()
+  return h and h.catch_interrupts(on) or false
+end
+function bloop.interrupted()
+  local h = host_module()
+  return h and h.interrupted() or false
+end
 -- objects to JSON text and back (lua/bloop/json.lua)
 bloop.json = require("bloop.json")
 

@@ -3,8 +3,9 @@
  * prompt (repl.c) so that an interrupt and a traceback behave the same in both.
  *
  * Owns: the message handler (a traceback for string errors, __tostring for error
- * objects), the SIGINT hook that raises "interrupted!" at the next safe point, and
- * printing an error to stderr.
+ * objects), the SIGINT hook that raises "interrupted!" at the next safe point, the
+ * module "bloop.host" through which a script catches SIGINT and SIGTERM instead (a flag it
+ * polls: bloop.interrupted()), and printing an error to stderr.
  * Does not own: options, exit codes or reading input.
  */
 #ifndef BLOOP_HOST_DOCALL_H
@@ -22,5 +23,10 @@ BLOOPI_FUNC int bloopi_host_docall(lua_State *L, int narg, int nres);
 /* When status is not LUA_OK, prints the message on top of the stack (prefixed with
  * "pname: " when pname is not NULL) to stderr and pops it. */
 BLOOPI_FUNC int bloopi_host_report(lua_State *L, int status, const char *pname);
+
+/* package.preload["bloop.host"]: catch_interrupts(on) -> was_catching, interrupted() ->
+ * "SIGINT" | "SIGTERM" | false. Only this host has it; lua/bloop/init.lua falls back to
+ * "never interrupted" without it (an embedder may preload its own). */
+BLOOPI_FUNC void bloopi_host_preload(lua_State *L);
 
 #endif

@@ -235,6 +235,7 @@ static int pmain(lua_State *L) {
     lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
   }
   bloop_runtime_openlibs(L);
+  bloopi_host_preload(L);
   create_arg_table(L, argv, argc, script);
   lua_gc(L, LUA_GCRESTART);
   if (!(args & HAS_NOENV) && handle_luainit(L) != LUA_OK) return 0;

@@ -18,5 +18,6 @@ int luaopen_bloop_core(lua_State *L) {
   bloopL_open_engine(L);
   bloopL_open_txn(L);
   bloopL_open_stream(L);
+  bloopL_open_file(L);
   return 1;
 }

@@ -33,6 +33,7 @@ BLOOPI_FUNC int bloopL_open_model(lua_State *L);    /* lmodel.c: model_new, ... 
 BLOOPI_FUNC int bloopL_open_engine(lua_State *L);   /* lengine.c: engine_new, sleep, monotonic */
 BLOOPI_FUNC int bloopL_open_txn(lua_State *L);      /* ltxn.c: txn_* */
 BLOOPI_FUNC int bloopL_open_stream(lua_State *L);   /* lstream.c: stream_new */
+BLOOPI_FUNC int bloopL_open_file(lua_State *L);     /* lfile.c: write_file_atomic */
 
 #if defined(__GNUC__)
 #define BLOOP_LUA_API __attribute__((visibility("default")))

@@ -1,4 +1,5 @@
--- bloop.patterns: the seed's "Bloop Patterns" as modules (local, conditions, float).
+-- bloop.patterns: the seed's "Bloop Patterns" as modules (local, conditions, float), and its
+-- Cross-Region Replication (replication).
 return {
   ["local"] = require("bloop.patterns.local"),
   conditions = require("bloop.patterns.conditions"),
@@ -7,4 +8,6 @@ return {
   snapshot = require("bloop.patterns.conditions").snapshot,
   patch_engine = require("bloop.patterns.local").patch_engine,
   Float = require("bloop.patterns.float").Float,
+  replication = require("bloop.patterns.replication"),
+  replicate = require("bloop.patterns.replication").replicate,
 }

@@ -24,13 +24,7 @@ local function write(path, text)
   return path
 end
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("spec.helpers").read_file
 
 -- Runs `prog args...` through the shell (cmd is already quoted); env is a prefix such as
 -- "LUA_INIT=x ". Returns stdout, stderr, exit code.
@@ -370,6 +364,47 @@ print()
       local out = same_as_lua("-E -e 'print(x, package.path:find(\"/nowhere/\", 1, true))'",
                               { env = "LUA_INIT='x = 5' LUA_PATH='/nowhere/?.lua' " })
       assert.are.equal("nil\tnil\n", out)
+    end)
+  end)
+  describe("SIGINT and SIGTERM as a flag (bloop.catch_interrupts, bloop.interrupted)", function()
+    it("sets the flag while a script catches, and clears it when catching starts again", function()
+      local script = write(tmpdir .. "/catch.lua", [[
+local bloop = require("bloop")
+print(bloop.interrupted(), bloop.catch_interrupts(true))
+os.execute("kill -TERM $PPID")
+print(bloop.interrupted())
+print(bloop.catch_interrupts(false), bloop.catch_interrupts(true), bloop.interrupted())
+io.popen("kill -INT $PPID"):close()  -- system() ignores SIGINT while it waits
+print(bloop.interrupted())
+]])
+      local out, err, code = bloop(q(script))
+      assert.are.equal("false\tfalse\nSIGTERM\ntrue\tfalse\tfalse\nSIGINT\n", out)
+      assert.are.equal("", err)
+      assert.are.equal(0, code)
+    end)
+
+    it("lets a second signal end the process", function()
+      local script = write(tmpdir .. "/twice.lua", [[
+require("bloop").catch_interrupts(true)
+os.execute("kill -TERM $PPID")
+os.execute("kill -TERM $PPID")
+print("survived")
+]])
+      local out, _, code = bloop(q(script))
+      assert.are.equal("", out)
+      assert.is_true(code == 143 or code == 15)
+    end)
+
+    it("raises \"interrupted!\" on SIGINT again once catching stops", function()
+      local out, err, code = bloop("-e " .. q([[
+local bloop = require("bloop")
+bloop.catch_interrupts(true)
+bloop.catch_interrupts(false)
+io.popen("kill -INT $PPID"):close()  -- system() ignores SIGINT while it waits
+while true do end]]))
+      assert.are.equal("", out)
+      assert.matches("interrupted!", err)
+      assert.are.equal(1, code)
     end)
   end)
 end)

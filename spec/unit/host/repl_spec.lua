@@ -23,13 +23,7 @@ end
 
 local function sleep(s) os.execute("sleep " .. s) end
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("spec.helpers").read_file
 
 local counter = 0
 
