@@ -417,7 +417,7 @@ static void test_answer_caps(void) {
   const char *scripts[] = {"capbig|big", "capendless|endless", "caphdr|bighdr"};
   for (size_t i = 0; i < 3; i++) {
     bloop_buf resp = BLOOP_BUF_INIT;
-    bloop_error err = {0};
+    bloop_error err = BLOOP_ERROR_INIT;
     long long t0 = fault_now_ms();
     bloop_status st = put(c, scripts[i], &resp, &err);
     CHECK_MSG(st == BLOOP_EPROTOCOL, scripts[i]);
@@ -445,7 +445,7 @@ static void test_secrets_redacted(void) {
   bloop_client *c = new_client(&cfg);
   if (CHECK(c != NULL)) {
     bloop_buf resp = BLOOP_BUF_INIT;
-    bloop_error err = {0};
+    bloop_error err = BLOOP_ERROR_INIT;
     CHECK(put(c, "echo|echo", &resp, &err) == BLOOP_ESERVICE);
     CHECK_STR(err.code, "ValidationException");
     CHECK_MSG(strstr(err.message, "Authorization was") != NULL, err.message);
@@ -465,7 +465,7 @@ static void test_secrets_redacted(void) {
   if (CHECK(c != NULL)) {
     CHECK_STR(bloop_client_endpoint(c), "http://127.0.0.1:1");
     bloop_buf resp = BLOOP_BUF_INIT;
-    bloop_error err = {0};
+    bloop_error err = BLOOP_ERROR_INIT;
     CHECK(put(c, "pw|ok", &resp, &err) == BLOOP_ENETWORK);
     CHECK_MSG(strstr(err.message, "hunter2") == NULL && strstr(err.message, "bob") == NULL,
               err.message);

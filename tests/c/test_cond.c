@@ -596,7 +596,7 @@ static void test_limits(void) {
  * bounded number of pointers per step) and rendering stops as soon as the text passes
  * 4 KB, so 20,000 leaves fail at once with a clear error instead of taking seconds. */
 static void test_long_chains(void) {
-  bloop_error err = {0};
+  bloop_error err = BLOOP_ERROR_INIT;
   bloop_cond *c = NULL;
   bloop_path p = P("n");
   for (int i = 0; i < 20000; i++) {

@@ -37,18 +37,21 @@ static const bloop_column_decl cols[] = {
     {"n", NULL, BLOOP_TYPE_N, BLOOP_KEY_NONE, 0},
 };
 
-static bloop_model *make_model(void) {
+static bloop_model *model_of(const char *name, const char *table,
+                             const bloop_column_decl *columns, size_t n) {
   bloop_model_decl d;
   memset(&d, 0, sizeof d);
-  d.name = "Thing";
-  d.meta.table_name = "things";
-  d.columns = cols;
-  d.column_count = 2;
+  d.name = name;
+  d.meta.table_name = table;
+  d.columns = columns;
+  d.column_count = n;
   bloop_model *m = NULL;
-  bloop_error err = {0};
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_model_new(&d, &m, &err)) tap_note("model: %s", err.message);
   return m;
 }
+
+static bloop_model *make_model(void) { return model_of("Thing", "things", cols, 2); }
 
 static bloop_engine *make_engine(canned *c) {
   bloop_session ses = {canned_call, NULL, c, NULL, NULL};
@@ -58,7 +61,7 @@ static bloop_engine *make_engine(canned *c) {
   cfg.bind_timeout_ms = 300;
   cfg.bind_poll_base_ms = 5;
   bloop_engine *e = NULL;
-  bloop_error err = {0};
+  bloop_error err = BLOOP_ERROR_INIT;
   CHECK(bloop_engine_new(&ses, &cfg, &e, &err) == BLOOP_OK);
   return e;
 }
@@ -72,7 +75,7 @@ static void test_bind_without_status(bloop_model *m) {
     canned c = {answers[i], NULL, NULL, 0, 0};
     bloop_engine *e = make_engine(&c);
     if (!e) continue;
-    bloop_error err = {0};
+    bloop_error err = BLOOP_ERROR_INIT;
     CHECK_MSG(bloop_engine_bind(e, m, BLOOP_BIND_VALIDATE_ONLY, NULL, &err) == BLOOP_EPROTOCOL,
               answers[i]);
     CHECK_STR(err.code, "BadResponse");
@@ -96,7 +99,7 @@ static void test_scan_same_key(bloop_model *m) {
   a.mode = BLOOP_SEARCH_SCAN;
   a.model = m;
   bloop_search *s = NULL;
-  bloop_error err = {0};
+  bloop_error err = BLOOP_ERROR_INIT;
   if (CHECK(bloop_search_new(e, &a, &s, &err) == BLOOP_OK)) {
     const bloop_value *item = NULL;
     CHECK(bloop_search_next(s, &item, &err) == BLOOP_EPROTOCOL && item == NULL);
@@ -118,15 +121,9 @@ static void test_scan_same_key(bloop_model *m) {
  * value, so "1" and "1.0" are one item. */
 static void test_batch_same_key(void) {
   static const bloop_column_decl ncols[] = {{"id", NULL, BLOOP_TYPE_N, BLOOP_KEY_HASH, 0}};
-  bloop_model_decl d;
-  memset(&d, 0, sizeof d);
-  d.name = "Num";
-  d.meta.table_name = "nums";
-  d.columns = ncols;
-  d.column_count = 1;
-  bloop_model *m = NULL;
-  bloop_error err = {0};
-  if (!CHECK(bloop_model_new(&d, &m, &err) == BLOOP_OK)) return;
+  bloop_model *m = model_of("Num", "nums", ncols, 1);
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (!CHECK(m != NULL)) return;
   canned c = {NULL, NULL, NULL, 0, 0};
   bloop_engine *e = make_engine(&c);
   bloop_arena a = BLOOP_ARENA_INIT;

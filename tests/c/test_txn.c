@@ -49,7 +49,7 @@ static bloop_model *model_of(const char *name, const char *table,
   d.columns = cols;
   d.column_count = n;
   bloop_model *m = NULL;
-  bloop_error err = {0};
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_model_new(&d, &m, &err)) tap_note("model: %s", err.message);
   return m;
 }
@@ -222,7 +222,7 @@ static bloop_model *rich_model(void) {
 static bloop_value *item_json(const char *text) {
   if (!text) return NULL;
   bloop_value *v = bloop_arena_calloc(&A, 1, sizeof *v);
-  bloop_error err = {0};
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_item_from_json(text, strlen(text), &A, v, &err)) tap_note("item: %s", err.message);
   return v;
 }
@@ -231,7 +231,7 @@ static bloop_cond *leaf0(bloop_cond_op op, const char *attr) {
   bloop_path_elem el = {attr, strlen(attr), 0};
   bloop_path p = {&el, 1, NULL};
   bloop_cond *c = NULL;
-  bloop_error err = {0};
+  bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_cond_leaf(op, &p, NULL, 0, &c, &err)) tap_note("leaf: %s", err.message);
   return c;
 }
@@ -573,7 +573,7 @@ static void test_pinned_bodies(void) {
                        : p->cond == AGE_EXISTS ? leaf0(BLOOP_COND_EXISTS, "age")
                        : p->cond == NOTE_MISSING ? leaf0(BLOOP_COND_NOT_EXISTS, "note")
                                                : NULL;
-    bloop_error err = {0};
+    bloop_error err = BLOOP_ERROR_INIT;
     char *s = build(&a, 1, NULL, &err);
     char msg[sizeof err.code + sizeof err.message + 4];
     snprintf(msg, sizeof msg, "%s: %s", err.code, err.message);
