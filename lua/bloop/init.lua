@@ -54,5 +54,7 @@ bloop.signals = require("bloop.signals")
 bloop.model = model
 -- objects to JSON text and back (lua/bloop/json.lua)
 bloop.json = require("bloop.json")
+-- dump / load with per-field validation, the marshmallow role (lua/bloop/schema.lua)
+bloop.schema = require("bloop.schema")
 
 return bloop
