@@ -54,6 +54,8 @@ class("InvalidCondition", BloopError)
 class("InvalidSearch", BloopError)
 class("InvalidStream", BloopError)
 class("RecordsExpired", BloopError)
+-- bloop.schema: schema:load refuses the data; err.fields maps each bad field to a message.
+class("ValidationError", BloopError)
 
 -- is(err, Class): err is an instance of Class or of one of its subclasses.
 function errors.is(err, cls)

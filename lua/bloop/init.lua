@@ -78,5 +78,7 @@ function bloop.interrupted()
 end
 -- objects to JSON text and back (lua/bloop/json.lua)
 bloop.json = require("bloop.json")
+-- dump / load with per-field validation, the marshmallow role (lua/bloop/schema.lua)
+bloop.schema = require("bloop.schema")
 
 return bloop

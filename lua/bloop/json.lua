@@ -584,15 +584,22 @@ local function parse(text)
   return restore(tree)
 end
 
+-- An empty Lua table given to load_value: cjson and Lua write [] and {} alike, so it reads
+-- as whichever of the two the type wants.
+local EMPTY = { __name = "bloop.json.empty" }
+
 local function jtype(j)
   if j == null then return "null" end
   if is_num(j) then return "number" end
+  if getmetatable(j) == EMPTY then return "empty" end
   if type(j) == "table" then return getmetatable(j) == array_mt and "array" or "object" end
   return type(j)
 end
 
 local function expect(j, want, path)
-  if jtype(j) ~= want then fail(path, ("expected %s %s, got %s"):format(
+  local jt = jtype(j)
+  if jt == "empty" and (want == "array" or want == "object") then return end
+  if jt ~= want then fail(path, ("expected %s %s, got %s"):format(
     want == "array" and "an" or (want == "object" and "an" or "a"), want, jtype(j))) end
 end
 
@@ -740,7 +747,7 @@ decode_value = function(t, j, o, path)
   if h then return h(t, to_plain(j), o) end
   local kind = t._kind
   if not rawget(t, "_load_lua") then
-    if kind == K.Set and jtype(j) == "array" and #j == 0 then return set.new() end
+    if kind == K.Set and (jtype(j) == "array" or jtype(j) == "empty") and #j == 0 then return set.new() end
     if kind == K.List then
       expect(j, "array", path)
       local out = {}
@@ -794,5 +801,40 @@ function M.decode(model, text, opts)
   end
   return decode_object(model, tree, o, name)
 end
+
+-- ---- plain Lua values (bloop.schema) ----------------------------------------------------------
+
+-- The parsed form of a plain Lua value: numbers as their exact text, sequences as arrays,
+-- empty tables as EMPTY, bloop values (decimals, datetimes, ...) as encode writes them.
+local exact = { use_float = false, explicit_none = false }
+local function from_plain(v, path)
+  local tv, mt = type(v), getmetatable(v)
+  if tv == "number" then
+    return setmetatable({ text = math.type(v) == "integer" and format("%d", v) or float_text(v, path) }, NUM)
+  end
+  if tv == "userdata" and v ~= null then return from_plain(M.plain(v, exact, path), path) end
+  if tv ~= "table" or mt == NUM then return v end
+  if mt ~= nil and mt ~= array_mt and mt ~= EMPTY then return from_plain(M.plain(v, exact, path), path) end
+  if next(v) == nil then return setmetatable({}, mt == array_mt and array_mt or EMPTY) end
+  local out = (mt == array_mt or is_sequence(v)) and array() or {}
+  for k, e in next, v do out[k] = from_plain(e, join(path, k)) end
+  return out
+end
+
+-- load_value(typedef, v, path): the column value of type typedef from v, JSON as plain Lua
+-- values (what cjson.decode gives; numbers may be Lua numbers or text, bloop values are
+-- taken as they are written) or as parse_tree gives it. A value the type refuses raises
+-- InvalidValue naming path. null and nil give nil.
+function M.load_value(typedef, v, path)
+  if v == nil then return nil end
+  return decode_value(typedef, from_plain(v, path or ""), exact, path or "")
+end
+
+-- parse_tree(text): JSON text parsed for load_value (numbers exact, [] told from {}). Raises
+-- InvalidValue (code "InvalidJSON") for malformed text.
+function M.parse_tree(text) return parse(text) end
+
+-- tree_type(j): "object", "array", "string", "number", "boolean", "null" or "empty".
+M.tree_type = jtype
 
 return M
