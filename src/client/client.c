@@ -290,9 +290,15 @@ bloop_service bloop_client_service(const bloop_client *c) { return c->service; }
 size_t bloop_client_pending(const bloop_client *c) { return c->pending; }
 
 /* Signs and sends the next attempt; on failure the call is finished with the error. */
+/* A retry with less of the call's deadline left than this could not even connect: the call
+ * ends with the last attempt's error instead (an attempt that timed out a millisecond
+ * before the deadline used to start a second, doomed one). */
+#define MIN_RETRY_MS 20
+
 static void start_attempt(bloop_client *c, bloop_call *call) {
   long long now = bloopi_now_ms();
-  if (now >= call->deadline_ms) {
+  long long left = call->deadline_ms - now;
+  if (left <= 0 || (call->attempts > 0 && left < MIN_RETRY_MS)) {
     if (call->attempts > 0 && call->err.status) {
       /* keep the last attempt's error: it says more than "deadline" */
       call_finish(c, call, call->err.status);
@@ -333,7 +339,6 @@ static void start_attempt(bloop_client *c, bloop_call *call) {
   for (size_t i = 0; i < res.nadded && i < BLOOP_SIGV4_MAX_ADDED; i++) hs[n++] = res.added[i];
   hs[n++] = (bloop_header){"amz-sdk-invocation-id", call->invocation_id};
   hs[n++] = (bloop_header){"amz-sdk-request", sdk_request};
-  long long left = call->deadline_ms - now;
   long timeout = c->cfg.attempt_timeout_ms;
   if (left < timeout) timeout = (long)left;
   bloopi_http_request hr = {c->url, hs, n, call->body, call->len, timeout, call};
