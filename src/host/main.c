@@ -26,13 +26,8 @@
 
 #define PROGNAME "bloop"
 
-static void print_usage(const char *badoption) {
-  fprintf(stderr, "%s: ", PROGNAME);
-  if (badoption[1] == 'e' || badoption[1] == 'l')
-    fprintf(stderr, "'%s' needs argument\n", badoption);
-  else
-    fprintf(stderr, "unrecognized option '%s'\n", badoption);
-  fprintf(stderr,
+static void print_options(FILE *f) {
+  fprintf(f,
           "usage: %s [options] [script [args]]\n"
           "Available options are:\n"
           "  -e stat   execute string 'stat'\n"
@@ -45,7 +40,16 @@ static void print_usage(const char *badoption) {
           "  --        stop handling options\n"
           "  -         stop handling options and execute stdin\n",
           PROGNAME);
-  fflush(stderr);
+  fflush(f);
+}
+
+static void print_usage(const char *badoption) {
+  fprintf(stderr, "%s: ", PROGNAME);
+  if (badoption[1] == 'e' || badoption[1] == 'l')
+    fprintf(stderr, "'%s' needs argument\n", badoption);
+  else
+    fprintf(stderr, "unrecognized option '%s'\n", badoption);
+  print_options(stderr);
 }
 
 static int report(lua_State *L, int status) {
@@ -127,7 +131,9 @@ enum {
   HAS_I = 2,      /* -i */
   HAS_V = 4,      /* -v */
   HAS_E = 8,      /* -e */
-  HAS_NOENV = 16  /* -E */
+  HAS_NOENV = 16, /* -E */
+  HAS_HELP = 32,  /* --help: usage on stdout, nothing run */
+  HAS_VERSION = 64  /* --version: the version, nothing run */
 };
 
 /* First pass over the options: what must be known before any Lua code runs. *first is
@@ -144,6 +150,9 @@ static int collect_args(char **argv, int *first) {
     if (argv[i][0] != '-') return args;  /* the script */
     switch (argv[i][1]) {
       case '-':
+        /* the long options GNU tools all take; alone, each answers and ends */
+        if (strcmp(argv[i], "--help") == 0) return HAS_HELP;
+        if (strcmp(argv[i], "--version") == 0) return HAS_VERSION;
         if (argv[i][2] != '\0') return HAS_ERROR;
         *first = i + 1;
         return args;
@@ -228,6 +237,18 @@ static int pmain(lua_State *L) {
   if (args == HAS_ERROR) {
     print_usage(argv[script]);
     return 0;
+  }
+  if (args == HAS_HELP || args == HAS_VERSION) {
+    if (args == HAS_HELP) {
+      /* lua's text, as a bad option prints it, and the two long options */
+      print_options(stdout);
+      printf("  --help    show this text and exit\n"
+             "  --version show the version and exit\n");
+    } else {
+      print_version();
+    }
+    lua_pushboolean(L, 1);
+    return 1;
   }
   if (args & HAS_V) print_version();
   if (args & HAS_NOENV) {  /* read by the package library and bloop_runtime_openlibs */
