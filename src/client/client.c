@@ -132,7 +132,8 @@ static void strip_userinfo(const char *ep, char *out, size_t n, char *info, size
   snprintf(info, ninfo, "%.*s", (int)(at - auth), auth);
 }
 
-/* "https://host:port/path" -> Host header "host:port" and the request URL. */
+/* "https://host:port/path" -> Host header "host:port" and the request URL. Reads c->shown,
+ * which strip_userinfo has already freed of any "user:password@". */
 static bloop_status parse_endpoint(bloop_client *c, bloop_error *err) {
   const char *ep = c->shown;
   const char *p = strstr(ep, "://");
@@ -141,11 +142,6 @@ static bloop_status parse_endpoint(bloop_client *c, bloop_error *err) {
                            "endpoint %s: expected http:// or https://", ep);
   const char *auth = p + 3;
   size_t alen = strcspn(auth, "/?#");
-  const char *at = memchr(auth, '@', alen);
-  if (at) {
-    alen -= (size_t)(at + 1 - auth);
-    auth = at + 1;
-  }
   if (alen == 0 || alen >= sizeof c->host)
     return bloop_error_set(err, BLOOP_ECONFIG, "InvalidEndpoint", "endpoint %s: no host", ep);
   memcpy(c->host, auth, alen);

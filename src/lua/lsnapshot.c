@@ -85,20 +85,31 @@ void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int 
   if (kept != stack) lua_remove(L, keep_idx);
 }
 
+/* The item at idx: a snapshot string, or a wire item table ({M = {...}}), read into a. */
+static void lsn_read_item(lua_State *L, int idx, bloop_arena *a, bloop_value *item) {
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    size_t len;
+    const char *text = lua_tolstring(L, idx, &len);
+    bloop_error err = BLOOP_ERROR_INIT;
+    if (bloop_item_from_json(text, len, a, item, &err) != BLOOP_OK)
+      bloopL_raise_error(L, "InvalidValue", &err);
+  } else {
+    bloopL_value_from_wire(L, idx, a, item, "item");
+    if (item->type != BLOOP_TYPE_M) luaL_argerror(L, idx, "an item must be a map");
+  }
+}
+
 /* core.snapshot_state(snapshot, spec) -> { [column name] = wire or false }: a snapshot (the
  * JSON text bloopL_fill_state made) as the per-column state engine.lua works with. */
 static int lsn_state(lua_State *L) {
-  size_t len;
-  const char *text = luaL_checklstring(L, 1, &len);
+  luaL_checkstring(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_settop(L, 2);
   lua_Integer n = (lua_Integer)lua_rawlen(L, 2);
   lua_createtable(L, 0, (int)n);                /* [snap, spec, state] */
   bloop_arena *a = bloopL_push_arena(L);        /* [.., state, arena] */
   bloop_value item;
-  bloop_error err = BLOOP_ERROR_INIT;
-  if (bloop_item_from_json(text, len, a, &item, &err) != BLOOP_OK)
-    return bloopL_raise_error(L, "InvalidValue", &err);
+  lsn_read_item(L, 1, a, &item);
   for (lua_Integer i = 1; i <= n; i++) {
     int e = lsn_entry(L, 2, i);                 /* [e, name, dyn, type, label] */
     size_t dlen;
@@ -164,20 +175,6 @@ static int lsn_dump_item(lua_State *L) {
   bloop_arena_free(a);
   lua_pushvalue(L, 4);
   return 2;
-}
-
-/* The item at idx: a snapshot string, or a wire item table ({M = {...}}), read into a. */
-static void lsn_read_item(lua_State *L, int idx, bloop_arena *a, bloop_value *item) {
-  if (lua_type(L, idx) == LUA_TSTRING) {
-    size_t len;
-    const char *text = lua_tolstring(L, idx, &len);
-    bloop_error err = BLOOP_ERROR_INIT;
-    if (bloop_item_from_json(text, len, a, item, &err) != BLOOP_OK)
-      bloopL_raise_error(L, "InvalidValue", &err);
-  } else {
-    bloopL_value_from_wire(L, idx, a, item, "item");
-    if (item->type != BLOOP_TYPE_M) luaL_argerror(L, idx, "an item must be a map");
-  }
 }
 
 /* core.snapshot_diff(spec, a, b) -> nil, or the names of the spec's columns whose
