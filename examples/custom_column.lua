@@ -1,4 +1,4 @@
--- custom_column.lua: the seed's "Customizing the Column Class": a Column subclass with
+-- custom_column.lua: Python bloop's "Customizing the Column Class": a Column subclass with
 -- nullable / check_type options. Setting a nullable column to nil removes the attribute
 -- from the item on the next save.
 -- Run: BLOOP_ENDPOINT=http://127.0.0.1:8000 build/bin/bloop examples/custom_column.lua

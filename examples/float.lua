@@ -1,4 +1,4 @@
--- float.lua: the seed's "Float Type": a Number that loads values as Lua floats but saves
+-- float.lua: Python bloop's "Float Type": a Number that loads values as Lua floats but saves
 -- through DynamoDB's exact decimals (bloop.patterns.float).
 -- Run: BLOOP_ENDPOINT=http://127.0.0.1:8000 build/bin/bloop examples/float.lua
 local bloop = require("bloop")

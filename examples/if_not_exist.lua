@@ -1,4 +1,4 @@
--- if_not_exist.lua: the seed's generic "if not exist" condition
+-- if_not_exist.lua: Python bloop's generic "if not exist" condition
 -- (bloop.patterns.conditions.if_not_exist), built from an object or from its model.
 -- Run: BLOOP_ENDPOINT=http://127.0.0.1:8000 build/bin/bloop examples/if_not_exist.lua
 local bloop = require("bloop")

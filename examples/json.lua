@@ -1,4 +1,4 @@
--- json.lua: the seed's "Json Serialization": objects to JSON for other systems, and back.
+-- json.lua: Python bloop's "Json Serialization": objects to JSON for other systems, and back.
 -- Run: build/bin/bloop examples/json.lua   (no DynamoDB needed: nothing is saved)
 local bloop = require("bloop")
 local json = require("bloop.json")

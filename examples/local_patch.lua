@@ -1,4 +1,4 @@
--- local_patch.lua: the seed's "DynamoDB Local" pattern (bloop.patterns.local). dynalite
+-- local_patch.lua: Python bloop's "DynamoDB Local" pattern (bloop.patterns.local). dynalite
 -- (like DynamoDB Local) answers DescribeTimeToLive but knows neither UpdateTimeToLive nor
 -- the continuous-backups calls, so a model asking for TTL and backups binds only through
 -- the patch.

@@ -1,5 +1,5 @@
 -- check: skip (needs arguments and runs until stopped; tested by spec/integration/replication_spec.lua)
--- replicate.lua: the seed's Cross-Region Replication as a tool that runs until stopped:
+-- replicate.lua: Python bloop's Cross-Region Replication as a tool that runs until stopped:
 -- every change to the table in one region is replayed into the same table in another, from
 -- the source's stream (bloop.patterns.replication). It resumes from its checkpoint file, so
 -- it can be killed (even with SIGKILL) and started again; SIGINT (Ctrl-C) or SIGTERM stops

@@ -1,4 +1,4 @@
--- schema.lua: the seed's "Integrating with Marshmallow": a schema decides which fields each
+-- schema.lua: Python bloop's "Integrating with Marshmallow": a schema decides which fields each
 -- consumer sees and checks what comes in. The public schema never shows the password or the
 -- internal notes; the support staff's shows the notes, still not the password. Needs no
 -- server: schemas dump and load objects, they do not talk to DynamoDB.

@@ -1,6 +1,6 @@
--- sharing_tables.lua: the seed's "Sharing Tables and Indexes": Employee and Manager share
+-- sharing_tables.lua: Python bloop's "Sharing Tables and Indexes": Employee and Manager share
 -- one table and its by_level GSI, each projecting a subset of it. Manager names its columns
--- its own way (dynamo_name maps them onto the table's attributes). As the seed's Note says,
+-- its own way (dynamo_name maps them onto the table's attributes). As Python bloop's Note says,
 -- binding the two models to a fresh table fails: the first one bound creates the index with
 -- only its own projection. Building the index first with a dummy model projecting both
 -- (build_indexes) works.

@@ -1,4 +1,4 @@
--- replication.lua: the seed's cross-region replication: every change to a table in one
+-- replication.lua: Python bloop's cross-region replication: every change to a table in one
 -- region is replayed into the same table in another, by reading the source table's stream.
 -- It needs DynamoDB Streams, so it runs against moto (which keeps one database per region),
 -- not dynalite; it writes a few items, replicates for a bounded number of iterations, checks

@@ -1,4 +1,4 @@
--- snapshot.lua: the seed's "Snapshot Condition" (bloop.patterns.conditions.snapshot): save
+-- snapshot.lua: Python bloop's "Snapshot Condition" (bloop.patterns.conditions.snapshot): save
 -- only if the row still holds what was loaded, nested columns included. The snapshot
 -- deep-copies values, so editing a nested table in place after taking it does not leak in.
 -- It runs against moto, not dynalite: dynalite compares maps and lists by reference, so a

@@ -3,7 +3,7 @@
 -- bloop.client("dynamodb" | "dynamodbstreams", opts) returns the native client from the
 -- C core: one snake_case method per operation, :call(Name, request), :call_many{...}.
 -- wrap_client lets a user override some operations in Lua while every other operation
--- still runs natively (the seed's DynamoDB Local patch is written this way).
+-- still runs natively (Python bloop's DynamoDB Local patch is written this way).
 local core = require("bloop.core")
 local errors = require("bloop.errors") -- also registers the classes the native client raises
 

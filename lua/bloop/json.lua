@@ -1,4 +1,4 @@
--- bloop.json: objects to JSON text and back (the seed's "Json Serialization"), over lua-cjson.
+-- bloop.json: objects to JSON text and back (Python bloop's "Json Serialization"), over lua-cjson.
 --
 --   local json = require("bloop.json")
 --   json.encode(user)                        --> '{"id":"…","tags":["a","b"],…}'
@@ -462,7 +462,7 @@ local function member_less(a, b)
 end
 
 -- plain(v, o, path): a JSON-able plain value for any Lua value: models by their columns,
--- bloop values as their types write them, tables member by member (the seed's `default`).
+-- bloop values as their types write them, tables member by member (Python bloop's `default`).
 function M.plain(v, o, path)
   local tv, mt = type(v), getmetatable(v)
   if model_mod.model_of(v) then return serialize_model(v, o, path) end

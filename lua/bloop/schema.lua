@@ -1,4 +1,4 @@
--- bloop.schema: the seed's marshmallow role. A schema picks fields from a model's columns,
+-- bloop.schema: Python bloop's marshmallow role. A schema picks fields from a model's columns,
 -- dumps objects to plain JSON-able tables and loads plain tables (parsed JSON) back into
 -- objects, with validation errors per field.
 --

@@ -1,4 +1,4 @@
--- bloop.patterns.conditions: the seed's condition patterns.
+-- bloop.patterns.conditions: Python bloop's condition patterns.
 --
 --   engine:save(tweet, { condition = if_not_exist(tweet) })   -- or if_not_exist(Tweet)
 --   local last_seen = snapshot(user); user.verified = true

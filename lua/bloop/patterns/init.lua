@@ -1,4 +1,4 @@
--- bloop.patterns: the seed's "Bloop Patterns" as modules (local, conditions, float), and its
+-- bloop.patterns: Python bloop's "Patterns" page as modules (local, conditions, float), and its
 -- Cross-Region Replication (replication).
 return {
   ["local"] = require("bloop.patterns.local"),

@@ -1,4 +1,4 @@
--- bloop.patterns.local: the seed's DynamoDB Local patch, for servers that lack TTL and
+-- bloop.patterns.local: Python bloop's DynamoDB Local patch, for servers that lack TTL and
 -- continuous backups (dynalite answers DescribeTimeToLive but knows neither
 -- UpdateTimeToLive nor Describe/UpdateContinuousBackups).
 --
@@ -7,7 +7,7 @@
 --   client.mock_backups["MyTableName"] = false
 --
 -- By default both describe calls answer "DISABLED"; mock_ttl / mock_backups switch a table
--- to "ENABLED". Unlike the seed, the update calls are stubbed too (they record the request
+-- to "ENABLED". Unlike Python bloop's pattern, the update calls are stubbed too (they record the request
 -- into the mocks), so binding a model that asks for TTL or backups works on a fresh table
 -- without setting the mocks first. Every other operation goes to the real client, natively.
 local bloop = require("bloop")

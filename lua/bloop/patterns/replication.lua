@@ -1,4 +1,4 @@
--- bloop.patterns.replication: the seed's Cross-Region Replication, as a tool that runs for
+-- bloop.patterns.replication: Python bloop's Cross-Region Replication, as a tool that runs for
 -- weeks: every change to a model's table in one region is replayed into the same table in
 -- another, from the source table's stream.
 --
