@@ -19,6 +19,9 @@
 #ifndef BLOOP_LUA_INSTALL_DIR
 #define BLOOP_LUA_INSTALL_DIR ""
 #endif
+#ifndef BLOOP_LUA_EXE_RELATIVE_DIR
+#define BLOOP_LUA_EXE_RELATIVE_DIR "../share/lua/5.4"
+#endif
 #ifndef BLOOP_LUA_BUILD_DIR
 #define BLOOP_LUA_BUILD_DIR ""
 #endif
@@ -57,11 +60,13 @@ static int exe_dir(char *dir, size_t size) {
   return 1;
 }
 
-/* Pushes <dir of /proc/self/exe>/../share/bloop/lua, or nothing (returns 0). */
+/* Pushes the installed modules' directory as seen from the running program's (the Lua
+ * module directory relative to the bin directory, e.g. <exe dir>/../share/lua/5.4), or
+ * nothing (returns 0): an install moved to another prefix still finds its own modules. */
 static int push_exe_relative(lua_State *L) {
   char exe[4096];
   if (!exe_dir(exe, sizeof exe)) return 0;
-  lua_pushfstring(L, "%s/../share/bloop/lua", exe);
+  lua_pushfstring(L, "%s/%s", exe, BLOOP_LUA_EXE_RELATIVE_DIR);
   return 1;
 }
 

@@ -1,8 +1,11 @@
 #!/bin/sh
 # ctest install_check: `cmake --install` into a scratch prefix gives a working bloop: the
 # host finds its installed modules (and their precompiled chunks) with no build tree and no
-# LUA_PATH, a C program builds against the installed headers and static library, and the
-# shared library exports only the C API.
+# LUA_PATH; a plain lua5.4 and a plain busted find bloop and bloop.core in the prefix's Lua
+# module directories (share/lua/5.4, lib/lua/5.4: the ones lua5.4 searches for /usr/local);
+# a C program builds against the installed headers and static library; and the shared
+# library exports only the C API. With BLOOP_ENDPOINT set, examples/spec (user-style specs
+# that need a server) also runs against the install.
 # Usage: check.sh BUILD_DIR C_COMPILER
 set -eu
 build=$1 cc=$2
@@ -13,10 +16,30 @@ cmake --install "$build" --prefix "$prefix" >/dev/null
 # From / with the environment cleared of Lua and bloop paths: only the install can answer.
 out=$(cd / && env -u BLOOP_LUA_DIR LUA_PATH= LUA_PATH_5_4= "$prefix/bin/bloop" -e '
   local f, file = package.searchers[2]("bloop.engine")
-  print(type(f), file:match("/share/bloop/lua/bloop/engine%.lua$") ~= nil)
+  print(type(f), file:match("/share/lua/5%.4/bloop/engine%.lua$") ~= nil)
   print(type(require("bloop").Model))')
 expected=$(printf 'function\ttrue\ntable')
 [ "$out" = "$expected" ] || { echo "installed bloop said: $out"; exit 1; }
+
+# A plain lua5.4 and busted, with the paths a user of this prefix would set: its module
+# directories first, then (;;) the system's defaults, where lua-cjson and busted live.
+lmod=$prefix/share/lua/5.4 cmod=$prefix/lib/lua/5.4
+[ -f "$lmod/bloop/init.lua" ] || { echo "bloop not installed in $lmod"; exit 1; }
+[ -f "$cmod/bloop/core.so" ] || { echo "bloop.core not installed in $cmod"; exit 1; }
+lua_path="$lmod/?.lua;$lmod/?/init.lua" lua_cpath="$cmod/?.so"
+out=$(cd / && env -u LUA_PATH_5_4 -u LUA_CPATH_5_4 LUA_PATH="$lua_path;;" LUA_CPATH="$lua_cpath;;" \
+  lua5.4 -e 'local b = require("bloop")
+    print(type(b.Model), package.searchpath("bloop", package.path), package.searchpath("bloop.core", package.cpath))')
+[ "$out" = "$(printf 'table\t%s\t%s' "$lmod/bloop/init.lua" "$cmod/bloop/core.so")" ] || { echo "lua5.4 said: $out"; exit 1; }
+src=$(cd "$(dirname "$0")/../.." && pwd)
+(cd "$src/tests/install" && env -u LUA_PATH_5_4 -u LUA_CPATH_5_4 BLOOP_INSTALL_LMOD="$lmod" \
+  LUA_PATH="$lua_path;;" LUA_CPATH="$lua_cpath;;" busted spec) ||
+  { echo "busted on the installed tree failed"; exit 1; }
+if [ -d "$src/examples/spec" ] && [ -n "${BLOOP_ENDPOINT:-}" ]; then
+  (cd "$src/examples" && env -u LUA_PATH_5_4 -u LUA_CPATH_5_4 \
+    LUA_PATH="$lua_path;;" LUA_CPATH="$lua_cpath;;" busted spec) ||
+    { echo "examples/spec on the installed tree failed"; exit 1; }
+fi
 
 # The shared library exports its C API and the Lua opener, nothing internal.
 so=$(ls "$prefix"/lib*/libbloop.so "$prefix"/lib/*/libbloop.so 2>/dev/null | head -n 1)
