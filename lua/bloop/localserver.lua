@@ -56,6 +56,15 @@ local function is_server(pid, server)
   return cmdline ~= nil and MARKER[server] ~= nil and cmdline:find(MARKER[server], 1, true) ~= nil
 end
 
+-- While starting: between fork and exec the cmdline is briefly empty, which is still ours;
+-- gone or a zombie (stat's state Z) means it exited.
+local function starting(pid, server)
+  local stat = read_all("/proc/" .. tostring(pid) .. "/stat")
+  if not stat or stat:match("^%d+ %b() (%a)") == "Z" then return false end
+  local cmdline = read_all("/proc/" .. tostring(pid) .. "/cmdline")
+  return cmdline == "" or is_server(pid, server)
+end
+
 -- The recorded state: { server, pid, port, endpoint } or nil when nothing is recorded.
 local function read_state()
   local text = read_all(state_file())
@@ -246,7 +255,7 @@ function M.start(opts)
   local endpoint = "http://127.0.0.1:" .. port
   -- up to ~60 s: moto imports slowly on a loaded machine
   for _ = 1, 300 do
-    if not is_server(pid, server) then
+    if not starting(pid, server) then
       fail(("%s exited before answering; the end of %s:\n%s"):format(server, log_file(),
         log_tail(20)))
     end
