@@ -173,6 +173,24 @@ describe("bloop local #dynalite_only", function()
   end)
 end)
 
+describe("bloop local, a server that dies while starting #dynalite_only", function()
+  it("fails with the end of its log", function()
+    -- a "dynalite" that prints and exits, as a broken install would
+    local dir = tmp .. "/broken"
+    os.execute("mkdir -p " .. q(dir .. "/node_modules/dynalite"))
+    local f = assert(io.open(dir .. "/node_modules/dynalite/cli.js", "wb"))
+    f:write('console.error("cannot load leveldown: broken install"); process.exit(1)\n')
+    f:close()
+    local out, err, code = run('BLOOP_LOCAL_DYNALITE_DIR=' .. q(dir) .. ' "$B" local start')
+    assert.are.equal(1, code)
+    assert.are.equal("", out)
+    assert.matches("bloop local: dynalite exited before answering; the end of .*local%.log:\n"
+      .. "cannot load leveldown: broken install", err)
+    local _, _, rc = run('"$B" local status')
+    assert.are.equal(3, rc)
+  end)
+end)
+
 describe("bloop local --server moto #moto_only", function()
   teardown(function() run('"$B" local stop') end)
 
