@@ -225,6 +225,22 @@ static int handle_luainit(lua_State *L) {
   return dostring(L, init, name);
 }
 
+/* `bloop local ...`: bloop.localserver's main with the remaining words; pushes its exit
+ * code (an integer, which main() returns) or nothing on a Lua error. */
+static int run_local(lua_State *L, int argc, char **argv) {
+  lua_getglobal(L, "require");
+  lua_pushstring(L, "bloop.localserver");
+  int status = bloopi_host_docall(L, 1, 1);
+  if (status == LUA_OK) {
+    lua_getfield(L, -1, "main");
+    for (int i = 2; i < argc; i++) lua_pushstring(L, argv[i]);
+    status = bloopi_host_docall(L, argc - 2, 1);
+  }
+  if (report(L, status) != LUA_OK) return 0;
+  lua_pushinteger(L, lua_isinteger(L, -1) ? lua_tointeger(L, -1) : EXIT_FAILURE);
+  return 1;
+}
+
 /* Everything, in protected mode so that a memory error anywhere is reported. Returns
  * (pushes) true when all went well. */
 static int pmain(lua_State *L) {
@@ -257,6 +273,7 @@ static int pmain(lua_State *L) {
   }
   bloop_runtime_openlibs(L);
   bloopi_host_preload(L);
+  if (argc > 1 && strcmp(argv[1], "local") == 0) return run_local(L, argc, argv);
   create_arg_table(L, argv, argc, script);
   lua_gc(L, LUA_GCRESTART);
   if (!(args & HAS_NOENV) && handle_luainit(L) != LUA_OK) return 0;
@@ -289,6 +306,8 @@ int main(int argc, char **argv) {
   int status = lua_pcall(L, 2, 1, 0);
   int ok = lua_toboolean(L, -1);
   report(L, status);
+  int code = (ok && status == LUA_OK) ? EXIT_SUCCESS : EXIT_FAILURE;
+  if (status == LUA_OK && lua_isinteger(L, -1)) code = (int)lua_tointeger(L, -1);  /* local */
   lua_close(L);
-  return (ok && status == LUA_OK) ? EXIT_SUCCESS : EXIT_FAILURE;
+  return code;
 }
