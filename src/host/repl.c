@@ -170,20 +170,10 @@ static int require_module(lua_State *L, const char *name) {
   return bloopi_host_docall(L, 1, 1);
 }
 
-/* Before the first prompt: `bloop` as a global (unless the user set one, e.g. with -l)
- * and the pretty printer. Failing to load either is reported once, and the REPL still
- * works as plain Lua. */
+/* Before the first prompt: the pretty printer (main.c has set the global `bloop`).
+ * Failing to load it is reported once, and the REPL still works as plain Lua. */
 static void preload(repl *r) {
   lua_State *L = r->L;
-  if (lua_getglobal(L, "bloop") == LUA_TNIL) {
-    lua_pop(L, 1);
-    if (require_module(L, "bloop") == LUA_OK)
-      lua_setglobal(L, "bloop");
-    else
-      bloopi_host_report(L, LUA_ERRRUN, "bloop: warning: 'bloop' is not loaded");
-  } else {
-    lua_pop(L, 1);
-  }
   r->printer = LUA_NOREF;
   if (require_module(L, "bloop.pretty") == LUA_OK) {   /* [pretty] */
     if (lua_istable(L, -1)) {
