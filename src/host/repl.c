@@ -6,6 +6,7 @@
  * "<eof>" message means "keep reading"), run it through the host's docall, print results.
  * Results go through bloop.pretty so tables show their contents.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,19 @@
 #define PROMPT2 ">> "
 #define HISTORY_MAX 1000   /* entries kept in memory and in the file */
 #define EOFMARK "<eof>"
+
+/* What push_line and load_line answer besides a line or a Lua status. */
+#define LINE_EOF (-1)      /* end of input (Ctrl-D on an empty line) */
+#define LINE_CANCEL (-2)   /* Ctrl-C at a prompt, or end of input inside a statement */
+
+/* Set by on_prompt_sigint while readline waits. A signal handler gets no context pointer,
+ * so this is a C global, like docall.c's interrupt flags. */
+static volatile sig_atomic_t prompt_interrupted = 0;
+
+static void on_prompt_sigint(int sig) {
+  (void)sig;
+  prompt_interrupted = 1;
+}
 
 typedef struct repl {
   lua_State *L;
@@ -54,10 +68,32 @@ static void history_add(repl *r, const char *line) {
   if (r->history[0] != '\0') write_history(r->history);
 }
 
-/* Reads one line without its newline; returns a malloc'ed string or NULL at end of
- * input. Without a terminal, the prompt is still shown (as lua does without readline). */
-static char *read_line(repl *r, const char *prompt) {
-  if (r->interactive) return readline(prompt);
+/* readline with Ctrl-C cancelling the line instead of ending the process: SIGINT only
+ * sets a flag, and without SA_RESTART the read under libedit fails with EINTR, so
+ * readline returns. *cancelled tells that apart from end of input. */
+static char *read_terminal_line(const char *prompt, int *cancelled) {
+  struct sigaction sa, saved;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_prompt_sigint;
+  sigemptyset(&sa.sa_mask);
+  prompt_interrupted = 0;
+  sigaction(SIGINT, &sa, &saved);
+  char *line = readline(prompt);
+  sigaction(SIGINT, &saved, NULL);
+  if (prompt_interrupted) {
+    free(line);
+    *cancelled = 1;
+    return NULL;
+  }
+  return line;
+}
+
+/* Reads one line without its newline; returns a malloc'ed string or NULL at end of input
+ * or when Ctrl-C cancelled it (*cancelled). Without a terminal, the prompt is still shown
+ * (as lua does without readline). */
+static char *read_line(repl *r, const char *prompt, int *cancelled) {
+  *cancelled = 0;
+  if (r->interactive) return read_terminal_line(prompt, cancelled);
   fputs(prompt, stdout);
   fflush(stdout);
   char *line = NULL;
@@ -71,16 +107,17 @@ static char *read_line(repl *r, const char *prompt) {
   return line;
 }
 
-/* Pushes the next line (the prompt honours _PROMPT/_PROMPT2 as in lua). Returns 0 at end
- * of input, pushing nothing. */
+/* Pushes the next line (the prompt honours _PROMPT/_PROMPT2 as in lua) and returns 1, or
+ * pushes nothing and returns LINE_EOF or LINE_CANCEL. */
 static int push_line(repl *r, int firstline) {
   lua_State *L = r->L;
   lua_getglobal(L, firstline ? "_PROMPT" : "_PROMPT2");
   const char *prompt = lua_tostring(L, -1);
   if (prompt == NULL) prompt = firstline ? PROMPT : PROMPT2;
-  char *line = read_line(r, prompt);
+  int cancelled;
+  char *line = read_line(r, prompt, &cancelled);
   lua_pop(L, 1);  /* the prompt: read_line is done with it */
-  if (line == NULL) return 0;
+  if (line == NULL) return cancelled ? LINE_CANCEL : LINE_EOF;
   if (firstline && line[0] == '=')  /* Lua 5.2's "=expr" */
     lua_pushfstring(L, "return %s", line + 1);
   else
@@ -116,16 +153,23 @@ static int try_return(repl *r) {
   return status;
 }
 
-/* [line] -> [line, chunk or message], reading continuation lines while incomplete. */
+/* [line] -> [line, chunk or message], reading continuation lines while incomplete.
+ * Ctrl-C or Ctrl-D there abandons the statement: [line] and LINE_CANCEL (the text still
+ * goes to the history, so it can be recalled and finished). */
 static int read_statement(repl *r) {
   lua_State *L = r->L;
   for (;;) {
     size_t len;
     const char *text = lua_tolstring(L, 1, &len);
     int status = luaL_loadbuffer(L, text, len, "=stdin");
-    if (!incomplete(L, status) || !push_line(r, 0)) {
+    if (!incomplete(L, status)) {
       history_add(r, text);
       return status;
+    }
+    int more = push_line(r, 0);
+    if (more != 1) {
+      history_add(r, text);
+      return LINE_CANCEL;
     }
     /* [text, more] -> [text .. "\n" .. more] */
     lua_pushliteral(L, "\n");
@@ -134,13 +178,19 @@ static int read_statement(repl *r) {
   }
 }
 
-/* Leaves only the compiled chunk (or an error message) on the stack; -1 at end of input. */
+/* Leaves only the compiled chunk (or an error message) on the stack and returns its
+ * status; LINE_EOF at end of input, LINE_CANCEL (empty stack) for a cancelled line. */
 static int load_line(repl *r) {
   lua_State *L = r->L;
   lua_settop(L, 0);
-  if (!push_line(r, 1)) return -1;
+  int got = push_line(r, 1);
+  if (got != 1) return got;
   int status = try_return(r);
   if (status != LUA_OK) status = read_statement(r);
+  if (status == LINE_CANCEL) {
+    lua_settop(L, 0);
+    return LINE_CANCEL;
+  }
   lua_remove(L, 1);
   return status;
 }
@@ -197,7 +247,13 @@ void bloopi_repl_run(lua_State *L) {
   history_setup(&r);
   preload(&r);
   int status;
-  while ((status = load_line(&r)) != -1) {
+  while ((status = load_line(&r)) != LINE_EOF) {
+    if (status == LINE_CANCEL) {
+      /* a fresh prompt on a new line, as Python's REPL; the input is dropped */
+      fputs("\n", stdout);
+      fflush(stdout);
+      continue;
+    }
     if (status == LUA_OK) status = bloopi_host_docall(L, 0, LUA_MULTRET);
     if (status == LUA_OK)
       print_results(&r);
