@@ -223,6 +223,7 @@ describe("bloop REPL", function()
 
   it("cancels the line being typed with Ctrl-C and gives a new prompt", function()
     sh("tmux -S " .. q(s.socket) .. " send-keys -l " .. q("error('ran')"))
+    s:wait_for("^> error%('ran'%)$")   -- typed and shown: only then the next prompt is new
     s:keys("C-c")
     s:wait_for("^> $")
     s:type("'after'")
