@@ -37,6 +37,11 @@ static void on_prompt_sigint(int sig) {
   prompt_interrupted = 1;
 }
 
+/* readline calls the completer with no context pointer: the state it completes in, set
+ * while the REPL runs (NULL otherwise), and the registry ref of bloop.complete. */
+static lua_State *completion_state = NULL;
+static int completion_ref = LUA_NOREF;
+
 typedef struct repl {
   lua_State *L;
   int interactive;        /* stdin is a terminal: use libedit */
@@ -86,6 +91,62 @@ static char *read_terminal_line(const char *prompt, int *cancelled) {
     return NULL;
   }
   return line;
+}
+
+/* readline's generator: the idx-th name of the table on top of completion_state's stack
+ * (left there by complete_names), malloc'ed as readline wants, or NULL after the last. */
+static char *completion_entry(const char *text, int state) {
+  static lua_Integer idx;
+  (void)text;
+  lua_State *L = completion_state;
+  if (state == 0) idx = 0;
+  if (!lua_istable(L, -1)) return NULL;
+  lua_rawgeti(L, -1, ++idx);
+  const char *name = lua_tostring(L, -1);
+  char *copy = name != NULL ? strdup(name) : NULL;
+  lua_pop(L, 1);
+  return copy;
+}
+
+/* Tab: bloop.complete's names for the word before the cursor (a Lua name path such as
+ * `engine:sa`; `.` and `:` are not word breaks), never file names. */
+static char **complete_names(const char *text, int start, int end) {
+  (void)start;
+  (void)end;
+  rl_attempted_completion_over = 1;
+  lua_State *L = completion_state;
+  if (L == NULL || completion_ref == LUA_NOREF) return NULL;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, completion_ref);
+  lua_pushstring(L, text);
+  lua_pushglobaltable(L);
+  if (lua_pcall(L, 2, 1, 0) != LUA_OK) {  /* a failing completer offers nothing */
+    lua_pop(L, 1);
+    return NULL;
+  }
+  char **matches = NULL;
+  if (lua_istable(L, -1) && luaL_len(L, -1) > 0)
+    matches = rl_completion_matches(text, completion_entry);
+  lua_pop(L, 1);
+  return matches;
+}
+
+static void completion_setup(repl *r) {
+  lua_State *L = r->L;
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "bloop.complete");
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK || !lua_istable(L, -1)) {
+    lua_pop(L, 1);   /* no completion; the REPL works without */
+    return;
+  }
+  lua_getfield(L, -1, "complete");
+  completion_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_pop(L, 1);
+  completion_state = L;
+  static char breaks[] = " \t\n\"\\'`@$><=;|&{(,)}[]+-*/%^~#";
+  rl_completer_word_break_characters = breaks;
+  rl_basic_word_break_characters = breaks;
+  rl_completion_append_character = '\0';
+  rl_attempted_completion_function = complete_names;
 }
 
 /* Reads one line without its newline; returns a malloc'ed string or NULL at end of input
@@ -246,6 +307,7 @@ void bloopi_repl_run(lua_State *L) {
   if (r.interactive) rl_readline_name = "bloop";  /* for "bloop:" lines in ~/.editrc */
   history_setup(&r);
   preload(&r);
+  if (r.interactive) completion_setup(&r);
   int status;
   while ((status = load_line(&r)) != LINE_EOF) {
     if (status == LINE_CANCEL) {
@@ -264,4 +326,7 @@ void bloopi_repl_run(lua_State *L) {
   fputs("\n", stdout);
   fflush(stdout);
   if (r.printer != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, r.printer);
+  if (completion_ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, completion_ref);
+  completion_ref = LUA_NOREF;
+  completion_state = NULL;
 }
