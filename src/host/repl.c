@@ -96,7 +96,7 @@ static char *read_terminal_line(const char *prompt, int *cancelled) {
 /* readline's generator: the idx-th name of the table on top of completion_state's stack
  * (left there by complete_names), malloc'ed as readline wants, or NULL after the last. */
 static char *completion_entry(const char *text, int state) {
-  static lua_Integer idx;
+  static lua_Integer idx;  /* readline's generator protocol keeps its position between calls */
   (void)text;
   lua_State *L = completion_state;
   if (state == 0) idx = 0;
