@@ -128,6 +128,23 @@ local function where()
   end
 end
 
+-- errors.locate(err): for a bloop error err, "file:line" of the innermost frame of the caller's own code, skipping
+-- every C function and every bloop module, or nil. Unlike where() it looks past a C function
+-- the caller used (pcall, error): the host's message handler calls it while an uncaught
+-- error is still on the stack, to say where in the user's script it was raised.
+function errors.locate(err)
+  if not errors.is(err, errors.classes.BloopError) then return nil end
+  local level = 2
+  while true do
+    local info = getinfo(level, "Sl")
+    if info == nil then return nil end
+    if info.what ~= "C" and not ours(info) and info.currentline > 0 then
+      return ("%s:%d"):format(info.short_src, info.currentline)
+    end
+    level = level + 1
+  end
+end
+
 -- errors.argerror(n, message): raises an InvalidArgument whose message is message at the
 -- caller's position (see above). n: the position of the argument at fault, counted as
 -- luaL_argerror counts (a method's self is not counted), or nil where no one argument is

@@ -52,6 +52,7 @@ bloop.LocalSecondaryIndex = index.LocalSecondaryIndex
 bloop.Engine = engine.new
 bloop.signals = require("bloop.signals")
 bloop.model = model
+bloop.items = model.items
 -- SIGINT and SIGTERM as a flag a long-running script polls. The `bloop` host provides the
 -- module "bloop.host" (src/host/docall.c); elsewhere (a plain lua5.4, an embedding program
 -- that preloads no "bloop.host" of its own) catching is a no-op and nothing is interrupted.

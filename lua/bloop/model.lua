@@ -209,6 +209,20 @@ local function instance_mt(cls)
     end
     no_column(meta, key)
   end
+  -- pairs(obj): (column name, value) for each column with a value, in declaration order;
+  -- the object's internal slots never show. See M.items.
+  mt.__pairs = function(obj)
+    local columns, i = meta.columns, 0
+    return function()
+      while true do
+        i = i + 1
+        local c = columns[i]
+        if c == nil then return nil end
+        local v = c:get(obj)
+        if v ~= nil then return c.name, v end
+      end
+    end, obj, nil
+  end
   mt.__tostring = function(obj)
     local parts = {}
     for _, k in ipairs(meta.keys) do
@@ -237,6 +251,18 @@ local function new_instance(cls, fields)
     if v ~= nil then c:set(obj, v) end
   end
   return obj
+end
+
+-- M.items(obj) (bloop.items): for name, value in bloop.items(obj): the columns of a model
+-- object that have a value, in declaration order, as pairs(obj) gives them. A function of
+-- the module, not a method: every name on an object may be a column's (`items` too).
+function M.items(obj)
+  local cls = M.model_of(obj)
+  if cls == nil then
+    errors.argerror(1, ("bloop.items(obj): obj must be a model object, got %s"):format(
+      type(obj)))
+  end
+  return getmetatable(obj).__pairs(obj)
 end
 
 -- model_of(obj): the model class obj is an instance of, or nil (also for a model class).

@@ -3,8 +3,12 @@
 -- Owns: formatting. Strings are quoted, tables are expanded (array part first, then the
 -- other keys sorted: numbers, strings, then the rest), nested tables are indented when they
 -- do not fit on one line, a table met again inside itself prints as <cycle>, and tables
--- deeper than `depth` print as {...}. A value whose metatable has __tostring prints itself
--- (so objects decide what they show; a client never shows its secrets).
+-- deeper than `depth` print as {...}. bloop's values print with their type, as they are
+-- written: decimal("2.5"), binary("a\0"), uuid("..."), null; a model object shows its
+-- loaded columns (User{ email = "a@x", age = 30 }), long strings cut at `max_string`; a model
+-- prints as <model User (table users)>, an error class as <error class Name>, the bloop
+-- module as a one-line summary. Any other value whose metatable has __tostring prints
+-- itself (so objects decide what they show; a client never shows its secrets).
 -- Does not own: where the text goes; format() returns it, print() writes it to io.stdout.
 --
 --   local pretty = require("bloop.pretty")
@@ -18,6 +22,7 @@ M.defaults = {
   width = 80,       -- a table is kept on one line when it fits in this many columns
   indent = "  ",
   max_items = 200,  -- entries shown per table; the rest are counted
+  max_string = 200, -- bytes of a string shown inside a model object; the rest are counted
 }
 
 local keywords = {}
@@ -136,9 +141,76 @@ local function format_table(t, opts, seen, level)
     opts.indent:rep(level) .. "}"
 end
 
+-- bloop's own modules, looked up only once loaded: pretty prints plain Lua values without
+-- loading bloop, and no module here is required by the ones it inspects.
+local function loaded(name) return package.loaded[name] end
+
+local function cut(s, opts)
+  if #s <= opts.max_string then return M.quote(s) end
+  return M.quote(s:sub(1, opts.max_string)) .. ("...(%d more bytes)"):format(#s - opts.max_string)
+end
+
+-- A model object: Name{ col = value, ... } over its loaded columns (its __pairs).
+local function format_object(v, model, opts, seen, level)
+  if seen[v] then return "<cycle>" end
+  seen[v] = true
+  local parts = {}
+  for name, x in pairs(v) do
+    local text = type(x) == "string" and cut(x, opts) or format_value(x, opts, seen, level + 1)
+    parts[#parts + 1] = format_key(name, opts, seen, level + 1) .. " = " .. text
+  end
+  seen[v] = nil
+  local name = model.Meta.name
+  if #parts == 0 then return name .. "{}" end
+  local one = name .. "{ " .. table.concat(parts, ", ") .. " }"
+  if #one + #opts.indent * level <= opts.width and not one:find("\n", 1, true) then
+    return one
+  end
+  local pad = opts.indent:rep(level + 1)
+  return name .. "{\n" .. pad .. table.concat(parts, ",\n" .. pad) .. "\n" ..
+    opts.indent:rep(level) .. "}"
+end
+
+-- bloop's values and classes as they are written, or nil for anything else.
+local function format_bloop(v, opts, seen, level)
+  local values, model = loaded("bloop.values"), loaded("bloop.model")
+  if values then
+    local t = values.typename(v)
+    if t == "decimal" or t == "uuid" then return ("%s(\"%s\")"):format(t, tostring(v)) end
+    if t == "binary" then return "binary(" .. M.quote(v:bytes()) .. ")" end
+    if t == "null" then return "null" end
+  end
+  if type(v) ~= "table" then return nil end
+  if model then
+    local cls = model.model_of(v)
+    if cls then return format_object(v, cls, opts, seen, level) end
+    if getmetatable(v) == getmetatable(model.Model) then
+      local meta = v.Meta
+      if meta.abstract or not meta.table_name then return ("<model %s>"):format(meta.name) end
+      return ("<model %s (table %s)>"):format(meta.name, meta.table_name)
+    end
+  end
+  local errors = loaded("bloop.errors")
+  if errors and type(rawget(v, "name")) == "string" and errors.classes[rawget(v, "name")] == v then
+    return ("<error class %s>"):format(v.name)
+  end
+  local bloop = loaded("bloop")
+  if bloop ~= nil and v == bloop then
+    local n = 0
+    for _ in pairs(v) do n = n + 1 end
+    return ("<module bloop %s: %d members; bloop.<Tab> lists them>"):format(
+      tostring(v.version), n)
+  end
+  return nil
+end
+
 function format_value(v, opts, seen, level)
   local tv = type(v)
   if tv == "string" then return M.quote(v) end
+  if tv == "table" or tv == "userdata" then
+    local text = format_bloop(v, opts, seen, level)
+    if text then return text end
+  end
   if tv == "table" and not has_tostring(v) then return format_table(v, opts, seen, level) end
   return tostring(v)
 end

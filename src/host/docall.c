@@ -3,6 +3,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -122,15 +123,59 @@ int bloopi_host_report(lua_State *L, int status, const char *pname) {
   return status;
 }
 
-/* Message handler for every chunk: a string message gets a traceback; an error object
- * with __tostring (bloop's errors have one) is shown through it, as lua does. */
+/* For a bloop error at err, pushes "file:line" of the innermost frame of the user's own
+ * code (bloop.errors.locate:
+ * not a bloop module, not a C function), or nothing; returns whether it pushed. Only when
+ * bloop.errors is loaded: otherwise no bloop error can have been raised. */
+static int push_user_position(lua_State *L, int err) {
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_getfield(L, -1, "bloop.errors");
+  lua_remove(L, -2);
+  if (!lua_istable(L, -1) || lua_getfield(L, -1, "locate") != LUA_TFUNCTION) {
+    lua_pop(L, lua_istable(L, -1) ? 2 : 1);
+    return 0;
+  }
+  lua_remove(L, -2);
+  lua_pushvalue(L, err);
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK || !lua_isstring(L, -1)) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  return 1;
+}
+
+/* BLOOP_TRACEBACK=1 (any value but "" and "0"): error objects get a traceback too. */
+static int traceback_wanted(void) {
+  const char *v = getenv("BLOOP_TRACEBACK");
+  return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
+/* Message handler for every chunk: a string message gets a traceback, as in lua. An error
+ * object with __tostring (bloop's errors have one) is shown through it, after the position
+ * in the user's code where it was raised: the handler runs before the stack unwinds, so
+ * that frame is still there. A message that already names it (an InvalidArgument carries
+ * its caller's file:line) is left as it is. */
 static int msghandler(lua_State *L) {
   const char *msg = lua_tostring(L, 1);
-  if (msg == NULL) {
-    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
-      return 1;
-    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  if (msg != NULL) {
+    luaL_traceback(L, L, msg, 1);
+    return 1;
   }
+  if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) {
+    msg = lua_tostring(L, -1);                          /* [err, text] */
+    if (push_user_position(L, 1)) {                        /* [err, text, pos] */
+      const char *pos = lua_tostring(L, -1);
+      if (strstr(msg, pos) == NULL)
+        msg = lua_pushfstring(L, "%s: %s", pos, msg);
+      else
+        lua_pushvalue(L, -2);
+    } else {
+      lua_pushvalue(L, -1);
+    }                                                   /* [err, text, pos?, msg] */
+    if (traceback_wanted()) luaL_traceback(L, L, msg, 1);
+    return 1;
+  }
+  msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
   luaL_traceback(L, L, msg, 1);
   return 1;
 }
@@ -145,4 +190,16 @@ int bloopi_host_docall(lua_State *L, int narg, int nres) {
   if (!catching) set_signal(SIGINT, SIG_DFL);
   lua_remove(L, base);
   return status;
+}
+
+void bloopi_host_set_bloop_global(lua_State *L, const char *pname) {
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "bloop");
+  if (bloopi_host_docall(L, 1, 1) == LUA_OK) {
+    lua_setglobal(L, "bloop");
+  } else {
+    lua_pushfstring(L, "warning: the global 'bloop' is not set: %s", lua_tostring(L, -1));
+    lua_remove(L, -2);
+    bloopi_host_report(L, LUA_ERRRUN, pname);
+  }
 }

@@ -20,6 +20,11 @@
  * when not LUA_OK. */
 BLOOPI_FUNC int bloopi_host_docall(lua_State *L, int narg, int nres);
 
+/* Sets the global `bloop` to require("bloop"), as everything the host runs sees it (-e,
+ * -l, scripts, stdin, the REPL; LUA_INIT runs before, so it may set package.path). When
+ * bloop cannot be loaded, says so on stderr and leaves the global unset. */
+BLOOPI_FUNC void bloopi_host_set_bloop_global(lua_State *L, const char *pname);
+
 /* When status is not LUA_OK, prints the message on top of the stack (prefixed with
  * "pname: " when pname is not NULL) to stderr and pops it. */
 BLOOPI_FUNC int bloopi_host_report(lua_State *L, int status, const char *pname);

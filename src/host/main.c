@@ -4,8 +4,9 @@
  * It follows lua.c's shape and behaviour (options, `arg`, LUA_INIT, exit codes, messages)
  * so that anything run with `lua5.4` runs the same way with `bloop`; the differences are
  * that `bloop.core` is linked in and preloaded, package.path already finds the bloop Lua
- * modules (bloop_runtime_openlibs), messages start with "bloop:", and the REPL (repl.c)
- * pretty-prints results and has `bloop` as a global.
+ * modules (bloop_runtime_openlibs), `bloop` is a global in everything it runs, messages
+ * start with "bloop:" (a bloop error's with the user's file:line), and the REPL (repl.c)
+ * pretty-prints results.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,7 +260,8 @@ static int pmain(lua_State *L) {
       /* lua's text, as a bad option prints it, and the two long options */
       print_options(stdout);
       printf("  --help    show this text and exit\n"
-             "  --version show the version and exit\n");
+             "  --version show the version and exit\n"
+             "Environment: BLOOP_TRACEBACK=1 shows a traceback with a bloop error\n");
     } else {
       print_version();
     }
@@ -277,6 +279,7 @@ static int pmain(lua_State *L) {
   create_arg_table(L, argv, argc, script);
   lua_gc(L, LUA_GCRESTART);
   if (!(args & HAS_NOENV) && handle_luainit(L) != LUA_OK) return 0;
+  bloopi_host_set_bloop_global(L, PROGNAME);
   if (!run_args(L, argv, optlim)) return 0;
   if (script > 0 && script < argc && handle_script(L, argv + script) != LUA_OK) return 0;
   if (args & HAS_I) {

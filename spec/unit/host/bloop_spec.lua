@@ -246,6 +246,56 @@ print()
       assert.are.equal(1, code)
     end)
 
+    describe("a bloop error", function()
+      it("is shown at the line of the user's code that raised it, not bloop's", function()
+        local script = write(tmpdir .. "/raise.lua", table.concat({
+          "local function make()",
+          "  return bloop.Engine({ region = 'us-east-1', endpoint = 'http://127.0.0.1:1',",
+          "    credentials = { access_key_id = 'AKID', secret_access_key = 'x' } })",
+          "end",
+          "local engine = make()",
+          "engine:save(42)",
+          "",
+        }, "\n"))
+        local _, err, code = bloop(q(script))
+        assert.are.equal(1, code)
+        -- an InvalidArgument names the caller's line in its message: not twice
+        assert.matches("^bloop: InvalidArgument: " .. tmpdir:gsub("%p", "%%%0") ..
+          "/raise%.lua:6: engine:save", err)
+        assert.not_matches("stack traceback", err)
+      end)
+
+      it("gets the file:line before its name where its message has none", function()
+        write(tmpdir .. "/raise2.lua", table.concat({
+          "local errors = require('bloop.errors')",
+          "local function check()",
+          "  errors.raise(errors.classes.ConstraintViolation, 'Note save: refused')",
+          "end",
+          "check()",
+          "",
+        }, "\n"))
+        local _, err, code = bloop(q("raise2.lua"), { cd = tmpdir })
+        assert.are.equal(1, code)
+        assert.are.equal("bloop: raise2.lua:3: ConstraintViolation: Note save: refused\n", err)
+        -- one caught through pcall (a C caller: no position in its message) and raised
+        -- again: the line of the script's error() call
+        _, err = bloop([[-e 'local ok, e = pcall(bloop.Model.extend, bloop.Model)
+error(e)']])
+        assert.are.equal("bloop: (command line):2: InvalidArgument: Model:extend(name, meta): " ..
+          "a model name is required (argument 1)\n", err)
+      end)
+
+      it("gets a full traceback with BLOOP_TRACEBACK=1", function()
+        local script = "raise2.lua"
+        local _, err = bloop(q(script), { cd = tmpdir, env = "BLOOP_TRACEBACK=1 " })
+        assert.matches("^bloop: raise2.lua:3: ConstraintViolation: Note save: refused\n" ..
+          "stack traceback:\n", err)
+        assert.matches("\n%s*raise2%.lua:3: in local 'check'\n%s*raise2%.lua:5: in main chunk", err)
+        _, err = bloop(q(script), { cd = tmpdir, env = "BLOOP_TRACEBACK=0 " })
+        assert.are.equal("bloop: raise2.lua:3: ConstraintViolation: Note save: refused\n", err)
+      end)
+    end)
+
     it("reports a missing script like lua", function()
       local _, err, code = same_as_lua(q(tmpdir .. "/nope.lua"))
       assert.are.equal("bloop: cannot open " .. tmpdir .. "/nope.lua: No such file or directory\n",
@@ -258,7 +308,8 @@ print()
       assert.are.equal(0, code)
       assert.are.equal("", err)
       assert.matches("^usage: bloop %[options%] %[script %[args%]%]\n", out)
-      assert.matches("\n  %-%-help    show this text and exit\n  %-%-version show the version and exit\n$", out)
+      assert.matches("\n  %-%-help    show this text and exit\n  %-%-version show the version and exit\n" ..
+        "Environment: BLOOP_TRACEBACK=1 shows a traceback with a bloop error\n$", out)
       out, err, code = bloop("--version")
       assert.are.equal(0, code)
       assert.matches("^bloop %d+%.%d+%.%d+ %(Lua 5%.4", out)
@@ -285,6 +336,21 @@ print()
       local out, _, code = same_as_lua("-e 'print(1)' -e 'error(\"x\")' -e 'print(3)'")
       assert.are.equal("1\n", out)
       assert.are.equal(1, code)
+    end)
+  end)
+
+  describe("the global bloop", function()
+    it("is require('bloop') in -e, scripts, stdin and the REPL alike", function()
+      local script = write(tmpdir .. "/global.lua", "print(bloop == require('bloop'))\n")
+      assert.are.equal("true\n", (bloop("-e 'print(bloop == require(\"bloop\"))'")))
+      assert.are.equal("true\n", (bloop(q(script))))
+      assert.are.equal("true\n", (bloop("-", { stdin = "print(bloop == require('bloop'))" })))
+      local out = bloop("-i", { stdin = "bloop == require('bloop')\n" })
+      assert.matches("\n> true\n", out)
+    end)
+
+    it("gives way to -l bloop=mod", function()
+      assert.are.equal("1\n", (bloop("-l bloop=string -e 'print(bloop.format(\"%d\", 1))'")))
     end)
   end)
 

@@ -441,3 +441,35 @@ describe("bloop.signals", function()
     end
   end)
 end)
+
+describe("iterating a model object", function()
+  local Item = bloop.Model:extend("IterItem", { table_name = "iter-items" })
+  Item.id = Column(String, { hash_key = true })
+  Item.items = Column(Integer)   -- a column may be named items: iteration must not collide
+  Item.note = Column(String)
+
+  local function collect(iter, state, init)
+    local out = {}
+    for k, v in iter, state, init do out[#out + 1] = { k, v } end
+    return out
+  end
+
+  it("pairs(obj) yields the columns that have a value, in declaration order, nothing else", function()
+    local obj = Item{ note = "n", id = "a" }
+    assert.are.same({ { "id", "a" }, { "note", "n" } }, collect(pairs(obj)))
+    obj.items = 3
+    assert.are.same({ { "id", "a" }, { "items", 3 }, { "note", "n" } }, collect(pairs(obj)))
+  end)
+
+  it("bloop.items(obj) gives the same, whatever the columns are named", function()
+    local obj = Item{ id = "a", items = 2 }
+    assert.are.equal(2, obj.items)   -- the column, not a method
+    assert.are.same({ { "id", "a" }, { "items", 2 } }, collect(bloop.items(obj)))
+  end)
+
+  it("bloop.items refuses what is not a model object", function()
+    local err = raises(function() bloop.items({}) end)
+    assert.is_true(bloop.is(err, bloop.InvalidArgument))
+    assert.matches("model_spec%.lua:%d+: bloop%.items%(obj%): obj must be a model object", err.message)
+  end)
+end)

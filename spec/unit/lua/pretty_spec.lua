@@ -94,4 +94,45 @@ describe("bloop.pretty", function()
       assert.are.equal('"a"\t1\t{ 2 }\nnil\n', table.concat(written))
     end)
   end)
+
+  describe("bloop's values and classes", function()
+    local bloop = require("bloop")
+    local User = bloop.Model:extend("PrettyUser", { table_name = "users" })
+    User.email = bloop.Column(bloop.String, { hash_key = true })
+    User.age = bloop.Column(bloop.Integer)
+    User.bio = bloop.Column(bloop.String)
+
+    it("writes decimals, binaries, UUIDs and null as they are made", function()
+      -- decimals are stored canonical (docs/types.md): "2.50" and "2.5" are one value
+      assert.are.equal('decimal("2.5")', pretty.format(bloop.decimal("2.50")))
+      assert.are.equal('binary("a\\000b\\n")', pretty.format(bloop.binary("a\0b\n")))
+      local u = "a2b5e396-5785-4d33-bc03-d32da42375cb"
+      assert.are.equal('uuid("' .. u .. '")', pretty.format(bloop.uuid(u)))
+      assert.are.equal("null", pretty.format(bloop.null))
+      assert.are.equal('{ d = decimal("3"), n = null }',
+        pretty.format({ d = bloop.decimal(3), n = bloop.null }))
+    end)
+
+    it("shows a model object's loaded columns in declaration order", function()
+      assert.are.equal('PrettyUser{ email = "a@x", age = 30 }',
+        pretty.format(User{ age = 30, email = "a@x" }))
+      assert.are.equal("PrettyUser{}", pretty.format(User{}))
+    end)
+
+    it("cuts a long string inside a model object", function()
+      local text = pretty.format(User{ email = "a@x", bio = ("x"):rep(250) }, { max_string = 10 })
+      assert.are.equal('PrettyUser{ email = "a@x", bio = "xxxxxxxxxx"...(240 more bytes) }', text)
+    end)
+
+    it("names models, error classes and the bloop module briefly", function()
+      assert.are.equal("<model PrettyUser (table users)>", pretty.format(User))
+      assert.are.equal("<error class ConstraintViolation>",
+        pretty.format(bloop.ConstraintViolation))
+      assert.matches("^<module bloop [%d.]+: %d+ members; bloop.<Tab> lists them>$",
+        pretty.format(bloop))
+      -- an error instance prints through its __tostring, as before
+      local err = bloop.errors.classes.InvalidValue:new{ message = "m" }
+      assert.are.equal("InvalidValue: m", pretty.format(err))
+    end)
+  end)
 end)
