@@ -641,7 +641,7 @@ function Engine:load(...)
     for i, o in ipairs(missing) do names[i] = tostring(o) end
     fail(E.MissingObjects, "load", model_of(missing[1]),
       ("%d object(s) not found: %s"):format(#missing, table.concat(names, ", ")),
-      { objects = missing })
+      { objects = missing, code = "MissingObjects" })
   end
 end
 
