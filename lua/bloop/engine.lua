@@ -561,6 +561,30 @@ end
 
 -- ---- load -------------------------------------------------------------------------------
 
+-- ce:load's result for an object neither found nor missing (lengine.c)
+local NOT_LOADED = { failed = true, unprocessed = true, pending = true }
+
+-- The error a load or batch write raises when part of it failed: the first failure's class
+-- and code (so a handler for it still matches), a message counting what is left, `cause`
+-- (that first failure) and `unprocessed` (every object not known to be written or loaded,
+-- in the caller's order; the others were, and are synced).
+local function batch_failure(cause, model, op, objs, left, done)
+  augment(cause, model, op)
+  local err = {}
+  for k, v in pairs(cause) do err[k] = v end
+  err.cause = cause
+  err.unprocessed = left
+  local prefix = ("%s %s: "):format(model.Meta.name, op)
+  local why = tostring(cause.message)
+  if why:sub(1, #prefix) == prefix then why = why:sub(#prefix + 1) end
+  -- nothing done (one object, a refused batch, every request failed): the cause says it all
+  if #left < #objs then
+    err.message = ("%s%d of %d objects not %s (err.unprocessed lists them); first failure: %s")
+      :format(prefix, #left, #objs, done, why)
+  end
+  return setmetatable(err, getmetatable(cause))
+end
+
 local function load_ops(self, objs)
   local ops = {}
   for i, obj in ipairs(objs) do
@@ -591,25 +615,33 @@ function Engine:load(...)
   check_opts("load", opts, LOAD_OPTS)
   local ops = load_ops(self, objs)
   local first = model_of(objs[1])
-  local items = run(first, "load", nil, self.native.load, self.native, ops, opts.consistent,
-    self.context)
-  local missing = {}
+  local items, err = run(first, "load", nil, self.native.load, self.native, ops,
+    opts.consistent, self.context)
+  local missing, left = {}, {}
   for i, obj in ipairs(objs) do
-    if items[i] then
-      loaded(self, obj, ops[i].spec, items[i])
+    local item = items[i]
+    if item == false then
+      missing[#missing + 1] = obj
+    elseif not NOT_LOADED[item] then
+      loaded(self, obj, ops[i].spec, item)
       if signals.object_loaded:has_receivers() then
         signals.object_loaded:send{ engine = self, obj = obj }
       end
     else
-      missing[#missing + 1] = obj
+      left[#left + 1] = obj
     end
+  end
+  if err then
+    err = batch_failure(err, first, "load", objs, left, "loaded")
+    err.missing = missing
+    errors.rethrow(err)
   end
   if #missing > 0 then
     local names = {}
     for i, o in ipairs(missing) do names[i] = tostring(o) end
     fail(E.MissingObjects, "load", model_of(missing[1]),
       ("%d object(s) not found: %s"):format(#missing, table.concat(names, ", ")),
-      { objects = missing })
+      { objects = missing, code = "MissingObjects" })
   end
 end
 
@@ -630,7 +662,7 @@ end
 
 local function batch_write(self, op, objs)
   local entries = batch_entries(self, op, objs)
-  local outcomes = run(model_of(objs[1]), op, nil, self.native.batch, self.native,
+  local outcomes, err = run(model_of(objs[1]), op, nil, self.native.batch, self.native,
     op == "batch_delete", entries)
   local left = {}
   for i, obj in ipairs(objs) do
@@ -648,6 +680,10 @@ local function batch_write(self, op, objs)
     else
       left[#left + 1] = obj
     end
+  end
+  if err then
+    errors.rethrow(batch_failure(err, model_of(objs[1]), op, objs, left,
+      op == "batch_save" and "written" or "deleted"))
   end
   return left
 end

@@ -195,7 +195,7 @@ local function commit_read(self)
     for i, o in ipairs(missing) do names[i] = tostring(o) end
     errors.raise(E.MissingObjects, ("%s transaction load: %d object(s) not found: %s")
       :format(model_of(missing[1]).Meta.name, #missing, table.concat(names, ", ")),
-      { objects = missing })
+      { objects = missing, code = "MissingObjects" })
   end
 end
 

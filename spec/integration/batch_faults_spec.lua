@@ -120,6 +120,42 @@ describe("engine batch executor against scripted UnprocessedItems #integration",
     assert.equal(1, here.seen)
   end)
 
+  it("a request that fails part-way: the others finish, err lists what was not written", function()
+    local M = model()
+    local e = engine()
+    e:bind(M, { skip_table_setup = true })
+    -- 60 objects: chunks 1-25, 26-50, 51-60; the second chunk's request is refused
+    local objs = {}
+    for i = 1, 60 do
+      objs[i] = M{ pk = ("f%02d%s"):format(i, i == 30 and "~xvalidation" or ""), v = i }
+    end
+    local saved = {}
+    local fn = bloop.signals.object_saved:connect(function(a) saved[#saved + 1] = a.obj end)
+    local err = raises(e.batch_save, e, table.unpack(objs))
+    bloop.signals.object_saved:disconnect(fn)
+    assert.equal("ClientError", err.name)
+    assert.equal("ValidationException", err.code)
+    assert.equal("batch_save", err.operation)
+    assert.matches("^Faulty batch_save: 25 of 60 objects not written", err.message)
+    assert.equal("ClientError", err.cause.name)
+    assert.equal("ValidationException", err.cause.code)
+    assert.equal(25, #err.unprocessed)
+    for i = 1, 25 do assert.equal(objs[25 + i], err.unprocessed[i]) end   -- caller's order
+    assert.equal(35, #saved)            -- the first and third chunks were written
+    -- the load of many: found ones are loaded, the failed chunk is listed
+    local keys = {}
+    for i = 1, 150 do
+      keys[i] = M{ pk = ("k%03d%s"):format(i, i == 120 and "~xvalidation" or (i == 5 and "~miss" or "")) }
+    end
+    local lerr = raises(e.load, e, table.unpack(keys))
+    assert.equal("ValidationException", lerr.code)
+    assert.equal(50, #lerr.unprocessed)
+    assert.equal(keys[101], lerr.unprocessed[1])
+    assert.same({ keys[5] }, lerr.missing)
+    assert.equal(1, keys[1].seen)       -- loaded
+    assert.is_nil(keys[101].seen)
+  end)
+
   it("refuses bad batch options", function()
     helpers.misuse(function() engine{ rounds = 1 } end, 'bloop.Engine: unknown batch option "rounds"')
     helpers.misuse(function() engine{ concurrency = 0 } end,

@@ -484,9 +484,12 @@ bloop_load_op *bloopL_load_ops(lua_State *L, int t, bloop_arena *a, size_t *coun
   return ops;
 }
 
-/* ce:load({ {model=, key=, spec=, data=}, ... }, consistent, context) -> { snapshot or
- * false, ... }: spec is the objects' column spec (lsnapshot.h), data the object's column data
- * or nil; a found item fills data and its result is the item's snapshot (lsnapshot.h). */
+/* ce:load({ {model=, key=, spec=, data=}, ... }, consistent, context) -> { snapshot, false
+ * or outcome name, ... }, err: spec is the objects' column spec (lsnapshot.h), data the
+ * object's column data or nil; a found item fills data and its result is the item's snapshot
+ * (lsnapshot.h), a missing one's is false, one neither found nor missing ("failed",
+ * "unprocessed", "pending") names its outcome. err: the call's error object when it failed,
+ * else nil; found items are filled either way, so the caller keeps them. */
 static int le_load(lua_State *L) {
   engine_box *box = le_check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
@@ -496,13 +499,14 @@ static int le_load(lua_State *L) {
   size_t n;
   bloop_load_op *ops = bloopL_load_ops(L, 2, a, &n, "engine load");
   bloop_error err = BLOOP_ERROR_INIT;
-  if (bloop_engine_load(box->e, ops, n, consistent, a, NULL, &err) != BLOOP_OK)
-    return le_raise(L, &err);
+  bloop_status st = bloop_engine_load(box->e, ops, n, consistent, a, NULL, &err);
   lua_createtable(L, (int)n, 0);                           /* [.., res] */
   int res = lua_gettop(L);
   for (size_t i = 0; i < n; i++) {
-    if (ops[i].outcome != BLOOP_BATCH_FOUND) {
+    if (ops[i].outcome == BLOOP_BATCH_MISSING) {
       lua_pushboolean(L, 0);
+    } else if (ops[i].outcome != BLOOP_BATCH_FOUND) {
+      lua_pushstring(L, bloop_batch_outcome_name(ops[i].outcome));
     } else {
       lua_rawgeti(L, 2, (lua_Integer)i + 1);
       int op = res + 1;                                    /* [.., res, op] */
@@ -516,7 +520,9 @@ static int le_load(lua_State *L) {
     }
     lua_rawseti(L, res, (lua_Integer)i + 1);
   }
-  return 1;
+  if (st != BLOOP_OK) bloopL_push_core_error(L, &err, BLOOPL_FROM_ENGINE);
+  else lua_pushnil(L);
+  return 2;
 }
 
 /* Reads { {model=, item=}, ... } at t into items. */
@@ -535,8 +541,10 @@ static bloop_batch_item *le_batch_items(lua_State *L, int t, bloop_arena *a, siz
   return items;
 }
 
-/* ce:batch(is_delete, entries) -> { "done" | "unprocessed", ... }; raises when an entry
- * FAILED (not merely left unprocessed). */
+/* ce:batch(is_delete, entries) -> { outcome name, ... }, err: every entry's outcome
+ * ("done", "unprocessed", "failed", "pending") and, when the call failed, its error object
+ * (else nil). It does not raise on a failed entry: the caller must learn which entries were
+ * written before it raises (engine.lua lists the rest on the error). */
 static int le_batch(lua_State *L) {
   engine_box *box = le_check_engine(L, 1);
   int is_delete = lua_toboolean(L, 2);
@@ -547,17 +555,17 @@ static int le_batch(lua_State *L) {
   bloop_error err = BLOOP_ERROR_INIT;
   bloop_status st = is_delete ? bloop_engine_batch_delete(box->e, items, n, NULL, &err)
                               : bloop_engine_batch_save(box->e, items, n, NULL, &err);
-  if (st != BLOOP_OK) {
-    for (size_t i = 0; i < n; i++)
-      if (items[i].outcome != BLOOP_BATCH_DONE && items[i].outcome != BLOOP_BATCH_UNPROCESSED)
-        return le_raise(L, &err);
-  }
+  int failed = 0;
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
     lua_pushstring(L, bloop_batch_outcome_name(items[i].outcome));
     lua_rawseti(L, -2, (lua_Integer)i + 1);
+    failed |= items[i].outcome != BLOOP_BATCH_DONE && items[i].outcome != BLOOP_BATCH_UNPROCESSED;
   }
-  return 1;
+  /* Unprocessed-only is a normal answer (the objects are returned); anything else fails. */
+  if (st != BLOOP_OK && failed) bloopL_push_core_error(L, &err, BLOOPL_FROM_ENGINE);
+  else lua_pushnil(L);
+  return 2;
 }
 
 /* ---- searches ---------------------------------------------------------------------------- */
