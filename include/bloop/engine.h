@@ -241,6 +241,14 @@ bloop_status bloop_engine_batch_save(bloop_engine *e, bloop_batch_item *items, s
 bloop_status bloop_engine_batch_delete(bloop_engine *e, bloop_batch_item *items, size_t n,
                                        bloop_batch_stats *stats, bloop_error *err);
 
+/* ---- capacity ---------------------------------------------------------------------- */
+
+/* on: every single-item call (save, delete, GetItem) asks for ReturnConsumedCapacity TOTAL
+ * and bloop_engine_metered sums the CapacityUnits answered; the sum restarts at 0. Searches
+ * count their own (bloop_search_consumed); the batch executor's calls are not metered. */
+void bloop_engine_meter(bloop_engine *e, int on);
+double bloop_engine_metered(const bloop_engine *e);
+
 /* ---- query / scan ----------------------------------------------------------------- */
 
 typedef enum bloop_search_mode { BLOOP_SEARCH_QUERY = 0, BLOOP_SEARCH_SCAN } bloop_search_mode;

@@ -141,9 +141,22 @@ local function check_condition(op, name, value, model)
 end
 
 -- The options each operation takes (made once: save and load run per object).
-local WRITE_OPTS = { condition = true, atomic = true, sync = true }
-local LOAD_OPTS = { consistent = true }
+local WRITE_OPTS = { condition = true, atomic = true, sync = true, capacity = true }
+local LOAD_OPTS = { consistent = true, capacity = true }
 local NO_OPTS = {}
+
+-- opts.capacity: runs fn with the engine's requests asking for ConsumedCapacity and returns
+-- { consumed = units } (src/engine/engine.c bloop_engine_meter); otherwise runs fn, nil.
+local function with_capacity(self, opts, fn)
+  if not opts.capacity then return fn() end
+  local native = self.native
+  native:meter(true)
+  local ok, err = pcall(fn)
+  local consumed = native:metered()
+  native:meter(false)
+  if not ok then errors.rethrow(err) end
+  return { consumed = consumed }
+end
 
 -- ---- construction ---------------------------------------------------------------------
 
@@ -532,6 +545,7 @@ function Engine:save(...)
     errors.argerror(nil, ('engine:save: sync must be "old", "new" or nil (got %s)')
       :format(tostring(opts.sync)))
   end
+  return with_capacity(self, opts, function()
   for _, obj in ipairs(objs) do
     local model, now, args = write_args(self, obj, opts, "save")
     local res = run(model, "save", obj, self.native.save, self.native, args)
@@ -540,6 +554,7 @@ function Engine:save(...)
       signals.object_saved:send{ engine = self, obj = obj }
     end
   end
+  end)
 end
 
 -- engine:delete(obj, ..., { condition=, atomic=, sync = "old" })
@@ -550,6 +565,7 @@ function Engine:delete(...)
     errors.argerror(nil, ('engine:delete: sync must be "old" or nil (got %s)')
       :format(tostring(opts.sync)))
   end
+  return with_capacity(self, opts, function()
   for _, obj in ipairs(objs) do
     local model, _, args = write_args(self, obj, opts, "delete")
     local res = run(model, "delete", obj, self.native.delete, self.native, args)
@@ -562,6 +578,7 @@ function Engine:delete(...)
       signals.object_deleted:send{ engine = self, obj = obj }
     end
   end
+  end)
 end
 
 -- ---- load -------------------------------------------------------------------------------
@@ -594,10 +611,17 @@ end
 function Engine:load(...)
   local objs, opts = split_args("engine", "load", ...)
   check_opts("load", opts, LOAD_OPTS)
+  if opts.capacity and #objs > 1 then
+    errors.argerror(nil, "engine:load: capacity is counted for one object a call (several go "
+      .. "through BatchGetItem, which is not metered yet)")
+  end
   local ops = load_ops(self, objs)
   local first = model_of(objs[1])
-  local items = run(first, "load", nil, self.native.load, self.native, ops, opts.consistent,
-    self.context)
+  local items
+  local capacity = with_capacity(self, opts, function()
+    items = run(first, "load", nil, self.native.load, self.native, ops, opts.consistent,
+      self.context)
+  end)
   local missing = {}
   for i, obj in ipairs(objs) do
     if items[i] then
@@ -616,6 +640,7 @@ function Engine:load(...)
       ("%d object(s) not found: %s"):format(#missing, table.concat(names, ", ")),
       { objects = missing })
   end
+  return capacity
 end
 
 -- ---- batch writes -----------------------------------------------------------------------

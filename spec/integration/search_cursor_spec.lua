@@ -164,6 +164,14 @@ describe("resumable searches #integration", function()
       refused(function() query{ start = 42 } end, "string")
     end)
 
+    it("refuses a cursor of another version", function()
+      local b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+      local first = b64:find(cursor:sub(1, 1), 1, true) - 1
+      -- the first 6 bits hold the top of the version byte: 1 -> 9
+      local changed = b64:sub((first | 2) + 1, (first | 2) + 1) .. cursor:sub(2)
+      refused(function() query{ start = changed } end, "version")
+    end)
+
     it("refuses a cursor of another model, another index or another operation", function()
       refused(function() engine:scan(User, { start = cursor }) end, "another search")
       refused(function()
@@ -305,6 +313,31 @@ describe("resumable searches #integration", function()
       assert.near(limiter.consumed, a.consumed + b.consumed, 1e-9)
       -- the second segment's first request waits for what the first segment consumed
       assert.is_true(limiter.slept >= a.consumed - 1e-9)
+    end)
+
+    it("save, delete and load report what they consumed when asked", function()
+      local u = User{ id = "cap-1", name = "c" }
+      assert.is_nil(engine:save(u))
+      u.name = "d"   -- (moto answers a key-only UpdateItem with a 500)
+      local saved = engine:save(u, { capacity = true })
+      assert.is_table(saved)
+      assert.is_true(saved.consumed > 0)
+      local loaded = engine:load(User{ id = "cap-1" }, { capacity = true })
+      assert.is_true(loaded.consumed > 0)
+      assert.is_nil(engine:load(User{ id = "cap-1" }))
+      local err = raises(function()
+        engine:load(User{ id = "cap-1" }, User{ id = "u01" }, { capacity = true })
+      end)
+      assert.truthy(tostring(err):find("one object"), tostring(err))
+      local deleted = engine:delete(u, { capacity = true })
+      assert.is_true(deleted.consumed > 0)
+      -- metering ends with the call, also when it fails
+      local failed = raises(function()
+        engine:save(User{ id = "cap-1", name = "e" }, { capacity = true, condition = User.id:is_not(nil) })
+      end)
+      assert.is_true(bloop.is(failed, bloop.ConstraintViolation))
+      assert.is_nil(engine:save(User{ id = "cap-2", name = "f" }))
+      engine:delete(User{ id = "cap-2" })
     end)
 
     it("refuses a bad rate_limit", function()

@@ -825,6 +825,17 @@ static int le_monotonic(lua_State *L) {
   return 1;
 }
 
+/* ce:meter(on): see bloop_engine_meter; ce:metered() -> units since */
+static int le_meter(lua_State *L) {
+  bloop_engine_meter(le_check_engine(L, 1)->e, lua_toboolean(L, 2));
+  return 0;
+}
+
+static int le_metered(lua_State *L) {
+  lua_pushnumber(L, (lua_Number)bloop_engine_metered(le_check_engine(L, 1)->e));
+  return 1;
+}
+
 /* core.cursor_key(secret) -> a "bloop.CursorKey" holding the secret in C memory: no method
  * reads it back, __gc wipes it. */
 typedef struct cursor_key {
@@ -873,7 +884,8 @@ static int le_cursor_key_tostring(lua_State *L) {
 static const luaL_Reg engine_methods[] = {
     {"bind", le_bind},   {"save", le_save},       {"delete", le_delete},
     {"load", le_load},   {"batch", le_batch},     {"search", le_search},
-    {"explain", le_explain}, {"close", le_gc},    {NULL, NULL}};
+    {"explain", le_explain}, {"meter", le_meter}, {"metered", le_metered},
+    {"close", le_gc},    {NULL, NULL}};
 static const luaL_Reg engine_meta[] = {{"__gc", le_gc}, {"__close", le_gc}, {NULL, NULL}};
 
 static const luaL_Reg search_methods[] = {
