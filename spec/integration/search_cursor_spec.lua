@@ -346,4 +346,22 @@ describe("resumable searches #integration", function()
       assert.truthy(err.message:find(THIS, 1, true), err.message)
     end)
   end)
+
+  -- dynalite knows no transactions (see transactions_spec.lua)
+  describe("transaction capacity #moto_only", function()
+    it("tx.consumed holds what the last commit consumed", function()
+      local tx = engine:transaction("w"):save(User{ id = "tx-1", name = "t" })
+      assert.is_nil(tx.consumed)
+      tx:commit()
+      -- AWS answers TransactWriteItems with ConsumedCapacity [{TableName, CapacityUnits}];
+      -- moto answers an empty {} (0 units here), so only the read below can show units > 0
+      assert.is_number(tx.consumed)
+      local rx = engine:transaction("r"):load(User{ id = "tx-1" }):commit()
+      assert.is_true(rx.consumed > 0, tostring(rx.consumed))
+      engine:delete(User{ id = "tx-1" })
+      -- the meter stops with the commit: a later save reports nothing
+      assert.is_nil(engine:save(User{ id = "tx-2", name = "u" }))
+      engine:delete(User{ id = "tx-2" })
+    end)
+  end)
 end)
