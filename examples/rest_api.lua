@@ -4,7 +4,10 @@
 --
 --   BLOOP_ENDPOINT=http://127.0.0.1:8000 build/bin/bloop examples/rest_api.lua --port 8080 [--table users]
 --     prints "listening on http://127.0.0.1:8080" once it serves:
---     GET    /api/users/          200, a JSON array of users, each with _links
+--     GET    /api/users/?limit=N&cursor=C
+--                                  200, one page: {"items": [users, each with _links],
+--                                  "next": the cursor of the next page or null}; limit 1-100
+--                                  (default 20); 400 for a bad limit or cursor
 --     GET    /api/users/<email>   200 the user, 404 a JSON error
 --     POST   /api/users/          201 the user and Location; 400 per-field errors (a missing
 --                                  or mistyped field, malformed JSON); 409 the email exists
@@ -34,7 +37,9 @@ end
 -- ---- the model and its schema ---------------------------------------------------------------
 local endpoint = os.getenv("BLOOP_ENDPOINT")
 local engine = bloop.Engine(endpoint and { endpoint = endpoint, region = "us-east-1",
-  credentials = { access_key_id = "local", secret_access_key = "local" } } or {})
+  credentials = { access_key_id = "local", secret_access_key = "local" },
+  cursor_key = os.getenv("USERS_CURSOR_KEY") or "example only: not a secret" }
+  or { cursor_key = os.getenv("USERS_CURSOR_KEY") or "example only: not a secret" })
 
 local User = bloop.Model:extend("User",
   { table_name = table_name or ("users-" .. os.time() .. "-" .. math.random(1e6)) })
@@ -73,10 +78,27 @@ local function find_user(email)
   error(err, 0)
 end
 
-local function list_users()
-  local users = engine:scan(User):all()
-  table.sort(users, function(a, b) return a.email < b.email end)
-  return 200, user_schema:dump_many(users)
+-- One page a request: the client hands back `next` as `cursor` for the following page.
+-- Cursors are signed (cursor_key), so a client can neither forge nor alter one; in a real
+-- service the key comes from a secret store, never from the source.
+local function list_users(query)
+  local limit = 20
+  if query.limit then
+    limit = math.tointeger(tonumber(query.limit))
+    if not limit or limit < 1 or limit > 100 then
+      return 400, err_body("invalid limit", { limit = "an integer from 1 to 100" })
+    end
+  end
+  local ok, page = pcall(function()
+    return engine:scan(User, { limit = limit, start = query.cursor }):pages()()
+  end)
+  if not ok then
+    if bloop.is(page, bloop.InvalidSearch) then
+      return 400, err_body("invalid cursor", { cursor = "not a cursor this API gave" })
+    end
+    error(page, 0)
+  end
+  return 200, { items = user_schema:dump_many(page.items), next = page.cursor or bloop.null }
 end
 
 local function get_user(email)
@@ -113,9 +135,11 @@ end
 
 -- handle(method, path, body): status, body table or nil, headers table or nil
 local function handle(method, path, body)
+  local query = {}
+  for k, v in (path:match("%?(.*)$") or ""):gmatch("([^&=]+)=([^&]*)") do query[unescape(k)] = unescape(v) end
   path = path:gsub("%?.*$", "")
   if path == "/api/users/" or path == "/api/users" then
-    if method == "GET" then return list_users() end
+    if method == "GET" then return list_users(query) end
     if method == "POST" then return create_user(body or "") end
   end
   local email = path:match("^/api/users/([^/]+)$")
@@ -149,8 +173,9 @@ if not port then
   assert(show("POST", "/api/users/", '{"email":"ada@example.com","password":"correct horse"}') == 409)
   assert(show("POST", "/api/users/", '{"email":5}') == 400)
   assert(show("POST", "/api/users/", '{"email":') == 400)
-  local status, list = show("GET", "/api/users/")
-  assert(status == 200 and #list == 1 and list[1].password == nil)
+  local status, list = show("GET", "/api/users/?limit=5")
+  assert(status == 200 and #list.items == 1 and list.items[1].password == nil)
+  assert(show("GET", "/api/users/?cursor=nonsense") == 400)
   assert(show("GET", "/api/users/ada%40example.com") == 200)
   assert(show("DELETE", "/api/users/ada%40example.com") == 204)
   assert(show("DELETE", "/api/users/ada%40example.com") == 404)

@@ -241,6 +241,14 @@ bloop_status bloop_engine_batch_save(bloop_engine *e, bloop_batch_item *items, s
 bloop_status bloop_engine_batch_delete(bloop_engine *e, bloop_batch_item *items, size_t n,
                                        bloop_batch_stats *stats, bloop_error *err);
 
+/* ---- capacity ---------------------------------------------------------------------- */
+
+/* on: every single-item call (save, delete, GetItem) asks for ReturnConsumedCapacity TOTAL
+ * and bloop_engine_metered sums the CapacityUnits answered; the sum restarts at 0. Searches
+ * count their own (bloop_search_consumed); the batch executor's calls are not metered. */
+void bloop_engine_meter(bloop_engine *e, int on);
+double bloop_engine_metered(const bloop_engine *e);
+
 /* ---- query / scan ----------------------------------------------------------------- */
 
 typedef enum bloop_search_mode { BLOOP_SEARCH_QUERY = 0, BLOOP_SEARCH_SCAN } bloop_search_mode;
@@ -299,6 +307,19 @@ const bloop_column *const *bloop_search_columns(const bloop_search *s, size_t *c
 /* The LastEvaluatedKey of the last page fetched (NULL when none). Lives until the next
  * page / reset / free. */
 const bloop_value *bloop_search_last_key(const bloop_search *s);
+/* Capacity units the pages so far consumed (ReturnConsumedCapacity TOTAL). */
+double bloop_search_consumed(const bloop_search *s);
+/* The next bloop_search_next will send a request (a pacer waits before it). */
+int bloop_search_will_fetch(const bloop_search *s);
+/* Items of the current page not yet returned. */
+int bloop_search_page_left(const bloop_search *s);
+/* Nothing is left: no more pages and the current page's items all returned. Unlike
+ * bloop_search_exhausted, a reached limit does not count (more items may follow). */
+int bloop_search_at_end(const bloop_search *s);
+/* The ExclusiveStartKey that resumes right after the item bloop_search_next gave last (its
+ * table keys and, for an index, the index's), appended to out as JSON. The keys are always
+ * requested, whatever the projection. */
+bloop_status bloop_search_item_key(bloop_search *s, bloop_buf *out, bloop_error *err);
 /* Start after this key (an ExclusiveStartKey item, copied); NULL clears it. Resets. */
 bloop_status bloop_search_start_after(bloop_search *s, const bloop_value *key,
                                       bloop_error *err);

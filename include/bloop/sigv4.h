@@ -86,6 +86,11 @@ bloop_status bloop_sigv4_sign(bloop_sigv4 *s, const bloop_sigv4_params *params,
                               const bloop_sigv4_request *req, int want_debug,
                               bloop_sigv4_result *out, bloop_error *err);
 
+/* HMAC-SHA256 of data under key; with key_len 0 (key may be NULL), plain SHA-256. For
+ * anything else that needs a keyed check (search cursors). 0 on failure. */
+int bloop_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+                      unsigned char out[32]);
+
 #ifdef __cplusplus
 }
 #endif

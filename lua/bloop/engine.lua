@@ -141,15 +141,28 @@ local function check_condition(op, name, value, model)
 end
 
 -- The options each operation takes (made once: save and load run per object).
-local WRITE_OPTS = { condition = true, atomic = true, sync = true }
-local LOAD_OPTS = { consistent = true }
+local WRITE_OPTS = { condition = true, atomic = true, sync = true, capacity = true }
+local LOAD_OPTS = { consistent = true, capacity = true }
 local NO_OPTS = {}
+
+-- opts.capacity: runs fn with the engine's requests asking for ConsumedCapacity and returns
+-- { consumed = units } (src/engine/engine.c bloop_engine_meter); otherwise runs fn, nil.
+local function with_capacity(self, opts, fn)
+  if not opts.capacity then return fn() end
+  local native = self.native
+  native:meter(true)
+  local ok, err = pcall(fn)
+  local consumed = native:metered()
+  native:meter(false)
+  if not ok then errors.rethrow(err) end
+  return { consumed = consumed }
+end
 
 -- ---- construction ---------------------------------------------------------------------
 
 local engine_opts = { dynamodb = true, dynamodbstreams = true, region = true, endpoint = true,
   credentials = true, profile = true, max_attempts = true, timeout = true,
-  max_answer_bytes = true, table_name_template = true, batch = true }
+  max_answer_bytes = true, table_name_template = true, batch = true, cursor_key = true }
 
 -- Engine{ batch = {...} }: the batch executor's bounds for load, batch_save and
 -- batch_delete (include/bloop/batch.h; defaults: 4 chunks in flight, backoff base 50 ms,
@@ -188,6 +201,9 @@ function M.new(opts)
   end
   check_client("dynamodb", opts.dynamodb)
   check_client("dynamodbstreams", opts.dynamodbstreams)
+  if opts.cursor_key ~= nil and (type(opts.cursor_key) ~= "string" or opts.cursor_key == "") then
+    errors.argerror(nil, "bloop.Engine: cursor_key must be a non-empty string")
+  end
   if opts.batch ~= nil then check_batch(opts.batch) end
   local template = opts.table_name_template or "{table_name}"
   if type(template) == "string" then
@@ -232,6 +248,8 @@ function M.new(opts)
   }, Engine)
   self.context = { engine = self }
   self.native = core.engine_new(session, { batch = opts.batch })
+  -- the key goes into C memory that no method reads back (a "bloop.CursorKey")
+  if opts.cursor_key then self.cursor_signer = core.cursor_key(opts.cursor_key) end
   return self
 end
 
@@ -527,6 +545,7 @@ function Engine:save(...)
     errors.argerror(nil, ('engine:save: sync must be "old", "new" or nil (got %s)')
       :format(tostring(opts.sync)))
   end
+  return with_capacity(self, opts, function()
   for _, obj in ipairs(objs) do
     local model, now, args = write_args(self, obj, opts, "save")
     local res = run(model, "save", obj, self.native.save, self.native, args)
@@ -535,6 +554,7 @@ function Engine:save(...)
       signals.object_saved:send{ engine = self, obj = obj }
     end
   end
+  end)
 end
 
 -- engine:delete(obj, ..., { condition=, atomic=, sync = "old" })
@@ -545,6 +565,7 @@ function Engine:delete(...)
     errors.argerror(nil, ('engine:delete: sync must be "old" or nil (got %s)')
       :format(tostring(opts.sync)))
   end
+  return with_capacity(self, opts, function()
   for _, obj in ipairs(objs) do
     local model, _, args = write_args(self, obj, opts, "delete")
     local res = run(model, "delete", obj, self.native.delete, self.native, args)
@@ -557,6 +578,7 @@ function Engine:delete(...)
       signals.object_deleted:send{ engine = self, obj = obj }
     end
   end
+  end)
 end
 
 -- ---- load -------------------------------------------------------------------------------
@@ -613,10 +635,17 @@ end
 function Engine:load(...)
   local objs, opts = split_args("engine", "load", ...)
   check_opts("load", opts, LOAD_OPTS)
+  if opts.capacity and #objs > 1 then
+    errors.argerror(nil, "engine:load: capacity is counted for one object a call (several go "
+      .. "through BatchGetItem, which is not metered yet)")
+  end
   local ops = load_ops(self, objs)
   local first = model_of(objs[1])
-  local items, err = run(first, "load", nil, self.native.load, self.native, ops,
-    opts.consistent, self.context)
+  local items, err
+  local capacity = with_capacity(self, opts, function()
+    items, err = run(first, "load", nil, self.native.load, self.native, ops, opts.consistent,
+      self.context)
+  end)
   local missing, left = {}, {}
   for i, obj in ipairs(objs) do
     local item = items[i]
@@ -643,6 +672,7 @@ function Engine:load(...)
       ("%d object(s) not found: %s"):format(#missing, table.concat(names, ", ")),
       { objects = missing, code = "MissingObjects" })
   end
+  return capacity
 end
 
 -- ---- batch writes -----------------------------------------------------------------------
@@ -703,20 +733,210 @@ function Engine:batch_delete(...)
 end
 
 -- ---- query / scan -----------------------------------------------------------------------
+--
+-- A search is one C search (engine_search.c) plus the bookkeeping a caller sees: the cursor
+-- after the last object returned, capacity consumed, and pacing under a rate limit. A
+-- concurrent scan of several segments can hold one C search per segment and share one
+-- rate limiter (rate_limiter below), as parallel = {segment, total} searches may.
 
 local Search = {}
 Search.__index = function(s, k)
   if k == "count" then return s.native:count() end
   if k == "scanned" then return s.native:scanned() end
   if k == "exhausted" then return s.native:exhausted() end
+  if k == "consumed" then return s.native:consumed() end
+  if k == "cursor" then return Search.cursor_now(s) end
   return Search[k]
 end
 Search.__name = "bloop.Search"
 
+-- ---- rate limits ----
+
+local RateLimiter = {}
+RateLimiter.__index = RateLimiter
+RateLimiter.__name = "bloop.RateLimiter"
+
+-- bloop.rate_limiter(units_per_second [, { clock =, sleep = }]): a budget of capacity units
+-- per second that searches share (engine:scan(M, { rate_limit = limiter })). Before each
+-- request after the first it waits until the units consumed so far, spent at that rate,
+-- have been paid for: the searches average at most `rate` units a second. clock (seconds,
+-- monotonic) and sleep(seconds) default to bloop's clock; `slept` (seconds) and `sleeps`
+-- (each wait) record what it computed.
+function M.rate_limiter(rate, opts)
+  if type(rate) ~= "number" or rate <= 0 or rate ~= rate or rate == math.huge then
+    errors.argerror(1, "bloop.rate_limiter: units per second must be a positive number")
+  end
+  opts = opts or {}
+  return setmetatable({ rate = rate, consumed = 0, slept = 0, sleeps = {},
+    clock = opts.clock or core.monotonic, sleep = opts.sleep or core.sleep }, RateLimiter)
+end
+
+function RateLimiter:wait()
+  local now = self.clock()
+  if self.started == nil then
+    self.started = now
+    return
+  end
+  local d = self.started + self.consumed / self.rate - now
+  if d > 0 then
+    self.slept = self.slept + d
+    self.sleeps[#self.sleeps + 1] = d
+    self.sleep(d)
+  end
+end
+
+function RateLimiter:add(units) self.consumed = self.consumed + units end
+
+local function is_limiter(v) return getmetatable(v) == RateLimiter end
+
+-- ---- cursors ----
+-- A cursor is base64url (no padding) of: version (1 byte), kind (0: checksum, 1: signed),
+-- 8 bytes naming the search's operation, model, table and index, the ExclusiveStartKey as
+-- DynamoDB JSON, then a tag over everything before it: 8 bytes of SHA-256 (catches
+-- truncation and typos, not forgery) or, with the engine's cursor_key, 16 bytes of
+-- HMAC-SHA256.
+local CURSOR_VERSION = 1
+local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+local B64_INDEX = {}
+for i = 1, 64 do B64_INDEX[B64:byte(i)] = i - 1 end
+
+local function b64url(data)
+  local out = {}
+  for i = 1, #data, 3 do
+    local a, b, c = data:byte(i, i + 2)
+    local n = a * 65536 + (b or 0) * 256 + (c or 0)
+    local chars = 2 + (b and 1 or 0) + (c and 1 or 0)
+    for j = 1, chars do
+      local v = (n >> (18 - 6 * (j - 1))) & 63
+      out[#out + 1] = B64:sub(v + 1, v + 1)
+    end
+  end
+  return table.concat(out)
+end
+
+local function unb64url(text)
+  if #text % 4 == 1 then return nil end
+  local out = {}
+  for i = 1, #text, 4 do
+    local n, k = 0, 0
+    for j = i, math.min(i + 3, #text) do
+      local v = B64_INDEX[text:byte(j)]
+      if v == nil then return nil end
+      n = n * 64 + v
+      k = k + 1
+    end
+    n = n << (6 * (4 - k))
+    local bytes = string.char((n >> 16) & 255, (n >> 8) & 255, n & 255)
+    out[#out + 1] = bytes:sub(1, k - 1)
+  end
+  return table.concat(out)
+end
+
+local function binding(s)
+  local index = s.index and s.index.name or ""
+  return core.cursor_tag(table.concat({ s.op, s.model.Meta.name, s.engine:table_name(s.model),
+    index }, "\0")):sub(1, 8)
+end
+
+local function tag(engine, body)
+  if engine.cursor_signer then return core.cursor_tag(body, engine.cursor_signer):sub(1, 16) end
+  return core.cursor_tag("bloop cursor\0" .. body):sub(1, 8)
+end
+
+local function encode_cursor(s, key_json)
+  local body = string.char(CURSOR_VERSION, s.engine.cursor_signer and 1 or 0) .. binding(s)
+    .. key_json
+  return b64url(body .. tag(s.engine, body))
+end
+
+local function what(s)
+  local target = s.index and ("%s.%s"):format(s.model.Meta.name, s.index.name) or s.model.Meta.name
+  return ("%s of %s"):format(s.op, target)
+end
+
+local function bad_cursor(s, message)
+  errors.raise(E.InvalidSearch, ("%s%s %s: start: %s"):format(errors.where(), s.model.Meta.name,
+    s.op, message), { model = s.model, operation = s.op, code = "InvalidSearch" })
+end
+
+-- The dynamo names of an ExclusiveStartKey's attributes for this search.
+local function key_names(s)
+  local names, cols = {}, {}
+  for _, c in ipairs(s.model.Meta.keys) do cols[#cols + 1] = c end
+  if s.index then cols[#cols + 1] = s.index.hash_key; cols[#cols + 1] = s.index.range_key end
+  for _, c in pairs(cols) do
+    if type(c) == "string" then c = s.model.Meta.columns_by_name[c] end
+    if c then names[c.dynamo_name] = true end
+  end
+  return names
+end
+
+local function check_key(s, json)
+  local ok, key = pcall(require("cjson").decode, json)
+  if not ok or type(key) ~= "table" then return false end
+  local want = key_names(s)
+  for name in pairs(want) do if key[name] == nil then return false end end
+  for name, v in pairs(key) do
+    if not want[name] or type(v) ~= "table" or next(v, next(v)) ~= nil then return false end
+    local t, x = next(v)
+    if (t ~= "S" and t ~= "N" and t ~= "B") or type(x) ~= "string" then return false end
+  end
+  return true
+end
+
+-- The ExclusiveStartKey a cursor holds, after every check.
+local function decode_cursor(s, cursor)
+  if type(cursor) ~= "string" then
+    bad_cursor(s, ("a cursor is a string (got %s)"):format(type(cursor)))
+  end
+  local raw = unb64url(cursor)
+  if raw == nil or #raw < 2 + 8 + 2 + 8 then
+    bad_cursor(s, "not a bloop cursor (truncated, or not made by search.cursor)")
+  end
+  if raw:byte(1) ~= CURSOR_VERSION then
+    bad_cursor(s, ("cursor version %d is not one this bloop reads (%d)"):format(raw:byte(1),
+      CURSOR_VERSION))
+  end
+  local signed = raw:byte(2) == 1
+  if signed ~= (s.engine.cursor_signer ~= nil) then
+    bad_cursor(s, signed and "the cursor is signed, and this engine has no cursor_key"
+      or "the cursor is not signed, and this engine's cursors must be (it has a cursor_key)")
+  end
+  local n = signed and 16 or 8
+  local body, t = raw:sub(1, -n - 1), raw:sub(-n)
+  if #body < 12 or tag(s.engine, body) ~= t then
+    bad_cursor(s, signed and "the cursor's signature does not match (altered, truncated, or "
+      .. "signed with another cursor_key)" or "the cursor's checksum does not match "
+      .. "(altered or truncated)")
+  end
+  if body:sub(3, 10) ~= binding(s) then
+    bad_cursor(s, ("the cursor belongs to another search (it is not from a %s on table %s)")
+      :format(what(s), s.engine:table_name(s.model)))
+  end
+  local json = body:sub(11)
+  if not check_key(s, json) then
+    bad_cursor(s, ("the cursor's key is not a key of %s"):format(what(s)))
+  end
+  return json
+end
+
+-- search.cursor: resumes right after the last object returned; nil once nothing is left.
+-- Before any object, the cursor the search started from (or nil).
+function Search.cursor_now(s)
+  local n = s.native
+  if n:at_end() then return nil end
+  if s.returned then
+    local key = run(s.model, s.op, nil, n.item_key, n)
+    return encode_cursor(s, key)
+  end
+  return s.start
+end
+
 -- n: target's argument position (1 in engine:query, 2 in engine:explain).
 local function search_args(self, op, target, opts, n)
   check_opts(op, opts, { key = true, filter = true, projection = true, limit = true,
-    consistent = true, forward = true, parallel = true, page_size = true })
+    consistent = true, forward = true, parallel = true, page_size = true, start = true,
+    rate_limit = true })
   local model, index
   if is_index(target) then
     model, index = target.model, target
@@ -731,6 +951,12 @@ local function search_args(self, op, target, opts, n)
   end
   if op == "query" and opts.parallel ~= nil then
     errors.argerror(nil, "engine:query: parallel is a scan option")
+  end
+  local rl = opts.rate_limit
+  if rl ~= nil and not is_limiter(rl) and (type(rl) ~= "number" or not (rl > 0)
+      or rl == math.huge) then
+    errors.argerror(nil, ("engine:%s: rate_limit must be a positive number of capacity units "
+      .. "per second or a bloop.rate_limiter"):format(op))
   end
   local args = { mode = op, model = handle, index = index and index.name or nil,
     key = check_condition(op, "key", opts.key, model),
@@ -774,34 +1000,82 @@ local function search_args(self, op, target, opts, n)
     end
     args.segment, args.total = par[1], par[2]
   end
-  return model, meta, args
+  return model, meta, args, index
 end
 
 local function new_search(engine, op, target, opts)
-  local model, meta, args = search_args(engine, op, target, opts or {}, 1)
+  opts = opts or {}
+  local model, meta, args, index = search_args(engine, op, target, opts, 1)
   local native = run(model, op, nil, engine.native.search, engine.native, args)
   local cols = {}
   for i, name in ipairs(native:columns()) do cols[i] = meta.columns_by_name[name] end
-  return setmetatable({ engine = engine, op = op, model = model, native = native,
-    spec = build_spec(cols) }, Search)
+  local limiter = opts.rate_limit
+  if type(limiter) == "number" then limiter = M.rate_limiter(limiter) end
+  local s = setmetatable({ engine = engine, op = op, model = model, index = index,
+    native = native, spec = build_spec(cols), limiter = limiter, returned = false,
+    seen = 0 }, Search)
+  if opts.start ~= nil then
+    s.start = opts.start
+    run(model, op, nil, native.start_after, native, decode_cursor(s, opts.start))
+  end
+  return s
 end
 
 function Search:reset()
   self.native:reset()
+  self.returned = false
+  self.seen = 0
   return self
 end
 
--- The next object, or nil when the search is over (pages are fetched lazily).
+-- The next object, or nil when the search is over (pages are fetched lazily; under a rate
+-- limit, a request waits for its budget first).
 function Search:next()
-  local spec, engine = self.spec, self.engine
-  local obj, state = run(self.model, self.op, nil, self.native.next, self.native, spec,
+  local spec, engine, native, limiter = self.spec, self.engine, self.native, self.limiter
+  if limiter and native:will_fetch() then limiter:wait() end
+  local obj, state = run(self.model, self.op, nil, native.next, native, spec,
     engine.context, self.model.Meta.init, spec.load and DATA or nil)
+  if limiter then
+    local c = native:consumed()
+    limiter:add(c - self.seen)
+    self.seen = c
+  end
   if obj == nil then return nil end
+  self.returned = true
   loaded(engine, obj, spec, state)
   if signals.object_loaded:has_receivers() then
     signals.object_loaded:send{ engine = engine, obj = obj }
   end
   return obj
+end
+
+-- for page in search:pages() do ... page.items, page.cursor ... end: the objects one
+-- DynamoDB answer held (pages a filter emptied are skipped), and the cursor after the last
+-- (nil on the last page). A search that finds nothing gives one empty page.
+function Search:pages()
+  local first, over = true, false
+  return function()
+    if over then return nil end
+    local obj = self:next()
+    if obj == nil then
+      over = true
+      if first then
+        first = false
+        return { items = {}, cursor = nil }
+      end
+      return nil
+    end
+    first = false
+    local items = { obj }
+    for _ = 1, self.native:page_left() do
+      local o = self:next()
+      if o == nil then break end
+      items[#items + 1] = o
+    end
+    local cursor = self.cursor
+    over = cursor == nil
+    return { items = items, cursor = cursor }
+  end
 end
 
 -- for obj in search:iter() do ... end
@@ -844,10 +1118,12 @@ local function search(self, op, target, opts)
   return s
 end
 
--- engine:query(Model_or_index, { key=, filter=, projection=, limit=, consistent=, forward= })
+-- engine:query(Model_or_index, { key=, filter=, projection=, limit=, consistent=, forward=,
+-- page_size=, start=, rate_limit= })
 function Engine:query(target, opts) return search(self, "query", target, opts) end
 
--- engine:scan(Model_or_index, { filter=, projection=, limit=, consistent=, parallel= })
+-- engine:scan(Model_or_index, { filter=, projection=, limit=, consistent=, parallel=,
+-- page_size=, start=, rate_limit= })
 function Engine:scan(target, opts) return search(self, "scan", target, opts) end
 
 -- ---- explain ----------------------------------------------------------------------------

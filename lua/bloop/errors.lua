@@ -218,6 +218,10 @@ function errors.from_core(fn)
   return function(...) return from_core_result(pcall(fn, ...)) end
 end
 
+-- errors.where(): "file:line: " of the caller's code (see where above), for a message of
+-- an error object that a caller's value caused.
+errors.where = where
+
 -- errors.rethrow(err): raises again what bloop caught from a call it made: an error object as
 -- it is, a string (a C function's luaL_error) at the caller's position, as argerror places it.
 function errors.rethrow(err)

@@ -50,6 +50,7 @@ bloop.Column = column.Column
 bloop.GlobalSecondaryIndex = index.GlobalSecondaryIndex
 bloop.LocalSecondaryIndex = index.LocalSecondaryIndex
 bloop.Engine = engine.new
+bloop.rate_limiter = engine.rate_limiter
 bloop.signals = require("bloop.signals")
 bloop.model = model
 bloop.items = model.items

@@ -200,9 +200,15 @@ local function commit_read(self)
 end
 
 -- Sends the transaction. A write transaction can be committed again (same request, same
--- token); a read transaction loads its objects again on every commit.
+-- token); a read transaction loads its objects again on every commit. tx.consumed: the
+-- capacity units the last commit consumed (its request asks for ReturnConsumedCapacity).
 function Transaction:commit()
-  if self.mode == "w" then commit_write(self) else commit_read(self) end
+  local native = self.engine.native
+  native:meter(true)
+  local ok, err = pcall(self.mode == "w" and commit_write or commit_read, self)
+  self.consumed = native:metered()
+  native:meter(false)
+  if not ok then errors.rethrow(err) end
   return self
 end
 

@@ -744,3 +744,14 @@ fail:
   out->nadded = 0;
   return st;
 }
+
+int bloop_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+                      unsigned char out[32]) {
+  size_t n = 0;
+  if (!key_len) {
+    unsigned int m = 0;
+    return EVP_Digest(data, len, out, &m, EVP_sha256(), NULL) == 1 && m == 32;
+  }
+  return EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, key_len, data, len, out, 32,
+                   &n) != NULL && n == 32;
+}

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "base/value_internal.h"
+#include <cjson/cJSON.h>
 
 bloop_session bloop_session_native(bloop_client *dynamodb, bloop_client *streams) {
   bloop_session s;
@@ -67,8 +68,40 @@ bloop_client *bloopi_engine_route(bloop_engine *e, bloop_service service, const 
   return c;
 }
 
+void bloop_engine_meter(bloop_engine *e, int on) {
+  e->metering = on;
+  e->metered = 0;
+}
+
+double bloop_engine_metered(const bloop_engine *e) { return e->metered; }
+
+/* CapacityUnits of an answer's ConsumedCapacity: one object, or a list (one per table). */
+static double answer_units(const bloop_buf *resp) {
+  cJSON *root = cJSON_ParseWithLength(resp->data, resp->len);
+  double units = 0;
+  const cJSON *cc = cJSON_GetObjectItemCaseSensitive(root, "ConsumedCapacity");
+  const cJSON *one;
+  if (cJSON_IsObject(cc)) {
+    one = cJSON_GetObjectItemCaseSensitive(cc, "CapacityUnits");
+    if (cJSON_IsNumber(one)) units = one->valuedouble;
+  } else if (cJSON_IsArray(cc)) {
+    const cJSON *t;
+    cJSON_ArrayForEach(t, cc) {
+      one = cJSON_GetObjectItemCaseSensitive(t, "CapacityUnits");
+      if (cJSON_IsNumber(one)) units += one->valuedouble;
+    }
+  }
+  cJSON_Delete(root);
+  return units;
+}
+
+static bloop_status metered_call(bloop_engine *e, const char *op, const bloop_buf *body,
+                                 bloop_buf *resp, bloop_error *err);
+
 bloop_status bloopi_engine_call(bloop_engine *e, const char *op, const bloop_buf *body,
                                 bloop_buf *resp, bloop_error *err) {
+  if (e->metering && !body->failed && body->len > 2 && body->data[body->len - 1] == '}')
+    return metered_call(e, op, body, resp, err);
   if (body->failed)
     return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory building %s", op);
   bloop_buf_reset(resp);
@@ -81,6 +114,22 @@ bloop_status bloopi_engine_call(bloop_engine *e, const char *op, const bloop_buf
   bloop_status st = e->session.call(e->session.ud, BLOOP_SERVICE_DYNAMODB, op, body->data,
                                     body->len, resp, err);
   if (st && err && err->status == BLOOP_OK) err->status = st;
+  return st;
+}
+
+/* The call with ReturnConsumedCapacity TOTAL added; what the answer consumed is counted
+ * (a failed call's answer holds none). */
+static bloop_status metered_call(bloop_engine *e, const char *op, const bloop_buf *body,
+                                 bloop_buf *resp, bloop_error *err) {
+  bloop_buf b = BLOOP_BUF_INIT;
+  bloop_buf_append(&b, body->data, body->len - 1);
+  bloop_buf_puts(&b, body->len > 2 && body->data[body->len - 2] != '{' ? "," : "");
+  bloop_buf_puts(&b, "\"ReturnConsumedCapacity\":\"TOTAL\"}");
+  e->metering = 0;
+  bloop_status st = bloopi_engine_call(e, op, &b, resp, err);
+  e->metering = 1;
+  bloop_buf_free(&b);
+  if (!st) e->metered += answer_units(resp);
   return st;
 }
 

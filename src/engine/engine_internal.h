@@ -19,6 +19,8 @@ struct bloop_engine {
   size_t nbound, capbound;
   char **created;             /* table names CreateTable was sent for */
   size_t ncreated, capcreated;
+  int metering;               /* bloop_engine_meter: calls ask for ConsumedCapacity */
+  double metered;             /* CapacityUnits of the answers since metering began */
 };
 
 /* The native client for op, or NULL when op must go through session.call. */

@@ -43,6 +43,8 @@ struct bloop_search {
   bloop_value last_key;
   int has_last_key;
   size_t count, scanned, yielded;
+  size_t page_count, page_yielded;  /* the current page's Count, and how many it gave */
+  double consumed;                  /* ConsumedCapacity.CapacityUnits summed over pages */
   int done;                         /* no more pages */
 };
 
@@ -183,6 +185,21 @@ static bloop_status expr_error(bloop_status st, const bloop_search_args *a, bloo
   return bloopi_engine_prefix(st, err, a->model, opname(a->mode));
 }
 
+/* The columns of an ExclusiveStartKey for this search: the table's keys, then the index's
+ * that differ (DynamoDB's LastEvaluatedKey for an index holds both). */
+static size_t search_keys(const bloop_search *s, const bloop_column *out[4]) {
+  const bloop_index *x = s->index;
+  const bloop_column *k[4] = {bloop_model_hash_key(s->model), bloop_model_range_key(s->model),
+                              x ? x->hash_key : NULL, x ? x->range_key : NULL};
+  size_t n = 0;
+  for (size_t i = 0; i < 4; i++) {
+    int dup = !k[i];
+    for (size_t j = 0; j < n; j++) dup |= out[j] == k[i];
+    if (!dup) out[n++] = k[i];
+  }
+  return n;
+}
+
 /* The key condition, the filter and the projection, rendered into ex. */
 static bloop_status render_expr(const bloop_search *s, const bloop_search_args *a,
                                 int want_list, bloop_arena *tmp, bloop_expr *ex,
@@ -197,14 +214,22 @@ static bloop_status render_expr(const bloop_search *s, const bloop_search_args *
   if (!st) st = bloop_expr_condition(ex, BLOOP_EXPR_FILTER, a->filter, err);
   if (st) return expr_error(st, a, err);
   if (!want_list) return BLOOP_OK;
-  bloop_path *paths = bloop_arena_calloc(tmp, s->ncols + 1, sizeof *paths);
+  /* The keys always go on the wire (not into the objects): a cursor is made of the last
+   * item's table and index keys, whatever columns were asked for. */
+  const bloop_column *keys[4];
+  size_t nkeys = search_keys(s, keys), n = 0;
+  bloop_path *paths = bloop_arena_calloc(tmp, s->ncols + nkeys + 1, sizeof *paths);
   if (!paths) return nomem(err);
-  for (size_t i = 0; i < s->ncols; i++) {
-    bloop_path *p = bloopi_attr_path(tmp, s->cols[i]->dynamo_name, NULL);
+  for (size_t i = 0; i < s->ncols + nkeys; i++) {
+    const bloop_column *c = i < s->ncols ? s->cols[i] : keys[i - s->ncols];
+    int dup = 0;
+    for (size_t j = 0; i >= s->ncols && j < s->ncols; j++) dup |= s->cols[j] == c;
+    if (dup) continue;
+    bloop_path *p = bloopi_attr_path(tmp, c->dynamo_name, NULL);
     if (!p) return nomem(err);
-    paths[i] = *p;
+    paths[n++] = *p;
   }
-  st = bloop_expr_projection(ex, paths, s->ncols, err);
+  st = bloop_expr_projection(ex, paths, n, err);
   return st ? expr_error(st, a, err) : BLOOP_OK;
 }
 
@@ -232,6 +257,7 @@ static bloop_status put_base(bloop_search *s, const bloop_search_args *a, int wa
     bloop_buf_printf(b, ",\"ScanIndexForward\":%s", a->descending ? "false" : "true");
   if (a->total_segments)
     bloop_buf_printf(b, ",\"Segment\":%d,\"TotalSegments\":%d", a->segment, a->total_segments);
+  bloop_buf_puts(b, ",\"ReturnConsumedCapacity\":\"TOTAL\"");
   return b->failed ? nomem(err) : BLOOP_OK;
 }
 
@@ -317,12 +343,39 @@ static int limit_reached(const bloop_search *s) {
   return s->limit && s->projection != BLOOP_SEARCH_COUNT && s->yielded >= s->limit;
 }
 
+/* ConsumedCapacity {"TableName":..., "CapacityUnits": x, ...}: x added to s->consumed. */
+static bloop_status read_consumed(bloop_search *s, bloopi_jr *r) {
+  int more;
+  size_t i = 0, klen;
+  const char *key;
+  if (bloopi_jr_object_begin(r)) return BLOOP_EINVAL;
+  while ((more = bloopi_jr_object_next(r, &i, &key, &klen)) == 1) {
+    if (klen == 13 && memcmp(key, "CapacityUnits", 13) == 0) {
+      size_t at = bloopi_jr_offset(r);
+      if (bloopi_jr_skip(r)) return BLOOP_EINVAL;
+      char num[64];
+      size_t len = bloopi_jr_offset(r) - at;
+      if (len >= sizeof num) return BLOOP_EINVAL;
+      memcpy(num, s->text.data + at, len);
+      num[len] = '\0';
+      char *end;
+      double v = strtod(num, &end);
+      if (end == num || v < 0) return BLOOP_EINVAL;
+      s->consumed += v;
+    } else if (bloopi_jr_skip(r)) {
+      return BLOOP_EINVAL;
+    }
+  }
+  return more < 0 ? BLOOP_EINVAL : BLOOP_OK;
+}
+
 static bloop_status fetch(bloop_search *s, bloop_error *err) {
   const char *op = opname(s->mode);
   const bloop_model *m = s->model;
   s->in_items = 0;
   s->has_item = 0;
   s->has_last_key = 0;
+  s->page_count = s->page_yielded = 0;
   bloop_arena_reset(&s->page);
   bloop_buf_reset(&s->text);
   bloop_buf body = BLOOP_BUF_INIT;
@@ -347,8 +400,10 @@ static bloop_status fetch(bloop_search *s, bloop_error *err) {
 #define IS(k) (klen == sizeof k - 1 && memcmp(key, k, klen) == 0)
     if (IS("Count") || IS("ScannedCount")) {
       if (bloopi_jr_count(r, &n)) goto bad;
-      if (IS("Count")) s->count += n;
+      if (IS("Count")) s->count += n, s->page_count = n;
       else s->scanned += n;
+    } else if (IS("ConsumedCapacity")) {
+      if (read_consumed(s, r)) goto bad;
     } else if (IS("LastEvaluatedKey")) {
       const char *text;
       size_t len;
@@ -416,6 +471,7 @@ bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_
       s->items_at = bloopi_jr_offset(r);
       s->has_item = 1;
       s->yielded++;
+      s->page_yielded++;
       *item = &s->item;
       return BLOOP_OK;
     }
@@ -444,10 +500,53 @@ void bloop_search_reset(bloop_search *s) {
   bloop_buf_reset(&s->sent);
   if (s->start.len) bloop_buf_append(&s->esk, s->start.data, s->start.len);
   s->count = s->scanned = s->yielded = 0;
+  s->page_count = s->page_yielded = 0;
+  s->consumed = 0;
   s->done = 0;
 }
 
 size_t bloop_search_count(const bloop_search *s) { return s->count; }
+double bloop_search_consumed(const bloop_search *s) { return s->consumed; }
+
+int bloop_search_will_fetch(const bloop_search *s) {
+  return !limit_reached(s) && !s->done && s->page_yielded >= s->page_count;
+}
+
+int bloop_search_page_left(const bloop_search *s) {
+  return s->page_yielded < s->page_count ? (int)(s->page_count - s->page_yielded) : 0;
+}
+
+int bloop_search_at_end(const bloop_search *s) {
+  return s->done && s->page_yielded >= s->page_count;
+}
+
+bloop_status bloop_search_item_key(bloop_search *s, bloop_buf *out, bloop_error *err) {
+  bloop_error_clear(err);
+  const char *op = opname(s->mode);
+  if (!s->has_item || !s->in_items)
+    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidSearch", s->model, op,
+                              "no object has been returned");
+  const bloop_column *keys[4];
+  size_t n = search_keys(s, keys);
+  bloop_value key;
+  if (bloop_value_set_map(&key, &s->page, n, err)) return bloopi_engine_prefix(err->status, err, s->model, op);
+  for (size_t i = 0; i < n; i++) {
+    const bloop_member *m = NULL;
+    const char *name = keys[i]->dynamo_name;
+    for (size_t j = 0; j < s->item.u.map.count && !m; j++)
+      if (strlen(name) == s->item.u.map.members[j].name_len &&
+          memcmp(name, s->item.u.map.members[j].name, s->item.u.map.members[j].name_len) == 0)
+        m = &s->item.u.map.members[j];
+    if (!m)
+      return bloopi_engine_fail(err, BLOOP_EPROTOCOL, "BadResponse", s->model, op,
+                                "the item has no key attribute \"%s\"", name);
+    bloop_value *v = bloop_value_map_add(&key, &s->page, m->name, m->name_len);
+    if (!v) return nomem(err);
+    *v = m->value;
+  }
+  bloop_status st = bloop_item_to_json(&key, out, err);
+  return st ? bloopi_engine_prefix(st, err, s->model, op) : BLOOP_OK;
+}
 size_t bloop_search_scanned(const bloop_search *s) { return s->scanned; }
 
 int bloop_search_exhausted(const bloop_search *s) {

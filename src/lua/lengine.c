@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "bloop/engine.h"
 #include "bloop/operations.h"
+#include "bloop/sigv4.h"
 #include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lbloop.h"
@@ -706,6 +707,50 @@ static int le_search_columns(lua_State *L) {
   return 1;
 }
 
+static int le_search_consumed(lua_State *L) {
+  lua_pushnumber(L, (lua_Number)bloop_search_consumed(le_check_search(L, 1)->s));
+  return 1;
+}
+
+static int le_search_will_fetch(lua_State *L) {
+  lua_pushboolean(L, bloop_search_will_fetch(le_check_search(L, 1)->s));
+  return 1;
+}
+
+static int le_search_page_left(lua_State *L) {
+  lua_pushinteger(L, bloop_search_page_left(le_check_search(L, 1)->s));
+  return 1;
+}
+
+static int le_search_at_end(lua_State *L) {
+  lua_pushboolean(L, bloop_search_at_end(le_check_search(L, 1)->s));
+  return 1;
+}
+
+/* s:item_key() -> the ExclusiveStartKey after the last item, as JSON text */
+static int le_search_item_key(lua_State *L) {
+  search_box *sb = le_check_search(L, 1);
+  bloop_buf *out = bloopL_push_buf(L);
+  bloop_error err = BLOOP_ERROR_INIT;
+  bloop_status st = bloop_search_item_key(sb->s, out, &err);
+  if (st == BLOOP_OK && out->failed)
+    st = bloop_error_set(&err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  if (st == BLOOP_OK) lua_pushlstring(L, out->data, out->len);
+  bloop_buf_free(out);
+  if (st != BLOOP_OK) return le_raise(L, &err);
+  return 1;
+}
+
+/* s:start_after(json text or nil): the ExclusiveStartKey to start from; resets. */
+static int le_search_start_after(lua_State *L) {
+  search_box *sb = le_check_search(L, 1);
+  bloop_arena *a = bloopL_push_arena(L);
+  const bloop_value *key = le_opt_wire(L, 2, a, "start");
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_search_start_after(sb->s, key, &err) != BLOOP_OK) return le_raise(L, &err);
+  return 0;
+}
+
 static int le_search_gc(lua_State *L) {
   search_box *sb = luaL_checkudata(L, 1, BLOOP_CSEARCH_META);
   bloop_search_free(sb->s);
@@ -788,25 +833,92 @@ static int le_monotonic(lua_State *L) {
   return 1;
 }
 
+/* ce:meter(on): see bloop_engine_meter; ce:metered() -> units since */
+static int le_meter(lua_State *L) {
+  bloop_engine_meter(le_check_engine(L, 1)->e, lua_toboolean(L, 2));
+  return 0;
+}
+
+static int le_metered(lua_State *L) {
+  lua_pushnumber(L, (lua_Number)bloop_engine_metered(le_check_engine(L, 1)->e));
+  return 1;
+}
+
+/* core.cursor_key(secret) -> a "bloop.CursorKey" holding the secret in C memory: no method
+ * reads it back, __gc wipes it. */
+typedef struct cursor_key {
+  size_t len;
+  unsigned char bytes[];
+} cursor_key;
+
+static int le_cursor_key(lua_State *L) {
+  size_t len;
+  const char *k = luaL_checklstring(L, 1, &len);
+  luaL_argcheck(L, len > 0, 1, "cursor_key must not be empty");
+  cursor_key *ck = lua_newuserdatauv(L, sizeof *ck + len, 0);
+  ck->len = len;
+  memcpy(ck->bytes, k, len);
+  luaL_setmetatable(L, BLOOP_CURSOR_KEY_META);
+  return 1;
+}
+
+static int le_cursor_key_gc(lua_State *L) {
+  cursor_key *ck = luaL_checkudata(L, 1, BLOOP_CURSOR_KEY_META);
+  volatile unsigned char *p = ck->bytes;
+  for (size_t i = 0; i < ck->len; i++) p[i] = 0;
+  ck->len = 0;
+  return 0;
+}
+
+/* core.cursor_tag(data [, CursorKey]) -> 32 raw bytes: HMAC-SHA256 under the key, or
+ * SHA-256 without one. */
+static int le_cursor_tag(lua_State *L) {
+  size_t len;
+  const char *data = luaL_checklstring(L, 1, &len);
+  const cursor_key *ck = lua_isnoneornil(L, 2) ? NULL
+                                               : luaL_checkudata(L, 2, BLOOP_CURSOR_KEY_META);
+  unsigned char out[32];
+  if (!bloop_hmac_sha256(ck ? ck->bytes : NULL, ck ? ck->len : 0, data, len, out))
+    return luaL_error(L, "cursor_tag: the digest failed");
+  lua_pushlstring(L, (const char *)out, sizeof out);
+  return 1;
+}
+
+static int le_cursor_key_tostring(lua_State *L) {
+  lua_pushliteral(L, "bloop.CursorKey");
+  return 1;
+}
+
 static const luaL_Reg engine_methods[] = {
     {"bind", le_bind},   {"save", le_save},       {"delete", le_delete},
     {"load", le_load},   {"batch", le_batch},     {"search", le_search},
-    {"explain", le_explain}, {"close", le_gc},    {NULL, NULL}};
+    {"explain", le_explain}, {"meter", le_meter}, {"metered", le_metered},
+    {"close", le_gc},    {NULL, NULL}};
 static const luaL_Reg engine_meta[] = {{"__gc", le_gc}, {"__close", le_gc}, {NULL, NULL}};
 
 static const luaL_Reg search_methods[] = {
     {"next", le_search_next},           {"reset", le_search_reset},
     {"count", le_search_count},         {"scanned", le_search_scanned},
     {"exhausted", le_search_exhausted}, {"columns", le_search_columns},
+    {"consumed", le_search_consumed},   {"will_fetch", le_search_will_fetch},
+    {"page_left", le_search_page_left}, {"at_end", le_search_at_end},
+    {"item_key", le_search_item_key},   {"start_after", le_search_start_after},
     {"close", le_search_gc},            {NULL, NULL}};
 static const luaL_Reg search_meta[] = {
     {"__gc", le_search_gc}, {"__close", le_search_gc}, {NULL, NULL}};
 static const luaL_Reg report_meta[] = {{"__gc", le_report_gc}, {NULL, NULL}};
+static const luaL_Reg cursor_key_meta[] = {
+    {"__gc", le_cursor_key_gc}, {"__tostring", le_cursor_key_tostring}, {NULL, NULL}};
 
 int bloopL_open_engine(lua_State *L) {
   bloopL_createmeta(L, BLOOP_CENGINE_META, engine_methods, engine_meta);   /* [core] */
   bloopL_createmeta(L, BLOOP_CSEARCH_META, search_methods, search_meta);
   bloopL_createmeta(L, BLOOP_BIND_REPORT_META, NULL, report_meta);
+  bloopL_createmeta(L, BLOOP_CURSOR_KEY_META, NULL, cursor_key_meta);
+  lua_pushcfunction(L, le_cursor_key);
+  lua_setfield(L, -2, "cursor_key");
+  lua_pushcfunction(L, le_cursor_tag);
+  lua_setfield(L, -2, "cursor_tag");
   lua_pushcfunction(L, le_new);
   lua_setfield(L, -2, "engine_new");
   lua_pushcfunction(L, le_sleep);

@@ -29,6 +29,7 @@
 #define BLOOP_CONDITION_META "bloop.Condition"  /* lcond.c */
 #define BLOOP_COND_SCRATCH_META "bloop.Condition.scratch"  /* lcond.c: render's memory */
 #define BLOOP_CSEARCH_META "bloop.CSearch"      /* lengine.c */
+#define BLOOP_CURSOR_KEY_META "bloop.CursorKey"  /* lengine.c */
 #define BLOOP_CSTREAM_META "bloop.CStream"      /* lstream.c */
 #define BLOOP_DATETIME_META "bloop.DateTime"    /* lvalues.c */
 #define BLOOP_DECIMAL_META "bloop.Decimal"      /* ldecimal.c */

@@ -482,9 +482,11 @@ static size_t drain(bloop_search *s, int (*check)(const bloop_value *, void *), 
   return n;
 }
 
+/* the title, plus the table's keys that every search asks for (a cursor is made of them) */
 static int only_title(const bloop_value *it, void *ud) {
   (void)ud;
-  return bloop_value_count(it) == 1 && attr_s(it, "title") != NULL;
+  return bloop_value_count(it) == 3 && attr_s(it, "title") != NULL && attr_s(it, "user") &&
+         attr_n(it, "seq");
 }
 
 static int score_8(const bloop_value *it, void *ud) {

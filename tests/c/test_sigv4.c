@@ -626,6 +626,18 @@ static void test_errors_and_added(void) {
   bloop_sigv4_free(s);
 }
 
+/* RFC 4231 test case 2, and FIPS 180-2's "abc" for the unkeyed form. */
+static void test_hmac(void) {
+  unsigned char out[32];
+  char hex[65];
+  CHECK(bloop_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, out));
+  for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", out[i]);
+  CHECK_MSG(strcmp(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843") == 0, hex);
+  CHECK(bloop_hmac_sha256(NULL, 0, "abc", 3, out));
+  for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", out[i]);
+  CHECK_MSG(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0, hex);
+}
+
 int main(void) {
   const char *shared = getenv("BLOOP_SHARED_DIR");
   const char *source = getenv("BLOOP_SOURCE_DIR");
@@ -653,5 +665,6 @@ int main(void) {
   test_cache();
   test_canonical_details();
   test_errors_and_added();
+  test_hmac();
   return tap_done();
 }

@@ -55,7 +55,7 @@ has() {
 }
 
 req GET /api/users/
-expect "list (empty)" 200; has "list (empty)" 'b == []'
+expect "list (empty)" 200; has "list (empty)" 'b == {"items": [], "next": None}'
 
 req POST /api/users/ '{"email":"ada@example.com","password":"correct horse"}'
 expect "create" 201
@@ -84,9 +84,43 @@ expect "malformed JSON" 400; has "malformed JSON" '"malformed JSON" in b["fields
 
 req GET /api/users/
 expect "list" 200
-has "list" '[u["email"] for u in b] == ["ada@example.com", "bob@example.com"]'
-has "list" 'all("password" not in u and u["_links"]["collection"] == "/api/users/" for u in b)'
-has "list" 'b[1]["_links"]["self"] == "/api/users/bob%40example.com"'
+has "list" 'sorted(u["email"] for u in b["items"]) == ["ada@example.com", "bob@example.com"]'
+has "list" 'b["next"] is None'
+has "list" 'all("password" not in u and u["_links"]["collection"] == "/api/users/" for u in b["items"])'
+has "list" '{u["email"]: u["_links"]["self"] for u in b["items"]}["bob@example.com"] == "/api/users/bob%40example.com"'
+
+# a page at a time: 7 users, 2 a page; the walk sees each once and ends on "next": null
+for n in 1 2 3 4 5; do
+  req POST /api/users/ "{\"email\":\"u$n@example.com\",\"password\":\"long enough\"}"
+  expect "create u$n" 201
+done
+seen="$WORK/seen"; : >"$seen"
+cursor=""; pages=0; first_cursor=""
+while :; do
+  req GET "/api/users/?limit=2${cursor:+&cursor=$cursor}"
+  expect "page $pages" 200
+  has "page $pages" 'len(b["items"]) <= 2 and set(b) == {"items", "next"}'
+  python3 -c 'import json,sys; [print(u["email"]) for u in json.loads(sys.argv[1])["items"]]' "$BODY" >>"$seen"
+  cursor=$(python3 -c 'import json,sys; n=json.loads(sys.argv[1])["next"]; print(n or "")' "$BODY")
+  pages=$((pages + 1))
+  [ -n "$first_cursor" ] || first_cursor=$cursor
+  [ -n "$cursor" ] && [ "$pages" -lt 10 ] || break
+done
+[ "$(sort "$seen" | tr '\n' ' ')" = "ada@example.com bob@example.com u1@example.com u2@example.com u3@example.com u4@example.com u5@example.com " ] ||
+  fail "page walk: saw $(sort "$seen" | tr '\n' ' ')"
+[ "$pages" -ge 4 ] && [ "$pages" -le 5 ] || fail "page walk: $pages pages for 7 users, 2 a page"
+[ -n "$first_cursor" ] || fail "page walk: the first page had no next"
+# a cursor with one character changed, cut short, or made up: 400, never 500
+i=$(( ${#first_cursor} / 2 )); c=${first_cursor:$i:1}; [ "$c" = A ] && r=B || r=A
+req GET "/api/users/?limit=2&cursor=${first_cursor:0:$i}$r${first_cursor:$((i + 1))}"
+expect "tampered cursor" 400; has "tampered cursor" 'b["fields"] == {"cursor": "not a cursor this API gave"}'
+req GET "/api/users/?limit=2&cursor=${first_cursor:0:$(( ${#first_cursor} - 4 ))}"
+expect "truncated cursor" 400
+req GET "/api/users/?limit=2&cursor=hello"
+expect "made-up cursor" 400
+req GET "/api/users/?limit=0"
+expect "bad limit" 400; has "bad limit" '"limit" in b["fields"]'
+for n in 1 2 3 4 5; do req DELETE "/api/users/u$n%40example.com"; expect "delete u$n" 204; done
 
 req GET /api/users/ada%40example.com
 expect "get" 200; has "get" 'b["email"] == "ada@example.com" and "password" not in b'
