@@ -575,16 +575,15 @@ local function write_args(self, obj, opts, op)
 end
 
 -- After a save that sent actions and did not sync "new": what the row holds is DynamoDB's
--- result, unknown here. The columns read nil, `now` (the synced state) holds nothing for
+-- result, unknown here. The columns read nil (with sync "old" too: the old value with the
+-- row's new one unknown would be written back by the next save), `now` (the synced state) holds nothing for
 -- them, and the object no longer claims to hold a whole item (COMPLETE), so no save
 -- through another engine REMOVEs them.
-local function forget_actions(obj, model)
-  local pending = rawget(obj, ACTIONS)
-  if not pending then return end
+local function forget_actions(obj, model, pending)
   local by_name = model.Meta.columns_by_name
   for name in pairs(pending) do
     local c = by_name[name]
-    if c and actions_mod.is_action(c:get(obj)) then c:store(obj, nil) end
+    if c then c:store(obj, nil) end
   end
   rawset(obj, ACTIONS, nil)
   rawset(obj, COMPLETE, false)
@@ -592,6 +591,9 @@ end
 
 local function after_write(self, obj, model, now, res, sync)
   local meta = model.Meta
+  -- the columns the write sent actions for (write_args left only live ones), taken before
+  -- a sync "old" stores the old values over them
+  local pending = rawget(obj, ACTIONS)
   if res.version and meta.version then
     meta.version:store(obj, core.type_load(meta.version.typedef, res.version, self.context,
       label_of(model, meta.version)))
@@ -604,11 +606,11 @@ local function after_write(self, obj, model, now, res, sync)
   else
     self.synced[obj] = now
   end
-  if rawget(obj, ACTIONS) then
+  if pending then
     if sync == "new" and res.attributes then
       rawset(obj, ACTIONS, nil)      -- unpack stored the results
     else
-      forget_actions(obj, model)
+      forget_actions(obj, model, pending)
     end
   end
   if rawget(obj, MARKED) then obj[MARKED] = {} end
