@@ -575,10 +575,10 @@ local function write_args(self, obj, opts, op)
 end
 
 -- After a save that sent actions and did not sync "new": what the row holds is DynamoDB's
--- result, unknown here. The columns read nil (with sync "old" too: the old value with the
--- row's new one unknown would be written back by the next save), `now` (the synced state) holds nothing for
--- them, and the object no longer claims to hold a whole item (COMPLETE), so no save
--- through another engine REMOVEs them.
+-- result, unknown here. The columns read nil (with sync "old" too: the old value, the new
+-- one unknown, would be written back by the next save), `now` (the synced state) holds
+-- nothing for them, and the object no longer claims to hold a whole item (COMPLETE), so
+-- no save through another engine REMOVEs them.
 local function forget_actions(obj, model, pending)
   local by_name = model.Meta.columns_by_name
   for name in pairs(pending) do
