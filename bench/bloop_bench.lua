@@ -3,7 +3,8 @@
 -- what the engine layer costs, the low-level client with wire-form tables. Client CPU is
 -- os.clock(), the process's CPU time (the server is another process). Prints one JSON object.
 -- Usage: bloop bench/bloop_bench.lua ENDPOINT TABLE ROUNDS OPS QUERY_ITEMS [ONLY]
---   ONLY (for profiling: bench/profile): save, load or query runs just that engine measure,
+--   ONLY (for profiling: bench/profile): save, increment, load or query runs just that
+--   engine measure,
 --   with no warm-up and no client-level rows; "none" runs only the start-up (require, bind).
 local bloop = require("bloop")
 local cjson = require("cjson")
@@ -69,6 +70,16 @@ if not only then for i = 1, 300 do engine:save(user(i % ops)) end end
 
 if not only or only == "save" then
   out.save_us = per_op(function(i) engine:save(user(i)) end)
+end
+-- an atomic counter: a never-loaded object whose one column holds bloop.actions.add(1),
+-- saved (UpdateItem ADD n :v0), as peer_boto3.py's increment_us
+if not only or only == "increment" then
+  local one = bloop.actions.add(1)
+  out.increment_us = per_op(function(i)
+    local u = User{ id = "user-" .. i }
+    u.n = one
+    engine:save(u)
+  end)
 end
 if not only or only == "load" then
   local probe = User{ id = "user-1" }

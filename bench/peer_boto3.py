@@ -5,6 +5,8 @@ low-level client with TypeSerializer / TypeDeserializer, on the six attributes t
 side uses (string hash key, number, boolean, string set, map, string):
   save_us        UpdateItem with a SET expression over the five non-key attributes, built
                  from the Python values per call (what engine:save sends)
+  increment_us   UpdateItem ADD n :1 on an item's key (an atomic counter; what
+                 engine:save sends for a never-loaded object holding bloop.actions.add(1))
   put_us         PutItem of the whole item (the client-level row)
   get_us         GetItem, the item deserialized into Python values
   query_item_us  per item of a query over every page, each item deserialized
@@ -84,6 +86,9 @@ assert load(client.get_item(TableName=table, Key={"id": {"S": "user-1"}})["Item"
 
 out = {"peer": "boto3 " + boto3.__version__}
 out["save_us"] = per_op(lambda i: save(item(i)))
+out["increment_us"] = per_op(lambda i: client.update_item(
+    TableName=table, Key={"id": ser.serialize("user-%d" % i)}, UpdateExpression="ADD #n0 :v0",
+    ExpressionAttributeNames={"#n0": "n"}, ExpressionAttributeValues={":v0": ser.serialize(1)}))
 out["put_us"] = per_op(lambda i: client.put_item(TableName=table, Item=dump(item(i))))
 out["get_us"] = per_op(lambda i: load(client.get_item(TableName=table, Key={"id": {"S": "user-%d" % i}})["Item"]))
 qsamples = []

@@ -224,6 +224,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     up[i].op = (bloop_update_op)(byte(&s) % 4);
     up[i].path = make_path(&s);
     if (up[i].op != BLOOP_UPDATE_REMOVE) up[i].operand = make_operand(&s);
+    up[i].fn = (bloop_update_fn)(byte(&s) % 5);   /* 4: an unknown function, refused */
   }
   bloop_buf b1 = BLOOP_BUF_INIT, b2 = BLOOP_BUF_INIT, d = BLOOP_BUF_INIT;
   render_all(c, f, paths, npaths, up, nup, &b1);

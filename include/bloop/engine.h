@@ -151,6 +151,24 @@ typedef enum bloop_sync {
   BLOOP_SYNC_OLD              /* ALL_OLD */
 } bloop_sync;
 
+/* An update action on one column of a save: DynamoDB computes the new value from what the
+ * row holds, so concurrent writers lose nothing (atomic counters, set members, list
+ * appends). The value is a wire value of the column's type: */
+typedef enum bloop_action_kind {
+  BLOOP_ACTION_ADD = 1,       /* N column: ADD (an absent counter starts at 0); set column:
+                               * ADD members (same set type) */
+  BLOOP_ACTION_DELETE,        /* set column: DELETE members (same set type) */
+  BLOOP_ACTION_APPEND,        /* L column: SET c = list_append(if_not_exists(c, []), v) */
+  BLOOP_ACTION_PREPEND,       /* L column: SET c = list_append(v, if_not_exists(c, [])) */
+  BLOOP_ACTION_IF_NOT_EXISTS  /* any column: SET c = if_not_exists(c, v) */
+} bloop_action_kind;
+
+typedef struct bloop_write_action {
+  const char *column;         /* column NAME; not a key or the version column */
+  bloop_action_kind kind;
+  const bloop_value *value;   /* borrowed; see the kinds */
+} bloop_write_action;
+
 typedef struct bloop_write_args {
   const bloop_model *model;
   /* save: the object's current attributes; delete: any item holding its key attributes. */
@@ -164,6 +182,11 @@ typedef struct bloop_write_args {
   bloop_cond *condition;        /* borrowed; NULL = none */
   int atomic;                   /* AND "the row still holds `previous`" */
   bloop_sync sync;
+  /* save: update actions, at most one per column; a column with an action must not be in
+   * `item` (its new value is DynamoDB's to compute) and is written whatever `previous`
+   * holds. Delete and ConditionCheck refuse them. */
+  const bloop_write_action *actions;
+  size_t action_count;
 } bloop_write_args;
 
 typedef struct bloop_write_result {
@@ -179,7 +202,11 @@ typedef struct bloop_write_result {
 /* save: one UpdateItem. Key from the item's key columns. SET each non-key attribute of
  * `item` that is new or differs (deep equality) from `previous` (all of them when previous
  * is NULL); REMOVE each non-key attribute of `previous` missing from `item`, and each
- * `cleared` column missing from `item`. The request is sent even when nothing changed
+ * `cleared` column missing from `item`; each action as its kind says (in the same
+ * UpdateExpression: SET a = :v0, b = list_append(...) REMOVE c ADD d :v1 DELETE e :v2).
+ * A refused action ("InvalidRequest") names the column and why: a key or version column,
+ * a kind the column's type cannot take (ADD on S), a value of another type, two actions
+ * on one column, a column also in `item`. The request is sent even when nothing changed
  * (a key-only UpdateItem), so the condition is always checked.
  * atomic: AND, for each column, `col = previous value` or attribute_not_exists(col) when
  * previous lacks it (previous NULL: every column not exists). A snapshot from a partial

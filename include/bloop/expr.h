@@ -18,7 +18,8 @@
  *
  * Limits are checked before anything is sent (errors, never truncation): each expression
  * <= 4 KB, each placeholder <= 255 bytes, IN <= 100 operands (cond.h), <= 300 operators
- * and functions in an UpdateExpression (each SET/REMOVE/ADD/DELETE action counts one),
+ * and functions in an UpdateExpression (each SET/REMOVE/ADD/DELETE action counts one, a
+ * SET function one more, list_append's if_not_exists one more again),
  * names and values together <= 2 MB.
  * Error codes: "InvalidCondition" (condition, filter), "InvalidSearch" (key condition,
  * projection), "InvalidRequest" (update, misuse), all with status BLOOP_EINVAL.
@@ -58,10 +59,22 @@ typedef enum bloop_update_op {
   BLOOP_UPDATE_DELETE   /* DELETE path value: a set; top-level attribute only */
 } bloop_update_op;
 
+/* What a SET writes: the operand itself, or a function of it and of the path's current
+ * value (DynamoDB evaluates it on the stored item, so concurrent writers lose nothing).
+ * The list functions start from an empty list when the attribute is absent, the way ADD
+ * starts a counter from 0: appending to a list no one wrote yet makes it. */
+typedef enum bloop_update_fn {
+  BLOOP_UPDATE_FN_NONE = 0,       /* SET path = operand */
+  BLOOP_UPDATE_FN_APPEND,         /* SET path = list_append(if_not_exists(path, []), operand) */
+  BLOOP_UPDATE_FN_PREPEND,        /* SET path = list_append(operand, if_not_exists(path, [])) */
+  BLOOP_UPDATE_FN_IF_NOT_EXISTS   /* SET path = if_not_exists(path, operand) */
+} bloop_update_fn;
+
 typedef struct bloop_update {
   bloop_update_op op;
   bloop_path path;
   bloop_operand operand;  /* unused for REMOVE */
+  bloop_update_fn fn;     /* SET only; APPEND / PREPEND take a list value (L) */
 } bloop_update;
 
 typedef struct bloop_expr bloop_expr;

@@ -33,7 +33,13 @@ M.MARKED = setmetatable({}, { __name = "bloop.column.MARKED", __tostring = funct
 -- result, a sync, a stream image): a column it lacks is absent from that item, so an engine
 -- that never synced the object REMOVEs it on save (lua/bloop/engine.lua write_args).
 M.COMPLETE = setmetatable({}, { __name = "bloop.column.COMPLETE", __tostring = function() return "COMPLETE" end })
-local DATA, MARKED = M.DATA, M.MARKED
+-- obj[ACTIONS][column.name] is true once an update action (lua/bloop/actions.lua) was
+-- assigned to the column: a save looks only there for actions, so an object without one
+-- costs the save a single rawget.
+M.ACTIONS = setmetatable({}, { __name = "bloop.column.ACTIONS", __tostring = function() return "ACTIONS" end })
+local DATA, MARKED, ACTIONS = M.DATA, M.MARKED, M.ACTIONS
+local actions = require("bloop.actions")
+local Action = actions.Action
 
 -- Types are classes (String) or instances (Set(UUID)); a column holds an instance.
 local function resolve_type(typedef)
@@ -140,6 +146,16 @@ end
 -- Assigns value on obj (construction and assignment both come here). Subclasses override
 -- it to validate and call Column.super.set(self, obj, value) to store.
 function Column:set(obj, value)
+  if type(value) == "table" and getmetatable(value) == Action then
+    local why = actions.refusal(self, value, tostring(self))
+    if why then errors.raise_at(errors.classes.InvalidRequest, why, { column = self }) end
+    local pending = rawget(obj, ACTIONS)
+    if not pending then
+      pending = {}
+      rawset(obj, ACTIONS, pending)
+    end
+    pending[self.name] = true
+  end
   self:store(obj, value)
   local marked = rawget(obj, MARKED)
   if marked then marked[self.name] = true end

@@ -35,9 +35,11 @@ local column_mod = require("bloop.column")
 local index_mod = require("bloop.index")
 local client_mod = require("bloop.client")
 local values = require("bloop.values")
+local actions_mod = require("bloop.actions")
 
 local E = errors.classes
 local MARKED, DATA, COMPLETE = column_mod.MARKED, column_mod.DATA, column_mod.COMPLETE
+local ACTIONS = column_mod.ACTIONS
 local Column = column_mod.Column
 local model_of, is_model, is_index = model_mod.model_of, model_mod.is_model, index_mod.is_index
 
@@ -370,13 +372,16 @@ end
 -- What obj holds now, for a write: `now` (a snapshot string when the columns read as
 -- Column does, so C dumps them in one call; else a state table) and `absent`, the set of
 -- column names with no value (nil when none).
-local function dump_now(self, obj, model)
+-- skip: the columns holding an update action (nil when none): left out of `now` entirely,
+-- neither present nor absent, as the row's value after the write is DynamoDB's to compute.
+local function dump_now(self, obj, model, skip)
   local spec = spec_of(model)
-  if spec.dump then return core.dump_item(spec, rawget(obj, DATA), self.context) end
+  if spec.dump and not skip then return core.dump_item(spec, rawget(obj, DATA), self.context) end
   local now, absent = {}, nil
   for i, c in ipairs(spec.columns) do
-    local w = dump_column(self, c, c:get(obj), spec[i][4])
-    if w == nil then
+    local w = not (skip and skip[c.name]) and dump_column(self, c, c:get(obj), spec[i][4])
+    if w == false then -- an action column: not in now
+    elseif w == nil then
       now[c.name] = false
       absent = absent or {}
       absent[c.name] = true
@@ -489,10 +494,76 @@ end
 
 -- ---- save / delete ----------------------------------------------------------------------
 
+-- The update actions obj holds (lua/bloop/actions.lua), each checked against its column and
+-- its value dumped through the column's type: (skip, list) with skip the set of their
+-- column names, list the C engine's { column =, kind =, value = wire }; nil when none.
+-- A column that no longer holds an action is forgotten. Errors point at the caller's line.
+local function pending_actions(self, obj, model, op)
+  local pending = rawget(obj, ACTIONS)
+  if not pending then return nil end
+  local skip, list = nil, nil
+  local by_name = model.Meta.columns_by_name
+  for name in pairs(pending) do
+    local c = by_name[name]
+    local a = c and c:get(obj)
+    if actions_mod.is_action(a) then
+      local label = label_of(model, c)
+      local why = actions_mod.refusal(c, a, label)
+      if why then
+        errors.raise_at(E.InvalidRequest, ("%s %s: %s"):format(model.Meta.name, op, why),
+          { model = model, obj = obj, operation = op })
+      end
+      local ok, w = pcall(dump_column, self, c, a.value, label)
+      if not ok or w == nil then
+        local msg = ok and "the value dumps as nothing" or
+          (type(w) == "table" and w.message or tostring(w))
+        errors.raise_at(E.InvalidValue, ("%s %s: %s on %s: %s"):format(model.Meta.name, op,
+          tostring(a), label, msg), { model = model, obj = obj, operation = op })
+      end
+      skip = skip or {}
+      skip[name] = true
+      list = list or {}
+      list[#list + 1] = { column = name, kind = a.kind, value = w }
+    else
+      pending[name] = nil
+    end
+  end
+  if not skip then rawset(obj, ACTIONS, nil) end
+  return skip, list
+end
+
+-- An action inside a column's value (post.stats["views"] = bloop.actions.add(1)): the
+-- dump refused it as a value it cannot store; say what was meant. Update actions apply to
+-- whole columns only (docs/actions.md).
+local function nested_action(model, obj, op)
+  local function find(v, depth)
+    if actions_mod.is_action(v) then return v end
+    if type(v) ~= "table" or depth > 32 then return nil end
+    for _, x in next, v do
+      local a = find(x, depth + 1)
+      if a then return a end
+    end
+  end
+  for _, c in ipairs(model.Meta.columns) do
+    local a = find(c:get(obj), 0)
+    if a and not actions_mod.is_action(c:get(obj)) then
+      errors.raise_at(E.InvalidRequest, ("%s %s: %s holds %s inside its value: update "
+        .. "actions apply to whole columns, not to paths inside a Map or List"):format(
+        model.Meta.name, op, label_of(model, c), tostring(a)),
+        { model = model, obj = obj, operation = op })
+    end
+  end
+end
+
 local function write_args(self, obj, opts, op)
   local model = model_of(obj)
   local _, handle = concrete(self, model, op)
-  local now, absent = dump_now(self, obj, model)
+  local skip, acts = pending_actions(self, obj, model, op)
+  local ok, now, absent = pcall(dump_now, self, obj, model, skip)
+  if not ok then
+    nested_action(model, obj, op)
+    errors.rethrow(now)
+  end
   check_keys(model, absent, op)
   if op ~= "delete" then now, absent = keep_unchanged(self, obj, model, now, absent) end
   local synced = self.synced[obj]
@@ -517,11 +588,30 @@ local function write_args(self, obj, opts, op)
     condition = cond,
     atomic = opts.atomic and true or false,
     sync = opts.sync,
+    actions = op == "save" and acts or nil,   -- a delete leaves them pending
   }
+end
+
+-- After a save that sent actions and did not sync "new": what the row holds is DynamoDB's
+-- result, unknown here. The columns read nil (with sync "old" too: the old value, the new
+-- one unknown, would be written back by the next save), `now` (the synced state) holds
+-- nothing for them, and the object no longer claims to hold a whole item (COMPLETE), so
+-- no save through another engine REMOVEs them.
+local function forget_actions(obj, model, pending)
+  local by_name = model.Meta.columns_by_name
+  for name in pairs(pending) do
+    local c = by_name[name]
+    if c then c:store(obj, nil) end
+  end
+  rawset(obj, ACTIONS, nil)
+  rawset(obj, COMPLETE, false)
 end
 
 local function after_write(self, obj, model, now, res, sync)
   local meta = model.Meta
+  -- the columns the write sent actions for (write_args left only live ones), taken before
+  -- a sync "old" stores the old values over them
+  local pending = rawget(obj, ACTIONS)
   if res.version and meta.version then
     meta.version:store(obj, core.type_load(meta.version.typedef, res.version, self.context,
       label_of(model, meta.version)))
@@ -533,6 +623,13 @@ local function after_write(self, obj, model, now, res, sync)
     if sync == "old" then self.synced[obj] = now end
   else
     self.synced[obj] = now
+  end
+  if pending then
+    if sync == "new" and res.attributes then
+      rawset(obj, ACTIONS, nil)      -- unpack stored the results
+    else
+      forget_actions(obj, model, pending)
+    end
   end
   if rawget(obj, MARKED) then obj[MARKED] = {} end
 end
@@ -682,7 +779,16 @@ local function batch_entries(self, op, objs)
   for i, obj in ipairs(objs) do
     local model = model_of(obj)
     local _, handle = concrete(self, model, op)
-    local now, absent = dump_now(self, obj, model)
+    local skip = pending_actions(self, obj, model, op)
+    if skip and op == "batch_save" then
+      local name = next(skip)
+      errors.raise_at(E.InvalidRequest, ("%s batch_save: %s holds %s: BatchWriteItem writes "
+        .. "whole items and cannot update; save it with engine:save"):format(model.Meta.name,
+        label_of(model, model.Meta.columns_by_name[name]),
+        tostring(model.Meta.columns_by_name[name]:get(obj))),
+        { model = model, obj = obj, operation = op })
+    end
+    local now, absent = dump_now(self, obj, model, skip)
     check_keys(model, absent, op)
     if op == "batch_save" then now = keep_unchanged(self, obj, model, now, absent) end
     entries[i] = { model = handle, item = item_now(model, now, op == "batch_delete"), now = now }

@@ -157,6 +157,13 @@ function errors.argerror(n, message)
   errors.raise(errors.classes.InvalidArgument, where() .. message, { code = "InvalidArgument" })
 end
 
+-- errors.raise_at(Class, message, fields): raise(Class, ...) with the message at the
+-- caller's position, as argerror places it: for a refused value or request the caller can
+-- only find by its line (an update action a column cannot take).
+function errors.raise_at(cls, message, fields)
+  errors.raise(cls, where() .. message, fields)
+end
+
 -- ---- suggestions -----------------------------------------------------------------------
 
 -- The optimal string alignment distance between a and b (Levenshtein's edits plus swapping

@@ -54,6 +54,8 @@ bloop.rate_limiter = engine.rate_limiter
 bloop.signals = require("bloop.signals")
 bloop.model = model
 bloop.items = model.items
+-- update actions: post.likes = bloop.actions.add(1) (lua/bloop/actions.lua)
+bloop.actions = require("bloop.actions")
 -- SIGINT and SIGTERM as a flag a long-running script polls. The `bloop` host provides the
 -- module "bloop.host" (src/host/docall.c); elsewhere (a plain lua5.4, an embedding program
 -- that preloads no "bloop.host" of its own) catching is a no-op and nothing is interrupted.

@@ -110,6 +110,68 @@ static bloop_status open_item_request(bloop_buf *o, const char *table, const cha
   return bloop_item_to_json(v, o, err);
 }
 
+static const char *action_name(bloop_action_kind k) {
+  switch (k) {
+    case BLOOP_ACTION_ADD: return "add";
+    case BLOOP_ACTION_DELETE: return "delete";
+    case BLOOP_ACTION_APPEND: return "append";
+    case BLOOP_ACTION_PREPEND: return "prepend";
+    case BLOOP_ACTION_IF_NOT_EXISTS: return "if_not_exists";
+  }
+  return NULL;
+}
+
+/* What the column's type allows for the kind: NULL when it is allowed, else the type the
+ * kind needs. */
+static const char *action_needs(bloop_action_kind k, bloop_type t) {
+  switch (k) {
+    case BLOOP_ACTION_ADD: return t == BLOOP_TYPE_N || bloop_type_is_set(t) ? NULL : "a number or set";
+    case BLOOP_ACTION_DELETE: return bloop_type_is_set(t) ? NULL : "a set";
+    case BLOOP_ACTION_APPEND:
+    case BLOOP_ACTION_PREPEND: return t == BLOOP_TYPE_L ? NULL : "a list";
+    case BLOOP_ACTION_IF_NOT_EXISTS: return NULL;
+  }
+  return "?";
+}
+
+/* One action of a save, checked against the model before anything is built. */
+static bloop_status check_action(const bloop_write_args *a, size_t i, const char *opname,
+                                 bloop_error *err) {
+  const bloop_model *m = a->model;
+  const bloop_write_action *x = &a->actions[i];
+  const char *kind = action_name(x->kind);
+  const bloop_column *c = x->column ? bloop_model_column_find(m, x->column) : NULL;
+  if (!c)
+    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
+                              "update action on \"%s\": not a column",
+                              x->column ? x->column : "(null)");
+  if (!kind)
+    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
+                              "update action on column \"%s\" has an unknown kind", c->name);
+  if (c->key != BLOOP_KEY_NONE || c->version)
+    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
+                              "%s on column \"%s\": a %s column takes no update action",
+                              kind, c->name, c->version ? "version" : "key");
+  const char *needs = action_needs(x->kind, c->type);
+  if (needs)
+    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
+                              "%s on column \"%s\": %s needs %s column (the column is %s)",
+                              kind, c->name, kind, needs, bloop_type_name(c->type));
+  if (!x->value || x->value->type != c->type)
+    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
+                              "%s on column \"%s\": the value must be %s (got %s)", kind,
+                              c->name, bloop_type_name(c->type),
+                              x->value ? bloop_type_name(x->value->type) : "none");
+  if (attr(a->item, c))
+    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
+                              "column \"%s\" has both a value and an update action", c->name);
+  for (size_t j = 0; j < i; j++)
+    if (a->actions[j].column && strcmp(a->actions[j].column, c->name) == 0)
+      return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
+                                "column \"%s\" has two update actions", c->name);
+  return BLOOP_OK;
+}
+
 /* The misuse a write is refused for before anything is built. */
 static bloop_status check_args(const bloop_write_args *a, int del, const char *opname,
                                bloop_error *err) {
@@ -124,6 +186,11 @@ static bloop_status check_args(const bloop_write_args *a, int del, const char *o
   if (del && a->sync == BLOOP_SYNC_NEW)
     return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
                               "sync must be none or \"old\" for a delete");
+  if (del && a->action_count)
+    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
+                              "update actions are for saves");
+  for (size_t i = 0; i < a->action_count; i++)
+    if ((st = check_action(a, i, opname, err))) return st;
   return BLOOP_OK;
 }
 
@@ -135,11 +202,31 @@ typedef struct plan {
                             * version's leaves */
 } plan;
 
-static void add_update(plan *pl, bloop_update_op op, const bloop_path *p, const bloop_value *v) {
+static bloop_update *add_update(plan *pl, bloop_update_op op, const bloop_path *p,
+                               const bloop_value *v) {
   bloop_update *u = &pl->ups[pl->nup++];
   u->op = op;
   u->path = *p;
   u->operand.value = v;
+  return u;
+}
+
+static const bloop_write_action *action_of(const bloop_write_args *a, const bloop_column *c) {
+  for (size_t i = 0; i < a->action_count; i++)
+    if (strcmp(a->actions[i].column, c->name) == 0) return &a->actions[i];
+  return NULL;
+}
+
+/* An action always sends: what the row holds decides the result, not what previous says. */
+static void plan_action(const bloop_write_action *x, const bloop_path *p, plan *pl) {
+  static const bloop_update_fn fns[] = {
+      [BLOOP_ACTION_APPEND] = BLOOP_UPDATE_FN_APPEND,
+      [BLOOP_ACTION_PREPEND] = BLOOP_UPDATE_FN_PREPEND,
+      [BLOOP_ACTION_IF_NOT_EXISTS] = BLOOP_UPDATE_FN_IF_NOT_EXISTS};
+  bloop_update_op op = x->kind == BLOOP_ACTION_ADD      ? BLOOP_UPDATE_ADD
+                       : x->kind == BLOOP_ACTION_DELETE ? BLOOP_UPDATE_DELETE
+                                                        : BLOOP_UPDATE_SET;
+  add_update(pl, op, p, x->value)->fn = op == BLOOP_UPDATE_SET ? fns[x->kind] : BLOOP_UPDATE_FN_NONE;
 }
 
 /* The version column: the expected version goes into the condition, and a save SETs it
@@ -194,7 +281,9 @@ static bloop_status plan_columns(const bloop_write_args *a, int del, const char 
     if (c->version) {
       if ((st = plan_version(a, del, c, p, tmp, pl, w, err))) return st;
     } else if (!del && c->key == BLOOP_KEY_NONE) {
-      plan_change(a, c, p, pl);
+      const bloop_write_action *x = a->action_count ? action_of(a, c) : NULL;
+      if (x) plan_action(x, p, pl);
+      else plan_change(a, c, p, pl);
     }
   }
   return BLOOP_OK;

@@ -457,6 +457,13 @@ static bloop_status check_update(render *r, const bloop_update *u, size_t i) {
   }
   if (u->op == BLOOP_UPDATE_REMOVE) return BLOOP_OK;
   const bloop_operand *o = &u->operand;
+  if ((unsigned)u->fn > BLOOP_UPDATE_FN_IF_NOT_EXISTS)
+    return fail(r, "%s has an unknown function%s", what, "");
+  if (u->fn && u->op != BLOOP_UPDATE_SET)
+    return fail(r, "%s: only SET takes a function%s", what, "");
+  if ((u->fn == BLOOP_UPDATE_FN_APPEND || u->fn == BLOOP_UPDATE_FN_PREPEND) &&
+      !(o->value && o->value->type == BLOOP_TYPE_L))
+    return fail(r, "%s: list_append takes a list value (L)%s", what, "");
   if (!o->path == !o->value) return fail(r, "%s needs a value or a path%s", what, "");
   if (o->path) {
     if (u->op != BLOOP_UPDATE_SET) return fail(r, "%s needs a value, not a path%s", what, "");
@@ -482,16 +489,57 @@ static bloop_status check_update(render *r, const bloop_update *u, size_t i) {
   return BLOOP_OK;
 }
 
+/* The operators and functions one action counts toward DynamoDB's 300. */
+static size_t update_cost(const bloop_update *u) {
+  switch (u->fn) {
+    case BLOOP_UPDATE_FN_APPEND:
+    case BLOOP_UPDATE_FN_PREPEND: return 3;
+    case BLOOP_UPDATE_FN_IF_NOT_EXISTS: return 2;
+    default: return 1;
+  }
+}
+
+/* What `SET path = ` is followed by. The empty list is a value like any other: it gets a
+ * placeholder, shared by every append of the request. */
+static bloop_status put_set_operand(render *r, const bloop_update *u) {
+  static const bloop_value empty_list = {BLOOP_TYPE_L, {{NULL, 0}}};
+  bloop_status st;
+  if (u->fn == BLOOP_UPDATE_FN_NONE) return put_operand(r, &u->operand);
+  if (u->fn == BLOOP_UPDATE_FN_IF_NOT_EXISTS) {
+    bloop_buf_puts(&r->out, "if_not_exists(");
+    if ((st = put_path(r, &u->path)) || (st = bloop_buf_puts(&r->out, ", ")) ||
+        (st = put_operand(r, &u->operand)))
+      return st;
+    return bloop_buf_putc(&r->out, ')');
+  }
+  bloop_buf_puts(&r->out, "list_append(");
+  if (u->fn == BLOOP_UPDATE_FN_PREPEND) {
+    if ((st = put_operand(r, &u->operand))) return st;
+    bloop_buf_puts(&r->out, ", ");
+  }
+  bloop_buf_puts(&r->out, "if_not_exists(");
+  if ((st = put_path(r, &u->path)) || (st = bloop_buf_puts(&r->out, ", ")) ||
+      (st = put_value(r, &empty_list)) || (st = bloop_buf_putc(&r->out, ')')))
+    return st;
+  if (u->fn == BLOOP_UPDATE_FN_APPEND) {
+    bloop_buf_puts(&r->out, ", ");
+    if ((st = put_operand(r, &u->operand))) return st;
+  }
+  return bloop_buf_putc(&r->out, ')');
+}
+
 bloop_status bloop_expr_update(bloop_expr *x, const bloop_update *actions, size_t n,
                                bloop_error *err) {
   render r;
   mark m;
   bloop_status st = begin(&r, x, BLOOP_EXPR_UPDATE, &m, err);
   if (st != BLOOP_OK) return st;
-  if (n > BLOOP_EXPR_UPDATE_MAX_OPS) {
+  size_t cost = 0;
+  for (size_t i = 0; i < n; i++) cost += update_cost(&actions[i]);
+  if (cost > BLOOP_EXPR_UPDATE_MAX_OPS) {
     char k[32];
-    snprintf(k, sizeof k, "%zu", n);
-    st = fail(&r, "update has %s actions, over DynamoDB's limit of 300 operators%s", k, "");
+    snprintf(k, sizeof k, "%zu", cost);
+    st = fail(&r, "update has %s operators and functions, over DynamoDB's limit of 300%s", k, "");
   }
   for (size_t i = 0; i < n && st == BLOOP_OK; i++) {
     st = check_update(&r, &actions[i], i);
@@ -519,7 +567,7 @@ bloop_status bloop_expr_update(bloop_expr *x, const bloop_update *actions, size_
       if ((st = put_path(&r, &u->path)) != BLOOP_OK) break;
       if (kind == BLOOP_UPDATE_REMOVE) continue;
       bloop_buf_puts(&r.out, kind == BLOOP_UPDATE_SET ? " = " : " ");
-      st = put_operand(&r, &u->operand);
+      st = kind == BLOOP_UPDATE_SET ? put_set_operand(&r, u) : put_operand(&r, &u->operand);
     }
   }
   return finish(&r, BLOOP_EXPR_UPDATE, &m, st);

@@ -453,6 +453,7 @@ static void lc_render_update(lua_State *L, scratch *s) {
     lua_pop(L, 1);
     u[i].operand.path = NULL;
     u[i].operand.value = NULL;
+    u[i].fn = BLOOP_UPDATE_FN_NONE;   /* the arena does not zero */
     if (u[i].op != BLOOP_UPDATE_REMOVE) {
       lua_rawgeti(L, a, 3);
       if (!lc_check_operand(L, -1, &s->a, &u[i].operand, "InvalidRequest", what)) {

@@ -420,6 +420,36 @@ static bloop_sync le_sync_of(lua_State *L, int t) {
   return r;
 }
 
+/* t.actions: a list of { column = name, kind = "add" | ..., value = wire }, copied into a
+ * (lua/bloop/engine.lua builds it from the object's action columns). */
+static const bloop_write_action *le_field_actions(lua_State *L, int t, bloop_arena *a,
+                                                  size_t *n) {
+  static const char *const kinds[] = {"add", "delete", "append", "prepend", "if_not_exists",
+                                      NULL};
+  bloop_write_action *acts = NULL;
+  *n = 0;
+  if (lua_getfield(L, t, "actions") == LUA_TTABLE) {       /* [list] */
+    *n = lua_rawlen(L, -1);
+    acts = bloopL_arena_alloc(L, a, *n * sizeof *acts);
+    for (size_t i = 0; i < *n; i++) {
+      lua_rawgeti(L, -1, (lua_Integer)i + 1);              /* [list, action] */
+      int e = lua_gettop(L);
+      luaL_checktype(L, e, LUA_TTABLE);
+      lua_getfield(L, e, "column");
+      size_t len;
+      const char *col = luaL_checklstring(L, -1, &len);
+      if (!(acts[i].column = bloop_arena_memdup(a, col, len + 1))) bloopL_nomem(L);
+      lua_getfield(L, e, "kind");
+      acts[i].kind = (bloop_action_kind)(luaL_checkoption(L, -1, NULL, kinds) + BLOOP_ACTION_ADD);
+      lua_pop(L, 2);
+      acts[i].value = bloopL_field_wire(L, e, "value", a);
+      lua_pop(L, 1);                                       /* [list] */
+    }
+  }
+  lua_pop(L, 1);
+  return acts;
+}
+
 void bloopL_write_args(lua_State *L, int t, bloop_arena *a, bloop_write_args *w,
                        const char *what) {
   memset(w, 0, sizeof *w);
@@ -433,6 +463,7 @@ void bloopL_write_args(lua_State *L, int t, bloop_arena *a, bloop_write_args *w,
   w->atomic = lua_toboolean(L, -1);
   lua_pop(L, 1);
   w->sync = le_sync_of(L, t);
+  w->actions = le_field_actions(L, t, a, &w->action_count);
 }
 
 /* [..] -> [.., result] */

@@ -323,10 +323,10 @@ static void test_shared_allocator(void) {
   bloop_cond *cond = L(BLOOP_COND_EQ, "email", 1, "{\"S\":\"x\"}");
   bloop_path proj[3] = {P("pk"), P("email"), P("pk")};
   bloop_update up[4] = {
-      {BLOOP_UPDATE_REMOVE, P("old"), {NULL, NULL}},
-      {BLOOP_UPDATE_SET, P("email"), {NULL, V("{\"S\":\"@\"}")}},
-      {BLOOP_UPDATE_ADD, P("count"), {NULL, V("{\"N\":\"1\"}")}},
-      {BLOOP_UPDATE_SET, P("copy.x[2]"), {PP("name"), NULL}},
+      {BLOOP_UPDATE_REMOVE, P("old"), {NULL, NULL}, BLOOP_UPDATE_FN_NONE},
+      {BLOOP_UPDATE_SET, P("email"), {NULL, V("{\"S\":\"@\"}")}, BLOOP_UPDATE_FN_NONE},
+      {BLOOP_UPDATE_ADD, P("count"), {NULL, V("{\"N\":\"1\"}")}, BLOOP_UPDATE_FN_NONE},
+      {BLOOP_UPDATE_SET, P("copy.x[2]"), {PP("name"), NULL}, BLOOP_UPDATE_FN_NONE},
   };
   CHECK(bloop_expr_condition(x, BLOOP_EXPR_FILTER, filter, &err) == BLOOP_OK);
   CHECK(bloop_expr_projection(x, proj, 3, &err) == BLOOP_OK);
@@ -468,11 +468,11 @@ static void test_update_projection(void) {
   bloop_error err = BLOOP_ERROR_INIT;
   bloop_expr *x = bloop_expr_new();
   bloop_update up[5] = {
-      {BLOOP_UPDATE_DELETE, P("tags"), {NULL, V("{\"SS\":[\"a\"]}")}},
-      {BLOOP_UPDATE_ADD, P("n"), {NULL, V("{\"N\":\"1\"}")}},
-      {BLOOP_UPDATE_REMOVE, P("gone[3]"), {NULL, NULL}},
-      {BLOOP_UPDATE_SET, P("m.k"), {NULL, V("{\"N\":\"1.0\"}")}},
-      {BLOOP_UPDATE_ADD, P("ns"), {NULL, V("{\"NS\":[\"1\"]}")}},
+      {BLOOP_UPDATE_DELETE, P("tags"), {NULL, V("{\"SS\":[\"a\"]}")}, BLOOP_UPDATE_FN_NONE},
+      {BLOOP_UPDATE_ADD, P("n"), {NULL, V("{\"N\":\"1\"}")}, BLOOP_UPDATE_FN_NONE},
+      {BLOOP_UPDATE_REMOVE, P("gone[3]"), {NULL, NULL}, BLOOP_UPDATE_FN_NONE},
+      {BLOOP_UPDATE_SET, P("m.k"), {NULL, V("{\"N\":\"1.0\"}")}, BLOOP_UPDATE_FN_NONE},
+      {BLOOP_UPDATE_ADD, P("ns"), {NULL, V("{\"NS\":[\"1\"]}")}, BLOOP_UPDATE_FN_NONE},
   };
   CHECK(bloop_expr_update(x, up, 5, &err) == BLOOP_OK);
   CHECK_STR(bloop_expr_text(x, BLOOP_EXPR_UPDATE),
@@ -482,23 +482,61 @@ static void test_update_projection(void) {
   CHECK(bloop_expr_update(x, up, 0, &err) == BLOOP_OK && !bloop_expr_text(x, BLOOP_EXPR_UPDATE));
   bloop_expr_free(x);
 
-  bloop_update bad1[1] = {{BLOOP_UPDATE_ADD, P("m.k"), {NULL, V("{\"N\":\"1\"}")}}};
+  bloop_update bad1[1] = {{BLOOP_UPDATE_ADD, P("m.k"), {NULL, V("{\"N\":\"1\"}")}, BLOOP_UPDATE_FN_NONE}};
   check_update_error(bad1, 1, "ADD action 1 is on a document path; DynamoDB allows ADD only on top-level attributes");
-  bloop_update bad2[1] = {{BLOOP_UPDATE_ADD, P("k"), {NULL, V("{\"S\":\"1\"}")}}};
+  bloop_update bad2[1] = {{BLOOP_UPDATE_ADD, P("k"), {NULL, V("{\"S\":\"1\"}")}, BLOOP_UPDATE_FN_NONE}};
   check_update_error(bad2, 1, "ADD action 1: ADD takes a number or a set, not S");
-  bloop_update bad3[1] = {{BLOOP_UPDATE_DELETE, P("k"), {NULL, V("{\"N\":\"1\"}")}}};
+  bloop_update bad3[1] = {{BLOOP_UPDATE_DELETE, P("k"), {NULL, V("{\"N\":\"1\"}")}, BLOOP_UPDATE_FN_NONE}};
   check_update_error(bad3, 1, "DELETE action 1: DELETE takes a set, not N");
-  bloop_update bad4[2] = {{BLOOP_UPDATE_SET, P("a.b"), {NULL, V("{\"N\":\"1\"}")}},
-                          {BLOOP_UPDATE_REMOVE, P("a"), {NULL, NULL}}};
+  bloop_update bad4[2] = {{BLOOP_UPDATE_SET, P("a.b"), {NULL, V("{\"N\":\"1\"}")}, BLOOP_UPDATE_FN_NONE},
+                          {BLOOP_UPDATE_REMOVE, P("a"), {NULL, NULL}, BLOOP_UPDATE_FN_NONE}};
   check_update_error(bad4, 2, "update actions 1 and 2 change overlapping paths");
-  bloop_update bad5[1] = {{BLOOP_UPDATE_ADD, P("a"), {PP("b"), NULL}}};
+  bloop_update bad5[1] = {{BLOOP_UPDATE_ADD, P("a"), {PP("b"), NULL}, BLOOP_UPDATE_FN_NONE}};
   check_update_error(bad5, 1, "ADD action 1 needs a value, not a path");
-  bloop_update bad6[1] = {{BLOOP_UPDATE_SET, P("a"), {NULL, NULL}}};
+  bloop_update bad6[1] = {{BLOOP_UPDATE_SET, P("a"), {NULL, NULL}, BLOOP_UPDATE_FN_NONE}};
   check_update_error(bad6, 1, "SET action 1 needs a value or a path");
-  bloop_update bad7[1] = {{BLOOP_UPDATE_SET, P("[0]"), {NULL, V("{\"N\":\"1\"}")}}};
+  bloop_update bad7[1] = {{BLOOP_UPDATE_SET, P("[0]"), {NULL, V("{\"N\":\"1\"}")}, BLOOP_UPDATE_FN_NONE}};
   check_update_error(bad7, 1, "SET action 1 must start with an attribute name, not a list index");
-  bloop_update bad8[1] = {{(bloop_update_op)9, P("a"), {NULL, NULL}}};
+  bloop_update bad8[1] = {{(bloop_update_op)9, P("a"), {NULL, NULL}, BLOOP_UPDATE_FN_NONE}};
   check_update_error(bad8, 1, "update action  has an unknown kind");
+
+  /* SET functions: list_append starts from an empty list (one shared placeholder), and
+   * values are shared with the rest of the request as any value is. */
+  {
+    bloop_update fn[4] = {
+        {BLOOP_UPDATE_SET, P("l"), {NULL, V("{\"L\":[{\"S\":\"x\"}]}")}, BLOOP_UPDATE_FN_APPEND},
+        {BLOOP_UPDATE_SET, P("p"), {NULL, V("{\"L\":[{\"S\":\"y\"}]}")}, BLOOP_UPDATE_FN_PREPEND},
+        {BLOOP_UPDATE_SET, P("c"), {NULL, V("{\"N\":\"0\"}")}, BLOOP_UPDATE_FN_IF_NOT_EXISTS},
+        {BLOOP_UPDATE_ADD, P("n"), {NULL, V("{\"N\":\"0\"}")}, BLOOP_UPDATE_FN_NONE},
+    };
+    x = bloop_expr_new();
+    CHECK(bloop_expr_update(x, fn, 4, &err) == BLOOP_OK);
+    CHECK_STR(bloop_expr_text(x, BLOOP_EXPR_UPDATE),
+              "SET #n0 = list_append(if_not_exists(#n0, :v0), :v1), "
+              "#n1 = list_append(:v2, if_not_exists(#n1, :v0)), "
+              "#n2 = if_not_exists(#n2, :v3) ADD #n3 :v3");
+    CHECK(bloop_expr_value_count(x) == 4 && bloop_expr_value(x, 0)->type == BLOOP_TYPE_L &&
+          bloop_expr_value(x, 0)->u.list.count == 0);
+    bloop_expr_free(x);
+    bloop_update badf1[1] = {{BLOOP_UPDATE_SET, P("l"), {NULL, V("{\"S\":\"x\"}")}, BLOOP_UPDATE_FN_APPEND}};
+    check_update_error(badf1, 1, "SET action 1: list_append takes a list value (L)");
+    bloop_update badf2[1] = {{BLOOP_UPDATE_ADD, P("n"), {NULL, V("{\"N\":\"1\"}")}, BLOOP_UPDATE_FN_IF_NOT_EXISTS}};
+    check_update_error(badf2, 1, "ADD action 1: only SET takes a function");
+    /* an append counts 3 (the SET, list_append, if_not_exists): 297 REMOVEs and one
+     * append are DynamoDB's 300; one REMOVE more is over */
+    bloop_update *app = bloop_arena_calloc(&A, 299, sizeof *app);
+    for (int i = 0; i < 298; i++) {
+      char name[16];
+      snprintf(name, sizeof name, "r%d", i);
+      app[i].op = BLOOP_UPDATE_REMOVE;
+      app[i].path = P(name);
+    }
+    app[298] = fn[0];
+    x = bloop_expr_new();
+    CHECK(bloop_expr_update(x, app + 1, 298, &err) == BLOOP_OK);
+    bloop_expr_free(x);
+    check_update_error(app, 299, "update has 301 operators and functions, over DynamoDB's limit of 300");
+  }
 
   /* 300 actions pass, 301 fail: the operator limit. */
   bloop_update *many = bloop_arena_calloc(&A, 301, sizeof *many);
@@ -511,7 +549,7 @@ static void test_update_projection(void) {
   x = bloop_expr_new();
   CHECK(bloop_expr_update(x, many, 300, &err) == BLOOP_OK);
   bloop_expr_free(x);
-  check_update_error(many, 301, "update has 301 actions, over DynamoDB's limit of 300 operators");
+  check_update_error(many, 301, "update has 301 operators and functions, over DynamoDB's limit of 300");
 
   x = bloop_expr_new();
   bloop_path pr[2] = {P("a.b[1]"), P("c")};

@@ -391,6 +391,59 @@ static void test_crud(bloop_engine *e, bloop_model *m) {
   bloop_arena_free(&ra);
 }
 
+/* Update actions: rendered beside plain changes, sent as they are, refused where the
+ * column cannot take them. */
+static void test_actions(bloop_engine *e, bloop_model *m) {
+  bloop_error err = BLOOP_ERROR_INIT;
+  bloop_arena ra = BLOOP_ARENA_INIT;
+  bloop_value *tags = item_new();
+  put_ss(tags, "tags", "x", "y");
+  bloop_write_action acts[2] = {{"score", BLOOP_ACTION_ADD, nval(5)},
+                                {"tags", BLOOP_ACTION_ADD, bloop_value_get(tags, "tags", 4)}};
+  bloop_write_args a;
+  memset(&a, 0, sizeof a);
+  a.model = m;
+  a.item = post("act", 1, "t", -1);
+  a.actions = acts;
+  a.action_count = 2;
+  a.condition = leaf(BLOOP_COND_NOT_EXISTS, "note", NULL, NULL);
+  cJSON *j = explain_save(e, &a);
+  CHECK_STR(jpath(j, "request", "UpdateExpression"), "SET #n1 = :v0 ADD #n2 :v1, #n3 :v2");
+  CHECK_STR(jpath(j, "request", "ConditionExpression"), "(attribute_not_exists(#n0))");
+  cJSON_Delete(j);
+  bloop_write_result res;
+  a.sync = BLOOP_SYNC_NEW;
+  CHECK_MSG(bloop_engine_save(e, &a, &res, &ra, &err) == BLOOP_OK, err.message);
+  CHECK_MSG(bloop_engine_save(e, &a, &res, &ra, &err) == BLOOP_OK, err.message);
+  const bloop_value *sc = res.has_attributes ? bloop_value_get(&res.attributes, "score", 5) : NULL;
+  CHECK(sc && sc->type == BLOOP_TYPE_N && sc->u.bytes.len == 2 && memcmp(sc->u.bytes.ptr, "10", 2) == 0);
+  bloop_cond_release(a.condition);
+  a.condition = NULL;
+  a.sync = BLOOP_SYNC_NONE;
+
+  bloop_write_action bad[1] = {{"title", BLOOP_ACTION_ADD, sval("x")}};
+  a.actions = bad;
+  a.action_count = 1;
+  a.item = post("act", 1, NULL, -1);
+  bloop_buf out = BLOOP_BUF_INIT;
+  CHECK(bloop_engine_explain_save(e, &a, &out, &err) == BLOOP_EINVAL);
+  CHECK_STR(err.message, "Post save: add on column \"title\": add needs a number or set column (the column is S)");
+  bad[0] = (bloop_write_action){"user", BLOOP_ACTION_IF_NOT_EXISTS, sval("x")};
+  CHECK(bloop_engine_explain_save(e, &a, &out, &err) == BLOOP_EINVAL);
+  CHECK_STR(err.message, "Post save: if_not_exists on column \"user\": a key column takes no update action");
+  bad[0] = (bloop_write_action){"score", BLOOP_ACTION_ADD, sval("x")};
+  CHECK(bloop_engine_explain_save(e, &a, &out, &err) == BLOOP_EINVAL);
+  CHECK_STR(err.message, "Post save: add on column \"score\": the value must be N (got S)");
+  bad[0] = (bloop_write_action){"title", BLOOP_ACTION_IF_NOT_EXISTS, sval("x")};
+  a.item = post("act", 1, "t", -1);
+  CHECK(bloop_engine_explain_save(e, &a, &out, &err) == BLOOP_EINVAL);
+  CHECK_STR(err.message, "Post save: column \"title\" has both a value and an update action");
+  CHECK(bloop_engine_delete(e, &a, NULL, NULL, &err) == BLOOP_EINVAL);
+  CHECK_STR(err.message, "Post delete: update actions are for saves");
+  bloop_buf_free(&out);
+  bloop_arena_free(&ra);
+}
+
 static void test_version(bloop_engine *e, bloop_model *doc) {
   bloop_error err = BLOOP_ERROR_INIT;
   bloop_arena ra = BLOOP_ARENA_INIT;
@@ -793,6 +846,7 @@ int main(void) {
   if (post_m && doc && e && e2) {
     test_bind(e, e2, post_m);
     test_crud(e, post_m);
+    test_actions(e, post_m);
     test_version(e, doc);
     test_load_missing(e, post_m);
     test_search(e, post_m);
