@@ -51,6 +51,7 @@ cold_rows = [
 ]
 
 bare_name = runs[0]["bare"]["peer"]
+has_js = all(r.get("js") for r in runs)
 ours_name, peer_name = runs[0]["ours"]["peer"], runs[0]["peer"]["peer"]
 out = ["# Benchmark results\n"]
 out.append(f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {cpu_name()} "
@@ -72,12 +73,17 @@ out.append(f"- bare C: `bench/bare_c.c`, {bare_name}: one libcurl easy handle ke
 out.append(f"- {ours_name}: `bench/bloop_bench.lua`, the engine with Lua models "
            "(`bench/models.lua`) and the low-level client with wire tables.")
 out.append(f"- {peer_name}: `bench/peer_boto3.py`, the low-level client with "
-           "TypeSerializer/TypeDeserializer.\n")
+           "TypeSerializer/TypeDeserializer" + ("." if has_js else ".\n"))
+if has_js:
+    out.append(f"- {runs[0]['js']['peer']}: `bench/js/peer.mjs`, `DynamoDBClient` with "
+               "`marshall`/`unmarshall` from `@aws-sdk/util-dynamodb` (`process.cpuUsage`).\n")
 out.append("## Side by side (µs of client CPU per operation)\n")
-out.append(f"| operation | bare C | bloop | bloop / bare C | target | met | boto3 | boto3 / bare C |")
-out.append("| --- | ---: | ---: | ---: | ---: | :---: | ---: | ---: |")
+out.append(f"| operation | bare C | bloop | bloop / bare C | target | met | boto3 | boto3 / bare C |"
+           + (" JavaScript SDK | JS / bare C |" if has_js else ""))
+out.append("| --- | ---: | ---: | ---: | ---: | :---: | ---: | ---: |" + (" ---: | ---: |" if has_js else ""))
 for name, bk, ok, pk, target in side_rows:
     b, o, p = med(lambda r: r["bare"][bk]), med(lambda r: r["ours"][ok]), med(lambda r: r["peer"][pk])
+    js = f" {fmt(med(lambda r: r['js'][pk]))} | {med(lambda r: r['js'][pk]) / b:.1f}x |" if has_js else ""
     if target is None:
         t, met = "", ""
     elif target[0] == "ratio":
@@ -85,7 +91,7 @@ for name, bk, ok, pk, target in side_rows:
     else:
         t, met = f"≤ {target[1]} µs", "yes" if o <= target[1] else "**no**"
     out.append(f"| {name} | {fmt(b)} | {fmt(o)} | {o / b:.2f}x | {t} | {met} | {fmt(p)} "
-               f"| {p / b:.1f}x |")
+               f"| {p / b:.1f}x |" + js)
 out.append("\nbare C's save row sends the same UpdateItem as `engine:save` of a new object (SET "
            "of the five non-key attributes, names and values as placeholders); its put row is "
            "PutItem. Its load row serves both load rows: GetItem, the answer parsed and "
