@@ -22,85 +22,98 @@ def cpu_name():
     return "unknown CPU"
 
 
-def values(get):
-    return [get(r) for r in runs]
-
-
-# (measure, bloop getter, boto3 getter, boto3 operation, target or None)
-engine_rows = [
-    ("client CPU per `engine:save` (µs)", lambda r: r["ours"]["save_us"],
-     lambda r: r["peer"]["save_us"], "update_item, SET expression", 150),
-    ("client CPU per counter increment, `engine:save` of `bloop.actions.add(1)` (µs)",
-     lambda r: r["ours"]["increment_us"], lambda r: r["peer"]["increment_us"],
-     "update_item, ADD expression", None),
-    ("client CPU per `engine:load` (µs)", lambda r: r["ours"]["load_us"],
-     lambda r: r["peer"]["get_us"], "get_item + deserialize", 150),
-    ("client CPU per query item loaded into a model object (µs)",
-     lambda r: r["ours"]["query_item_us"], lambda r: r["peer"]["query_item_us"],
-     "query pages + deserialize", 10),
-    ("process start to first loaded object (ms, wall)", lambda r: r["cold_engine"]["median_ms"],
-     lambda r: r["cold_peer"]["median_ms"], "import, client, get_item", 30),
-]
-client_rows = [
-    ("client CPU per `client:put_item` (µs)", lambda r: r["ours"]["client_put_us"],
-     lambda r: r["peer"]["put_us"], "put_item"),
-    ("client CPU per `client:get_item` + plain load (µs)", lambda r: r["ours"]["client_get_us"],
-     lambda r: r["peer"]["get_us"], "get_item + deserialize"),
-    ("client CPU per query item, plain tables (µs)", lambda r: r["ours"]["client_query_item_us"],
-     lambda r: r["peer"]["query_item_us"], "query pages + deserialize"),
-    ("process start to first item, client only (ms, wall)", lambda r: r["cold_client"]["median_ms"],
-     lambda r: r["cold_peer"]["median_ms"], "import, client, get_item"),
-]
+def med(get):
+    return statistics.median(get(r) for r in runs)
 
 
 def fmt(x):
     return f"{x:.1f}" if x < 1000 else f"{x:.0f}"
 
 
+# (measure, bare C key, bloop key, boto3 key, target as a ratio to bare C or in µs)
+side_rows = [
+    ("`engine:save` (UpdateItem, SET of the five non-key attributes)", "save_us", "save_us",
+     "save_us", ("ratio", 1.25)),
+    ("`engine:load` of one object (GetItem, decoded)", "get_us", "load_us", "get_us",
+     ("ratio", 1.25)),
+    ("query item loaded into a model object", "query_item_us", "query_item_us",
+     "query_item_us", ("us", 5)),
+    ("`client:put_item` (PutItem of the six attributes)", "put_us", "client_put_us",
+     "put_us", None),
+    ("`client:get_item` + plain load (GetItem, decoded)", "get_us", "client_get_us",
+     "get_us", None),
+    ("query item, client, plain tables", "query_item_us", "client_query_item_us",
+     "query_item_us", None),
+]
+cold_rows = [
+    ("process start to first loaded object, engine (ms, wall)", "cold_engine", 30),
+    ("process start to first item, client only (ms, wall)", "cold_client", None),
+]
+
+bare_name = runs[0]["bare"]["peer"]
+has_js = all(r.get("js") for r in runs)
 ours_name, peer_name = runs[0]["ours"]["peer"], runs[0]["peer"]["peer"]
-out = []
-out.append("# Benchmark results\n")
+out = ["# Benchmark results\n"]
 out.append(f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {cpu_name()} "
            f"({os.cpu_count()} cores), {platform.system()} {platform.release()}, against a "
            "private dynalite on 127.0.0.1 warmed with 10,000 requests first; "
-           f"`{binary}` (CMake Release). Load average during the runs: "
+           f"`{binary}` (CMake Release). Load average at the start of each run: "
            + "; ".join(r["load"] for r in runs) + ".\n")
-out.append(f"Each number is the median over {len(runs)} full runs of the median over {rounds} "
-           f"rounds ({ops} operations per round for save/load; the query reads all "
-           f"{qitems} items under one hash key, page by page, per round). Client CPU is the "
-           "client process's own CPU time (user + system; the server is another process). "
-           "Process start to first object is wall time from fork to exit of a fresh process, "
-           "median of 7 per run (after 2 uncounted). The bloop model has six attributes (String hash key, Number, "
-           "Boolean, Set(String), Map{city, zip}, String); boto3 reads and writes the same "
-           "attributes through its low-level client with TypeSerializer/TypeDeserializer.\n")
-out.append("## Through the engine (the targets of issue 4)\n")
-out.append(f"| measure | {ours_name} engine | {peer_name} (what it does) | boto3 / bloop "
-           "| target | met | bloop, fastest run |")
-out.append("| --- | ---: | ---: | ---: | ---: | :---: | ---: |")
-for name, ours, peer, what, target in engine_rows:
-    a, b = statistics.median(values(ours)), statistics.median(values(peer))
-    best = min(values(ours))
-    goal = f"≤ {target}" if target is not None else "—"
-    met = "—" if target is None else ("yes" if a <= target else "**no**")
-    out.append(f"| {name} | {fmt(a)} | {fmt(b)} ({what}) | {b / a:.1f}x | {goal} "
-               f"| {met} | {fmt(best)} |")
-out.append("\n## The low-level client underneath (what the engine layer adds)\n")
-out.append(f"| measure | {ours_name} client | {peer_name} (what it does) | boto3 / bloop |")
-out.append("| --- | ---: | ---: | ---: |")
-for name, ours, peer, what in client_rows:
-    a, b = statistics.median(values(ours)), statistics.median(values(peer))
-    out.append(f"| {name} | {fmt(a)} | {fmt(b)} ({what}) | {b / a:.1f}x |")
-out.append("\n## Every run (bloop / boto3)\n")
-out.append("| measure | " + " | ".join(f"run {i + 1}" for i in range(len(runs))) + " |")
-out.append("| --- |" + " ---: |" * len(runs))
-for name, ours, peer, *_ in engine_rows + client_rows:
-    out.append(f"| {name} | " + " | ".join(f"{fmt(ours(r))} / {fmt(peer(r))}" for r in runs) + " |")
+out.append(f"Client CPU per operation (user + system time of the measured process: "
+           "`getrusage` in bare C, `os.clock` in bloop, `time.process_time` in boto3; the "
+           f"server is another process), median of {rounds} rounds of {ops} operations"
+           + (f", median over {len(runs)} runs" if len(runs) > 1 else "")
+           + f"; the query reads all {qitems} items under one hash key, page by page, per "
+           "round. The peers run one after the other against the same server in one run. "
+           "All read and write the same six attributes (String hash key, Number, Boolean, "
+           "Set(String), Map{city, zip}, String).\n")
+out.append(f"- bare C: `bench/bare_c.c`, {bare_name}: one libcurl easy handle kept alive, "
+           "SigV4 by hand with OpenSSL's one-shot `SHA256`/`HMAC` (signing key derived once "
+           "a day), bodies built and answers decoded into a C struct with cJSON.")
+out.append(f"- {ours_name}: `bench/bloop_bench.lua`, the engine with Lua models "
+           "(`bench/models.lua`) and the low-level client with wire tables.")
+out.append(f"- {peer_name}: `bench/peer_boto3.py`, the low-level client with "
+           "TypeSerializer/TypeDeserializer" + ("." if has_js else ".\n"))
+if has_js:
+    out.append(f"- {runs[0]['js']['peer']}: `bench/js/peer.mjs`, `DynamoDBClient` with "
+               "`marshall`/`unmarshall` from `@aws-sdk/util-dynamodb` (`process.cpuUsage`).\n")
+out.append("## Side by side (µs of client CPU per operation)\n")
+out.append(f"| operation | bare C | bloop | bloop / bare C | target | met | boto3 | boto3 / bare C |"
+           + (" JavaScript SDK | JS / bare C |" if has_js else ""))
+out.append("| --- | ---: | ---: | ---: | ---: | :---: | ---: | ---: |" + (" ---: | ---: |" if has_js else ""))
+for name, bk, ok, pk, target in side_rows:
+    b, o, p = med(lambda r: r["bare"][bk]), med(lambda r: r["ours"][ok]), med(lambda r: r["peer"][pk])
+    js = f" {fmt(med(lambda r: r['js'][pk]))} | {med(lambda r: r['js'][pk]) / b:.1f}x |" if has_js else ""
+    if target is None:
+        t, met = "", ""
+    elif target[0] == "ratio":
+        t, met = f"≤ {target[1]}x", "yes" if o / b <= target[1] else "**no**"
+    else:
+        t, met = f"≤ {target[1]} µs", "yes" if o <= target[1] else "**no**"
+    out.append(f"| {name} | {fmt(b)} | {fmt(o)} | {o / b:.2f}x | {t} | {met} | {fmt(p)} "
+               f"| {p / b:.1f}x |" + js)
+out.append("\nbare C's save row sends the same UpdateItem as `engine:save` of a new object (SET "
+           "of the five non-key attributes, names and values as placeholders); its put row is "
+           "PutItem. Its load row serves both load rows: GetItem, the answer parsed and "
+           "decoded into a struct (strings copied, numbers converted).\n")
+out.append("## Process start (wall, median of 7 per run after 2 uncounted)\n")
+out.append(f"| measure | bloop | boto3 (import, client, get_item) | target | met |")
+out.append("| --- | ---: | ---: | ---: | :---: |")
+for name, key, target in cold_rows:
+    o, p = med(lambda r: r[key]["median_ms"]), med(lambda r: r["cold_peer"]["median_ms"])
+    out.append(f"| {name} | {fmt(o)} | {fmt(p)} | {'≤ ' + str(target) if target else ''} "
+               f"| {('yes' if o <= target else '**no**') if target else ''} |")
+if len(runs) > 1:
+    out.append("\n## Every run (bare C / bloop / boto3)\n")
+    out.append("| operation | " + " | ".join(f"run {i + 1}" for i in range(len(runs))) + " |")
+    out.append("| --- |" + " ---: |" * len(runs))
+    for name, bk, ok, pk, _ in side_rows:
+        out.append(f"| {name} | " + " | ".join(
+            f"{fmt(r['bare'][bk])} / {fmt(r['ours'][ok])} / {fmt(r['peer'][pk])}" for r in runs) + " |")
 out.append("\nThe machine is shared (2 cores; the client and dynalite take one each): another "
-           "busy process inflates client CPU, so runs differ; \"fastest run\" shows the least "
-           "disturbed one, and `bench/profile` gives instruction counts, which do not vary.\n")
-out.append("Notes: `engine:load` of one object sends BatchGetItem (the engine loads through "
-           "its batch executor); boto3's row is GetItem. `engine:save` sends UpdateItem with a "
-           "SET of the five non-key columns; boto3's row builds and sends the same UpdateItem. "
-           "Raw data: `bench/runs.jsonl`.\n")
-out.append("Reproduce: `bench/run [ROUNDS] [OPS] [QUERY_ITEMS] [RUNS]` (defaults 5 1000 10000 3).")
+           "busy process inflates client CPU, so runs differ; `bench/profile` gives "
+           "instruction counts, which do not vary (bench/PROFILE.md). Every round's number "
+           "is in `bench/runs.jsonl`.\n")
+out.append("Reproduce: `bench/run [ROUNDS] [OPS] [QUERY_ITEMS] [RUNS]` (defaults 3 2000 10000 "
+           "1); `bench/profile [OPS] [QUERY_ITEMS]` for the instruction counts.")
 print("\n".join(out))

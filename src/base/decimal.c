@@ -24,6 +24,8 @@ typedef enum { D_OK, D_INVALID, D_INEXACT, D_OVERFLOW, D_UNDERFLOW, D_DIVZERO } 
 
 #define EXP_SATURATE 1000000000000LL /* far beyond any range check, far from overflow */
 
+_Static_assert(BLOOP_DECIMAL_DIGITS >= 20, "make() skips the digit check below 2^64");
+
 static u128 pow10u(int n) {
   u128 p = 1;
   while (n-- > 0) p *= 10;
@@ -55,6 +57,24 @@ static dstate make(bloop_decimal *out, int neg, u128 coef, int64_t exp) {
     out->coef = 0;
     out->exp = 0;
     out->neg = 0;
+    return D_OK;
+  }
+  if ((coef >> 64) == 0) {
+    /* Most numbers fit 64 bits: the same steps without 128-bit divisions (a libgcc call
+     * each, and they were most of a short number's parse). Below 2^64 there are at most
+     * 20 digits, fewer than BLOOP_DECIMAL_DIGITS, so only the exponent range can fail. */
+    uint64_t c = (uint64_t)coef;
+    while (c % 10 == 0) {
+      c /= 10;
+      exp++;
+    }
+    int64_t adj = exp;
+    for (uint64_t x = c; x >= 10; x /= 10) adj++;
+    if (adj > BLOOP_DECIMAL_ADJ_MAX) return D_OVERFLOW;
+    if (adj < BLOOP_DECIMAL_ADJ_MIN) return D_UNDERFLOW;
+    out->coef = c;
+    out->exp = (int32_t)exp;
+    out->neg = neg ? 1 : 0;
     return D_OK;
   }
   while (coef % 10 == 0) {

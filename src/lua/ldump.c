@@ -551,12 +551,13 @@ static void ldu_override(bloopL_conv *S, int t, int v, bloop_value *out, int *pr
   *present = 1;
 }
 
-static void ldu_dump(bloopL_conv *S, int t, int v, bloop_value *out, int *present,
-                     int builtin, int depth) {
+/* ldu_dump for a type whose kind and _dump_lua flag the caller read already. */
+static void ldu_dump_known(bloopL_conv *S, int t, int kind, int dump_lua, int v,
+                           bloop_value *out, int *present, int builtin, int depth) {
   lua_State *L = S->L;
-  int kind = bloopL_type_kind(L, t), done = 0;
+  int done = 0;
   *present = 1;
-  if (!builtin && bloopL_type_flag(L, t, "_dump_lua")) {
+  if (!builtin && dump_lua) {
     ldu_override(S, t, v, out, present);
     return;
   }
@@ -600,6 +601,24 @@ static void ldu_dump(bloopL_conv *S, int t, int v, bloop_value *out, int *presen
 void bloopL_conv_dump(bloopL_conv *S, int t, int v, bloop_value *out, int *present,
                       int builtin) {
   ldu_dump(S, t, v, out, present, builtin, 0);
+}
+
+static void ldu_dump(bloopL_conv *S, int t, int v, bloop_value *out, int *present,
+                     int builtin, int depth) {
+  ldu_dump_known(S, t, bloopL_type_kind(S->L, t), bloopL_type_flag(S->L, t, "_dump_lua"), v,
+                 out, present, builtin, depth);
+}
+
+void bloopL_type_dump_known(lua_State *L, int t, int kind, int dump_lua, int vidx,
+                            int ctxidx, bloop_arena *a, bloop_value *out, int *present,
+                            const char *where) {
+  int top = lua_gettop(L);
+  t = lua_absindex(L, t);
+  vidx = lua_absindex(L, vidx);
+  ctxidx = ctxidx ? lua_absindex(L, ctxidx) : 0;
+  bloopL_conv S = {L, a, where, t, ctxidx};
+  ldu_dump_known(&S, t, kind, dump_lua, vidx, out, present, 0, 0);
+  lua_settop(L, top);
 }
 
 void bloopL_type_dump_ctx(lua_State *L, int tidx, int vidx, int ctxidx, bloop_arena *a,

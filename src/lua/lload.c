@@ -226,11 +226,12 @@ static void llo_override(bloopL_conv *S, int t, const bloop_value *v) {
   lua_call(L, 3, 1);
 }
 
-static void llo_load(bloopL_conv *S, int t, const bloop_value *v, int builtin) {
+/* llo_load for a type whose kind and _load_lua flag the caller read already. */
+static void llo_load_known(bloopL_conv *S, int t, int kind, int load_lua, const bloop_value *v,
+                           int builtin) {
   lua_State *L = S->L;
   luaL_checkstack(L, 8, "bloop: value nested too deeply");
-  int kind = bloopL_type_kind(L, t);
-  if (!builtin && bloopL_type_flag(L, t, "_load_lua")) {
+  if (!builtin && load_lua) {
     llo_override(S, t, v);
     return;
   }
@@ -266,10 +267,23 @@ static void llo_load(bloopL_conv *S, int t, const bloop_value *v, int builtin) {
   }
 }
 
+static void llo_load(bloopL_conv *S, int t, const bloop_value *v, int builtin) {
+  llo_load_known(S, t, bloopL_type_kind(S->L, t), bloopL_type_flag(S->L, t, "_load_lua"), v,
+                 builtin);
+}
+
 /* ---- entry points ---------------------------------------------------------------------- */
 
 void bloopL_conv_load(bloopL_conv *S, int t, const bloop_value *v, int builtin) {
   llo_load(S, t, v, builtin);
+}
+
+void bloopL_type_load_known(lua_State *L, int t, int kind, int load_lua,
+                            const bloop_value *v, int ctxidx, const char *where) {
+  ctxidx = ctxidx ? lua_absindex(L, ctxidx) : 0;
+  t = lua_absindex(L, t);
+  bloopL_conv S = {L, NULL, where, t, ctxidx};
+  llo_load_known(&S, t, kind, load_lua, v, 0);
 }
 
 void bloopL_type_load_ctx(lua_State *L, int tidx, const bloop_value *v, int ctxidx,

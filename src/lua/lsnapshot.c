@@ -31,6 +31,40 @@ static int lsn_entry(lua_State *L, int spec, lua_Integer i) {
   return e;
 }
 
+/* The kind and the override flag (`flag`: "_load_lua" or "_dump_lua") of the type of the
+ * spec entry at e (lsn_entry's stack), kept in the entry at `slot` (kind * 2 + flag) the
+ * first time: a type instance's are fixed when it is made (types.lua's finalize), and the
+ * engine builds a new spec when a column changes. Looking them up by name for every value
+ * (lua_pushstring + lua_rawget, often missing Lua's API string cache) cost about a seventh
+ * of a query item. Returns 0 for a type class (its instance made on first use) or a
+ * non-type: the caller resolves it each time (and that raises for a non-type). */
+static int lsn_known(lua_State *L, int e, int slot, const char *flag, int *kind, int *on) {
+  int isnum = 0;
+  lua_rawgeti(L, e, slot);
+  lua_Integer known = lua_tointegerx(L, -1, &isnum);
+  lua_pop(L, 1);
+  if (!isnum) {
+    int k = lua_type(L, e + 3) == LUA_TTABLE ? bloopL_type_kind(L, e + 3) : 0;
+    if (!k) return 0;
+    known = (lua_Integer)k * 2 + bloopL_type_flag(L, e + 3, flag);
+    lua_pushinteger(L, known);
+    lua_rawseti(L, e, slot);
+  }
+  *kind = (int)(known / 2);
+  *on = (int)(known % 2);
+  return 1;
+}
+
+/* [] -> [value]: v loaded through the type of the spec entry at e. */
+static void lsn_load(lua_State *L, int e, const bloop_value *v, int ctx_idx) {
+  const char *where = lua_tostring(L, e + 4);
+  int kind, load_lua;
+  if (lsn_known(L, e, 5, "_load_lua", &kind, &load_lua))
+    bloopL_type_load_known(L, e + 3, kind, load_lua, v, ctx_idx, where);
+  else
+    bloopL_type_load_ctx(L, e + 3, v, ctx_idx, where);
+}
+
 /* [] -> [snapshot]: item as DynamoDB JSON text, without validating it (the reader checks
  * it when the text is read back). */
 static void lsn_push_text(lua_State *L, const bloop_value *item) {
@@ -62,7 +96,7 @@ void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int 
     const bloop_value *v = item ? bloop_value_get(item, dyn, dlen) : NULL;
     if (data_idx) {
       lua_pushvalue(L, e + 1);
-      bloopL_type_load_ctx(L, e + 3, v, ctx_idx, lua_tostring(L, e + 4));
+      lsn_load(L, e, v, ctx_idx);
       lua_rawset(L, data_idx);
     }
     /* shallow: item outlives this call, and the name is the spec's string, which the spec
@@ -151,7 +185,12 @@ static int lsn_dump_item(lua_State *L) {
       lua_pushnil(L);                           /* [.., value] */
     bloop_value out;
     int present;
-    bloopL_type_dump_ctx(L, e + 3, e + 5, 3, a, &out, &present, lua_tostring(L, e + 4));
+    int kind, dump_lua;
+    if (lsn_known(L, e, 6, "_dump_lua", &kind, &dump_lua))
+      bloopL_type_dump_known(L, e + 3, kind, dump_lua, e + 5, 3, a, &out, &present,
+                             lua_tostring(L, e + 4));
+    else
+      bloopL_type_dump_ctx(L, e + 3, e + 5, 3, a, &out, &present, lua_tostring(L, e + 4));
     if (present) {
       size_t dlen;
       const char *dyn = lua_tolstring(L, e + 2, &dlen);

@@ -4,7 +4,8 @@
  * column values and that text in one C call.
  *
  * Column specs: a Lua sequence of entries { column name, dynamo name, type object, label }
- * (label: "Model.column", for messages), built and cached by lua/bloop/engine.lua.
+ * (label: "Model.column", for messages), built and cached by lua/bloop/engine.lua. The C
+ * side keeps the type's kind and override flags in an entry's [5] (load) and [6] (dump).
  *
  * A snapshot is a Lua string, because most loaded objects are never saved: one string costs
  * far less than a wire table per attribute, it needs no finalizer, and the C engine reads

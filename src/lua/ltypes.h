@@ -53,6 +53,16 @@ BLOOPI_FUNC void bloopL_type_dump_ctx(lua_State *L, int tidx, int vidx, int ctxi
 BLOOPI_FUNC void bloopL_type_load_ctx(lua_State *L, int tidx, const bloop_value *v,
                                       int ctxidx, const char *where);
 
+/* bloopL_type_load_ctx for a type instance (not a class) at t whose kind and _load_lua
+ * flag the caller read (and cached: they are fixed when the instance is made). */
+BLOOPI_FUNC void bloopL_type_load_known(lua_State *L, int t, int kind, int load_lua,
+                                        const bloop_value *v, int ctxidx, const char *where);
+
+/* bloopL_type_dump_ctx likewise, with the kind and the _dump_lua flag. */
+BLOOPI_FUNC void bloopL_type_dump_known(lua_State *L, int t, int kind, int dump_lua, int vidx,
+                                        int ctxidx, bloop_arena *a, bloop_value *out,
+                                        int *present, const char *where);
+
 /* ---- the handles (ltypes.c), for ldump.c and lload.c ------------------------------------ */
 
 /* The kinds: the built-in class a type descends from (types.lua reads them as
