@@ -4,7 +4,7 @@
 # LUA_PATH; a plain lua5.4 and a plain busted find bloop and bloop.core in the prefix's Lua
 # module directories (share/lua/5.4, lib/lua/5.4: the ones lua5.4 searches for /usr/local);
 # a C program builds against the installed headers and static library; and the shared
-# library exports only the C API. With BLOOP_ENDPOINT set, examples/spec (user-style specs
+# library exports only the C API. With BLOOP_ENDPOINT (or BLOOP_DYNALITE_ENDPOINT) set, examples/spec (user-style specs
 # that need a server) also runs against the install.
 # Usage: check.sh BUILD_DIR C_COMPILER
 set -eu
@@ -35,8 +35,10 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 (cd "$src/tests/install" && env -u LUA_PATH_5_4 -u LUA_CPATH_5_4 BLOOP_INSTALL_LMOD="$lmod" \
   LUA_PATH="$lua_path;;" LUA_CPATH="$lua_cpath;;" busted spec) ||
   { echo "busted on the installed tree failed"; exit 1; }
-if [ -d "$src/examples/spec" ] && [ -n "${BLOOP_ENDPOINT:-}" ]; then
-  (cd "$src/examples" && env -u LUA_PATH_5_4 -u LUA_CPATH_5_4 \
+# the test command's dynalite when BLOOP_ENDPOINT is not set (ctest runs beside the servers)
+endpoint=${BLOOP_ENDPOINT:-${BLOOP_DYNALITE_ENDPOINT:-}}
+if [ -d "$src/examples/spec" ] && [ -n "$endpoint" ]; then
+  (cd "$src/examples" && env -u LUA_PATH_5_4 -u LUA_CPATH_5_4 BLOOP_ENDPOINT="$endpoint" \
     LUA_PATH="$lua_path;;" LUA_CPATH="$lua_cpath;;" busted spec) ||
     { echo "examples/spec on the installed tree failed"; exit 1; }
 fi
