@@ -65,6 +65,13 @@ bloop_status bloop_decimal_parse(bloop_decimal *out, const char *text, size_t le
  * the length without the NUL. */
 size_t bloop_decimal_format(bloop_decimal d, char buf[BLOOP_DECIMAL_STRING_MAX]);
 
+/* The canonical text with at least scale digits after the point ("1.1" with scale 2 is
+ * "1.10"), as bloop_decimal_format otherwise. Scientific forms and scale <= 0 print
+ * canonically. For showing a number as it was written: the value, not the text, is what
+ * is compared and sent (DynamoDB keeps no trailing zeros either). */
+size_t bloop_decimal_format_scale(bloop_decimal d, int scale,
+                                  char buf[BLOOP_DECIMAL_STRING_MAX]);
+
 /* Total order: -1, 0 or 1. Zero has one value, so -0 == 0. */
 int bloop_decimal_compare(bloop_decimal a, bloop_decimal b);
 

@@ -260,6 +260,23 @@ size_t bloop_decimal_format(bloop_decimal d, char buf[BLOOP_DECIMAL_STRING_MAX])
   return (size_t)(o - buf);
 }
 
+size_t bloop_decimal_format_scale(bloop_decimal d, int scale,
+                                  char buf[BLOOP_DECIMAL_STRING_MAX]) {
+  size_t n = bloop_decimal_format(d, buf);
+  if (scale <= 0 || memchr(buf, 'E', n)) return n;
+  const char *point = memchr(buf, '.', n);
+  int have = point ? (int)(n - (size_t)(point - buf) - 1) : 0;
+  if (scale <= have) return n;
+  size_t pad = (size_t)(scale - have) + (point ? 0 : 1);
+  if (n + pad >= BLOOP_DECIMAL_STRING_MAX) return n; /* a 38-digit integer: no room, print canonically */
+  char *o = buf + n;
+  if (!point) *o++ = '.';
+  memset(o, '0', (size_t)(scale - have));
+  o += scale - have;
+  *o = '\0';
+  return (size_t)(o - buf);
+}
+
 /* ---- order ------------------------------------------------------------------------- */
 
 static int cmp_mag(bloop_decimal a, bloop_decimal b) {

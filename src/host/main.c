@@ -261,7 +261,12 @@ static int pmain(lua_State *L) {
       print_options(stdout);
       printf("  --help    show this text and exit\n"
              "  --version show the version and exit\n"
-             "Environment: BLOOP_TRACEBACK=1 shows a traceback with a bloop error\n");
+             "Environment: BLOOP_TRACEBACK=1 shows a traceback with a bloop error\n"
+             "Commands:\n"
+             "  bloop local start [--server dynalite|moto] [--port P]\n"
+             "                     start a local DynamoDB-compatible server\n"
+             "  bloop local stop|status|env\n"
+             "                     stop it, say if it runs, print its export lines\n");
     } else {
       print_version();
     }

@@ -21,6 +21,50 @@
 
 #define ERR_PREFIX "bloop.decimal: "
 
+/* The userdata: the value first (other binding files read it as a bloop_decimal), then
+ * how many digits after the point it was written with, so decimal("1.10") shows as 1.10,
+ * as Python's Decimal does. Only the text keeps the scale: equality, order and the wire
+ * use the value, and DynamoDB stores no trailing zeros either, so loaded numbers print
+ * canonically. */
+typedef struct ldecimal {
+  bloop_decimal d;
+  int scale;
+} ldecimal;
+
+#define SCALE_MAX BLOOP_DECIMAL_DIGITS
+
+static int clamp_scale(long long s) { return s < 0 ? 0 : s > SCALE_MAX ? SCALE_MAX : (int)s; }
+
+static void push_scaled(lua_State *L, bloop_decimal d, int scale) {
+  ldecimal *p = (ldecimal *)lua_newuserdatauv(L, sizeof *p, 0); /* [ud] */
+  p->d = d;
+  p->scale = d.exp < 0 && -d.exp >= scale ? 0 : scale; /* 0: nothing to pad */
+  luaL_setmetatable(L, BLOOP_DECIMAL_META);
+}
+
+static int scale_at(lua_State *L, int idx) {
+  const ldecimal *p = (const ldecimal *)luaL_testudata(L, idx, BLOOP_DECIMAL_META);
+  return p ? p->scale : 0;
+}
+
+/* Digits after the point as written, less the exponent: "1.10" is 2, "1.5e-3" is 4, "1e2"
+ * is 0 (text already validated by bloop_decimal_parse). */
+static int written_scale(const char *s, size_t len) {
+  size_t i = 0;
+  long long frac = 0, e = 0;
+  int seen_point = 0, eneg = 0;
+  for (; i < len && s[i] != 'e' && s[i] != 'E'; i++) {
+    if (s[i] == '.') seen_point = 1;
+    else if (seen_point && s[i] >= '0' && s[i] <= '9') frac++;
+  }
+  if (i < len) {
+    i++;
+    if (i < len && (s[i] == '+' || s[i] == '-')) eneg = s[i++] == '-';
+    for (; i < len && e < 1000; i++) e = e * 10 + (s[i] - '0');
+  }
+  return clamp_scale(frac + (eneg ? e : -e));
+}
+
 int bloopL_is_decimal(lua_State *L, int idx) {
   return luaL_testudata(L, idx, BLOOP_DECIMAL_META) != NULL;
 }
@@ -29,11 +73,7 @@ const bloop_decimal *bloopL_check_decimal(lua_State *L, int idx) {
   return (const bloop_decimal *)luaL_checkudata(L, idx, BLOOP_DECIMAL_META);
 }
 
-void bloopL_push_decimal(lua_State *L, bloop_decimal d) {
-  bloop_decimal *p = (bloop_decimal *)lua_newuserdatauv(L, sizeof *p, 0); /* [ud] */
-  *p = d;
-  luaL_setmetatable(L, BLOOP_DECIMAL_META);
-}
+void bloopL_push_decimal(lua_State *L, bloop_decimal d) { push_scaled(L, d, 0); }
 
 /* Raises an InvalidValue error object whose code is the decimal module's ("Inexact",
  * "Overflow", "Underflow", "DivisionByZero", "InvalidNumber") and whose message is err's,
@@ -81,28 +121,41 @@ static int ld_new(lua_State *L) {
     lua_settop(L, 1);
     return 1;
   }
-  bloopL_push_decimal(L, bloopL_to_decimal(L, 1));
+  bloop_decimal d = bloopL_to_decimal(L, 1);
+  int scale = 0;
+  if (lua_type(L, 1) == LUA_TSTRING) {
+    size_t len;
+    const char *s = lua_tolstring(L, 1, &len);
+    scale = written_scale(s, len);
+  }
+  push_scaled(L, d, scale);
   return 1;
 }
 
 typedef bloop_status (*binop)(bloop_decimal *, bloop_decimal, bloop_decimal, bloop_error *);
 
+/* How a result's scale follows its operands' (Python's Decimal's ideal exponents): a sum
+ * keeps the larger, a product the total, a quotient none. */
+typedef enum { SCALE_MAX_OF, SCALE_SUM, SCALE_NONE } scale_rule;
+
 /* [a, b] -> [a, b, a op b]; either operand may be a plain number or a string. */
-static int ld_arith(lua_State *L, binop fn) {
+static int ld_arith(lua_State *L, binop fn, scale_rule rule) {
   bloop_decimal a = bloopL_to_decimal(L, 1), b = bloopL_to_decimal(L, 2), r;
   bloop_error err = BLOOP_ERROR_INIT;
   if (fn(&r, a, b, &err) != BLOOP_OK) return ld_raise(L, &err);
-  bloopL_push_decimal(L, r);
+  int sa = scale_at(L, 1), sb = scale_at(L, 2);
+  int scale = rule == SCALE_SUM ? clamp_scale(sa + sb) : rule == SCALE_MAX_OF ? (sa > sb ? sa : sb) : 0;
+  push_scaled(L, r, scale);
   return 1;
 }
 
-static int ld_add(lua_State *L) { return ld_arith(L, bloop_decimal_add); }
-static int ld_sub(lua_State *L) { return ld_arith(L, bloop_decimal_sub); }
-static int ld_mul(lua_State *L) { return ld_arith(L, bloop_decimal_mul); }
-static int ld_div(lua_State *L) { return ld_arith(L, bloop_decimal_div); }
+static int ld_add(lua_State *L) { return ld_arith(L, bloop_decimal_add, SCALE_MAX_OF); }
+static int ld_sub(lua_State *L) { return ld_arith(L, bloop_decimal_sub, SCALE_MAX_OF); }
+static int ld_mul(lua_State *L) { return ld_arith(L, bloop_decimal_mul, SCALE_SUM); }
+static int ld_div(lua_State *L) { return ld_arith(L, bloop_decimal_div, SCALE_NONE); }
 
 static int ld_unm(lua_State *L) {
-  bloopL_push_decimal(L, bloop_decimal_negate(*bloopL_check_decimal(L, 1)));
+  push_scaled(L, bloop_decimal_negate(*bloopL_check_decimal(L, 1)), scale_at(L, 1));
   return 1;
 }
 
@@ -154,7 +207,7 @@ static int ld_le(lua_State *L) {
 
 static int ld_tostring(lua_State *L) {
   char buf[BLOOP_DECIMAL_STRING_MAX];
-  size_t n = bloop_decimal_format(*bloopL_check_decimal(L, 1), buf);
+  size_t n = bloop_decimal_format_scale(*bloopL_check_decimal(L, 1), scale_at(L, 1), buf);
   lua_pushlstring(L, buf, n);
   return 1;
 }
@@ -165,7 +218,7 @@ static int ld_concat(lua_State *L) {
   for (int i = 1; i <= 2; i++) {
     const bloop_decimal *p = (const bloop_decimal *)luaL_testudata(L, i, BLOOP_DECIMAL_META);
     if (p) {
-      size_t n = bloop_decimal_format(*p, buf);
+      size_t n = bloop_decimal_format_scale(*p, scale_at(L, i), buf);
       lua_pushlstring(L, buf, n);
     } else if (lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER) {
       luaL_tolstring(L, i, NULL);
@@ -194,7 +247,7 @@ static int ld_isinteger(lua_State *L) {
 }
 
 static int ld_abs(lua_State *L) {
-  bloopL_push_decimal(L, bloop_decimal_abs(*bloopL_check_decimal(L, 1)));
+  push_scaled(L, bloop_decimal_abs(*bloopL_check_decimal(L, 1)), scale_at(L, 1));
   return 1;
 }
 

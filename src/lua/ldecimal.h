@@ -2,8 +2,9 @@
  * ldecimal.h: the Lua face of bloop_decimal (include/bloop/decimal.h), for the module
  * opener and for other binding files that take or return DynamoDB numbers.
  *
- * Owns: the "bloop.Decimal" full userdata (a bloop_decimal stored by value, so it holds
- * no resource and needs no __gc) and the coercion of Lua values into decimals. Does not
+ * Owns: the "bloop.Decimal" full userdata (a bloop_decimal stored by value, first, and the
+ * scale it was written with, for tostring only; it holds no resource and needs no __gc:
+ * other files may read the userdata as a bloop_decimal) and the coercion of Lua values into decimals. Does not
  * own: the decimal rules themselves (src/base/decimal.c) nor error objects; a failure
  * raises an InvalidValue error object whose message reads "bloop.decimal: <core message>"
  * (ldecimal.c).

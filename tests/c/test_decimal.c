@@ -335,6 +335,25 @@ static void test_unary(void) {
     CHECK_MSG(bloop_decimal_is_integer(D(ints[i].in)) == ints[i].want, ints[i].in);
 }
 
+static void test_format_scale(void) {
+  char buf[BLOOP_DECIMAL_STRING_MAX];
+  static const struct {
+    const char *in;
+    int scale;
+    const char *want;
+  } cases[] = {{"1.1", 2, "1.10"},   {"1.1", 1, "1.1"},    {"1.1", 0, "1.1"},
+               {"0", 2, "0.00"},     {"-3", 1, "-3.0"},    {"1E+100", 3, "1E+100"},
+               {"1E-7", 9, "1E-7"},  {"0.001", 4, "0.0010"}, {"1.234", 2, "1.234"},
+               {"12345678901234567890123456789012345678", 38,
+                "12345678901234567890123456789012345678"}};
+  for (size_t i = 0; i < N_ELEMS(cases); i++) {
+    size_t n = bloop_decimal_format_scale(D(cases[i].in), cases[i].scale, buf);
+    const char *got = buf;
+    CHECK_STR(got, cases[i].want);
+    CHECK_MSG(n == strlen(cases[i].want), cases[i].in);
+  }
+}
+
 /* ---- conversions --------------------------------------------------------------------- */
 
 static void test_from_double(void) {
@@ -536,6 +555,7 @@ int main(void) {
   test_compare();
   test_arith();
   test_unary();
+  test_format_scale();
   test_from_double();
   test_int64();
   test_to_double();

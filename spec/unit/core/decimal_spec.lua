@@ -21,7 +21,7 @@ describe("bloop.decimal", function()
   describe("constructor", function()
     local cases = {
       { "a string", "123.45", "123.45" },
-      { "a string with zeros", "0001.5000", "1.5" },
+      { "a string with zeros (trailing ones kept, as written)", "0001.5000", "1.5000" },
       { "an exponent", "1e2", "100" },
       { "a large exponent", "1E+100", "1E+100" },
       { "a small value", "0.0000001", "1E-7" },
@@ -44,6 +44,29 @@ describe("bloop.decimal", function()
         assert.equal("bloop.Decimal", getmetatable(d).__name)
       end)
     end
+
+    it("prints as written: trailing zeros after the point stay, the value is the same", function()
+      for _, c in ipairs{
+        { "1.10", "1.10" }, { "2.50", "2.50" }, { "0.00", "0.00" }, { "-1.0", "-1.0" },
+        { "1.5e-3", "0.0015" }, { "1.50E+1", "15.0" }, { "1.50E+2", "150" }, { "1e2", "100" },
+        { "1.0E-7", "1E-7" }, { "100.", "100" },
+      } do
+        assert.equal(c[2], tostring(decimal(c[1])), c[1])
+      end
+      assert.equal(decimal("1.1"), decimal("1.10"))
+      assert.is_true(decimal("1.10") <= decimal("1.1"))
+      assert.equal("1.10 m", decimal("1.10") .. " m")
+    end)
+
+    it("follows Python's Decimal for the scale of a result", function()
+      local D = decimal
+      assert.equal("2.10", tostring(D("1.10") + 1))
+      assert.equal("0.00", tostring(D("1.10") - D("1.1")))
+      assert.equal("2.200", tostring(D("1.10") * D("2.0")))
+      assert.equal("0.55", tostring(D("1.10") / 2))
+      assert.equal("-1.10", tostring(-D("1.10")))
+      assert.equal("1.10", tostring(D("-1.10"):abs()))
+    end)
 
     it("returns a decimal unchanged", function()
       local d = decimal("1.5")

@@ -309,7 +309,9 @@ error(e)']])
       assert.are.equal("", err)
       assert.matches("^usage: bloop %[options%] %[script %[args%]%]\n", out)
       assert.matches("\n  %-%-help    show this text and exit\n  %-%-version show the version and exit\n" ..
-        "Environment: BLOOP_TRACEBACK=1 shows a traceback with a bloop error\n$", out)
+        "Environment: BLOOP_TRACEBACK=1 shows a traceback with a bloop error\n", out)
+      assert.matches("\nCommands:\n  bloop local start %[%-%-server dynalite|moto%] %[%-%-port P%]\n" ..
+        ".*  bloop local stop|status|env\n.*\n$", out)
       out, err, code = bloop("--version")
       assert.are.equal(0, code)
       assert.matches("^bloop %d+%.%d+%.%d+ %(Lua 5%.4", out)

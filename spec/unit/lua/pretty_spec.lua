@@ -103,8 +103,9 @@ describe("bloop.pretty", function()
     User.bio = bloop.Column(bloop.String)
 
     it("writes decimals, binaries, UUIDs and null as they are made", function()
-      -- decimals are stored canonical (docs/types.md): "2.50" and "2.5" are one value
-      assert.are.equal('decimal("2.5")', pretty.format(bloop.decimal("2.50")))
+      -- a decimal keeps the scale it was written with, as Python's Decimal does
+      assert.are.equal('decimal("2.50")', pretty.format(bloop.decimal("2.50")))
+      assert.are.equal('decimal("2.5")', pretty.format(bloop.decimal(2.5)))
       assert.are.equal('binary("a\\000b\\n")', pretty.format(bloop.binary("a\0b\n")))
       local u = "a2b5e396-5785-4d33-bc03-d32da42375cb"
       assert.are.equal('uuid("' .. u .. '")', pretty.format(bloop.uuid(u)))
