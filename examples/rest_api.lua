@@ -1,6 +1,6 @@
 -- check: skip (serves HTTP with --port; every route is checked by tests/rest/check.sh)
--- rest_api.lua: the seed's "Integrating with Marshmallow" (Flask + flask-marshmallow), as a
--- JSON REST API over bloop.schema, served by lua-http.
+-- rest_api.lua: "Integrating with Marshmallow" from Python bloop's Patterns page (Flask +
+-- flask-marshmallow), as a JSON REST API over bloop.schema, served by lua-http.
 --
 --   BLOOP_ENDPOINT=http://127.0.0.1:8000 build/bin/bloop examples/rest_api.lua --port 8080 [--table users]
 --     prints "listening on http://127.0.0.1:8080" once it serves:

@@ -1,4 +1,4 @@
--- bloop.patterns.float: the seed's Float type, a Number that loads Lua floats.
+-- bloop.patterns.float: the Float type of Python bloop's Patterns page, a Number that loads Lua floats.
 local bloop = require("bloop")
 local Float = require("bloop.patterns.float").Float
 
