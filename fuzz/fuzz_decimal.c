@@ -37,6 +37,12 @@ static void check_text(bloop_decimal d) {
   REQUIRE(same(back, d));
   bloop_decimal_format(back, t2);
   REQUIRE(strcmp(t1, t2) == 0);
+  /* shown with a scale: bounded, and still the same value */
+  for (int scale = 1; scale <= BLOOP_DECIMAL_DIGITS; scale += 7) {
+    n = bloop_decimal_format_scale(d, scale, t2);
+    REQUIRE(n < BLOOP_DECIMAL_STRING_MAX && n == strlen(t2));
+    REQUIRE(bloop_decimal_parse(&back, t2, n, &err) == BLOOP_OK && same(back, d));
+  }
   /* conversions never crash; an int64 that comes out goes back in unchanged */
   int64_t i;
   if (bloop_decimal_to_int64(d, &i, &err) == BLOOP_OK)

@@ -100,7 +100,7 @@ local function doc()
 end
 
 for _, v in ipairs{ engine, Doc, doc(), doc(), Doc.n:eq(1), Doc.id:begins_with("a") | Doc.n:gt(2),
-  bloop.decimal("1.5"), bloop.uuid4(), bloop.set{ "a", "b" }, bloop.binary("ab"),
+  bloop.decimal("1.5"), bloop.decimal("-0.0100"), bloop.uuid4(), bloop.set{ "a", "b" }, bloop.binary("ab"),
   bloop.datetime and bloop.datetime.now and bloop.datetime.now() or nil, bloop.null,
   bloop.Condition() } do
   remember(v)
