@@ -76,7 +76,11 @@ bloop_service bloop_client_service(const bloop_client *c);
 
 /* One call, synchronously: op is an operation name ("PutItem"), body the JSON request.
  * On BLOOP_OK, response holds the JSON answer. On failure err says why; when the service
- * answered, err->code/message/http_status/request_id are its own. */
+ * answered, err->code/message/http_status/request_id are its own, and response holds the
+ * error answer's body (BLOOP_ESERVICE: a ConditionalCheckFailedException asked with
+ * ReturnValuesOnConditionCheckFailure carries the item there). err->ambiguous is 1 when an
+ * attempt may have been applied unseen (status.h): the whole request was sent and its
+ * answer was lost, timed out, was a 5xx other than throttling, or failed its CRC32. */
 bloop_status bloop_client_call(bloop_client *c, const char *op, const char *body, size_t len,
                                bloop_buf *response, bloop_error *err);
 

@@ -31,7 +31,8 @@
  * Errors: every error message starts with "<Model> <operation>: " ("Tweet save: ...").
  * Codes (err->code), beyond those of client.h / expr.h / batch.h:
  *   "ConstraintViolation" (status BLOOP_ESERVICE): DynamoDB's ConditionalCheckFailedException;
- *      the message keeps DynamoDB's own text after the prefix, http_status/request_id kept.
+ *      the message keeps DynamoDB's own text after the prefix, http_status/request_id kept;
+ *      ambiguous/attempts kept too (see bloop_engine_save).
  *   "TableMismatch" (BLOOP_EINVAL): bind found differences; the message lists each on its
  *      own line (as many as fit in the message; bloop_bind_report holds them all).
  *   "InvalidSearch" (BLOOP_EINVAL): a bad key condition, projection or filter for a search.
@@ -197,6 +198,10 @@ typedef struct bloop_write_result {
   /* Model with a version column: the version now stored (save: previous + 1, as N text in
    * the arena); delete leaves it NONE. */
   bloop_value version;
+  /* 1 when the write's condition failed after an attempt whose answer was lost, and the
+   * stored item showed that attempt had been applied (bloop_engine_save): the write
+   * succeeded. sync "old" then has no attributes (the answer that held them was lost). */
+  int reconciled;
 } bloop_write_result;
 
 /* save: one UpdateItem. Key from the item's key columns. SET each non-key attribute of
@@ -217,13 +222,22 @@ typedef struct bloop_write_result {
  * condition version = expected is ANDed in. The item's own version attribute is never SET
  * from the item.
  * result may be NULL (then sync attributes are dropped); arena is needed when result is
- * given. Sequential: one item per call. */
+ * given. Sequential: one item per call.
+ * A write with a condition also sends ReturnValuesOnConditionCheckFailure ALL_OLD. When
+ * its condition fails after an attempt that may have been applied unseen (err->ambiguous
+ * from the client, status.h), the stored item (the failure's Item, else a consistent
+ * GetItem) settles it: a save whose written columns hold what it wrote (SET values, the
+ * new version; REMOVEd ones absent) and that has no update action and writes something,
+ * or a delete whose item is gone, returns BLOOP_OK with result->reconciled = 1 (sync NEW:
+ * the stored item as attributes; OLD: none). Otherwise "ConstraintViolation" stays, with
+ * ambiguous = 1, attempts, and the message saying why no more can be told. */
 bloop_status bloop_engine_save(bloop_engine *e, const bloop_write_args *a,
                                bloop_write_result *result, bloop_arena *arena,
                                bloop_error *err);
 
 /* delete: one DeleteItem with the key of `item`, the condition, atomic (as save), the
- * version condition (expected version as save, no SET), sync NONE or OLD. */
+ * version condition (expected version as save, no SET), sync NONE or OLD; a condition
+ * failure after an ambiguous attempt is settled as for save. */
 bloop_status bloop_engine_delete(bloop_engine *e, const bloop_write_args *a,
                                  bloop_write_result *result, bloop_arena *arena,
                                  bloop_error *err);

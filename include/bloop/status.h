@@ -2,7 +2,8 @@
  * status.h: the status values and the error record every bloop C function reports through.
  *
  * Owns: bloop_status (what kind of failure), bloop_error (a caller-owned record with the
- * service's error code, message, HTTP status, request id and attempt count), and the
+ * service's error code, message, HTTP status, request id, attempt count and whether an
+ * attempt may have been applied unseen), and the
  * classification helpers the retry policy and the bindings share.
  * Does not own: raising or printing. The C core never exits and never prints; it fills a
  * bloop_error and returns. Secrets never enter a bloop_error.
@@ -42,11 +43,16 @@ typedef struct bloop_error {
   long http_status;                        /* 0 when no HTTP answer arrived */
   char request_id[BLOOP_ERROR_REQUEST_ID_MAX];
   int attempts;                            /* attempts made; > 1 means it was retried */
+  /* 1 when an attempt of this call may have been applied without the client learning it:
+   * the whole request was sent and then the answer was lost (reset, closed, timed out),
+   * was a 5xx, or failed its CRC32 check. A write whose final error says so may have
+   * happened even so; on a success it may have happened twice (an update action). */
+  int ambiguous;
 } bloop_error;
 
 /* "No error", for declarations: `bloop_error err = BLOOP_ERROR_INIT;`. Every byte is set,
  * so copying a record that a failing call filled only in part never copies stack garbage. */
-#define BLOOP_ERROR_INIT {BLOOP_OK, {0}, {0}, 0, {0}, 0}
+#define BLOOP_ERROR_INIT {BLOOP_OK, {0}, {0}, 0, {0}, 0, 0}
 
 /* Resets err to "no error": scalars zeroed, strings empty (only their first byte is
  * written; the bytes after a terminator are unspecified). Accepts NULL. */

@@ -1,7 +1,8 @@
 -- bloop.errors: the error classes every bloop method raises.
 --
 -- An error is a table with `name`, `message` and, where DynamoDB answered, `code`,
--- `status` and `request_id` (plus `attempts` and `retried`). The C binding builds the
+-- `status` and `request_id` (plus `attempts`, `retried` and, when an attempt may have been
+-- applied although no answer said so, `ambiguous = true`). The C binding builds the
 -- tables; this module owns the classes, their hierarchy and `tostring`. Errors are raised,
 -- never returned, so a forgotten check cannot turn a failure into a silent success.
 local core = require("bloop.core")
@@ -16,6 +17,7 @@ local function describe(err)
   if err.status then extra[#extra + 1] = "HTTP " .. err.status end
   if err.request_id then extra[#extra + 1] = "request id " .. err.request_id end
   if err.attempts and err.attempts > 1 then extra[#extra + 1] = err.attempts .. " attempts" end
+  if err.ambiguous then extra[#extra + 1] = "may have been applied" end
   if #extra > 0 then line = line .. " (" .. table.concat(extra, ", ") .. ")" end
   return line
 end

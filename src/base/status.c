@@ -16,6 +16,7 @@ void bloop_error_clear(bloop_error *err) {
   err->http_status = 0;
   err->request_id[0] = '\0';
   err->attempts = 0;
+  err->ambiguous = 0;
 }
 
 bloop_status bloop_error_set(bloop_error *err, bloop_status status, const char *code,

@@ -48,6 +48,7 @@ struct bloop_call {
   int attempts;
   int last_retry_cost;           /* tokens paid for the latest retry; 0 if none */
   int skew_retried;
+  int maybe_applied;             /* an attempt may have been applied unseen (err.ambiguous) */
   char signature[65];            /* the latest attempt's, scrubbed from error messages */
   long long deadline_ms;         /* monotonic */
   long long retry_at_ms;
@@ -255,6 +256,7 @@ static void call_finish(bloop_client *c, bloop_call *call, bloop_status st) {
   call->status = st;
   call->err.status = st;
   call->err.attempts = call->attempts;
+  call->err.ambiguous = call->maybe_applied;
   call->state = CALL_DONE;
   list_push(&c->done, call);
 }
@@ -268,6 +270,7 @@ void bloop_client_free(bloop_client *c) {
       call->status = bloop_error_set(&call->err, BLOOP_ESTATE, "ClientClosed",
                                      "the client was freed before the call finished");
       call->err.attempts = call->attempts;
+      call->err.ambiguous = call->maybe_applied || call->state == CALL_RUNNING;
     }
     if (call->state != CALL_RETURNED) call->state = CALL_DONE;
     call->xfer = NULL;   /* bloopi_http_free releases it */
@@ -470,10 +473,12 @@ static void handle_done(bloop_client *c, bloopi_http_xfer *x) {
   bloopi_retry_class cls = BLOOPI_RETRY_NEVER;
   long retry_after = -1;
   char why[200];
+  int unseen = 0;   /* this attempt may have been applied without an answer saying so */
 
   switch (r->outcome) {
     case BLOOPI_HTTP_NOMEM:
       bloop_error_set(e, BLOOP_ENOMEM, "OutOfMemory", "out of memory reading the answer");
+      unseen = r->request_sent;
       break;
     case BLOOPI_HTTP_TOO_LARGE:
       /* Not retried: a server that sent it once will send it again. */
@@ -482,6 +487,7 @@ static void handle_done(bloop_client *c, bloopi_http_xfer *x) {
                       c->shown, r->error, c->cfg.max_answer_bytes,
                       BLOOP_MAX_ANSWER_HEADER_BYTES);
       e->http_status = r->status;
+      unseen = r->request_sent;
       break;
     case BLOOPI_HTTP_FATAL:
       bloop_error_set(e, BLOOP_ECONFIG, "InvalidEndpoint", "%s: %s", c->shown, r->error);
@@ -489,10 +495,12 @@ static void handle_done(bloop_client *c, bloopi_http_xfer *x) {
     case BLOOPI_HTTP_NETWORK:
       bloop_error_set(e, BLOOP_ENETWORK, "NetworkError", "%s: %s", c->shown, r->error);
       cls = BLOOPI_RETRY_TRANSIENT;
+      unseen = r->request_sent;
       break;
     case BLOOPI_HTTP_TIMEOUT:
       bloop_error_set(e, BLOOP_ETIMEOUT, "Timeout", "%s: %s", c->shown, r->error);
       cls = BLOOPI_RETRY_TRANSIENT;
+      unseen = r->request_sent;
       break;
     case BLOOPI_HTTP_DONE:
       if (!check_crc32(r, why, sizeof why)) {
@@ -500,6 +508,7 @@ static void handle_done(bloop_client *c, bloopi_http_xfer *x) {
         e->http_status = r->status;
         snprintf(e->request_id, sizeof e->request_id, "%s", r->request_id);
         cls = BLOOPI_RETRY_TRANSIENT;
+        unseen = 1;   /* the answer, whatever it said, cannot be read */
         break;
       }
       if (r->status >= 200 && r->status <= 299) {
@@ -515,6 +524,13 @@ static void handle_done(bloop_client *c, bloopi_http_xfer *x) {
       }
       parse_service_error(r, e);
       cls = bloopi_retry_classify(e->code, r->status);
+      /* A 5xx other than throttling says nothing of whether the write happened. */
+      unseen = r->status >= 500 && cls != BLOOPI_RETRY_THROTTLING;
+      /* The answer's body is the caller's (bloop_client_call): a conditional write asked
+       * with ReturnValuesOnConditionCheckFailure finds the item in it. */
+      bloop_buf_free(&call->response);
+      call->response = r->body;
+      bloop_buf_init(&r->body);
       if (r->retry_after[0]) {
         char *end;
         long v = strtol(r->retry_after, &end, 10);
@@ -522,6 +538,8 @@ static void handle_done(bloop_client *c, bloopi_http_xfer *x) {
       }
       break;
   }
+
+  call->maybe_applied |= unseen;
 
   if (cls == BLOOPI_RETRY_SKEW) {
     time_t server, local = time(NULL) + c->clock_offset_s;
@@ -665,7 +683,7 @@ bloop_status bloop_client_call(bloop_client *c, const char *op, const char *body
   if (st) return st;
   drive(c, -1, call);
   st = bloop_call_result(call, NULL, NULL, err);
-  if (st == BLOOP_OK && response) {
+  if ((st == BLOOP_OK || st == BLOOP_ESERVICE) && response) {
     bloop_buf_free(response);
     *response = call->response;
     bloop_buf_init(&call->response);

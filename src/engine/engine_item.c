@@ -249,17 +249,21 @@ static bloop_status plan_version(const bloop_write_args *a, int del, const bloop
   return BLOOP_OK;
 }
 
-/* A save's change to one non-key column: SET what is new or differs from previous,
- * REMOVE what previous held or the caller cleared. */
+typedef enum change { CHANGE_NONE, CHANGE_SET, CHANGE_REMOVE } change;
+
+/* What a save writes to one non-key column without an action: SET what is new or differs
+ * from previous, REMOVE what previous held or the caller cleared. */
+static change change_of(const bloop_write_args *a, const bloop_column *c) {
+  const bloop_value *v = attr(a->item, c), *pv = attr(a->previous, c);
+  if (v) return a->previous && pv && bloop_value_equal(v, pv) ? CHANGE_NONE : CHANGE_SET;
+  return pv || is_cleared(a, c) ? CHANGE_REMOVE : CHANGE_NONE;
+}
+
 static void plan_change(const bloop_write_args *a, const bloop_column *c, const bloop_path *p,
                         plan *pl) {
-  const bloop_value *v = attr(a->item, c), *pv = attr(a->previous, c);
-  if (v) {
-    if (a->previous && pv && bloop_value_equal(v, pv)) return;
-    add_update(pl, BLOOP_UPDATE_SET, p, v);
-  } else if (pv || is_cleared(a, c)) {
-    add_update(pl, BLOOP_UPDATE_REMOVE, p, NULL);
-  }
+  change k = change_of(a, c);
+  if (k == CHANGE_SET) add_update(pl, BLOOP_UPDATE_SET, p, attr(a->item, c));
+  else if (k == CHANGE_REMOVE) add_update(pl, BLOOP_UPDATE_REMOVE, p, NULL);
 }
 
 /* Every column in declaration order (placeholders are numbered in that order): atomic's
@@ -361,12 +365,27 @@ static bloop_status explain_out(bloop_buf *out, const char *op, const bloop_buf 
   return out->failed ? BLOOP_ENOMEM : BLOOP_OK;
 }
 
+/* The request of a save or delete on its own (not in a transaction): the write's body and,
+ * when it has a condition, ReturnValuesOnConditionCheckFailure ALL_OLD. The client resends
+ * these bytes on a retry, so the item comes back with a condition failure that follows an
+ * attempt whose answer was lost (see reconcile); DynamoDB charges nothing for it. */
+static bloop_status write_request(const bloop_write_args *a, bloopi_write_kind kind,
+                                  bloop_arena *tmp, bloop_buf *body, bloopi_write *w,
+                                  bloop_error *err) {
+  bloop_status st = bloopi_write_body(a, kind, tmp, body, w, err);
+  if (st || !w->has_condition) return st;
+  body->data[--body->len] = '\0';   /* the closing '}' */
+  bloop_buf_puts(body, ",\"ReturnValuesOnConditionCheckFailure\":\"ALL_OLD\"}");
+  return body->failed ? nomem(a->model, kind == BLOOPI_WRITE_SAVE ? "save" : "delete", err)
+                      : BLOOP_OK;
+}
+
 static bloop_status explain_write(const bloop_write_args *a, bloopi_write_kind kind,
                                   bloop_buf *out, bloop_error *err) {
   bloop_arena tmp = BLOOP_ARENA_INIT;
   bloop_buf body = BLOOP_BUF_INIT;
   bloopi_write w;
-  bloop_status st = bloopi_write_body(a, kind, &tmp, &body, &w, err);
+  bloop_status st = write_request(a, kind, &tmp, &body, &w, err);
   if (!st && explain_out(out, w.op, &body, w.item_size, kind == BLOOPI_WRITE_SAVE, NULL))
     st = bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
   bloop_buf_free(&body);
@@ -388,10 +407,19 @@ bloop_status bloop_engine_explain_delete(bloop_engine *e, const bloop_write_args
   return explain_write(a, BLOOPI_WRITE_DELETE, out, err);
 }
 
+static bloop_status reconcile(bloop_engine *e, const bloop_write_args *a, int del,
+                              const bloopi_write *w, const bloop_buf *failure,
+                              bloop_arena *tmp, bloop_write_result *result,
+                              bloop_arena *arena, bloop_error *err);
+
 static bloop_status run_write(bloop_engine *e, const bloop_write_args *a,
                               bloopi_write_kind kind, bloop_write_result *result,
                               bloop_arena *arena, bloop_error *err) {
   const char *opname = kind == BLOOPI_WRITE_SAVE ? "save" : "delete";
+  /* The call's error says whether an attempt may have been applied: keep it even when the
+   * caller does not ask for it. */
+  bloop_error own = BLOOP_ERROR_INIT;
+  if (!err) err = &own;
   if (result) memset(result, 0, sizeof *result);
   if (result && !arena)
     return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", a->model, opname,
@@ -400,12 +428,16 @@ static bloop_status run_write(bloop_engine *e, const bloop_write_args *a,
   bloop_buf body = BLOOP_BUF_INIT, resp = BLOOP_BUF_INIT;
   bloopi_write w;
   cJSON *root = NULL;
-  bloop_status st = bloopi_write_body(a, kind, &tmp, &body, &w, err);
+  bloop_status st = write_request(a, kind, &tmp, &body, &w, err);
   if (st) goto done;
   st = bloopi_engine_call(e, w.op, &body, &resp, err);
   if (st) {
-    if (err && err->status == BLOOP_ESERVICE && strcmp(err->code, CCF) == 0)
-      snprintf(err->code, sizeof err->code, "ConstraintViolation");
+    int ccf = err->status == BLOOP_ESERVICE && strcmp(err->code, CCF) == 0;
+    if (ccf) snprintf(err->code, sizeof err->code, "ConstraintViolation");
+    if (ccf && err->ambiguous) {
+      st = reconcile(e, a, kind != BLOOPI_WRITE_SAVE, &w, &resp, &tmp, result, arena, err);
+      if (!st) goto done;
+    }
     st = bloopi_engine_prefix(st, err, a->model, opname);
     goto done;
   }
@@ -529,6 +561,120 @@ static void read_get_answer(const bloop_buf *resp, bloop_arena *arena, const blo
   } else {
     op->outcome = found ? BLOOP_BATCH_FOUND : BLOOP_BATCH_MISSING;
   }
+}
+
+/* ---- a condition failure after an attempt that may have been applied ------------------ */
+
+/* The item as it stands, after a condition failure: the failure's answer holds it, DynamoDB
+ * having been asked (write_request), except when there is no item. dynalite never sends
+ * it, so an answer without one is settled by a consistent GetItem. *found: 0 for no item. */
+static bloop_status stored_item(bloop_engine *e, const bloop_write_args *a,
+                                const bloop_buf *failure, bloop_arena *tmp, bloop_value *item,
+                                int *found, bloop_error *err) {
+  *found = 0;
+  cJSON *root = NULL;
+  bloop_error perr = BLOOP_ERROR_INIT;   /* an answer that is not JSON: read the item back */
+  bloop_json_parse(failure->data ? failure->data : "", failure->len, "answer", &root, &perr);
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, "Item");
+  bloop_status st = BLOOP_OK;
+  if (cJSON_IsObject(it)) {
+    st = bloop_item_from_cjson(it, tmp, item, "Item", err);
+    *found = st == BLOOP_OK;
+  }
+  cJSON_Delete(root);
+  if (st || *found) return st;
+  bloop_value key;
+  if ((st = bloopi_item_key(a->model, a->item, tmp, &key, "read back", err))) return st;
+  bloop_buf body = BLOOP_BUF_INIT, resp = BLOOP_BUF_INIT;
+  put_key_request(&body, bloop_model_table_name(a->model), &key, 1, err);
+  bloop_load_op op;
+  memset(&op, 0, sizeof op);
+  bloop_error_clear(&op.error);
+  st = bloopi_engine_call(e, "GetItem", &body, &resp, err);
+  if (!st) read_get_answer(&resp, tmp, &key, &op);
+  if (!st && op.outcome == BLOOP_BATCH_FAILED) {
+    *err = op.error;
+    st = op.error.status;
+  } else if (!st && op.outcome == BLOOP_BATCH_FOUND) {
+    *item = op.item;
+    *found = 1;
+  }
+  bloop_buf_free(&body);
+  bloop_buf_free(&resp);
+  return st;
+}
+
+/* Does the stored item (NULL: none) show this write? A delete leaves no item. A save, in
+ * each column it writes, leaves the value it SETs (the version column: the version it
+ * computed) or nothing where it REMOVEs; the columns it does not write may hold anything.
+ * A save that writes nothing leaves no trace to recognise, and an update action's result is
+ * DynamoDB's to compute: neither ever matches. */
+static int write_matches(const bloop_write_args *a, int del, const bloopi_write *w,
+                         const bloop_value *stored) {
+  if (del) return stored == NULL;
+  if (!stored || a->action_count) return 0;
+  int wrote = 0;
+  size_t ncol = bloop_model_column_count(a->model);
+  for (size_t i = 0; i < ncol; i++) {
+    const bloop_column *c = bloop_model_column(a->model, i);
+    const bloop_value *got = attr(stored, c);
+    if (c->version) {
+      if (!w->has_version || !got || !bloop_value_equal(got, &w->version)) return 0;
+      wrote = 1;
+    } else if (c->key == BLOOP_KEY_NONE) {
+      change k = change_of(a, c);
+      if (k == CHANGE_SET && (!got || !bloop_value_equal(got, attr(a->item, c)))) return 0;
+      if (k == CHANGE_REMOVE && got) return 0;
+      wrote |= k != CHANGE_NONE;
+    }
+  }
+  return wrote;
+}
+
+/* Appends " (note)" to err's message, within its bounds. */
+static void add_note(bloop_error *err, const char *note, const char *detail) {
+  size_t n = strlen(err->message);
+  snprintf(err->message + n, sizeof err->message - n, " (%s%s%s)", note, detail ? ": " : "",
+           detail ? detail : "");
+}
+
+/* A conditional write failed its condition after an attempt whose answer was lost
+ * (err->ambiguous): that attempt may be what failed it. When the stored item shows this
+ * write, it was applied: BLOOP_OK, err cleared, result as after a success (sync "new": the
+ * stored item; "old": unknown, none). Otherwise err stays the condition failure, still
+ * ambiguous, its message saying why no more can be told. */
+static bloop_status reconcile(bloop_engine *e, const bloop_write_args *a, int del,
+                              const bloopi_write *w, const bloop_buf *failure,
+                              bloop_arena *tmp, bloop_write_result *result,
+                              bloop_arena *arena, bloop_error *err) {
+  static const char lost[] = "an earlier attempt, whose answer was lost, may have been applied";
+  bloop_error rerr = BLOOP_ERROR_INIT;
+  bloop_value stored;
+  int found = 0;
+  if (stored_item(e, a, failure, tmp, &stored, &found, &rerr) != BLOOP_OK) {
+    char why[300];
+    snprintf(why, sizeof why, "reading the item back failed: %.60s: %.200s", rerr.code,
+             rerr.message);
+    add_note(err, lost, why);
+    return err->status;
+  }
+  if (!write_matches(a, del, w, found ? &stored : NULL)) {
+    add_note(err, lost, del ? "the item is still there"
+                            : a->action_count ? "an update action's result cannot be checked"
+                                              : "the stored item is not what this save writes");
+    return err->status;
+  }
+  bloop_status st = BLOOP_OK;
+  if (result) {
+    result->reconciled = 1;
+    if (w->has_version) st = bloop_value_copy(&result->version, &w->version, arena, err);
+    if (!st && a->sync == BLOOP_SYNC_NEW) {
+      st = bloop_value_copy(&result->attributes, &stored, arena, err);
+      result->has_attributes = st == BLOOP_OK;
+    }
+  }
+  if (!st) bloop_error_clear(err);
+  return st;
 }
 
 /* One GetItem per op through the session: for a single object (one request, nothing to

@@ -214,7 +214,9 @@ static int le_session_overrides(void *ud, bloop_service service, const char *op)
   return c.overridden;
 }
 
-/* Lua error object at idx -> err (service errors keep their code and HTTP status). */
+/* Lua error object at idx -> err (service errors keep their code and HTTP status; a
+ * client's error passed on keeps its attempts and whether one may have been applied, so
+ * the engine can settle a condition failure that followed it). */
 static void le_error_from_lua(lua_State *L, int idx, bloop_error *err, const char *op) {
   idx = lua_absindex(L, idx);
   bloop_error_clear(err);
@@ -222,12 +224,17 @@ static void le_error_from_lua(lua_State *L, int idx, bloop_error *err, const cha
     lua_getfield(L, idx, "code");
     lua_getfield(L, idx, "message");
     lua_getfield(L, idx, "status");
-    const char *code = lua_tostring(L, -3);
-    const char *msg = lua_tostring(L, -2);
+    lua_getfield(L, idx, "attempts");
+    lua_getfield(L, idx, "ambiguous");
+    const char *code = lua_tostring(L, -5);
+    const char *msg = lua_tostring(L, -4);
     bloop_error_set(err, code ? BLOOP_ESERVICE : BLOOP_EINVAL, code ? code : "LuaError",
                     "%s", msg ? msg : op);
-    if (lua_isinteger(L, -1)) err->http_status = (long)lua_tointeger(L, -1);
-    lua_pop(L, 3);
+    if (lua_isinteger(L, -3)) err->http_status = (long)lua_tointeger(L, -3);
+    if (lua_isinteger(L, -2) && lua_tointeger(L, -2) > 0 && lua_tointeger(L, -2) < 1000)
+      err->attempts = (int)lua_tointeger(L, -2);
+    err->ambiguous = lua_toboolean(L, -1);
+    lua_pop(L, 5);
     return;
   }
   const char *msg = lua_tostring(L, idx);

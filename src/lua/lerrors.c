@@ -1,7 +1,8 @@
 /*
  * lerrors.c: bloop error objects as the binding raises them.
  *
- * An error object is a table {name, code, message, status, request_id, attempts, retried}.
+ * An error object is a table {name, code, message, status, request_id, attempts, retried,
+ * kind}, plus ambiguous = true when an attempt may have been applied unseen (status.h).
  * Its metatable is the class registered under its name by lua/bloop/errors.lua
  * (core.register_error_class); when bloop.core is used alone, or a class is not
  * registered, "bloop.Error" (a minimal metatable with __tostring) keeps errors readable.
@@ -60,6 +61,10 @@ void bloopL_push_error(lua_State *L, const char *name, const bloop_error *err) {
   lua_setfield(L, -2, "attempts");
   lua_pushboolean(L, err->attempts > 1);
   lua_setfield(L, -2, "retried");
+  if (err->ambiguous) {
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "ambiguous");
+  }
   lua_pushstring(L, bloop_status_name(err->status));
   lua_setfield(L, -2, "kind");
   lerr_push_class(L, name);

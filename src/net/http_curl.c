@@ -4,8 +4,11 @@
  * Easy handles are pooled: options that never change are set once when a handle is made,
  * and only the per-request ones are set again, so a request costs no handle setup. The
  * multi handle keeps the connection cache, so connections outlive the easy handles that
- * opened them. libcurl itself replays a request whose reused connection turns out to have
- * been closed by the server before answering (dynalite closes idle ones after 5 s).
+ * opened them. A kept-alive connection the server closed while idle (dynalite closes them
+ * after 5 s) is noticed by libcurl before a request goes out on it. One that dies after the
+ * request went out would be replayed by libcurl on a fresh connection, unseen; the
+ * pre-request callback refuses that replay (curl 7.80 and later), since the server may have
+ * applied the first send: the client retries it as an attempt of its own.
  */
 #include "net/transport.h"
 
@@ -31,6 +34,8 @@ struct bloopi_http_xfer {
   size_t max_body, max_headers;  /* the transport's caps, here for the callbacks */
   size_t header_bytes;         /* of this transfer's answers, 100 Continue and replays too */
   int too_large;               /* a callback refused the answer for its size */
+  size_t body_len;             /* of the request */
+  int goes;                    /* times the request was about to go out (pre-request) */
 };
 
 struct bloopi_http {
@@ -73,6 +78,16 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud) {
   if (bloop_buf_append(&x->resp.body, ptr, n) != BLOOP_OK) return 0;  /* CURLE_WRITE_ERROR */
   return n;
 }
+
+#if LIBCURL_VERSION_NUM >= 0x075000
+/* Called each time the request is about to go out on a connection: a second time is libcurl
+ * replaying it after the reused connection died without an answer. */
+static int on_prereq(void *ud, char *conn_ip, char *local_ip, int conn_port, int local_port) {
+  bloopi_http_xfer *x = ud;
+  (void)conn_ip, (void)local_ip, (void)conn_port, (void)local_port;
+  return ++x->goes > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+}
+#endif
 
 static void copy_value(char *dst, size_t cap, const char *v, size_t n) {
   if (n >= cap) n = cap - 1;
@@ -161,6 +176,10 @@ static bloopi_http_xfer *xfer_make(bloopi_http *h) {
   curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
   curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+#if LIBCURL_VERSION_NUM >= 0x075000
+  curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+  curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
+#endif
   /* CURLOPT_ACCEPT_ENCODING stays unset on purpose: x-amz-crc32 covers the bytes as
    * sent, so libcurl must never decode them behind our back. */
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, h->cfg.buffer_size);
@@ -285,11 +304,13 @@ static void reset_response(bloopi_http_xfer *x, void *tag) {
   r->error[0] = r->date[0] = r->crc32[0] = r->request_id[0] = '\0';
   r->retry_after[0] = r->error_type[0] = r->content_type[0] = '\0';
   r->status = 0;
+  r->request_sent = 0;
   bloop_buf_reset(&r->body);
   x->errbuf[0] = '\0';
   x->tag = tag;
   x->header_bytes = 0;
   x->too_large = 0;
+  x->goes = 0;
 }
 
 /* Points x's handle at url. The URL is parsed once per endpoint (h->uh) and shared by the
@@ -355,6 +376,7 @@ bloop_status bloopi_http_submit(bloopi_http *h, const bloopi_http_request *req,
   }
   if (set_headers(x, req) != 0) goto nomem_x;
   reset_response(x, req->tag);
+  x->body_len = req->body_len;
   if (set_url(h, x, req->url) != 0) goto nomem_x;
 
   CURL *e = x->easy;
@@ -413,7 +435,15 @@ static void collect(bloopi_http *h) {
     bloopi_http_response *r = &x->resp;
     r->outcome = x->too_large ? BLOOPI_HTTP_TOO_LARGE : classify(rc);
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
-    if (x->too_large)
+    curl_off_t up = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_SIZE_UPLOAD_T, &up);
+    /* goes > 1: the replay on_prereq refused, after a send that may have been whole */
+    r->request_sent = x->goes > 1 || (up > 0 && up == (curl_off_t)x->body_len);
+    if (x->goes > 1) {
+      r->outcome = BLOOPI_HTTP_NETWORK;
+      snprintf(r->error, sizeof r->error, "%s", "the connection was lost after the request "
+                                                "was sent, before an answer");
+    } else if (x->too_large)
       snprintf(r->error, sizeof r->error, "%s", x->header_bytes > x->max_headers
                                                      ? "the answer's headers are too large"
                                                      : "the answer is too large");

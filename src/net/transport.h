@@ -52,6 +52,12 @@ typedef struct bloopi_http_response {
   char error_type[128];     /* x-amzn-ErrorType */
   char content_type[96];
   bloop_buf body;           /* raw bytes; the client may move them out */
+  /* The whole request body went out on a connection, so the server may have acted on it
+   * whatever the outcome. A request libcurl would replay on a fresh connection after a
+   * reused one died unanswered is not replayed: that transfer ends NETWORK with this set,
+   * and the client decides about another attempt (it counts, backs off, and knows the
+   * first may have been applied). */
+  int request_sent;
 } bloopi_http_response;
 
 typedef struct bloopi_http_request {

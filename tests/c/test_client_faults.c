@@ -195,8 +195,68 @@ static void test_network(bloop_client *c) {
     CHECK(put(r, "x|ok", &resp, &err) == BLOOP_ENETWORK);
     CHECK_STR(err.code, "NetworkError");
     CHECK(err.attempts == 4);
+    CHECK_MSG(!err.ambiguous, "never sent, never applied");
     CHECK_MSG(strstr(err.message, ep) != NULL, err.message);
     bloop_client_free(r);
+  }
+  bloop_buf_free(&resp);
+}
+
+/* err.ambiguous: an attempt may have been applied unseen, because the whole request went
+ * out and no usable answer came back (lost, cut short, timed out, 5xx, bad CRC32). */
+static void test_ambiguous(bloop_client *c) {
+  bloop_buf resp = BLOOP_BUF_INIT;
+  bloop_error err = BLOOP_ERROR_INIT;
+  /* Kept alive by this call, the connection dies under the next request after it went out:
+   * libcurl would replay it on a fresh connection unseen; the client makes it attempt 2. */
+  CHECK(put(c, "warm|ok", &resp, &err) == BLOOP_OK && !err.ambiguous);
+  CHECK(put(c, "amb1|reset,ccf", &resp, &err) == BLOOP_ESERVICE);
+  CHECK_STR(err.code, "ConditionalCheckFailedException");
+  CHECK(err.attempts == 2 && err.ambiguous == 1);
+  cJSON *log = fault_server_log(&srv, "amb1");
+  CHECK_MSG(cJSON_GetArraySize(log) == 2, "no replay made behind the client's back");
+  cJSON *first = cJSON_GetArrayItem(log, 0), *second = cJSON_GetArrayItem(log, 1);
+  CHECK(first && second &&
+        cJSON_GetObjectItem(first, "attempt")->valueint == 1 &&
+        cJSON_GetObjectItem(second, "attempt")->valueint == 2);
+  cJSON_Delete(log);
+  /* the error answer's body is the caller's too */
+  CHECK_MSG(resp.data && strstr(resp.data, "The conditional request failed"), resp.data);
+
+  static const struct {
+    const char *script;
+    int ambiguous, attempts;
+  } cases[] = {
+      {"amb2|ccf", 0, 1},           {"amb3|throttle,ccf", 0, 2},
+      {"amb4|t429,ccf", 0, 2},      {"amb5|e500,ccf", 1, 2},
+      {"amb6|html500,ccf", 1, 2},   {"amb7|badcrc,ccf", 1, 2},
+      {"amb8|short,ccf", 1, 2},     {"amb9|validation", 0, 1},
+      {"amb10|throttle,e500,ccf", 1, 3},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    CHECK_MSG(put(c, cases[i].script, &resp, &err) == BLOOP_ESERVICE &&
+              err.ambiguous == cases[i].ambiguous && err.attempts == cases[i].attempts,
+              cases[i].script);
+  }
+  /* a success after a lost answer: the write may have been applied twice */
+  CHECK(put(c, "amb11|reset,ok", &resp, &err) == BLOOP_OK && err.ambiguous == 1);
+
+  /* a fresh connection reset after the request: sent in full all the same */
+  bloop_client_config cfg;
+  base_config(&cfg, srv.endpoint);
+  bloop_client *fresh = new_client(&cfg);
+  if (CHECK(fresh != NULL)) {
+    CHECK(put(fresh, "amb12|reset,ccf", &resp, &err) == BLOOP_ESERVICE && err.ambiguous == 1);
+    CHECK(err.attempts == 2 && log_count("amb12") == 2);
+    bloop_client_free(fresh);
+  }
+  /* the only attempt timed out after the request went out */
+  cfg.attempt_timeout_ms = 300;
+  cfg.max_attempts = 1;
+  bloop_client *once = new_client(&cfg);
+  if (CHECK(once != NULL)) {
+    CHECK(put(once, "amb13|slow2000", &resp, &err) == BLOOP_ETIMEOUT && err.ambiguous == 1);
+    bloop_client_free(once);
   }
   bloop_buf_free(&resp);
 }
@@ -534,6 +594,7 @@ int main(void) {
     test_crc(c);
     test_retry_after(c);
     test_network(c);
+    test_ambiguous(c);
     test_stale_connection(c);
     test_operations(c);
     test_concurrency(c);

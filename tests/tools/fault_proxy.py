@@ -24,9 +24,16 @@ chosen uniformly by a random.Random(seed):
                           client's attempt timeout), then sent
 
 Control endpoint (never faulted): GET /__faults -> {"requests": n, "forwarded": n,
-"faults": {kind: n}, "rate": r, "seed": s}; GET /__faults?rate=R&seed=S sets the rate and
-restarts the random source from seed S (the counts go on adding up, so a spec can prove every
-kind happened over all its schedules). The proxy exits by itself after --lifetime seconds.
+"faults": {kind: n}, "rate": r, "seed": s, "queued": [[op, kind], ...], "ops": {op: n}};
+GET /__faults?rate=R&seed=S sets the rate and restarts the random source from seed S (the
+counts go on adding up, so a spec can prove every kind happened over all its schedules).
+GET /__faults?next=KIND[&op=OP][&times=N] queues KIND (or "none": forwarded untouched) for
+the next N requests (default 1) whose X-Amz-Target is OP ("UpdateItem"; no op: any
+request); a queued fault goes before the random choice, which the request then does not
+draw, and queues keep their order. GET /__faults?next=clear empties the queue. "ops" counts
+the requests by operation. A control request with "Connection: close" is answered and
+the connection closed (so `bash` with /dev/tcp can read to EOF). The proxy exits by itself
+after --lifetime seconds.
 """
 import argparse
 import asyncio
@@ -49,18 +56,27 @@ class State:
         self.forwarded = 0
         self.faults = {k: 0 for k in KINDS}
 
+        self.queue = []   # [op or "", kind or None], taken by the first request of op
+        self.ops = {}
+
     def reset(self, rate, seed):
         self.rate, self.seed = rate, seed
         self.rng = random.Random(seed)
 
-    def pick(self):
+    def pick(self, op):
+        self.ops[op] = self.ops.get(op, 0) + 1
+        for i, (want, kind) in enumerate(self.queue):
+            if want in ("", op):
+                del self.queue[i]
+                return kind
         if self.rng.random() >= self.rate:
             return None
         return self.rng.choice(KINDS)
 
     def report(self):
         return {"requests": self.requests, "forwarded": self.forwarded,
-                "faults": self.faults, "rate": self.rate, "seed": self.seed}
+                "faults": self.faults, "rate": self.rate, "seed": self.seed,
+                "queued": [[op, kind or "none"] for op, kind in self.queue], "ops": self.ops}
 
 
 async def read_message(reader, first_line=True):
@@ -160,6 +176,18 @@ class Proxy:
         if "rate" in q or "seed" in q:
             self.state.reset(float(q.get("rate", [self.state.rate])[0]),
                              int(q.get("seed", [self.state.seed])[0]))
+        if "next" in q:
+            kind = q["next"][0]
+            if kind == "clear":
+                self.state.queue.clear()
+            elif kind in KINDS or kind == "none":
+                for _ in range(int(q.get("times", ["1"])[0])):
+                    self.state.queue.append([q.get("op", [""])[0],
+                                             None if kind == "none" else kind])
+            else:
+                body = json.dumps({"error": "unknown fault kind " + kind}).encode()
+                return render("HTTP/1.1 400 Bad Request",
+                              [("Content-Type", "application/json")], body)
         body = json.dumps(self.state.report()).encode()
         return render("HTTP/1.1 200 OK", [("Content-Type", "application/json")], body)
 
@@ -174,6 +202,10 @@ class Proxy:
                 if len(parts) >= 2 and parts[0] == "GET" and parts[1].startswith("/__faults"):
                     writer.write(self.control(parts[1]))
                     await writer.drain()
+                    # a shell reading until EOF asks for the close
+                    if any(n.lower() == "connection" and v.lower() == "close"
+                           for n, v in headers):
+                        break
                     continue
                 if not await self.one(writer, start, headers, body):
                     return
@@ -185,7 +217,8 @@ class Proxy:
         """Answers one request; False when the connection was closed on purpose."""
         st = self.state
         st.requests += 1
-        kind = st.pick()
+        target = next((v for n, v in headers if n.lower() == "x-amz-target"), "")
+        kind = st.pick(target.rpartition(".")[2])
         if kind:
             st.faults[kind] += 1
         if kind in CANNED:
