@@ -145,10 +145,11 @@ end
 -- The options each operation takes (made once: save and load run per object).
 local WRITE_OPTS = { condition = true, atomic = true, sync = true, capacity = true }
 local LOAD_OPTS = { consistent = true, capacity = true }
-local NO_OPTS = {}
+local BATCH_OPTS = { capacity = true }
 
 -- opts.capacity: runs fn with the engine's requests asking for ConsumedCapacity and returns
 -- { consumed = units } (src/engine/engine.c bloop_engine_meter); otherwise runs fn, nil.
+-- An error fn raises carries what the requests answered so far consumed (err.consumed).
 local function with_capacity(self, opts, fn)
   if not opts.capacity then return fn() end
   local native = self.native
@@ -156,7 +157,10 @@ local function with_capacity(self, opts, fn)
   local ok, err = pcall(fn)
   local consumed = native:metered()
   native:meter(false)
-  if not ok then errors.rethrow(err) end
+  if not ok then
+    if type(err) == "table" then err.consumed = consumed end
+    errors.rethrow(err)
+  end
   return { consumed = consumed }
 end
 
@@ -725,24 +729,11 @@ local function load_ops(self, objs)
   return ops
 end
 
--- engine:load(obj, ..., { consistent = false }): GetItem for one object; for more,
--- BatchGetItem in chunks of 100 keys (several in flight), UnprocessedKeys resent with backoff
--- (include/bloop/engine.h). Raises MissingObjects listing every missing object (the found
--- ones are loaded).
-function Engine:load(...)
-  local objs, opts = split_args("engine", "load", ...)
-  check_opts("load", opts, LOAD_OPTS)
-  if opts.capacity and #objs > 1 then
-    errors.argerror(nil, "engine:load: capacity is counted for one object a call (several go "
-      .. "through BatchGetItem, which is not metered yet)")
-  end
-  local ops = load_ops(self, objs)
+-- Sends the load and fills the objects found; raises for the rest.
+local function load_run(self, objs, ops, opts)
   local first = model_of(objs[1])
-  local items, err
-  local capacity = with_capacity(self, opts, function()
-    items, err = run(first, "load", nil, self.native.load, self.native, ops, opts.consistent,
-      self.context)
-  end)
+  local items, err = run(first, "load", nil, self.native.load, self.native, ops,
+    opts.consistent, self.context)
   local missing, left = {}, {}
   for i, obj in ipairs(objs) do
     local item = items[i]
@@ -769,7 +760,18 @@ function Engine:load(...)
       ("%d object(s) not found: %s"):format(#missing, table.concat(names, ", ")),
       { objects = missing, code = "MissingObjects" })
   end
-  return capacity
+end
+
+-- engine:load(obj, ..., { consistent = false, capacity = true }): GetItem for one object;
+-- for more, BatchGetItem in chunks of 100 keys (several in flight), UnprocessedKeys resent
+-- with backoff (include/bloop/engine.h). Raises MissingObjects listing every missing object
+-- (the found ones are loaded). Returns nothing, or with capacity { consumed = units }.
+function Engine:load(...)
+  local objs, opts = split_args("engine", "load", ...)
+  check_opts("load", opts, LOAD_OPTS)
+  local ops = load_ops(self, objs)
+  -- metered to the end: MissingObjects and a part-way failure carry err.consumed too
+  return with_capacity(self, opts, function() load_run(self, objs, ops, opts) end)
 end
 
 -- ---- batch writes -----------------------------------------------------------------------
@@ -824,18 +826,26 @@ local function batch_write(self, op, objs)
   return left
 end
 
--- engine:batch_save(obj, ...) -> the objects still unprocessed after the resends (usually
--- {}). PutItem semantics: each item is written whole, without conditions.
+-- The unprocessed objects, and with opts.capacity { consumed = units } after them: a second
+-- result leaves `local left = engine:batch_save(...)` as it was.
+local function batch_call(self, op, ...)
+  local objs, opts = split_args("engine", op, ...)
+  check_opts(op, opts, BATCH_OPTS)
+  local left
+  local capacity = with_capacity(self, opts, function() left = batch_write(self, op, objs) end)
+  if capacity then return left, capacity end
+  return left
+end
+
+-- engine:batch_save(obj, ... [, { capacity = true }]) -> the objects still unprocessed after
+-- the resends (usually {}) [, { consumed = units }]. PutItem semantics: each item is written
+-- whole, without conditions.
 function Engine:batch_save(...)
-  local objs, opts = split_args("engine", "batch_save", ...)
-  check_opts("batch_save", opts, NO_OPTS)
-  return batch_write(self, "batch_save", objs)
+  return batch_call(self, "batch_save", ...)
 end
 
 function Engine:batch_delete(...)
-  local objs, opts = split_args("engine", "batch_delete", ...)
-  check_opts("batch_delete", opts, NO_OPTS)
-  return batch_write(self, "batch_delete", objs)
+  return batch_call(self, "batch_delete", ...)
 end
 
 -- ---- query / scan -----------------------------------------------------------------------

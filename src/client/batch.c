@@ -493,7 +493,7 @@ static long backoff_ms(exec *ex, int round) {
 /* Fills a free slot from the ready queue: up to 25/100 entries within the size limit. */
 static void take_chunk(exec *ex, slot *s) {
   size_t max = ex->is_get ? BLOOP_BATCH_GET_MAX : BLOOP_BATCH_WRITE_MAX;
-  size_t bytes = 32;
+  size_t bytes = 64;   /* {"RequestItems":{...},"ReturnConsumedCapacity":"TOTAL"} */
   s->n = 0;
   s->round = 0;
   while (s->n < max && ex->qhead < ex->qtail) {
@@ -535,7 +535,7 @@ static void build_body(exec *ex, const slot *s, bloop_buf *b) {
       bloop_buf_putc(b, '}');
     }
   }
-  bloop_buf_puts(b, "}}");
+  bloop_buf_puts(b, ex->cfg.capacity ? "},\"ReturnConsumedCapacity\":\"TOTAL\"}" : "}}");
 }
 
 static void send_slot(exec *ex, slot *s) {
@@ -564,6 +564,23 @@ static void send_slot(exec *ex, slot *s) {
 }
 
 /* ---- answers ------------------------------------------------------------------------ */
+
+/* The CapacityUnits of an answer's ConsumedCapacity: a list, one entry per table (an
+ * object, as single-item calls answer, is taken too). */
+static double answer_units(const cJSON *json) {
+  const cJSON *cc = cJSON_GetObjectItemCaseSensitive(json, "ConsumedCapacity"), *u, *t;
+  if (cJSON_IsObject(cc)) {
+    u = cJSON_GetObjectItemCaseSensitive(cc, "CapacityUnits");
+    return cJSON_IsNumber(u) ? u->valuedouble : 0;
+  }
+  double units = 0;
+  if (cJSON_IsArray(cc))
+    cJSON_ArrayForEach(t, cc) {
+      u = cJSON_GetObjectItemCaseSensitive(t, "CapacityUnits");
+      if (cJSON_IsNumber(u)) units += u->valuedouble;
+    }
+  return units;
+}
 
 /* The slot entry whose key the decoded value v (an item or key of table `name`) holds. */
 static entry *match(exec *ex, slot *s, const char *name, const bloop_value *v) {
@@ -647,6 +664,9 @@ static void handle(exec *ex, slot *s) {
       st = bloop_error_set(&e, BLOOP_EPROTOCOL, "InvalidResponse",
                            "the %s answer is not a JSON object",
                            ex->is_get ? "BatchGetItem" : "BatchWriteItem");
+    /* what the service charged, whatever becomes of the answer's entries below */
+    else if (ex->cfg.capacity)
+      ex->st->consumed += answer_units(json);
   }
   bloop_call_free(s->call);
   s->call = NULL;

@@ -596,7 +596,11 @@ bloop_status bloop_engine_load(bloop_engine *e, bloop_load_op *ops, size_t n, in
       gops[i].table = table_for(&ts, ops[i].model, consistent);
       gops[i].key = &keys[i];
     }
-    st = bloop_batch_get(c, &e->cfg.batch, gops, n, arena, NULL, err);
+    bloop_batch_config cfg = e->cfg.batch;
+    bloop_batch_stats stats;
+    cfg.capacity = e->metering;
+    st = bloop_batch_get(c, &cfg, gops, n, arena, &stats, err);
+    e->metered += stats.consumed;
     for (size_t i = 0; i < n; i++) {
       ops[i].outcome = gops[i].outcome;
       ops[i].item = gops[i].item;
@@ -816,7 +820,12 @@ static bloop_status run_batch(bloop_engine *e, bloop_batch_item *items, size_t n
       wops[i].item = wire[i];
       wops[i].tag = &items[i];
     }
-    st = bloop_batch_write(c, &e->cfg.batch, wops, n, stats, err);
+    bloop_batch_config cfg = e->cfg.batch;
+    bloop_batch_stats local;
+    if (!stats) stats = &local;
+    cfg.capacity = e->metering;
+    st = bloop_batch_write(c, &cfg, wops, n, stats, err);
+    e->metered += stats->consumed;
     for (size_t i = 0; i < n; i++) {
       items[i].outcome = wops[i].outcome;
       items[i].error = wops[i].error;
