@@ -609,6 +609,7 @@ bloop_status bloop_engine_load(bloop_engine *e, bloop_load_op *ops, size_t n, in
     }
     bloop_batch_config cfg = e->cfg.batch;
     bloop_batch_stats stats;
+    memset(&stats, 0, sizeof stats);   /* read even when the call is refused early */
     cfg.capacity = e->metering;
     st = bloop_batch_get(c, &cfg, gops, n, arena, &stats, err);
     e->metered += stats.consumed;
@@ -879,6 +880,7 @@ static bloop_status write_batched(bloop_engine *e, bloop_client *c, bloopi_batch
                                  BLOOP_BATCH_PENDING, NULL};
   bloop_batch_config cfg = e->cfg.batch;
   bloop_batch_stats local;
+  memset(&local, 0, sizeof local);
   if (!stats) stats = &local;
   cfg.capacity = e->metering;
   st = bloopi_batch_write_ops(c, &cfg, wops, n, errors, stats, err);
