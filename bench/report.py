@@ -34,6 +34,8 @@ def fmt(x):
 side_rows = [
     ("`engine:save` (UpdateItem, SET of the five non-key attributes)", "save_us", "save_us",
      "save_us", ("ratio", 1.25)),
+    ("counter increment: `post.n = bloop.actions.add(1); engine:save(post)` (UpdateItem "
+     "ADD of one placeholder)", "increment_us", "increment_us", "increment_us", None),
     ("`engine:load` of one object (GetItem, decoded)", "get_us", "load_us", "get_us",
      ("ratio", 1.25)),
     ("query item loaded into a model object", "query_item_us", "query_item_us",
@@ -93,7 +95,9 @@ for name, bk, ok, pk, target in side_rows:
     out.append(f"| {name} | {fmt(b)} | {fmt(o)} | {o / b:.2f}x | {t} | {met} | {fmt(p)} "
                f"| {p / b:.1f}x |" + js)
 out.append("\nbare C's save row sends the same UpdateItem as `engine:save` of a new object (SET "
-           "of the five non-key attributes, names and values as placeholders); its put row is "
+           "of the five non-key attributes, names and values as placeholders); its increment "
+           "row the same UpdateItem `ADD #n0 :v0` as the counter (one name, one value: 1) "
+           "that boto3 and the JavaScript SDK send; its put row is "
            "PutItem. Its load row serves both load rows: GetItem, the answer parsed and "
            "decoded into a struct (strings copied, numbers converted).\n")
 out.append("## Process start (wall, median of 7 per run after 2 uncounted)\n")

@@ -2,6 +2,7 @@
 // bench/peer_boto3.py against the same local server, through DynamoDBClient with
 // marshall / unmarshall from @aws-sdk/util-dynamodb:
 //   save_us        UpdateItem with a SET expression over the five non-key attributes
+//   increment_us   UpdateItem ADD #n0 :v0 on an item's key (a counter; bench/peer_boto3.py's)
 //   put_us         PutItem of the whole item
 //   get_us         GetItem, the item unmarshalled into JavaScript values
 //   query_item_us  per item of a Query over every page, each item unmarshalled
@@ -40,6 +41,11 @@ async function save(obj) {
     ExpressionAttributeNames: names, ExpressionAttributeValues: values,
   }));
 }
+
+const increment = (i) => client.send(new UpdateItemCommand({
+  TableName: table, Key: { id: { S: `user-${i}` } }, UpdateExpression: "ADD #n0 :v0",
+  ExpressionAttributeNames: { "#n0": "n" }, ExpressionAttributeValues: marshall({ ":v0": 1 }),
+}));
 
 const put = (i) => client.send(new PutItemCommand({ TableName: table, Item: marshall(item(i)) }));
 
@@ -87,6 +93,7 @@ const version = JSON.parse(readFileSync(new URL(
   "./node_modules/@aws-sdk/client-dynamodb/package.json", import.meta.url))).version;
 const out = { peer: `JavaScript SDK ${version} (Node.js ${process.versions.node})` };
 out.save_us = await perOp((i) => save(item(i)));
+out.increment_us = await perOp(increment);
 out.put_us = await perOp(put);
 out.get_us = await perOp(get);
 const q = [];

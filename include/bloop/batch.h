@@ -63,6 +63,9 @@ typedef struct bloop_batch_config {
    * getrandom. Tests pin it to check the delays. */
   double (*random)(void *ud);
   void *random_ud;
+  /* 1: every request asks for ReturnConsumedCapacity TOTAL and stats.consumed sums the
+   * CapacityUnits answered (resends included); default 0 */
+  int capacity;
 } bloop_batch_config;
 
 /* Fills the defaults above. */
@@ -126,6 +129,8 @@ typedef struct bloop_batch_stats {
   long max_delay_ms;        /* longest single backoff taken */
   long total_delay_ms;      /* sum of backoffs taken (they overlap other chunks' work) */
   size_t done, found, missing, unprocessed, failed;   /* outcomes, per operation */
+  double consumed;          /* cfg.capacity: CapacityUnits of every answer, resends included
+                               (a failed request's answer reports none) */
 } bloop_batch_stats;
 
 /* Runs every write. cfg may be NULL (defaults); stats may be NULL. */

@@ -284,9 +284,13 @@ bloop_status bloop_engine_batch_delete(bloop_engine *e, bloop_batch_item *items,
 
 /* ---- capacity ---------------------------------------------------------------------- */
 
-/* on: every single-item call (save, delete, GetItem) asks for ReturnConsumedCapacity TOTAL
- * and bloop_engine_metered sums the CapacityUnits answered; the sum restarts at 0. Searches
- * count their own (bloop_search_consumed); the batch executor's calls are not metered. */
+/* on: every request of save, delete, load and batch save/delete (GetItem, UpdateItem,
+ * DeleteItem, BatchGetItem, BatchWriteItem, resends of unprocessed entries included) asks
+ * for ReturnConsumedCapacity TOTAL and bloop_engine_metered sums the CapacityUnits
+ * answered, also across calls that fail part-way (what their answered requests consumed);
+ * the sum restarts at 0. A failed request's answer reports none. Searches count their own
+ * (bloop_search_consumed). While on, bloop_engine_batch_save / _delete also leave their
+ * own call's share in stats->consumed. */
 void bloop_engine_meter(bloop_engine *e, int on);
 double bloop_engine_metered(const bloop_engine *e);
 

@@ -156,6 +156,56 @@ describe("engine batch executor against scripted UnprocessedItems #integration",
     assert.is_nil(keys[101].seen)
   end)
 
+  -- The fault server charges as the service does, only what it processed: 1 unit a write,
+  -- 0.5 a read (tests/tools/fault_server.py), so the sums below are exact.
+  describe("capacity = true", function()
+    local function with(objs, opts)
+      local args = table.move(objs, 1, #objs, 1, {})
+      args[#args + 1] = opts
+      return table.unpack(args)
+    end
+
+    it("sums every request, resends of unprocessed entries included", function()
+      local M = model()
+      local e = engine()
+      e:bind(M, { skip_table_setup = true })
+      local objs = {}
+      for i = 1, 30 do objs[i] = M{ pk = ("c%02d%s"):format(i, i % 3 == 0 and "~r2" or ""), v = i } end
+      local left, cap = e:batch_save(with(objs, { capacity = true }))
+      assert.same({}, left)
+      assert.equal(30, cap.consumed)   -- 10 of them were written only by the second resend
+      local keys = {}
+      for i = 1, 30 do keys[i] = M{ pk = objs[i].pk } end
+      assert.equal(15, e:load(with(keys, { capacity = true })).consumed)
+      -- what stays unprocessed is not charged
+      local stuck = M{ pk = "c-stuck~rinf", v = 0 }
+      left, cap = e:batch_delete(objs[1], stuck, { capacity = true })
+      assert.same({ stuck }, left)
+      assert.equal(1, cap.consumed)
+    end)
+
+    it("a call that raises part-way puts what was consumed on the error", function()
+      local M = model()
+      local e = engine()
+      e:bind(M, { skip_table_setup = true })
+      local objs = {}
+      for i = 1, 60 do
+        objs[i] = M{ pk = ("cf%02d%s"):format(i, i == 30 and "~xvalidation" or ""), v = i }
+      end
+      local err = raises(e.batch_save, e, with(objs, { capacity = true }))
+      assert.equal("ValidationException", err.code)
+      assert.equal(25, #err.unprocessed)
+      assert.equal(35, err.consumed)    -- the first and third chunks
+      local keys = {}
+      for i = 1, 150 do keys[i] = M{ pk = ("ck%03d%s"):format(i, i == 120 and "~xvalidation" or "") } end
+      err = raises(e.load, e, with(keys, { capacity = true }))
+      assert.equal(50, #err.unprocessed)
+      assert.equal(50, err.consumed)    -- 100 keys read at 0.5
+      -- without capacity the error has no such field
+      assert.is_nil(raises(e.batch_save, e, table.unpack(objs)).consumed)
+    end)
+  end)
+
   it("refuses bad batch options", function()
     helpers.misuse(function() engine{ rounds = 1 } end, 'bloop.Engine: unknown batch option "rounds"')
     helpers.misuse(function() engine{ concurrency = 0 } end,

@@ -10,7 +10,8 @@
  * up the requests of the other slots; it sleeps only when nothing is on the wire.
  * Writes on a key already being written are chained behind the earlier write and enter
  * the ready queue when it has an outcome, which keeps them in input order.
- * Each entry's JSON is encoded once, at validation, and chunks are spliced from it.
+ * Each entry's JSON is encoded once, at validation (or given, batch_internal.h), and chunks
+ * are spliced from it.
  */
 #include "bloop/batch.h"
 
@@ -23,6 +24,7 @@
 #include <time.h>
 
 #include "base/clock.h"
+#include "client/batch_internal.h"
 #include "client/retry.h"
 
 #define NONE SIZE_MAX
@@ -43,7 +45,9 @@ typedef struct entry {
   size_t table;              /* index into ex->tables */
   const bloop_value *kv[MAX_KEY_ATTRS];  /* key values, in the table's key order */
   uint64_t hash;
-  size_t json_off, json_len; /* fragment in ex->frags */
+  size_t json_off, json_len; /* fragment in ex->frags; or, given (a PUT's item text from the
+                                caller), json_len bytes at given, wrapped when sent */
+  const char *given;
   size_t op;                 /* write: the op; get: first op of the chain (op_next) */
   size_t next_same;          /* write: next write on the same key, held back */
   int state;
@@ -63,7 +67,9 @@ typedef struct exec {
   bloop_client *c;
   bloop_batch_config cfg;
   int is_get;
-  bloop_batch_write_op *wops;
+  bloopi_batch_wop *wops;
+  bloop_arena *errs;         /* write: where the ops' errors are kept */
+  const bloop_error *last_err;
   bloop_batch_get_op *gops;
   size_t nops;
   size_t *op_next;           /* get: next op sharing an entry */
@@ -266,6 +272,20 @@ static size_t *hash_find(exec *ex, size_t *ht, size_t mask, const entry *en) {
   return &ht[i];
 }
 
+/* e kept in ex->errs for an op to point at; the ops of one failed request share one copy. */
+static const bloop_error *keep_error(exec *ex, const bloop_error *e) {
+  static const bloop_error oom = {BLOOP_ENOMEM, "OutOfMemory", "out of memory", 0, {0}, 0};
+  const bloop_error *l = ex->last_err;
+  if (l && l->status == e->status && l->http_status == e->http_status &&
+      l->attempts == e->attempts && strcmp(l->code, e->code) == 0 &&
+      strcmp(l->message, e->message) == 0 && strcmp(l->request_id, e->request_id) == 0)
+    return l;
+  bloop_error *copy = bloop_arena_alloc(ex->errs, sizeof *copy);
+  if (!copy) return &oom;
+  *copy = *e;
+  return ex->last_err = copy;
+}
+
 static void push_ready(exec *ex, size_t ei) {
   ex->ents[ei].state = ENT_READY;
   ex->queue[ex->qtail++] = ei;
@@ -273,7 +293,7 @@ static void push_ready(exec *ex, size_t ei) {
 
 static bloop_status setup_write(exec *ex, size_t *ht, size_t mask, bloop_error *err) {
   for (size_t i = 0; i < ex->nops; i++) {
-    bloop_batch_write_op *op = &ex->wops[i];
+    bloopi_batch_wop *op = &ex->wops[i];
     entry *en = &ex->ents[i];
     bloop_error e = BLOOP_ERROR_INIT;
     bloop_error_clear(&e);
@@ -286,13 +306,15 @@ static bloop_status setup_write(exec *ex, size_t *ht, size_t mask, bloop_error *
                            (int)op->kind);
     if (!st) st = entry_key(ex, en, op->table, op->item, !is_put, &e);
     en->json_off = ex->frags.len;
-    if (!st) {
+    /* checked and encoded by the caller (batch_internal.h): sent from where it is */
+    en->given = is_put && op->json ? op->json : NULL;
+    if (!st && !en->given) {
       bloop_buf_puts(&ex->frags, is_put ? "{\"PutRequest\":{\"Item\":"
                                         : "{\"DeleteRequest\":{\"Key\":");
       st = bloop_item_to_json(op->item, &ex->frags, &e);
       bloop_buf_puts(&ex->frags, "}}");
     }
-    if (!st && is_put) {
+    if (!st && is_put && !en->given) {
       const tinfo *ti = &ex->tables[en->table];
       char names[512];
       snprintf(names, sizeof names, "%s%s%s", ti->keys[0], ti->nkeys > 1 ? "," : "",
@@ -302,11 +324,11 @@ static bloop_status setup_write(exec *ex, size_t *ht, size_t mask, bloop_error *
     if (!st && ex->frags.failed) st = nomem(&e);
     if (st) {
       op->outcome = BLOOP_BATCH_FAILED;
-      op->error = e;
+      op->error = keep_error(ex, &e);
       if (st == BLOOP_ENOMEM) return nomem(err);
       return bloop_error_set(err, st, e.code, "batch write: operation %zu: %s", i, e.message);
     }
-    en->json_len = ex->frags.len - en->json_off;
+    en->json_len = en->given ? op->json_len : ex->frags.len - en->json_off;
     size_t *b = hash_find(ex, ht, mask, en);
     if (*b == NONE) {
       push_ready(ex, i);
@@ -448,10 +470,9 @@ static void finish(exec *ex, size_t ei, bloop_batch_outcome o, const bloop_error
   entry *en = &ex->ents[ei];
   en->state = ENT_FINAL;
   if (!ex->is_get) {
-    bloop_batch_write_op *op = &ex->wops[en->op];
+    bloopi_batch_wop *op = &ex->wops[en->op];
     op->outcome = o;
-    if (e) op->error = *e;
-    else bloop_error_clear(&op->error);
+    op->error = e ? keep_error(ex, e) : NULL;
     count(ex, o);
     if (en->next_same != NONE) push_ready(ex, en->next_same);
     return;
@@ -493,14 +514,14 @@ static long backoff_ms(exec *ex, int round) {
 /* Fills a free slot from the ready queue: up to 25/100 entries within the size limit. */
 static void take_chunk(exec *ex, slot *s) {
   size_t max = ex->is_get ? BLOOP_BATCH_GET_MAX : BLOOP_BATCH_WRITE_MAX;
-  size_t bytes = 32;
+  size_t bytes = 64;   /* {"RequestItems":{...},"ReturnConsumedCapacity":"TOTAL"} */
   s->n = 0;
   s->round = 0;
   while (s->n < max && ex->qhead < ex->qtail) {
     entry *en = &ex->ents[ex->queue[ex->qhead]];
     const tinfo *ti = &ex->tables[en->table];
     /* Worst case per entry: its table's name and settings around it once more. */
-    size_t need = en->json_len + strlen(ti->t->name) * 6 + ti->get_suffix.len + 32;
+    size_t need = en->json_len + strlen(ti->t->name) * 6 + ti->get_suffix.len + 64;
     if (s->n > 0 && bytes + need > BLOOP_BATCH_REQUEST_MAX) break;
     bytes += need;
     en->state = ENT_SENT;
@@ -527,7 +548,13 @@ static void build_body(exec *ex, const slot *s, bloop_buf *b) {
       if (en->table != t) continue;
       if (!first) bloop_buf_putc(b, ',');
       first = 0;
-      bloop_buf_append(b, ex->frags.data + en->json_off, en->json_len);
+      if (en->given) {
+        bloop_buf_puts(b, "{\"PutRequest\":{\"Item\":");
+        bloop_buf_append(b, en->given, en->json_len);
+        bloop_buf_puts(b, "}}");
+      } else {
+        bloop_buf_append(b, ex->frags.data + en->json_off, en->json_len);
+      }
     }
     bloop_buf_putc(b, ']');
     if (ex->is_get) {
@@ -535,7 +562,7 @@ static void build_body(exec *ex, const slot *s, bloop_buf *b) {
       bloop_buf_putc(b, '}');
     }
   }
-  bloop_buf_puts(b, "}}");
+  bloop_buf_puts(b, ex->cfg.capacity ? "},\"ReturnConsumedCapacity\":\"TOTAL\"}" : "}}");
 }
 
 static void send_slot(exec *ex, slot *s) {
@@ -564,6 +591,23 @@ static void send_slot(exec *ex, slot *s) {
 }
 
 /* ---- answers ------------------------------------------------------------------------ */
+
+/* The CapacityUnits of an answer's ConsumedCapacity: a list, one entry per table (an
+ * object, as single-item calls answer, is taken too). */
+static double answer_units(const cJSON *json) {
+  const cJSON *cc = cJSON_GetObjectItemCaseSensitive(json, "ConsumedCapacity"), *u, *t;
+  if (cJSON_IsObject(cc)) {
+    u = cJSON_GetObjectItemCaseSensitive(cc, "CapacityUnits");
+    return cJSON_IsNumber(u) ? u->valuedouble : 0;
+  }
+  double units = 0;
+  if (cJSON_IsArray(cc))
+    cJSON_ArrayForEach(t, cc) {
+      u = cJSON_GetObjectItemCaseSensitive(t, "CapacityUnits");
+      if (cJSON_IsNumber(u)) units += u->valuedouble;
+    }
+  return units;
+}
 
 /* The slot entry whose key the decoded value v (an item or key of table `name`) holds. */
 static entry *match(exec *ex, slot *s, const char *name, const bloop_value *v) {
@@ -647,6 +691,9 @@ static void handle(exec *ex, slot *s) {
       st = bloop_error_set(&e, BLOOP_EPROTOCOL, "InvalidResponse",
                            "the %s answer is not a JSON object",
                            ex->is_get ? "BatchGetItem" : "BatchWriteItem");
+    /* what the service charged, whatever becomes of the answer's entries below */
+    else if (ex->cfg.capacity)
+      ex->st->consumed += answer_units(json);
   }
   bloop_call_free(s->call);
   s->call = NULL;
@@ -756,6 +803,27 @@ static void run(exec *ex) {
   }
 }
 
+/* What refuses a call before its operations are touched. */
+static bloop_status check_call(bloop_client *c, const bloop_batch_config *cfg, int no_ops,
+                               bloop_error *err) {
+  bloop_batch_config def;
+  if (!cfg) {
+    bloop_batch_config_init(&def);
+    cfg = &def;
+  }
+  if (!c || no_ops)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument", "client or operations missing");
+  if (cfg->concurrency < 1 || cfg->base_delay_ms < 0 || cfg->max_delay_ms < 0 ||
+      cfg->max_rounds < 0 || cfg->deadline_ms < 0)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidConfig",
+                           "batch config: concurrency >= 1, delays, rounds, deadline >= 0");
+  if (bloop_client_pending(c) != 0)
+    return bloop_error_set(err, BLOOP_ESTATE, "ClientBusy",
+                           "the client has %zu calls pending; a batch drives the client alone",
+                           bloop_client_pending(c));
+  return BLOOP_OK;
+}
+
 static bloop_status execute(exec *ex, const bloop_batch_config *cfg, bloop_batch_stats *stats,
                             bloop_error *err) {
   bloop_error_clear(err);
@@ -764,16 +832,8 @@ static bloop_status execute(exec *ex, const bloop_batch_config *cfg, bloop_batch
   memset(ex->st, 0, sizeof *ex->st);
   if (cfg) ex->cfg = *cfg;
   else bloop_batch_config_init(&ex->cfg);
-  if (!ex->c || (ex->nops && !(ex->wops || ex->gops)))
-    return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument", "client or operations missing");
-  if (ex->cfg.concurrency < 1 || ex->cfg.base_delay_ms < 0 || ex->cfg.max_delay_ms < 0 ||
-      ex->cfg.max_rounds < 0 || ex->cfg.deadline_ms < 0)
-    return bloop_error_set(err, BLOOP_EINVAL, "InvalidConfig",
-                           "batch config: concurrency >= 1, delays, rounds, deadline >= 0");
-  if (bloop_client_pending(ex->c) != 0)
-    return bloop_error_set(err, BLOOP_ESTATE, "ClientBusy",
-                           "the client has %zu calls pending; a batch drives the client alone",
-                           bloop_client_pending(ex->c));
+  bloop_status st = check_call(ex->c, cfg, ex->nops && !(ex->wops || ex->gops), err);
+  if (st) return st;
   for (size_t i = 0; i < ex->nops; i++) {
     if (ex->is_get) {
       ex->gops[i].outcome = BLOOP_BATCH_PENDING;
@@ -781,7 +841,7 @@ static bloop_status execute(exec *ex, const bloop_batch_config *cfg, bloop_batch
       memset(&ex->gops[i].item, 0, sizeof ex->gops[i].item);
     } else {
       ex->wops[i].outcome = BLOOP_BATCH_PENDING;
-      bloop_error_clear(&ex->wops[i].error);
+      ex->wops[i].error = NULL;
     }
   }
   if (ex->nops == 0) return BLOOP_OK;
@@ -790,7 +850,6 @@ static bloop_status execute(exec *ex, const bloop_batch_config *cfg, bloop_batch
 
   size_t hsize = 16;
   while (hsize < ex->nops * 2) hsize *= 2;
-  bloop_status st = BLOOP_OK;
   size_t *ht = malloc(hsize * sizeof *ht);
   ex->tables = calloc(ex->nops, sizeof *ex->tables);
   ex->ents = calloc(ex->nops, sizeof *ex->ents);
@@ -831,15 +890,43 @@ done:
   return st;
 }
 
-bloop_status bloop_batch_write(bloop_client *c, const bloop_batch_config *cfg,
-                               bloop_batch_write_op *ops, size_t n, bloop_batch_stats *stats,
-                               bloop_error *err) {
+bloop_status bloopi_batch_write_ops(bloop_client *c, const bloop_batch_config *cfg,
+                                    bloopi_batch_wop *ops, size_t n, bloop_arena *errors,
+                                    bloop_batch_stats *stats, bloop_error *err) {
   exec ex;
   memset(&ex, 0, sizeof ex);
   ex.c = c;
   ex.wops = ops;
+  ex.errs = errors;
   ex.nops = n;
   return execute(&ex, cfg, stats, err);
+}
+
+bloop_status bloop_batch_write(bloop_client *c, const bloop_batch_config *cfg,
+                               bloop_batch_write_op *ops, size_t n, bloop_batch_stats *stats,
+                               bloop_error *err) {
+  bloop_error_clear(err);
+  bloop_batch_stats local;
+  if (!stats) stats = &local;
+  memset(stats, 0, sizeof *stats);
+  /* refused before the ops are touched, as always */
+  bloop_status st = check_call(c, cfg, n && !ops, err);
+  if (st || n == 0) return st;
+  bloopi_batch_wop *w = malloc(n * sizeof *w);
+  if (!w) return nomem(err);
+  for (size_t i = 0; i < n; i++)
+    w[i] = (bloopi_batch_wop){ops[i].table, ops[i].kind, ops[i].item, NULL, 0,
+                              BLOOP_BATCH_PENDING, NULL};
+  bloop_arena errors = BLOOP_ARENA_INIT;
+  st = bloopi_batch_write_ops(c, cfg, w, n, &errors, stats, err);
+  for (size_t i = 0; i < n; i++) {
+    ops[i].outcome = w[i].outcome;
+    if (w[i].error) ops[i].error = *w[i].error;
+    else bloop_error_clear(&ops[i].error);
+  }
+  bloop_arena_free(&errors);
+  free(w);
+  return st;
 }
 
 bloop_status bloop_batch_get(bloop_client *c, const bloop_batch_config *cfg,

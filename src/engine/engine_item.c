@@ -7,8 +7,11 @@
  */
 #include "engine/engine_internal.h"
 #include "base/json_read.h"
+#include "client/batch_internal.h"
+#include "engine/engine_batch.h"
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +37,16 @@ static bloop_status check_item(const bloop_model *m, const bloop_value *item, co
   if (!item || item->type != BLOOP_TYPE_M)
     return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, op,
                               "the item is not a map of attributes");
+  size_t ncols = bloop_model_column_count(m), next = 0;
   for (size_t i = 0; i < item->u.map.count; i++) {
     const bloop_member *mb = &item->u.map.members[i];
-    const bloop_column *c = bloop_model_column_by_dynamo(m, mb->name, mb->name_len);
+    /* an item dumped from an object lists its attributes in column order: try the column
+     * after the last one found first */
+    const bloop_column *c = next < ncols ? bloop_model_column(m, next) : NULL;
+    if (!c || strlen(c->dynamo_name) != mb->name_len ||
+        memcmp(c->dynamo_name, mb->name, mb->name_len) != 0)
+      c = bloop_model_column_by_dynamo(m, mb->name, mb->name_len);
+    if (c) next = (size_t)(c - bloop_model_column(m, 0)) + 1;
     if (!c)
       return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, op,
                                 "attribute \"%.*s\" is not a column", (int)mb->name_len,
@@ -48,6 +58,7 @@ static bloop_status check_item(const bloop_model *m, const bloop_value *item, co
   }
   /* The saved object is the stored item afterwards: refuse one DynamoDB would refuse, with
    * its key in the message, before anything is sent. */
+  if (bloop_item_size(item) <= BLOOP_ITEM_SIZE_MAX) return BLOOP_OK;
   const bloop_column *h = bloop_model_hash_key(m), *r = bloop_model_range_key(m);
   char keys[520];
   snprintf(keys, sizeof keys, "%s%s%s", h ? h->dynamo_name : "", r ? "," : "",
@@ -742,7 +753,12 @@ bloop_status bloop_engine_load(bloop_engine *e, bloop_load_op *ops, size_t n, in
       gops[i].table = table_for(&ts, ops[i].model, consistent);
       gops[i].key = &keys[i];
     }
-    st = bloop_batch_get(c, &e->cfg.batch, gops, n, arena, NULL, err);
+    bloop_batch_config cfg = e->cfg.batch;
+    bloop_batch_stats stats;
+    memset(&stats, 0, sizeof stats);   /* read even when the call is refused early */
+    cfg.capacity = e->metering;
+    st = bloop_batch_get(c, &cfg, gops, n, arena, &stats, err);
+    e->metered += stats.consumed;
     for (size_t i = 0; i < n; i++) {
       ops[i].outcome = gops[i].outcome;
       ops[i].item = gops[i].item;
@@ -868,15 +884,63 @@ static int keyed_cmp(const void *x, const void *y) {
   return c ? c : (a->i > b->i) - (a->i < b->i);   /* one item: in batch order */
 }
 
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+  const unsigned char *s = p;
+  for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 1099511628211ULL;
+  return h;
+}
+
+/* A hash that agrees with item_cmp: equal table and key values hash equally (numbers by
+ * their canonical text, so "1.0" and "1" meet). */
+static uint64_t keyed_hash(const keyed *k) {
+  uint64_t h = fnv(14695981039346656037ULL, k->table, strlen(k->table) + 1);
+  for (size_t i = 0; i < k->key->u.map.count; i++) {
+    const bloop_value *v = &k->key->u.map.members[i].value;
+    size_t len = 0;
+    const char *p = bloop_value_bytes(v, &len);
+    char canon[BLOOP_DECIMAL_STRING_MAX];
+    bloop_decimal d;
+    if (v->type == BLOOP_TYPE_N && bloop_value_decimal(v, &d, NULL) == BLOOP_OK) {
+      len = bloop_decimal_format(d, canon);
+      p = canon;
+    }
+    unsigned char ty = (unsigned char)v->type;
+    h = fnv(fnv(h, &ty, 1), p ? p : "", len);
+  }
+  return h;
+}
+
+/* 1 when two of the n keys name one item: one pass through a hash table. */
+static int any_same_key(const keyed *k, size_t n, bloop_arena *tmp, int *failed) {
+  size_t cap = 16;
+  while (cap < 2 * n) cap *= 2;
+  size_t *slot = bloop_arena_alloc(tmp, cap * sizeof *slot);
+  uint64_t *hash = bloop_arena_alloc(tmp, n * sizeof *hash);
+  if (!slot || !hash) return *failed = 1;
+  memset(slot, 0xff, cap * sizeof *slot);   /* SIZE_MAX: empty */
+  for (size_t i = 0; i < n; i++) {
+    hash[i] = keyed_hash(&k[i]);
+    size_t j = (size_t)hash[i] & (cap - 1);
+    for (; slot[j] != SIZE_MAX; j = (j + 1) & (cap - 1))
+      if (hash[slot[j]] == hash[i] && item_cmp(&k[slot[j]], &k[i]) == 0) return 1;
+    slot[j] = i;
+  }
+  return 0;
+}
+
 /* DynamoDB refuses a whole BatchWriteItem that names one item twice, so a batch with two
  * objects of one key is refused before anything is sent, naming both. */
-static bloop_status check_distinct_keys(const bloop_batch_item *items, const bloop_value *keys,
+static bloop_status check_distinct_keys(const bloopi_batch_entry *items, const bloop_value *keys,
                                         size_t n, const char *opname, bloop_arena *tmp,
                                         bloop_error *err) {
   keyed *k = bloop_arena_calloc(tmp, n, sizeof *k);
   if (!k) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
   for (size_t i = 0; i < n; i++)
     k[i] = (keyed){bloop_model_table_name(items[i].model), &keys[i], i};
+  int failed = 0;
+  if (!any_same_key(k, n, tmp, &failed)) return BLOOP_OK;
+  if (failed) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  /* Sorted, the pair named is the first in key order, as it always was. */
   qsort(k, n, sizeof *k, keyed_cmp);
   for (size_t i = 1; i < n; i++) {
     const keyed *a = &k[i - 1], *b = &k[i];
@@ -893,132 +957,203 @@ static bloop_status check_distinct_keys(const bloop_batch_item *items, const blo
   return BLOOP_OK;
 }
 
-/* Validates the items and makes the wire form of each (whole item, or key). */
-static bloop_status batch_prepare(const bloop_batch_item *items, size_t n, int del,
+/* Validates the entries and makes the wire form of each (whole item, or key). */
+static bloop_status batch_prepare(const bloopi_batch_entry *ents, size_t n, int del,
                                   bloop_arena *tmp, const bloop_value **wire,
                                   bloop_error *err) {
   const char *opname = del ? "batch_delete" : "batch_save";
   bloop_value *keys = bloop_arena_calloc(tmp, n + 1, sizeof *keys);
   if (!keys) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
   for (size_t i = 0; i < n; i++) {
-    const bloop_model *m = items[i].model;
+    const bloop_model *m = ents[i].model;
     if (!m)
       return bloop_error_set(err, BLOOP_EINVAL, "InvalidRequest", "engine %s: item %zu has no model",
                              opname, i);
     bloop_status st;
-    if (!del && (st = check_item(m, items[i].item, opname, err))) return st;
-    if ((st = bloopi_item_key(m, items[i].item, tmp, &keys[i], opname, err))) return st;
-    wire[i] = del ? &keys[i] : items[i].item;
+    if (!del && (st = check_item(m, ents[i].item, opname, err))) return st;
+    if ((st = bloopi_item_key(m, ents[i].item, tmp, &keys[i], opname, err))) return st;
+    wire[i] = del ? &keys[i] : ents[i].item;
   }
-  return check_distinct_keys(items, keys, n, opname, tmp, err);
+  return check_distinct_keys(ents, keys, n, opname, tmp, err);
 }
 
-static void write_each(bloop_engine *e, bloop_batch_item *items, const bloop_value **wire,
-                       size_t n, int del) {
+/* e kept in a for an entry to point at. */
+static const bloop_error *keep_error(bloop_arena *a, const bloop_error *e) {
+  static const bloop_error oom = {BLOOP_ENOMEM, "OutOfMemory", "out of memory", 0, {0}, 0};
+  bloop_error *copy = bloop_arena_alloc(a, sizeof *copy);
+  if (!copy) return &oom;
+  *copy = *e;
+  return copy;
+}
+
+static void write_each(bloop_engine *e, bloopi_batch_entry *ents, const bloop_value **wire,
+                       size_t n, int del, bloop_arena *errors) {
   bloop_buf body = BLOOP_BUF_INIT, resp = BLOOP_BUF_INIT;
   for (size_t i = 0; i < n; i++) {
+    bloop_error ie = BLOOP_ERROR_INIT;
     bloop_buf_reset(&body);
-    open_item_request(&body, bloop_model_table_name(items[i].model), del ? "Key" : "Item",
-                      wire[i], &items[i].error);
+    open_item_request(&body, bloop_model_table_name(ents[i].model), del ? "Key" : "Item",
+                      wire[i], &ie);
     bloop_buf_putc(&body, '}');
-    if (bloopi_engine_call(e, del ? "DeleteItem" : "PutItem", &body, &resp, &items[i].error))
-      items[i].outcome = BLOOP_BATCH_FAILED;
-    else
-      items[i].outcome = BLOOP_BATCH_DONE;
+    if (bloopi_engine_call(e, del ? "DeleteItem" : "PutItem", &body, &resp, &ie)) {
+      ents[i].outcome = BLOOP_BATCH_FAILED;
+      ents[i].error = keep_error(errors, &ie);
+    } else {
+      ents[i].outcome = BLOOP_BATCH_DONE;
+    }
   }
   bloop_buf_free(&body);
   bloop_buf_free(&resp);
 }
 
-static bloop_status run_batch(bloop_engine *e, bloop_batch_item *items, size_t n, int del,
-                              bloop_batch_stats *stats, bloop_error *err) {
+/* BatchWriteItem through the executor; every entry gets the outcome it had there. */
+static bloop_status write_batched(bloop_engine *e, bloop_client *c, bloopi_batch_entry *ents,
+                                  const bloop_value **wire, size_t n, int del,
+                                  bloop_arena *errors, bloop_batch_stats *stats,
+                                  bloop_error *err) {
+  bloopi_batch_wop *wops = malloc(n * sizeof *wops);
+  tables ts = {calloc(n, sizeof *ts.t), 0};
+  bloop_status st = BLOOP_OK;
+  if (!wops || !ts.t) {
+    st = bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++)
+    /* check_item has checked an item's size; the caller vouched for the rest of its text */
+    wops[i] = (bloopi_batch_wop){table_for(&ts, ents[i].model, 0),
+                                 del ? BLOOP_BATCH_DELETE : BLOOP_BATCH_PUT, wire[i],
+                                 del ? NULL : ents[i].json, del ? 0 : ents[i].json_len,
+                                 BLOOP_BATCH_PENDING, NULL};
+  bloop_batch_config cfg = e->cfg.batch;
+  bloop_batch_stats local;
+  memset(&local, 0, sizeof local);
+  if (!stats) stats = &local;
+  cfg.capacity = e->metering;
+  st = bloopi_batch_write_ops(c, &cfg, wops, n, errors, stats, err);
+  e->metered += stats->consumed;
+  for (size_t i = 0; i < n; i++) {
+    ents[i].outcome = wops[i].outcome;
+    ents[i].error = wops[i].error;
+  }
+done:
+  free(wops);
+  free(ts.t);
+  return st;
+}
+
+bloop_status bloopi_engine_batch(bloop_engine *e, bloopi_batch_entry *ents, size_t n, int del,
+                                 bloop_arena *errors, bloop_batch_stats *stats,
+                                 bloop_error *err) {
+  bloop_error_clear(err);
   const char *opname = del ? "batch_delete" : "batch_save";
   if (stats) memset(stats, 0, sizeof *stats);
   for (size_t i = 0; i < n; i++) {
-    items[i].outcome = BLOOP_BATCH_PENDING;
-    bloop_error_clear(&items[i].error);
+    ents[i].outcome = BLOOP_BATCH_PENDING;
+    ents[i].error = NULL;
   }
   if (!n) return BLOOP_OK;
   bloop_arena tmp = BLOOP_ARENA_INIT;
-  bloop_batch_write_op *wops = NULL;
-  tables ts = {NULL, 0};
   const bloop_value **wire = calloc(n, sizeof *wire);
-  bloop_status st = wire ? batch_prepare(items, n, del, &tmp, wire, err)
+  bloop_status st = wire ? batch_prepare(ents, n, del, &tmp, wire, err)
                          : bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
   if (st) goto done;
   bloop_client *c = bloopi_engine_route(e, BLOOP_SERVICE_DYNAMODB, "BatchWriteItem");
   if (!c) {
-    write_each(e, items, wire, n, del);
+    write_each(e, ents, wire, n, del, errors);
   } else {
-    wops = calloc(n, sizeof *wops);
-    ts.t = calloc(n, sizeof *ts.t);
-    if (!wops || !ts.t) {
-      st = bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
-      goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-      wops[i].table = table_for(&ts, items[i].model, 0);
-      wops[i].kind = del ? BLOOP_BATCH_DELETE : BLOOP_BATCH_PUT;
-      wops[i].item = wire[i];
-      wops[i].tag = &items[i];
-    }
-    st = bloop_batch_write(c, &e->cfg.batch, wops, n, stats, err);
-    for (size_t i = 0; i < n; i++) {
-      items[i].outcome = wops[i].outcome;
-      items[i].error = wops[i].error;
-    }
+    st = write_batched(e, c, ents, wire, n, del, errors, stats, err);
     if (st && st != BLOOP_EINVAL) {
-      st = bloopi_engine_prefix(st, err, items[0].model, opname);
+      st = bloopi_engine_prefix(st, err, ents[0].model, opname);
       goto done;
     }
   }
   st = BLOOP_OK;
   for (size_t i = 0; i < n && !st; i++) {
-    if (items[i].outcome == BLOOP_BATCH_DONE) continue;
-    if (err) *err = items[i].error;
+    if (ents[i].outcome == BLOOP_BATCH_DONE) continue;
+    if (err) {
+      if (ents[i].error) *err = *ents[i].error;
+      else bloop_error_clear(err);
+    }
     if (err && !err->status)
       bloop_error_set(err, BLOOP_ESTATE, "NotProcessed", "item %zu was not processed", i);
-    st = bloopi_engine_prefix(err ? err->status : BLOOP_ESTATE, err, items[i].model, opname);
+    st = bloopi_engine_prefix(err ? err->status : BLOOP_ESTATE, err, ents[i].model, opname);
   }
 done:
   free(wire);
-  free(wops);
-  free(ts.t);
   bloop_arena_free(&tmp);
+  return st;
+}
+
+/* The public items as entries (NULL when out of memory). */
+static bloopi_batch_entry *entries_of(const bloop_batch_item *items, size_t n) {
+  bloopi_batch_entry *ents = malloc((n ? n : 1) * sizeof *ents);
+  for (size_t i = 0; ents && i < n; i++)
+    ents[i] = (bloopi_batch_entry){items[i].model, items[i].item, NULL, 0, BLOOP_BATCH_PENDING,
+                                   NULL};
+  return ents;
+}
+
+static bloop_status batch_items(bloop_engine *e, bloop_batch_item *items, size_t n, int del,
+                                bloop_batch_stats *stats, bloop_error *err) {
+  bloop_error_clear(err);
+  for (size_t i = 0; i < n; i++) {
+    items[i].outcome = BLOOP_BATCH_PENDING;
+    bloop_error_clear(&items[i].error);
+  }
+  bloopi_batch_entry *ents = entries_of(items, n);
+  if (!ents) {
+    if (stats) memset(stats, 0, sizeof *stats);
+    return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  }
+  bloop_arena errors = BLOOP_ARENA_INIT;
+  bloop_status st = bloopi_engine_batch(e, ents, n, del, &errors, stats, err);
+  for (size_t i = 0; i < n; i++) {
+    items[i].outcome = ents[i].outcome;
+    if (ents[i].error) items[i].error = *ents[i].error;
+  }
+  bloop_arena_free(&errors);
+  free(ents);
   return st;
 }
 
 bloop_status bloop_engine_batch_save(bloop_engine *e, bloop_batch_item *items, size_t n,
                                      bloop_batch_stats *stats, bloop_error *err) {
-  bloop_error_clear(err);
-  return run_batch(e, items, n, 0, stats, err);
+  return batch_items(e, items, n, 0, stats, err);
 }
 
 bloop_status bloop_engine_batch_delete(bloop_engine *e, bloop_batch_item *items, size_t n,
                                        bloop_batch_stats *stats, bloop_error *err) {
-  bloop_error_clear(err);
-  return run_batch(e, items, n, 1, stats, err);
+  return batch_items(e, items, n, 1, stats, err);
 }
 
 bloop_status bloop_engine_explain_batch(bloop_engine *e, const bloop_batch_item *items,
                                         size_t n, int is_delete, bloop_buf *out,
                                         bloop_error *err) {
-  bloop_error_clear(err);
   (void)e;
+  bloopi_batch_entry *ents = entries_of(items, n);
+  if (!ents) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  bloop_status st = bloopi_engine_explain_batch(ents, n, is_delete, out, err);
+  free(ents);
+  return st;
+}
+
+bloop_status bloopi_engine_explain_batch(const bloopi_batch_entry *ents, size_t n, int is_delete,
+                                         bloop_buf *out, bloop_error *err) {
+  bloop_error_clear(err);
   bloop_arena tmp = BLOOP_ARENA_INIT;
   bloop_buf req = BLOOP_BUF_INIT;
   const bloop_value **wire = calloc(n + 1, sizeof *wire);
-  bloop_status st = wire ? batch_prepare(items, n, is_delete, &tmp, wire, err)
+  bloop_status st = wire ? batch_prepare(ents, n, is_delete, &tmp, wire, err)
                          : bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
   if (st) goto done;
   size_t take = n < BLOOP_BATCH_WRITE_MAX ? n : BLOOP_BATCH_WRITE_MAX, size = 0;
   bloop_buf_puts(&req, "{\"RequestItems\":{");
   int first_table = 1;
   for (size_t i = 0; i < take; i++) {
-    const char *tn = bloop_model_table_name(items[i].model);
+    const char *tn = bloop_model_table_name(ents[i].model);
     int seen = 0;
     for (size_t j = 0; j < i; j++)
-      if (strcmp(bloop_model_table_name(items[j].model), tn) == 0) seen = 1;
+      if (strcmp(bloop_model_table_name(ents[j].model), tn) == 0) seen = 1;
     if (seen) continue;
     if (!first_table) bloop_buf_putc(&req, ',');
     first_table = 0;
@@ -1026,7 +1161,7 @@ bloop_status bloop_engine_explain_batch(bloop_engine *e, const bloop_batch_item 
     bloop_buf_puts(&req, ":[");
     int first = 1;
     for (size_t j = i; j < take; j++) {
-      if (strcmp(bloop_model_table_name(items[j].model), tn) != 0) continue;
+      if (strcmp(bloop_model_table_name(ents[j].model), tn) != 0) continue;
       if (!first) bloop_buf_putc(&req, ',');
       first = 0;
       bloop_buf_puts(&req, is_delete ? "{\"DeleteRequest\":{\"Key\":" : "{\"PutRequest\":{\"Item\":");

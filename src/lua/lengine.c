@@ -20,6 +20,7 @@
 #include "bloop/engine.h"
 #include "bloop/operations.h"
 #include "bloop/sigv4.h"
+#include "engine/engine_batch.h"
 #include "lua/larena.h"
 #include "lua/laux.h"
 #include "lua/lbloop.h"
@@ -564,42 +565,59 @@ static int le_load(lua_State *L) {
   return 2;
 }
 
-/* Reads { {model=, item=}, ... } at t into items. */
-static bloop_batch_item *le_batch_items(lua_State *L, int t, bloop_arena *a, size_t *count) {
-  size_t n = lua_rawlen(L, t);
-  bloop_batch_item *items = bloopL_arena_alloc(L, a, n * sizeof *items);
+/* Reads the lists models (CModels) at mt and items at it into compact entries
+ * (engine_batch.h: no bloop_error each, which for 20,000 objects was 27 MB to fault in).
+ * An item given as snapshot text (a save) is read with the JSON reader, which checks every
+ * rule, and the text itself goes on as the entry's json, so the engine does not encode it
+ * again: the entry borrows the string, which the list at it keeps alive for the call. */
+static bloopi_batch_entry *le_batch_items(lua_State *L, int mt, int it, int is_delete,
+                                          bloop_arena *a, size_t *count) {
+  luaL_checktype(L, mt, LUA_TTABLE);
+  luaL_checktype(L, it, LUA_TTABLE);
+  size_t n = lua_rawlen(L, it);
+  if (lua_rawlen(L, mt) != n) luaL_error(L, "engine batch: as many models as items expected");
+  bloopi_batch_entry *ents = bloopL_arena_alloc(L, a, n * sizeof *ents);
+  const void *last = NULL;       /* the CModel box read last: its model is checked once */
+  const bloop_model *last_model = NULL;
   for (size_t i = 0; i < n; i++) {
-    lua_rawgeti(L, t, (lua_Integer)i + 1);
-    int e = lua_gettop(L);
-    items[i].model = bloopL_field_model(L, e, "model");
-    items[i].item = bloopL_field_wire(L, e, "item", a);
-    if (!items[i].item) luaL_error(L, "engine batch: entry %d has no item", (int)i + 1);
-    lua_pop(L, 1);
+    lua_rawgeti(L, mt, (lua_Integer)i + 1);                /* [.., cmodel] */
+    if (!last || lua_topointer(L, -1) != last) {
+      last_model = bloopL_check_model(L, -1);
+      last = lua_topointer(L, -1);
+    }
+    ents[i].model = last_model;
+    lua_rawgeti(L, it, (lua_Integer)i + 1);                /* [.., cmodel, item] */
+    if (!is_delete && lua_type(L, -1) == LUA_TSTRING)
+      ents[i].json = lua_tolstring(L, -1, &ents[i].json_len);
+    ents[i].item = le_opt_wire(L, -1, a, "item");
+    if (!ents[i].item) luaL_error(L, "engine batch: entry %d has no item", (int)i + 1);
+    lua_pop(L, 2);
   }
   *count = n;
-  return items;
+  return ents;
 }
 
-/* ce:batch(is_delete, entries) -> { outcome name, ... }, err: every entry's outcome
- * ("done", "unprocessed", "failed", "pending") and, when the call failed, its error object
- * (else nil). It does not raise on a failed entry: the caller must learn which entries were
+/* ce:batch(is_delete, models, items) -> { outcome name, ... }, err: models[i] (a CModel)
+ * and items[i] (a snapshot or wire item) are one entry; every entry's outcome ("done",
+ * "unprocessed", "failed", "pending") and, when the call failed, its error object (else
+ * nil). It does not raise on a failed entry: the caller must learn which entries were
  * written before it raises (engine.lua lists the rest on the error). */
 static int le_batch(lua_State *L) {
   engine_box *box = le_check_engine(L, 1);
   int is_delete = lua_toboolean(L, 2);
-  luaL_checktype(L, 3, LUA_TTABLE);
+  lua_settop(L, 4);                                        /* [e, del, models, items] */
   bloop_arena *a = bloopL_push_arena(L);
   size_t n;
-  bloop_batch_item *items = le_batch_items(L, 3, a, &n);
+  bloopi_batch_entry *ents = le_batch_items(L, 3, 4, is_delete, a, &n);
   bloop_error err = BLOOP_ERROR_INIT;
-  bloop_status st = is_delete ? bloop_engine_batch_delete(box->e, items, n, NULL, &err)
-                              : bloop_engine_batch_save(box->e, items, n, NULL, &err);
+  /* the entries' errors go to the call's arena */
+  bloop_status st = bloopi_engine_batch(box->e, ents, n, is_delete, a, NULL, &err);
   int failed = 0;
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
-    lua_pushstring(L, bloop_batch_outcome_name(items[i].outcome));
+    lua_pushstring(L, bloop_batch_outcome_name(ents[i].outcome));
     lua_rawseti(L, -2, (lua_Integer)i + 1);
-    failed |= items[i].outcome != BLOOP_BATCH_DONE && items[i].outcome != BLOOP_BATCH_UNPROCESSED;
+    failed |= ents[i].outcome != BLOOP_BATCH_DONE && ents[i].outcome != BLOOP_BATCH_UNPROCESSED;
   }
   /* Unprocessed-only is a normal answer (the objects are returned); anything else fails. */
   if (st != BLOOP_OK && failed) bloopL_push_core_error(L, &err, BLOOPL_FROM_ENGINE);
@@ -812,8 +830,8 @@ static int le_search_gc(lua_State *L) {
 /* ---- explain ----------------------------------------------------------------------------- */
 
 /* ce:explain(op, args) -> the decoded explanation(s): save/delete take write args, load a
- * list of {model=, key=} (args.ops) and args.consistent, batch_save/batch_delete a list of
- * {model=, item=}, bind {model=}, query/scan search args. */
+ * list of {model=, key=} (args.ops) and args.consistent, batch_save/batch_delete the lists
+ * args.models and args.items (as ce:batch), bind {model=}, query/scan search args. */
 static int le_explain(lua_State *L) {
   static const char *const ops[] = {"save", "delete", "load", "batch_save", "batch_delete",
                                     "bind", "search", NULL};
@@ -845,10 +863,12 @@ static int le_explain(lua_State *L) {
     }
     case 3:
     case 4: {
+      lua_getfield(L, 3, "models");
       lua_getfield(L, 3, "items");
-      bloop_batch_item *items = le_batch_items(L, lua_gettop(L), a, &n);
-      lua_pop(L, 1);
-      st = bloop_engine_explain_batch(box->e, items, n, op == 4, out, &err);
+      bloopi_batch_entry *ents = le_batch_items(L, lua_gettop(L) - 1, lua_gettop(L), op == 4,
+                                                a, &n);
+      st = bloopi_engine_explain_batch(ents, n, op == 4, out, &err);
+      lua_pop(L, 2);   /* after: the entries borrow its strings */
       break;
     }
     case 5:

@@ -372,6 +372,66 @@ static void test_partial_get(bloop_client *c) {
   bloop_arena_free(&a);
 }
 
+static const char *cap_marker(size_t i) {
+  if (i == 5) return "~rinf";
+  if (i % 4 == 0) return "~r2";
+  if (i % 7 == 3) return "~miss";   /* gets only */
+  return "";
+}
+
+/* cfg.capacity: stats.consumed sums every answer's ConsumedCapacity list (two tables in a
+ * request), resends included. The server charges only what it processed, so the sum is
+ * exactly one unit per write done (half per key read); without cfg.capacity nothing. */
+static void test_capacity(bloop_client *c) {
+  bloop_arena a = BLOOP_ARENA_INIT, out = BLOOP_ARENA_INIT;
+  bloop_batch_table t1 = {"cap|batch", "pk", NULL, 0, NULL, NULL};
+  bloop_batch_table t2 = {"cap2|batch", "pk", NULL, 0, NULL, NULL};
+  enum { N = 40 };
+  bloop_value *items = make_items(&a, N, "c", cap_marker);
+  bloop_batch_write_op ops[N];
+  memset(ops, 0, sizeof ops);
+  for (size_t i = 0; i < N; i++) {
+    ops[i].table = i % 2 ? &t2 : &t1;
+    ops[i].kind = BLOOP_BATCH_PUT;
+    ops[i].item = &items[i];
+  }
+  bloop_batch_config cfg;
+  bloop_batch_config_init(&cfg);
+  double r = 0.5;
+  cfg.base_delay_ms = 2;
+  cfg.max_rounds = 3;
+  cfg.random = pinned;
+  cfg.random_ud = &r;
+  cfg.capacity = 1;
+  bloop_batch_stats st;
+  bloop_error err = BLOOP_ERROR_INIT;
+  CHECK(bloop_batch_write(c, &cfg, ops, N, &st, &err) == BLOOP_OK);
+  CHECK(st.done == N - 1 && st.unprocessed == 1 && st.resends > 0);
+  CHECK_MSG(st.consumed == (double)st.done, "one unit a write done, resends included");
+  tap_note("capacity: %zu writes done in %zu requests: %g units", st.done, st.requests,
+           st.consumed);
+  cfg.capacity = 0;
+  CHECK(bloop_batch_write(c, &cfg, ops, N, &st, &err) == BLOOP_OK);
+  CHECK(st.done == N - 1 && st.consumed == 0);
+
+  bloop_batch_get_op gops[N];
+  memset(gops, 0, sizeof gops);
+  bloop_value *keys = bloop_arena_calloc(&a, N, sizeof *keys);
+  for (size_t i = 0; i < N; i++) {
+    bloop_value_set_map(&keys[i], &a, 1, NULL);
+    *bloop_value_map_put(&keys[i], &a, "pk", 2) = *bloop_value_get(&items[i], "pk", 2);
+    gops[i].table = &t1;
+    gops[i].key = &keys[i];
+  }
+  cfg.capacity = 1;
+  CHECK(bloop_batch_get(c, &cfg, gops, N, &out, &st, &err) == BLOOP_OK);
+  CHECK(st.found + st.missing == N - 1 && st.missing > 0 && st.resends > 0);
+  CHECK_MSG(st.consumed == 0.5 * (double)(st.found + st.missing),
+            "half a unit a key read, found or missing, resends included");
+  bloop_arena_free(&out);
+  bloop_arena_free(&a);
+}
+
 static const char *inf_marker(size_t i) { return "~rinf"; }
 
 /* The deadline stops resends before max_rounds; leftovers say "Deadline". With the real
@@ -489,6 +549,7 @@ int main(void) {
     test_failed_chunks(c);
     test_duplicates(c);
     test_partial_get(c);
+    test_capacity(c);
     test_deadline_and_bounds(c);
     test_misuse(c);
     bloop_client_free(c);

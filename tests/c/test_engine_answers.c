@@ -149,6 +149,38 @@ static void test_batch_same_key(void) {
   bloop_model_release(m);
 }
 
+/* An item's attributes in any order are columns (an item another SDK wrote lists them in
+ * its own order; the engine tries column order first): checked without sending. */
+static void test_batch_any_order(void) {
+  static const bloop_column_decl ocols[] = {{"id", NULL, BLOOP_TYPE_S, BLOOP_KEY_HASH, 0},
+                                            {"a", "attr_a", BLOOP_TYPE_N, BLOOP_KEY_NONE, 0},
+                                            {"b", NULL, BLOOP_TYPE_S, BLOOP_KEY_NONE, 0}};
+  bloop_model *m = model_of("Order", "orders", ocols, 3);
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (!CHECK(m != NULL)) return;
+  bloop_arena a = BLOOP_ARENA_INIT;
+  const char *texts[] = {"{\"b\":{\"S\":\"x\"},\"attr_a\":{\"N\":\"1\"},\"id\":{\"S\":\"k1\"}}",
+                         "{\"id\":{\"S\":\"k2\"},\"b\":{\"S\":\"y\"},\"attr_a\":{\"N\":\"2\"}}",
+                         "{\"id\":{\"S\":\"k3\"},\"a\":{\"N\":\"3\"}}"};
+  bloop_value v[3];
+  bloop_batch_item items[3];
+  memset(items, 0, sizeof items);
+  for (int i = 0; i < 3; i++) {
+    CHECK(bloop_item_from_json(texts[i], strlen(texts[i]), &a, &v[i], &err) == BLOOP_OK);
+    items[i].model = m;
+    items[i].item = &v[i];
+  }
+  bloop_buf out = BLOOP_BUF_INIT;
+  CHECK_MSG(bloop_engine_explain_batch(NULL, items, 2, 0, &out, &err) == BLOOP_OK, err.message);
+  bloop_buf_free(&out);
+  /* a model name, not the attribute name, is no column */
+  CHECK(bloop_engine_explain_batch(NULL, items, 3, 0, &out, &err) == BLOOP_EINVAL);
+  CHECK_MSG(strstr(err.message, "attribute \"a\" is not a column") != NULL, err.message);
+  bloop_buf_free(&out);
+  bloop_arena_free(&a);
+  bloop_model_release(m);
+}
+
 int main(void) {
   bloop_model *m = make_model();
   if (CHECK(m != NULL)) {
@@ -156,6 +188,7 @@ int main(void) {
     test_scan_same_key(m);
   }
   test_batch_same_key();
+  test_batch_any_order();
   bloop_model_release(m);
   return tap_done();
 }

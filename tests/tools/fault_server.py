@@ -33,6 +33,8 @@ repeats. Actions:
     batch         BatchWriteItem / BatchGetItem answered entry by entry from markers in
                   the entries (see Handler.batch): ~r<N>, ~rinf, ~miss, ~x<action>, ~bogus.
                   A batch request's script comes from its first RequestItems table name.
+                  With ReturnConsumedCapacity it answers ConsumedCapacity per table: 1 unit
+                  a processed write, 0.5 a processed get (found or not).
 
 Every request is recorded; GET /__log?tag=<tag> returns them as a JSON list of
 {"attempt", "sdk_request", "invocation", "amz_date", "target", "content_type", "t"}.
@@ -160,9 +162,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         request answers as <action>, ~bogus UnprocessedItems/Keys also name an entry that
         was not in the request. Get answers list found items in reverse order, so callers
         must match by key. Logs "sent" (each entry's "pk" or first string) and
-        "unprocessed" (count)."""
+        "unprocessed" (count). ConsumedCapacity when asked: only processed entries count."""
         is_get = seen["target"].endswith("BatchGetItem")
         out_resp, out_un, sent, n_un = {}, {}, [], 0
+        units = {}   # table -> capacity units of the entries processed (as the service charges)
         whole = None
         bogus = False
         for table, spec in self.req.get("RequestItems", {}).items():
@@ -194,10 +197,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         out_un.setdefault(table, {"Keys": []})["Keys"].append(e)
                     else:
                         out_un.setdefault(table, []).append(e)
-                elif is_get and "~miss" not in marks:
-                    item = dict(e)
-                    item["seen"] = {"N": str(count)}
-                    out_resp.setdefault(table, []).insert(0, item)
+                else:
+                    # a small item: one write unit, half a read unit (eventually consistent)
+                    units[table] = units.get(table, 0) + (0.5 if is_get else 1)
+                    if is_get and "~miss" not in marks:
+                        item = dict(e)
+                        item["seen"] = {"N": str(count)}
+                        out_resp.setdefault(table, []).insert(0, item)
         if bogus:
             first = next(iter(self.req.get("RequestItems", {})), "x")
             alien = {"pk": {"S": "not-sent"}}
@@ -215,10 +221,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         with LOG_LOCK:
             LOG.append(seen)
-        if is_get:
-            self.send(200, json.dumps({"Responses": out_resp, "UnprocessedKeys": out_un}))
-        else:
-            self.send(200, json.dumps({"UnprocessedItems": out_un}))
+        answer = {"Responses": out_resp, "UnprocessedKeys": out_un} if is_get else \
+            {"UnprocessedItems": out_un}
+        if self.req.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
+            answer["ConsumedCapacity"] = [{"TableName": t, "CapacityUnits": u}
+                                          for t, u in units.items()]
+        self.send(200, json.dumps(answer))
 
     def ok(self, seen):
         self.send(200, json.dumps(seen))
