@@ -274,11 +274,11 @@ static size_t *hash_find(exec *ex, size_t *ht, size_t mask, const entry *en) {
 
 /* e kept in ex->errs for an op to point at; the ops of one failed request share one copy. */
 static const bloop_error *keep_error(exec *ex, const bloop_error *e) {
-  static const bloop_error oom = {BLOOP_ENOMEM, "OutOfMemory", "out of memory", 0, {0}, 0};
+  static const bloop_error oom = {BLOOP_ENOMEM, "OutOfMemory", "out of memory", 0, {0}, 0, 0};
   const bloop_error *l = ex->last_err;
   if (l && l->status == e->status && l->http_status == e->http_status &&
-      l->attempts == e->attempts && strcmp(l->code, e->code) == 0 &&
-      strcmp(l->message, e->message) == 0 && strcmp(l->request_id, e->request_id) == 0)
+      l->attempts == e->attempts && l->ambiguous == e->ambiguous &&
+      strcmp(l->code, e->code) == 0 && strcmp(l->message, e->message) == 0 && strcmp(l->request_id, e->request_id) == 0)
     return l;
   bloop_error *copy = bloop_arena_alloc(ex->errs, sizeof *copy);
   if (!copy) return &oom;

@@ -979,7 +979,7 @@ static bloop_status batch_prepare(const bloopi_batch_entry *ents, size_t n, int 
 
 /* e kept in a for an entry to point at. */
 static const bloop_error *keep_error(bloop_arena *a, const bloop_error *e) {
-  static const bloop_error oom = {BLOOP_ENOMEM, "OutOfMemory", "out of memory", 0, {0}, 0};
+  static const bloop_error oom = {BLOOP_ENOMEM, "OutOfMemory", "out of memory", 0, {0}, 0, 0};
   bloop_error *copy = bloop_arena_alloc(a, sizeof *copy);
   if (!copy) return &oom;
   *copy = *e;
