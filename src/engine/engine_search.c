@@ -508,7 +508,8 @@ static bloop_status read_members(bloop_search *s, seg *g, int *has_items, bloop_
       if (bloopi_jr_item_text(r, &g->last_key, &text, &len)) return BLOOP_EINVAL;
       bloop_buf_append(&g->esk, text, len);
       g->has_last_key = 1;
-    } else if (IS("Items")) {
+    } else if (IS("Items") && s->projection != BLOOP_SEARCH_COUNT) {
+      /* (a COUNT answer has none; moto sends them anyway, and they are skipped) */
       if (bloopi_jr_array_begin(r)) return BLOOP_EINVAL;
       g->items_at = bloopi_jr_offset(r);
       *has_items = 1;

@@ -745,7 +745,7 @@ static int all_seen(const seen *sn, int step_ok(int)) {
 static int high_score(int i) { return i % 10 >= 5; }
 
 /* A scan over all segments at once (user q's 100 items from test_search). */
-static void test_segments(bloop_engine *e, bloop_model *m) {
+static void test_segments(bloop_engine *e, bloop_client *c, bloop_model *m) {
   bloop_error err = BLOOP_ERROR_INIT;
   int bad = 0;
   size_t total = 0;
@@ -777,6 +777,9 @@ static void test_segments(bloop_engine *e, bloop_model *m) {
   const bloop_value *it = NULL;
   CHECK(s && s2 && bloop_search_next(s, &it, &err) == BLOOP_OK && it);
   if (it) mark_seen(it, &sn);
+  /* the four segments were asked at once: the three not being read are still the client's
+   * (in flight, or answered and not yet read) */
+  CHECK_MSG(bloop_client_pending(c) >= 3, "other segments' requests under way");
   CHECK(bloop_search_next(s2, &it, &err) == BLOOP_OK && it);
   if (it) mark_seen(it, &other);
   bloop_write_args a;
@@ -1003,7 +1006,7 @@ int main(void) {
     test_version(e, doc);
     test_load_missing(e, post_m);
     test_search(e, post_m);
-    test_segments(e, post_m);
+    test_segments(e, c, post_m);
     test_batch(e, post_m);
     test_routing(c, post_m);
   }
