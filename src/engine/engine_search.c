@@ -805,8 +805,10 @@ bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_
     if (g && !page_over(g)) {
       bloop_status st = read_item(s, g, item, err);
       if (st || *item) {
-        /* keep the other segments' transfers moving while this page is read */
-        if (!st && s->segmented && s->yielded % 64 == 0 && in_flight(s)) {
+        /* keep the other segments' transfers moving while this page is read (on a real
+         * network an answer left unread in the socket stalls once the TCP window fills);
+         * every 256 items, a few microseconds each time */
+        if (!st && s->segmented && s->yielded % 256 == 0 && in_flight(s)) {
           bloop_client *c = bloopi_engine_route(s->e, BLOOP_SERVICE_DYNAMODB, opcall(s));
           if (c) poll_calls(s, c, 0, NULL);
         }
