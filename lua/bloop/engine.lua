@@ -1146,11 +1146,11 @@ local function search_args(self, op, target, opts, n)
     args.segment, args.total = par[1], par[2]
   end
   if opts.segments ~= nil then
-    local n = opts.segments
-    if math.type(n) ~= "integer" or n < 1 or n > 1000000 then
+    local count = opts.segments
+    if math.type(count) ~= "integer" or count < 1 or count > 1000000 then
       fail(E.InvalidSearch, op, model, "segments must be an integer from 1 to 1000000")
     end
-    args.segments = n
+    args.segments = count
   end
   return model, meta, args, index
 end

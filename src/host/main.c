@@ -12,9 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -299,21 +296,7 @@ static int pmain(lua_State *L) {
   return 1;
 }
 
-/* A search holds one answer at a time, up to a few MB of JSON (a 1 MB DynamoDB page of
- * small items is about 2.4 MB of text). glibc raises its mmap threshold to the size of each
- * large block freed, so after the first page every page came from the heap, where the
- * holes the pages leave made a long scan's RSS creep (measured: +1.3 MB over four scans of
- * 200,000 items with 4 segments). A fixed threshold keeps large blocks mmapped: each page's
- * memory goes back to the system when it is dropped. The host is the process's owner, so
- * it may set this; the library never does. */
-static void tune_malloc(void) {
-#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
-  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-#endif
-}
-
 int main(int argc, char **argv) {
-  tune_malloc();
   lua_State *L = luaL_newstate();
   if (L == NULL) {
     fprintf(stderr, "%s: cannot create state: not enough memory\n", PROGNAME);
