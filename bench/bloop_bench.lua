@@ -3,9 +3,12 @@
 -- what the engine layer costs, the low-level client with wire-form tables. Client CPU is
 -- os.clock(), the process's CPU time (the server is another process). Prints one JSON object.
 -- Usage: bloop bench/bloop_bench.lua ENDPOINT TABLE ROUNDS OPS QUERY_ITEMS [ONLY]
---   ONLY (for profiling: bench/profile): save, increment, load or query runs just that
---   engine measure,
+--   ONLY (for profiling: bench/profile): save, increment, load, query, scan4 or batch_save
+--   runs just that engine measure,
 --   with no warm-up and no client-level rows; "none" runs only the start-up (require, bind).
+-- Throughput rows (scan4, batch_save) also report items per second (wall), the sockets
+-- the measure's own engine opened, and, with BENCH_SERVER_PID set, the server's CPU over
+-- the run (from /proc/PID/stat: cores busy, 1.0 = one core saturated).
 local bloop = require("bloop")
 local cjson = require("cjson")
 
@@ -55,7 +58,7 @@ local out = { peer = "bloop " .. bloop.version }
 -- ---- the engine ---------------------------------------------------------------------------
 
 local engine = bloop.Engine(conn)
-local User, QItem = dofile((arg[0]:match("^(.*)/") or ".") .. "/models.lua")(tbl)
+local User, QItem, SItem = dofile((arg[0]:match("^(.*)/") or ".") .. "/models.lua")(tbl)
 engine:bind(User)    -- verified against the table setup.lua made (one DescribeTable)
 engine:bind(QItem)
 
@@ -138,6 +141,113 @@ if not only then
     until not start
     return n
   end)
+end
+
+-- ---- throughput: a scan over 4 segments, batch_save ------------------------------------------
+
+local core = require("bloop.core")
+local server_pid = tonumber(os.getenv("BENCH_SERVER_PID") or "")
+local ticks = tonumber(io.popen("getconf CLK_TCK"):read("l")) or 100
+local my_pid = io.open("/proc/self/stat"):read("l"):match("^(%d+)")
+
+-- the server's CPU seconds so far (utime + stime), or nil
+local function server_cpu()
+  local f = server_pid and io.open("/proc/" .. server_pid .. "/stat")
+  if not f then return nil end
+  local rest = f:read("l"):match("%) (.*)$")
+  f:close()
+  local fields = {}
+  for w in rest:gmatch("%S+") do fields[#fields + 1] = w end
+  return (tonumber(fields[12]) + tonumber(fields[13])) / ticks
+end
+
+-- this process's open TCP connections to the server (a socket of ours in /proc/net/tcp,
+-- established, to the endpoint's port), as a set of inodes: libcurl also holds
+-- socketpairs, not counted
+local server_port = tonumber(endpoint:match(":(%d+)/?$"))
+local function sockets()
+  local mine = {}
+  for line in io.popen("ls -l /proc/" .. my_pid .. "/fd"):lines() do
+    local inode = line:match("socket:%[(%d+)%]")
+    if inode then mine[inode] = true end
+  end
+  local set = {}
+  for line in io.lines("/proc/" .. my_pid .. "/net/tcp") do
+    local cols = {}
+    for w in line:gmatch("%S+") do cols[#cols + 1] = w end
+    local rport = cols[3] and cols[3]:match(":(%x+)$")
+    if rport and tonumber(rport, 16) == server_port and cols[4] == "01" and mine[cols[10]] then
+      set[cols[10]] = true
+    end
+  end
+  return set
+end
+
+-- connections open now that were not open at `base` (a set from sockets())
+local function opened_since(base)
+  local n = 0
+  for inode in pairs(sockets()) do if not base[inode] then n = n + 1 end end
+  return n
+end
+
+-- run(round) -> items; medians over rounds of client CPU per item, items per second and
+-- the server's cores busy, and the connections open at the end of the first round that were
+-- not open at `base` (taken before the measure's engine was made: the connections the
+-- measure opened). prepare(round), when given, runs before the clocks start.
+local function throughput(key, base, run, prepare)
+  local us, per_s, busy = {}, {}, {}
+  for r = 1, rounds do
+    if prepare then prepare(r) end
+    collectgarbage()
+    local s0, w0, c0 = server_cpu(), core.monotonic(), os.clock()
+    local n = run(r)
+    local c1, w1, s1 = os.clock(), core.monotonic(), server_cpu()
+    us[r], per_s[r] = (c1 - c0) / n * 1e6, n / (w1 - w0)
+    busy[r] = s0 and (s1 - s0) / (w1 - w0) or nil
+    if r == 1 then out[key .. "_sockets"] = opened_since(base) end
+  end
+  rounds_of[#rounds_of + 1] = table.move(us, 1, #us, 1, {})
+  out[key .. "_item_us"] = median(us)
+  out[key .. "_items_per_s"] = median(per_s)
+  out[key .. "_server_cores"] = #busy == rounds and median(busy) or nil
+end
+
+if not only or only == "scan4" then
+  local base = sockets()
+  local e4 = bloop.Engine(conn)   -- its own client: the sockets counted are the scan's
+  e4:bind(SItem)
+  throughput("scan4", base, function()
+    local n = 0
+    for obj in e4:scan(SItem, { segments = 4 }):iter() do
+      n = n + 1
+      if n == 1 then assert(obj.id ~= nil and obj.info.city == "Oslo") end
+    end
+    assert(n == query_items, ("scan returned %d items, expected %d"):format(n, query_items))
+    return n
+  end)
+end
+
+-- 20,000 small objects (id, n, ok) into TABLE-b, as peer_boto3.py's batch_writer; the
+-- objects are built before the clock starts, the call is timed
+local BATCH_ITEMS = 20000
+if not only or only == "batch_save" then
+  local Small = bloop.Model:extend("Small", { table_name = tbl .. "-b" })
+  Small.id = bloop.Column(bloop.String, { hash_key = true })
+  Small.n = bloop.Column(bloop.Number)
+  Small.ok = bloop.Column(bloop.Boolean)
+  local base = sockets()
+  local eb = bloop.Engine(conn)
+  eb:bind(Small)
+  local objs
+  throughput("batch_save", base, function()
+    local left = eb:batch_save(table.unpack(objs))
+    assert(#left == 0, "unprocessed items (dynalite never throttles)")
+    return BATCH_ITEMS
+  end, function(r)
+    objs = {}
+    for i = 1, BATCH_ITEMS do objs[i] = Small{ id = "b-" .. i, n = i * r, ok = i % 2 == 0 } end
+  end)
+  objs = nil
 end
 
 out.rounds = rounds_of

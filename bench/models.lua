@@ -2,6 +2,7 @@
 --   User  on TABLE:   id (String, hash key), n (Number), ok (Boolean), tags (Set(String)),
 --                     info (Map{city = String, zip = Number}), name (String)
 --   QItem on TABLE-q: pk (String, hash key), sk (Number, range key) and the same six.
+--   SItem on TABLE-s: the same six as User (the scan rows' table).
 -- The boto3 peer (peer_boto3.py) writes and reads the very same attributes.
 local bloop = require("bloop")
 local Column = bloop.Column
@@ -22,5 +23,6 @@ return function(tbl)
   QItem.pk = Column(bloop.String, { hash_key = true })
   QItem.sk = Column(bloop.Number, { range_key = true })
   six(QItem)
-  return User, QItem
+  local SItem = six(bloop.Model:extend("SItem", { table_name = tbl .. "-s" }), { hash_key = true })
+  return User, QItem, SItem
 end

@@ -1,6 +1,9 @@
 -- Creates the benchmark tables and warms the server:
 --   TABLE   (hash key id): users user-0 .. user-OPS with the six attributes
 --   TABLE-q (pk + sk):     QUERY_ITEMS items under pk "q", the same six attributes each
+--   TABLE-s (hash key id): QUERY_ITEMS items s-1 .. s-QUERY_ITEMS, the same six attributes
+--                          each: what the scan rows read (one hash key would be one segment)
+--   TABLE-b (hash key id): empty; the batch_save rows write 20,000 small items into it
 -- then sends WARM more requests (UpdateItem, GetItem, PutItem, BatchGetItem, Query pages),
 -- 16 in flight: dynalite is about 4x slower over its first 1,000 requests and settles by
 -- about 10,000 (its V8 JIT; shared/design/servers.md), so nothing is timed before this.
@@ -11,6 +14,12 @@ local warm = tonumber(arg[5] or 10000)
 local c = bloop.client("dynamodb", { endpoint = endpoint, region = "us-east-1",
   credentials = { access_key_id = "bench", secret_access_key = "bench" } })
 c:create_table{ TableName = tbl, BillingMode = "PAY_PER_REQUEST",
+  AttributeDefinitions = { { AttributeName = "id", AttributeType = "S" } },
+  KeySchema = { { AttributeName = "id", KeyType = "HASH" } } }
+c:create_table{ TableName = tbl .. "-s", BillingMode = "PAY_PER_REQUEST",
+  AttributeDefinitions = { { AttributeName = "id", AttributeType = "S" } },
+  KeySchema = { { AttributeName = "id", KeyType = "HASH" } } }
+c:create_table{ TableName = tbl .. "-b", BillingMode = "PAY_PER_REQUEST",
   AttributeDefinitions = { { AttributeName = "id", AttributeType = "S" } },
   KeySchema = { { AttributeName = "id", KeyType = "HASH" } } }
 c:create_table{ TableName = tbl .. "-q", BillingMode = "PAY_PER_REQUEST",
@@ -51,6 +60,13 @@ for i = 1, n do
   if #batch == 25 then flush(tbl .. "-q") end
 end
 flush(tbl .. "-q")
+for i = 1, n do
+  local item = six(i)
+  item.id = { S = "s-" .. i }
+  batch[#batch + 1] = { PutRequest = { Item = item } }
+  if #batch == 25 then flush(tbl .. "-s") end
+end
+flush(tbl .. "-s")
 send(calls)
 
 -- warm-up: the request kinds the benchmarks send, in proportion

@@ -207,6 +207,23 @@ local steps = {
     if ok then call(s.one, s) end
     engine.session.dynamodb_client = real
   end,
+  function()                                             -- a scan over segments, interleaved
+    local ok, s = pcall(engine.scan, engine, Doc, { segments = pick{ 1, 2, 3, 7, 32, 33, gen(0) },
+      page_size = pick{ nil, 1, 5, gen(0) }, limit = pick{ nil, 1, 3 } })
+    if not ok then return end
+    remember(s)
+    for _ = 1, math.random(0, 3) do
+      local m = pick{ "next", "reset", "all", "first", "pages" }
+      call(s[m], s)
+      if math.random() < 0.3 then pcall(function() return s.cursor, s.count, s.consumed end) end
+      if math.random() < 0.2 then                        -- the client swapped mid-scan
+        local real = engine.session.dynamodb_client
+        engine.session.dynamodb_client = gen(0)
+        call(s.next, s)
+        engine.session.dynamodb_client = real
+      end
+    end
+  end,
   function()                                             -- a new model from random parts
     local ok, M = pcall(bloop.Model.extend, bloop.Model, gen(0), gen(0))
     if ok then

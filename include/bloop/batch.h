@@ -27,8 +27,9 @@
  *   throttled table sees fewer requests, which is what backoff is for.
  * - A batch get always returns the key attributes, even with a ProjectionExpression (they
  *   are added to it when missing), since matching answers to keys needs them.
- * - The executor drives the client alone: bloop_client_wait hands back any finished call,
- *   so a client with other calls pending is refused (BLOOP_ESTATE).
+ * - The executor waits only for its own calls (bloop_client_wait_for): other calls on the
+ *   client (a scan's pages in flight) keep running and stay theirs, so a batch may run
+ *   while the client is busy with them.
  *
  * Status: BLOOP_OK once every operation has an outcome, even when some are FAILED or
  * UNPROCESSED (stats count them). BLOOP_EINVAL when an operation is invalid: nothing is

@@ -11,7 +11,7 @@
  * message: bodies go in and come out as bytes, so callers choose how to build and parse
  * them. Operation names are checked against bloop_operations (operations.h).
  * A client is not thread-safe: one thread drives it. Many calls can be in flight at once
- * (submit several, then wait); a synchronous call is submit + wait.
+ * (submit several, then wait); a synchronous call is submit + wait for that call alone.
  */
 #ifndef BLOOP_CLIENT_H
 #define BLOOP_CLIENT_H
@@ -95,6 +95,15 @@ bloop_status bloop_client_submit(bloop_client *c, const char *op, const char *bo
  * when none completed in time or none is in flight. */
 bloop_call *bloop_client_wait(bloop_client *c, long timeout_ms);
 
+/* Drives every in-flight call, as bloop_client_wait does, until one of the n calls given
+ * completes or timeout_ms passes; returns it (each exactly once), or NULL when none did in
+ * time or none of them is still unreturned. Other calls that complete meanwhile stay
+ * queued for whoever waits for them, so several users of one client (a scan with pages in
+ * flight, a batch, a synchronous call) never take each other's answers. NULL entries and
+ * calls of another client are ignored. */
+bloop_call *bloop_client_wait_for(bloop_client *c, bloop_call *const *calls, size_t n,
+                                  long timeout_ms);
+
 /* Calls submitted but not yet returned by bloop_client_wait. */
 size_t bloop_client_pending(const bloop_client *c);
 
@@ -106,6 +115,9 @@ size_t bloop_client_pending(const bloop_client *c);
 bloop_status bloop_call_result(const bloop_call *call, const char **body, size_t *len,
                                bloop_error *err);
 void *bloop_call_userdata(const bloop_call *call);
+/* The call has completed (its result is ready), whether or not a wait returned it yet;
+ * also true once its client was freed. */
+int bloop_call_done(const bloop_call *call);
 void bloop_call_free(bloop_call *call);
 
 #ifdef __cplusplus

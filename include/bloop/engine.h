@@ -2,7 +2,8 @@
  * engine.h: the mapper engine over a session: bind (create or validate a model's table),
  * save / delete (UpdateItem / DeleteItem with conditions, atomic snapshots, a version
  * column, sync), load (GetItem for one object, else BatchGetItem), batch save / delete (BatchWriteItem), query / scan
- * iterators with lazy constant-memory paging, and explain (the exact request, unsent).
+ * iterators with lazy constant-memory paging (a scan over several segments at once), and
+ * explain (the exact request, unsent).
  *
  * Owns: building every request (one function per operation builds it; explain and the
  * operation itself call that same function), routing each call through the session, turning
@@ -321,6 +322,9 @@ typedef struct bloop_search_args {
   int consistent;             /* ConsistentRead; silently dropped for a GSI */
   int descending;             /* query: ScanIndexForward = false */
   int segment, total_segments;  /* scan: parallel {segment, total} (total 0 = no) */
+  /* scan: read every one of `segments` segments (1..1000000) in this one search, their
+   * requests in flight at once; 0 = no. Excludes total_segments. */
+  int segments;
 } bloop_search_args;
 
 typedef struct bloop_search bloop_search;
@@ -331,16 +335,30 @@ bloop_status bloop_search_new(bloop_engine *e, const bloop_search_args *a, bloop
 void bloop_search_free(bloop_search *s);    /* accepts NULL */
 
 /* The next item, fetching pages lazily (one page in memory at a time). *item is NULL when
- * the search is exhausted (or the limit reached). The item lives in the search's page
- * arena: valid until the next call to next / reset / free. A COUNT search drains every
- * page on its first call and yields nothing. */
+ * the search is exhausted (or the limit reached). The item lives in the search's memory:
+ * valid until the next call to next / reset / free. A COUNT search drains every page on
+ * its first call and yields nothing.
+ * A search over `segments` keeps one request in flight per segment (at most 32 segments
+ * with a request out or a page held, which bounds memory at one page each) on the
+ * engine's native client, asks for a segment's next page as soon as its page has been
+ * read, and returns the items of each page as pages arrive: the order across segments is
+ * unspecified. It waits only for its own calls, so the client can serve other calls (a
+ * save, a batch) between two calls to next. A failed page fails the call; the segment asks
+ * for that page again on the next call, and the other segments' requests stay in flight.
+ * When Scan goes through the session's call function instead (an override, no native
+ * client), the segments are fetched one after the other. */
 bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_error *err);
 /* The text of the item bloop_search_next gave last, as it stood in the answer (DynamoDB
  * JSON of the item's attributes, an object), or NULL when there is none. Valid as long as
  * the item. Lets a caller keep an item as text without encoding it again. */
 const char *bloop_search_item_json(const bloop_search *s, size_t *len);
-/* Back to the start: counts zeroed, page dropped, no ExclusiveStartKey. */
+/* Back to the start: counts zeroed, pages dropped, requests in flight cancelled, no
+ * ExclusiveStartKey (or the start_after / segment_start positions). */
 void bloop_search_reset(bloop_search *s);
+/* on: each bloop_search_next sends at most one request (unless nothing else is under way),
+ * so a caller that waits whenever bloop_search_will_fetch says so paces every request
+ * (a rate limit shared by the segments). Off by default. */
+void bloop_search_pace(bloop_search *s, int on);
 /* Running sums of Count / ScannedCount over the pages fetched so far. */
 size_t bloop_search_count(const bloop_search *s);
 size_t bloop_search_scanned(const bloop_search *s);
@@ -354,9 +372,10 @@ const bloop_column *const *bloop_search_columns(const bloop_search *s, size_t *c
 const bloop_value *bloop_search_last_key(const bloop_search *s);
 /* Capacity units the pages so far consumed (ReturnConsumedCapacity TOTAL). */
 double bloop_search_consumed(const bloop_search *s);
-/* The next bloop_search_next will send a request (a pacer waits before it). */
+/* The next bloop_search_next will send a request (a pacer waits before it): some segment
+ * has read its page and has more to ask for. */
 int bloop_search_will_fetch(const bloop_search *s);
-/* Items of the current page not yet returned. */
+/* Items of the current page (the page of the item returned last) not yet returned. */
 int bloop_search_page_left(const bloop_search *s);
 /* Nothing is left: no more pages and the current page's items all returned. Unlike
  * bloop_search_exhausted, a reached limit does not count (more items may follow). */
@@ -365,9 +384,34 @@ int bloop_search_at_end(const bloop_search *s);
  * table keys and, for an index, the index's), appended to out as JSON. The keys are always
  * requested, whatever the projection. */
 bloop_status bloop_search_item_key(bloop_search *s, bloop_buf *out, bloop_error *err);
-/* Start after this key (an ExclusiveStartKey item, copied); NULL clears it. Resets. */
+/* Start after this key (an ExclusiveStartKey item, copied); NULL clears it. Resets. A
+ * search over segments refuses it ("InvalidSearch"): it starts from one position per
+ * segment (below). */
 bloop_status bloop_search_start_after(bloop_search *s, const bloop_value *key,
                                       bloop_error *err);
+
+/* Segments of a search over `segments`: N; any other search: 0. */
+int bloop_search_segments(const bloop_search *s);
+
+typedef enum bloop_segment_position {
+  BLOOP_SEGMENT_START = 0,    /* from the segment's beginning */
+  BLOOP_SEGMENT_AFTER,        /* right after a key (an ExclusiveStartKey) */
+  BLOOP_SEGMENT_DONE          /* nothing left in the segment */
+} bloop_segment_position;
+
+/* Where segment `segment` (0-based) resumes: right after the last item returned from it
+ * (its key appended to `key` as JSON, AFTER), after the page it was asked after, from its
+ * beginning (START, nothing appended), or DONE. Together the N positions resume the whole
+ * search exactly, whatever was in flight or held. "InvalidSearch" for a search that is not
+ * over segments or a segment out of range. */
+bloop_status bloop_search_segment_position(bloop_search *s, int segment,
+                                           bloop_segment_position *pos, bloop_buf *key,
+                                           bloop_error *err);
+/* Sets where segment `segment` starts (key: AFTER's ExclusiveStartKey item, copied;
+ * ignored otherwise), then resets the search. */
+bloop_status bloop_search_segment_start(bloop_search *s, int segment,
+                                        bloop_segment_position pos, const bloop_value *key,
+                                        bloop_error *err);
 
 /* ---- explain ---------------------------------------------------------------------- */
 
@@ -376,7 +420,7 @@ bloop_status bloop_search_start_after(bloop_search *s, const bloop_value *key,
  * built by the same function the operation uses; nothing is sent. item_size is the
  * DynamoDB size of the item written (save, batch) or omitted. load/batch: the request of the
  * first chunk, plus "chunks": how many requests the executor would start with. search: the
- * first page's request. */
+ * first page's request (over segments: segment 0's, plus "segments": N). */
 bloop_status bloop_engine_explain_save(bloop_engine *e, const bloop_write_args *a,
                                        bloop_buf *out, bloop_error *err);
 bloop_status bloop_engine_explain_delete(bloop_engine *e, const bloop_write_args *a,

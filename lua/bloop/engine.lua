@@ -863,9 +863,9 @@ end
 -- ---- query / scan -----------------------------------------------------------------------
 --
 -- A search is one C search (engine_search.c) plus the bookkeeping a caller sees: the cursor
--- after the last object returned, capacity consumed, and pacing under a rate limit. A
--- concurrent scan of several segments can hold one C search per segment and share one
--- rate limiter (rate_limiter below), as parallel = {segment, total} searches may.
+-- after the last object returned, capacity consumed, and pacing under a rate limit. A scan
+-- over `segments` is one C search too: it keeps a request in flight per segment, and under
+-- a rate limit it is paced (one request per next), so its segments share the one budget.
 
 local Search = {}
 Search.__index = function(s, k)
@@ -960,9 +960,12 @@ local function unb64url(text)
   return table.concat(out)
 end
 
+-- A scan over segments binds its cursor to the number of segments too: its position is
+-- one per segment (a JSON list of "start", "done" or a key), which no other search reads.
 local function binding(s)
   local index = s.index and s.index.name or ""
-  return core.cursor_tag(table.concat({ s.op, s.model.Meta.name, s.engine:table_name(s.model),
+  local op = s.segments and ("%s\0segments=%d"):format(s.op, s.segments) or s.op
+  return core.cursor_tag(table.concat({ op, s.model.Meta.name, s.engine:table_name(s.model),
     index }, "\0")):sub(1, 8)
 end
 
@@ -979,7 +982,8 @@ end
 
 local function what(s)
   local target = s.index and ("%s.%s"):format(s.model.Meta.name, s.index.name) or s.model.Meta.name
-  return ("%s of %s"):format(s.op, target)
+  local over = s.segments and (" over %d segments"):format(s.segments) or ""
+  return ("%s of %s%s"):format(s.op, target, over)
 end
 
 local function bad_cursor(s, message)
@@ -999,9 +1003,8 @@ local function key_names(s)
   return names
 end
 
-local function check_key(s, json)
-  local ok, key = pcall(require("cjson").decode, json)
-  if not ok or type(key) ~= "table" then return false end
+local function check_key(s, key)
+  if type(key) ~= "table" then return false end
   local want = key_names(s)
   for name in pairs(want) do if key[name] == nil then return false end end
   for name, v in pairs(key) do
@@ -1042,10 +1045,40 @@ local function decode_cursor(s, cursor)
       :format(what(s), s.engine:table_name(s.model)))
   end
   local json = body:sub(11)
-  if not check_key(s, json) then
-    bad_cursor(s, ("the cursor's key is not a key of %s"):format(what(s)))
+  local cjson = require("cjson")
+  local ok, decoded = pcall(cjson.decode, json)
+  if not s.segments then
+    if not ok or not check_key(s, decoded) then
+      bad_cursor(s, ("the cursor's key is not a key of %s"):format(what(s)))
+    end
+    return json
   end
-  return json
+  -- one position per segment: "start", "done" or a key
+  if not ok or type(decoded) ~= "table" or #decoded ~= s.segments then
+    bad_cursor(s, ("the cursor does not hold %d segment positions"):format(s.segments))
+  end
+  local positions = {}
+  for k, p in ipairs(decoded) do
+    if p == "start" or p == "done" then
+      positions[k] = p
+    elseif check_key(s, p) then
+      positions[k] = cjson.encode(p)
+    else
+      bad_cursor(s, ("segment %d's position is not a key of %s"):format(k - 1, what(s)))
+    end
+  end
+  return positions
+end
+
+-- The position of every segment of a scan over segments, as JSON text.
+local function segment_positions(s)
+  local n = s.native
+  local out = {}
+  for k = 0, s.segments - 1 do
+    local p = run(s.model, s.op, nil, n.segment_position, n, k)
+    out[k + 1] = (p == "start" or p == "done") and ('"' .. p .. '"') or p
+  end
+  return "[" .. table.concat(out, ",") .. "]"
 end
 
 -- search.cursor: resumes right after the last object returned; nil once nothing is left.
@@ -1053,6 +1086,7 @@ end
 function Search.cursor_now(s)
   local n = s.native
   if n:at_end() then return nil end
+  if s.returned and s.segments then return encode_cursor(s, segment_positions(s)) end
   if s.returned then
     local key = run(s.model, s.op, nil, n.item_key, n)
     return encode_cursor(s, key)
@@ -1064,7 +1098,7 @@ end
 local function search_args(self, op, target, opts, n)
   check_opts(op, opts, { key = true, filter = true, projection = true, limit = true,
     consistent = true, forward = true, parallel = true, page_size = true, start = true,
-    rate_limit = true })
+    rate_limit = true, segments = true })
   local model, index
   if is_index(target) then
     model, index = target.model, target
@@ -1077,8 +1111,13 @@ local function search_args(self, op, target, opts, n)
   if op == "scan" and (opts.key ~= nil or opts.forward ~= nil) then
     errors.argerror(nil, "engine:scan: key and forward are query options")
   end
-  if op == "query" and opts.parallel ~= nil then
-    errors.argerror(nil, "engine:query: parallel is a scan option")
+  if op == "query" and (opts.parallel ~= nil or opts.segments ~= nil) then
+    errors.argerror(nil, ("engine:query: %s is a scan option"):format(
+      opts.parallel ~= nil and "parallel" or "segments"))
+  end
+  if opts.parallel ~= nil and opts.segments ~= nil then
+    errors.argerror(nil, "engine:scan: give segments (every segment, in this process) or "
+      .. "parallel ({segment, total}: one segment, to split a scan across processes), not both")
   end
   local rl = opts.rate_limit
   if rl ~= nil and not is_limiter(rl) and (type(rl) ~= "number" or not (rl > 0)
@@ -1128,6 +1167,13 @@ local function search_args(self, op, target, opts, n)
     end
     args.segment, args.total = par[1], par[2]
   end
+  if opts.segments ~= nil then
+    local count = opts.segments
+    if math.type(count) ~= "integer" or count < 1 or count > 1000000 then
+      fail(E.InvalidSearch, op, model, "segments must be an integer from 1 to 1000000")
+    end
+    args.segments = count
+  end
   return model, meta, args, index
 end
 
@@ -1141,10 +1187,16 @@ local function new_search(engine, op, target, opts)
   if type(limiter) == "number" then limiter = M.rate_limiter(limiter) end
   local s = setmetatable({ engine = engine, op = op, model = model, index = index,
     native = native, spec = build_spec(cols), limiter = limiter, returned = false,
-    seen = 0 }, Search)
+    seen = 0, segments = args.segments }, Search)
+  if limiter then native:pace(true) end
   if opts.start ~= nil then
     s.start = opts.start
-    run(model, op, nil, native.start_after, native, decode_cursor(s, opts.start))
+    local position = decode_cursor(s, opts.start)
+    if s.segments then
+      for k, p in ipairs(position) do run(model, op, nil, native.segment_start, native, k - 1, p) end
+    else
+      run(model, op, nil, native.start_after, native, position)
+    end
   end
   return s
 end

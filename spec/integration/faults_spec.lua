@@ -161,6 +161,41 @@ describe("engine through a faulty proxy #integration #dynalite_only", function()
     end
   end)
 
+  -- A scan over segments keeps several pages in flight while faults hit them. A page that
+  -- fails after its retries raises (a bloop error with name and code) and is asked for
+  -- again by the next call, so going on after an error still gives every item exactly once.
+  it("a scan over segments: every item exactly once, across the errors it raises", function()
+    local M = model()
+    local truth = {}
+    for i = 1, 150 do truth[i] = M{ pk = ("seg%03d"):format(i), v = i } end
+    assert.same({}, direct:batch_save(table.unpack(truth)))
+    local fragile = bloop.Engine{ dynamodb = client(1) }
+    fragile:bind(M, { skip_table_setup = true })
+    local raised = 0
+    for _, e in ipairs{ faulty, fragile } do
+      local s = e:scan(M, { segments = 4, page_size = 9, filter = M.pk:begins_with("seg") })
+      local seen, n, errors = {}, 0, 0
+      while true do
+        local ok, obj = pcall(s.next, s)
+        if not ok then
+          check_error(obj)
+          errors = errors + 1
+          assert.is_true(errors < 200, "the scan never got past its errors")
+        elseif obj == nil then
+          break
+        else
+          assert.is_nil(seen[obj.pk], obj.pk)
+          seen[obj.pk] = true
+          assert.equal(tonumber(obj.pk:sub(4)), obj.v)
+          n = n + 1
+        end
+      end
+      assert.equal(150, n)
+      raised = raised + errors
+    end
+    print(("# the scans over segments raised %d errors and went on"):format(raised))
+  end)
+
   -- written ∪ reported = all, and nothing is both: over several fault schedules. Runs 3 and
   -- 4 use one attempt per request, so requests do fail and the error's lists are exercised.
   it("batch_save, batch_delete and load store or report every object", function()

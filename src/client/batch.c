@@ -82,6 +82,7 @@ typedef struct exec {
   size_t *queue;             /* ready entries, FIFO; each entry enters at most once */
   size_t qhead, qtail;
   slot *slots;
+  bloop_call **on_wire;      /* the slots' calls in flight: what the loop waits for */
   bloopi_rng rng;
   long long deadline;        /* 0: none */
   bloop_batch_stats *st;
@@ -786,7 +787,11 @@ static void run(exec *ex) {
       long long w = next_due - bloopi_now_ms();
       timeout = w < 0 ? 0 : (long)w;
     }
-    bloop_call *call = bloop_client_wait(ex->c, timeout);
+    int n = 0;
+    for (int i = 0; i < nslots; i++)
+      if (ex->slots[i].state == SLOT_SENDING) ex->on_wire[n++] = ex->slots[i].call;
+    /* only this batch's calls: another user's calls on the client stay theirs */
+    bloop_call *call = bloop_client_wait_for(ex->c, ex->on_wire, (size_t)n, timeout);
     if (call) {
       handle(ex, (slot *)bloop_call_userdata(call));
     } else if (timeout < 0) {
@@ -817,10 +822,6 @@ static bloop_status check_call(bloop_client *c, const bloop_batch_config *cfg, i
       cfg->max_rounds < 0 || cfg->deadline_ms < 0)
     return bloop_error_set(err, BLOOP_EINVAL, "InvalidConfig",
                            "batch config: concurrency >= 1, delays, rounds, deadline >= 0");
-  if (bloop_client_pending(c) != 0)
-    return bloop_error_set(err, BLOOP_ESTATE, "ClientBusy",
-                           "the client has %zu calls pending; a batch drives the client alone",
-                           bloop_client_pending(c));
   return BLOOP_OK;
 }
 
@@ -855,10 +856,11 @@ static bloop_status execute(exec *ex, const bloop_batch_config *cfg, bloop_batch
   ex->ents = calloc(ex->nops, sizeof *ex->ents);
   ex->queue = malloc(ex->nops * sizeof *ex->queue);
   ex->slots = calloc((size_t)ex->cfg.concurrency, sizeof *ex->slots);
+  ex->on_wire = calloc((size_t)ex->cfg.concurrency, sizeof *ex->on_wire);
   if (ex->is_get) ex->op_next = malloc(ex->nops * sizeof *ex->op_next);
   bloop_buf_init(&ex->frags);
   bloop_arena_init(&ex->scratch);
-  if (!ht || !ex->tables || !ex->ents || !ex->queue || !ex->slots ||
+  if (!ht || !ex->tables || !ex->ents || !ex->queue || !ex->slots || !ex->on_wire ||
       (ex->is_get && !ex->op_next)) {
     st = nomem(err);
     goto done;
@@ -884,6 +886,7 @@ done:
   free(ex->ents);
   free(ex->queue);
   free(ex->slots);
+  free(ex->on_wire);
   free(ex->op_next);
   bloop_buf_free(&ex->frags);
   bloop_arena_free(&ex->scratch);

@@ -642,24 +642,41 @@ static void fail_running(bloop_client *c, const bloop_error *e) {
     }
 }
 
-/* Drives transfers and timers until `target` (or, when NULL, any call) is done. */
-static bloop_call *drive(bloop_client *c, long timeout_ms, bloop_call *target) {
+/* A finished target, or (no targets) the first finished call. */
+static bloop_call *done_target(bloop_client *c, bloop_call *const *targets, size_t n) {
+  if (!targets) return c->done.head;
+  for (size_t i = 0; i < n; i++)
+    if (targets[i] && targets[i]->client == c && targets[i]->state == CALL_DONE)
+      return targets[i];
+  return NULL;
+}
+
+/* Nothing left to wait for: no target still unfinished (or, no targets, no call). */
+static int nothing_to_wait(bloop_client *c, bloop_call *const *targets, size_t n) {
+  if (!targets) return !c->waiting.head && bloopi_http_running(c->http) == 0;
+  for (size_t i = 0; i < n; i++)
+    if (targets[i] && targets[i]->client == c && targets[i]->state != CALL_RETURNED) return 0;
+  return 1;
+}
+
+/* Drives transfers and timers until one of `targets` (or, when NULL, any call) is done.
+ * Calls that are not targets finish into the done queue and wait there for their owner. */
+static bloop_call *drive(bloop_client *c, long timeout_ms, bloop_call *const *targets,
+                         size_t ntargets) {
   long long end = timeout_ms < 0 ? LLONG_MAX : bloopi_now_ms() + timeout_ms;
   int driven = 0;
   for (;;) {
     bloopi_http_xfer *x;
     while ((x = bloopi_http_next_done(c->http))) handle_done(c, x);
     fire_timers(c);
-    bloop_call *got = target ? (target->state == CALL_DONE ? target : NULL) : c->done.head;
+    bloop_call *got = done_target(c, targets, ntargets);
     if (got) {
       list_unlink(&c->done, got);
       got->state = CALL_RETURNED;
       c->pending--;
       return got;
     }
-    if (target ? target->state == CALL_RETURNED
-               : (!c->waiting.head && bloopi_http_running(c->http) == 0))
-      return NULL;
+    if (nothing_to_wait(c, targets, ntargets)) return NULL;
     long long now = bloopi_now_ms();
     if (driven && now >= end) return NULL;
     long long wait = end - now;
@@ -673,7 +690,13 @@ static bloop_call *drive(bloop_client *c, long timeout_ms, bloop_call *target) {
 }
 
 bloop_call *bloop_client_wait(bloop_client *c, long timeout_ms) {
-  return drive(c, timeout_ms, NULL);
+  return drive(c, timeout_ms, NULL, 0);
+}
+
+bloop_call *bloop_client_wait_for(bloop_client *c, bloop_call *const *calls, size_t n,
+                                  long timeout_ms) {
+  static bloop_call *const none[1] = {NULL};
+  return drive(c, timeout_ms, n ? calls : none, n);
 }
 
 bloop_status bloop_client_call(bloop_client *c, const char *op, const char *body, size_t len,
@@ -681,7 +704,7 @@ bloop_status bloop_client_call(bloop_client *c, const char *op, const char *body
   bloop_call *call;
   bloop_status st = bloop_client_submit(c, op, body, len, NULL, &call, err);
   if (st) return st;
-  drive(c, -1, call);
+  drive(c, -1, &call, 1);
   st = bloop_call_result(call, NULL, NULL, err);
   if ((st == BLOOP_OK || st == BLOOP_ESERVICE) && response) {
     bloop_buf_free(response);
@@ -707,6 +730,10 @@ bloop_status bloop_call_result(const bloop_call *call, const char **body, size_t
 }
 
 void *bloop_call_userdata(const bloop_call *call) { return call->userdata; }
+
+int bloop_call_done(const bloop_call *call) {
+  return call->state == CALL_DONE || call->state == CALL_RETURNED;
+}
 
 void bloop_call_free(bloop_call *call) {
   if (!call) return;

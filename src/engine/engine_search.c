@@ -2,11 +2,20 @@
  * engine_search.c: query and scan as lazy iterators (engine.h).
  *
  * Validation and rendering happen once, in bloop_search_new: the request minus its paging
- * members (Limit, ExclusiveStartKey) is kept as text, and each page appends those two. One
- * page lives at a time: its text and its decoded items sit in a buffer and an arena reset
- * before the next page, so memory stays flat however many items the search returns. Items
- * are read from the text one at a time as they are asked for (json_read.h). The
- * LastEvaluatedKey is kept as JSON text, which is all the next request needs.
+ * members (Segment, Limit, ExclusiveStartKey) is kept as text, and each page appends them.
+ * A search pages through one or more segments (a scan over `segments` has one each; any
+ * other search has one). A segment holds at most one page: its answer text, read one item
+ * at a time as items are asked for (json_read.h), and dropped before the segment asks for
+ * the next page. The item returned last is decoded into an arena reset for every item, so
+ * memory stays flat however many items the search returns. The LastEvaluatedKey is kept as
+ * JSON text, which is all the next request needs.
+ *
+ * One segment fetches synchronously, as it always did. Several keep their requests in
+ * flight on the native client at once (bloop_client_submit, then waiting for their own
+ * calls only, so other users of the client are left alone); a segment asks for its next
+ * page as soon as its page has been read, and pages are read in the order they arrive.
+ * When Scan goes through the session's call function instead (a Lua override, or no
+ * native client), segments fetch one after the other.
  */
 #include "engine/engine_internal.h"
 
@@ -17,6 +26,38 @@
 #include "bloop/expr.h"
 #include "base/json_read.h"
 
+/* Segments with a request in flight or a page held, at most: the memory bound of a scan
+ * over many segments (and its connection count). */
+#define MAX_ACTIVE 32
+
+/* One segment's paging. */
+typedef struct seg {
+  int number;                       /* the Segment it asks for; -1: not a parallel scan */
+  bloop_buf esk;                    /* next ExclusiveStartKey as JSON; empty = none */
+  bloop_buf sent;                   /* the one the held page was asked after */
+  bloop_buf start;                  /* where reset starts (a start_after key or a cursor's) */
+  int start_done;                   /* reset leaves it finished (a cursor said so) */
+  bloop_arena page;                 /* the held page's LastEvaluatedKey */
+  bloop_buf text;                   /* the held page's answer, fetched synchronously */
+  bloop_call *call;                 /* the page asked for (in flight, or arrived) */
+  bloop_call *held;                 /* the call whose answer is the held page */
+  int arrived;                      /* call has completed; its answer is not read yet */
+  unsigned long order;              /* when it arrived: pages are read in this order */
+  const char *data;                 /* the held page's answer text (text or the call's) */
+  size_t len;
+  bloopi_jr reader;                 /* over data */
+  size_t items_at;                  /* offset of the next item (or the ']') in data */
+  size_t next_index;
+  int in_items;                     /* items of the page remain */
+  int has_page;
+  const char *last_text;            /* the held page's item returned last, in data */
+  size_t last_len;
+  bloop_value last_key;
+  int has_last_key;
+  size_t page_count, page_yielded;  /* the held page's Count, and how many it gave */
+  int done;                         /* no more pages */
+} seg;
+
 struct bloop_search {
   bloop_engine *e;
   bloop_model *model;               /* retained */
@@ -26,26 +67,23 @@ struct bloop_search {
   size_t limit, page_size;
   const bloop_column **cols;        /* projected columns */
   size_t ncols;
-  bloop_buf base;                   /* the request without Limit / ExclusiveStartKey / '}' */
-  bloop_buf esk;                    /* next ExclusiveStartKey as JSON; empty = none */
-  bloop_buf sent;                   /* the one the current page was asked after */
-  bloop_buf start;                  /* start_after key as JSON (reset restores it) */
-  bloop_arena page;
-  bloop_buf text;                   /* the current page's answer */
-  bloopi_jr reader;                 /* over text */
-  size_t items_at;                  /* offset of the next item (or the ']') in text */
-  const char *item_text;            /* the last item's text, in text */
+  bloop_buf base;                   /* the request without its paging members and '}' */
+  int total;                        /* TotalSegments sent (0: none) */
+  int segmented;                    /* a scan over `segments`, all of them in this search */
+  int paced;                        /* bloop_search_pace: one new request per next */
+  seg *segs;
+  size_t nsegs;
+  seg *cur;                         /* the segment whose page is being read */
+  bloop_call **calls;               /* scratch: the calls to wait for */
+  size_t next_send;                 /* round robin over idle segments */
+  unsigned long arrivals;
+  bloop_arena items;                /* the item returned last, and keys built from it */
+  const char *item_text;            /* the last item's text, in its segment's page */
   size_t item_len;
   int has_item;
-  int in_items;                     /* items of the page remain */
-  size_t next_index;
   bloop_value item;
-  bloop_value last_key;
-  int has_last_key;
   size_t count, scanned, yielded;
-  size_t page_count, page_yielded;  /* the current page's Count, and how many it gave */
   double consumed;                  /* ConsumedCapacity.CapacityUnits summed over pages */
-  int done;                         /* no more pages */
 };
 
 static const char *opname(bloop_search_mode mode) {
@@ -110,7 +148,12 @@ static bloop_status check_args(bloop_search *s, const bloop_search_args *a, bloo
   s->index = x;
   if (query && !a->key) return INVALID("a query needs a key condition");
   if (!query && a->key) return INVALID("a scan takes no key condition");
-  if (query && a->total_segments) return INVALID("a query cannot be parallel");
+  if (query && (a->total_segments || a->segments)) return INVALID("a query cannot be parallel");
+  if (a->segments && a->total_segments)
+    return INVALID("segments (all segments in one search) and a parallel segment exclude "
+                   "each other");
+  if (a->segments < 0 || a->segments > 1000000)
+    return INVALID("segments must be between 1 and 1000000 (got %d)", a->segments);
   if (a->total_segments < 0 || a->segment < 0 ||
       (a->total_segments && a->segment >= a->total_segments) ||
       (!a->total_segments && a->segment) || a->total_segments > 1000000)
@@ -255,8 +298,6 @@ static bloop_status put_base(bloop_search *s, const bloop_search_args *a, int wa
     bloop_buf_puts(b, ",\"ConsistentRead\":true");
   if (a->mode == BLOOP_SEARCH_QUERY)
     bloop_buf_printf(b, ",\"ScanIndexForward\":%s", a->descending ? "false" : "true");
-  if (a->total_segments)
-    bloop_buf_printf(b, ",\"Segment\":%d,\"TotalSegments\":%d", a->segment, a->total_segments);
   bloop_buf_puts(b, ",\"ReturnConsumedCapacity\":\"TOTAL\"");
   return b->failed ? nomem(err) : BLOOP_OK;
 }
@@ -276,15 +317,78 @@ static bloop_status prepare(bloop_search *s, const bloop_search_args *a, bloop_a
   return st;
 }
 
+/* ---- segments ------------------------------------------------------------------------- */
+
+static void seg_init(seg *g, int number) {
+  memset(g, 0, sizeof *g);
+  g->number = number;
+  bloop_buf_init(&g->esk);
+  bloop_buf_init(&g->sent);
+  bloop_buf_init(&g->start);
+  bloop_buf_init(&g->text);
+  bloop_arena_init(&g->page);
+}
+
+/* Forgets the held page (its LastEvaluatedKey stays until the next page arrives). */
+static void seg_drop_page(seg *g) {
+  bloop_call_free(g->held);
+  g->held = NULL;
+  bloop_buf_free(&g->text);
+  g->data = NULL;
+  g->len = 0;
+  g->has_page = 0;
+  g->in_items = 0;
+  g->last_text = NULL;
+  g->last_len = 0;
+  g->page_count = g->page_yielded = 0;
+}
+
+static void seg_free(seg *g) {
+  bloop_call_free(g->call);
+  seg_drop_page(g);
+  bloop_buf_free(&g->esk);
+  bloop_buf_free(&g->sent);
+  bloop_buf_free(&g->start);
+  bloop_arena_free(&g->page);
+}
+
+/* Back to where the segment starts: a request in flight is cancelled. */
+static void seg_reset(seg *g) {
+  bloop_call_free(g->call);
+  g->call = NULL;
+  g->arrived = 0;
+  seg_drop_page(g);
+  bloop_arena_reset(&g->page);
+  g->has_last_key = 0;
+  bloop_buf_reset(&g->esk);
+  bloop_buf_reset(&g->sent);
+  if (g->start.len) bloop_buf_append(&g->esk, g->start.data, g->start.len);
+  g->done = g->start_done;
+}
+
+/* Every item of the held page has been returned (or it has none). The ']' is looked at
+ * rather than the answer's Count, so a page is never let go with items left in it. */
+static int page_over(const seg *g) {
+  if (!g->has_page || !g->in_items) return 1;
+  const char *p = g->data + g->items_at, *end = g->data + g->len;
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+  return p >= end || *p == ']';
+}
+
+/* No request in flight, no page held, more to ask for. */
+static int seg_idle(const seg *g) { return !g->done && !g->call && !g->has_page; }
+
+/* Nothing left in this segment. */
+static int seg_finished(const seg *g) { return g->done && !g->call && page_over(g); }
+
 static void search_free(bloop_search *s) {
   bloop_model_release(s->model);
   free(s->cols);
   bloop_buf_free(&s->base);
-  bloop_buf_free(&s->esk);
-  bloop_buf_free(&s->sent);
-  bloop_buf_free(&s->start);
-  bloop_buf_free(&s->text);
-  bloop_arena_free(&s->page);
+  for (size_t i = 0; s->segs && i < s->nsegs; i++) seg_free(&s->segs[i]);
+  free(s->segs);
+  free(s->calls);
+  bloop_arena_free(&s->items);
   free(s);
 }
 
@@ -294,17 +398,27 @@ static bloop_status search_make(bloop_engine *e, const bloop_search_args *a, blo
   if (!a || !a->model)
     return bloop_error_set(err, BLOOP_EINVAL, "InvalidSearch", "engine search: no model");
   bloop_search *s = calloc(1, sizeof *s);
-  if (!s) return bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  if (!s) return nomem(err);
   s->e = e;
   s->model = bloop_model_retain(a->model);
   s->mode = a->mode;
   s->projection = a->projection;
   s->limit = a->limit;
   s->page_size = a->page_size;
-  bloop_arena_init(&s->page);
+  bloop_arena_init(&s->items);
   bloop_arena tmp = BLOOP_ARENA_INIT;
   bloop_status st = prepare(s, a, &tmp, err);
   bloop_arena_free(&tmp);
+  if (!st) {
+    s->segmented = a->segments > 0;
+    s->total = s->segmented ? a->segments : a->total_segments;
+    s->nsegs = s->segmented ? (size_t)a->segments : 1;
+    s->segs = calloc(s->nsegs, sizeof *s->segs);
+    s->calls = calloc(s->nsegs < MAX_ACTIVE ? s->nsegs : MAX_ACTIVE, sizeof *s->calls);
+    if (!s->segs || !s->calls) st = nomem(err);
+    for (size_t i = 0; !st && i < s->nsegs; i++)
+      seg_init(&s->segs[i], s->segmented ? (int)i : a->total_segments ? a->segment : -1);
+  }
   if (st) {
     search_free(s);
     return st;
@@ -323,18 +437,20 @@ void bloop_search_free(bloop_search *s) {
   if (s) search_free(s);
 }
 
-/* The request for the next page: the one builder, shared with explain. */
-static void build_page(const bloop_search *s, bloop_buf *b) {
+/* A segment's next request: the one builder, shared with explain. */
+static void build_page(const bloop_search *s, const seg *g, bloop_buf *b) {
   bloop_buf_append(b, s->base.data, s->base.len);
+  if (g->number >= 0)
+    bloop_buf_printf(b, ",\"Segment\":%d,\"TotalSegments\":%d", g->number, s->total);
   size_t lim = s->page_size;
   if (s->limit && s->projection != BLOOP_SEARCH_COUNT) {
     size_t left = s->limit - s->yielded;
     if (!lim || left < lim) lim = left;
   }
   if (lim) bloop_buf_printf(b, ",\"Limit\":%zu", lim);
-  if (s->esk.len) {
+  if (g->esk.len) {
     bloop_buf_puts(b, ",\"ExclusiveStartKey\":");
-    bloop_buf_append(b, s->esk.data, s->esk.len);
+    bloop_buf_append(b, g->esk.data, g->esk.len);
   }
   bloop_buf_putc(b, '}');
 }
@@ -356,7 +472,7 @@ static bloop_status read_consumed(bloop_search *s, bloopi_jr *r) {
       char num[64];
       size_t len = bloopi_jr_offset(r) - at;
       if (len >= sizeof num) return BLOOP_EINVAL;
-      memcpy(num, s->text.data + at, len);
+      memcpy(num, r->text + at, len);
       num[len] = '\0';
       char *end;
       double v = strtod(num, &end);
@@ -369,120 +485,355 @@ static bloop_status read_consumed(bloop_search *s, bloopi_jr *r) {
   return more < 0 ? BLOOP_EINVAL : BLOOP_OK;
 }
 
-static bloop_status fetch(bloop_search *s, bloop_error *err) {
-  const char *op = opname(s->mode);
-  const bloop_model *m = s->model;
-  s->in_items = 0;
-  s->has_item = 0;
-  s->has_last_key = 0;
-  s->page_count = s->page_yielded = 0;
-  bloop_arena_reset(&s->page);
-  bloop_buf_reset(&s->text);
-  bloop_buf body = BLOOP_BUF_INIT;
-  build_page(s, &body);
-  bloop_status st = bloopi_engine_call(s->e, s->mode == BLOOP_SEARCH_QUERY ? "Query" : "Scan",
-                                       &body, &s->text, err);
-  bloop_buf_free(&body);
-  if (st) return bloopi_engine_prefix(st, err, m, op);
-  /* One pass over the answer's members: counts and the key now, the items skipped and
-   * read later, one per bloop_search_next. */
-  bloopi_jr *r = &s->reader;
-  bloopi_jr_init(r, s->text.data, s->text.len, &s->page, err, "answer");
-  bloop_buf sent = s->sent;   /* esk becomes the key this page was asked after */
-  s->sent = s->esk;
-  s->esk = sent;
-  bloop_buf_reset(&s->esk);
-  int has_items = 0, more;
+/* The members of a page's answer (g->data): counts and the key now, the items passed over
+ * and read later, one per bloop_search_next. */
+static bloop_status read_members(bloop_search *s, seg *g, int *has_items, bloop_error *err) {
+  bloopi_jr *r = &g->reader;
+  bloopi_jr_init(r, g->data, g->len, &g->page, err, "answer");
+  int more;
   size_t i = 0, n, klen;
   const char *key;
-  if (bloopi_jr_object_begin(r)) goto bad;
+  if (bloopi_jr_object_begin(r)) return BLOOP_EINVAL;
   while ((more = bloopi_jr_object_next(r, &i, &key, &klen)) == 1) {
 #define IS(k) (klen == sizeof k - 1 && memcmp(key, k, klen) == 0)
     if (IS("Count") || IS("ScannedCount")) {
-      if (bloopi_jr_count(r, &n)) goto bad;
-      if (IS("Count")) s->count += n, s->page_count = n;
+      if (bloopi_jr_count(r, &n)) return BLOOP_EINVAL;
+      if (IS("Count")) s->count += n, g->page_count = n;
       else s->scanned += n;
     } else if (IS("ConsumedCapacity")) {
-      if (read_consumed(s, r)) goto bad;
+      if (read_consumed(s, r)) return BLOOP_EINVAL;
     } else if (IS("LastEvaluatedKey")) {
       const char *text;
       size_t len;
-      if (bloopi_jr_item_text(r, &s->last_key, &text, &len)) goto bad;
-      bloop_buf_append(&s->esk, text, len);
-      s->has_last_key = 1;
-    } else if (IS("Items")) {
-      if (bloopi_jr_array_begin(r)) goto bad;
-      s->items_at = bloopi_jr_offset(r);
-      has_items = 1;
-      bloopi_jr_seek(r, s->items_at - 1);  /* back on the '[': past the array, unchecked */
-      if (bloopi_jr_pass(r)) goto bad;
+      if (bloopi_jr_item_text(r, &g->last_key, &text, &len)) return BLOOP_EINVAL;
+      bloop_buf_append(&g->esk, text, len);
+      g->has_last_key = 1;
+    } else if (IS("Items") && s->projection != BLOOP_SEARCH_COUNT) {
+      /* (a COUNT answer has none; moto sends them anyway, and they are skipped) */
+      if (bloopi_jr_array_begin(r)) return BLOOP_EINVAL;
+      g->items_at = bloopi_jr_offset(r);
+      *has_items = 1;
+      bloopi_jr_seek(r, g->items_at - 1);  /* back on the '[': past the array, unchecked */
+      if (bloopi_jr_pass(r)) return BLOOP_EINVAL;
     } else if (bloopi_jr_skip(r)) {
-      goto bad;
+      return BLOOP_EINVAL;
     }
 #undef IS
   }
-  if (more < 0 || bloopi_jr_end(r)) goto bad;
-  if (s->esk.failed)
+  return more < 0 || bloopi_jr_end(r) ? BLOOP_EINVAL : BLOOP_OK;
+}
+
+/* The answer g->data (already in g->text or g->held) becomes the held page. */
+static bloop_status take_page(bloop_search *s, seg *g, bloop_error *err) {
+  const char *op = opname(s->mode);
+  const bloop_model *m = s->model;
+  bloop_arena_reset(&g->page);
+  g->has_last_key = 0;
+  g->page_count = g->page_yielded = 0;
+  g->last_text = NULL;
+  g->has_page = 1;
+  g->in_items = 0;
+  bloop_buf sent = g->sent;   /* esk becomes the key this page was asked after */
+  g->sent = g->esk;
+  g->esk = sent;
+  bloop_buf_reset(&g->esk);
+  int has_items = 0;
+  if (read_members(s, g, &has_items, err)) {
+    g->has_last_key = 0;
+    g->done = 1;
+    seg_drop_page(g);
+    bloopi_bad_answer(err);
+    return bloopi_engine_prefix(err->status, err, m, op);
+  }
+  if (g->esk.failed)
     return bloopi_engine_fail(err, BLOOP_ENOMEM, "OutOfMemory", m, op, "out of memory");
-  if (s->has_last_key && s->sent.len && s->esk.len == s->sent.len &&
-      memcmp(s->esk.data, s->sent.data, s->esk.len) == 0) {
+  if (g->has_last_key && g->sent.len && g->esk.len == g->sent.len &&
+      memcmp(g->esk.data, g->sent.data, g->esk.len) == 0) {
     /* Asking again would bring the same page again, forever. */
-    s->has_last_key = 0;
-    s->done = 1;
+    g->has_last_key = 0;
+    g->done = 1;
+    seg_drop_page(g);
     return bloopi_engine_fail(err, BLOOP_EPROTOCOL, "BadResponse", m, op,
                               "the answer's LastEvaluatedKey is the ExclusiveStartKey it was "
                               "asked for (%.*s): the server would return this page forever",
-                              (int)(s->esk.len > 200 ? 200 : s->esk.len), s->esk.data);
+                              (int)(g->esk.len > 200 ? 200 : g->esk.len), g->esk.data);
   }
-  if (!s->has_last_key) s->done = 1;
-  s->in_items = has_items;
-  s->next_index = 0;
+  if (!g->has_last_key) g->done = 1;
+  g->in_items = has_items;
+  g->next_index = 0;
+  g->order = ++s->arrivals;
   return BLOOP_OK;
-bad:
-  s->has_last_key = 0;
-  s->done = 1;
-  bloopi_bad_answer(err);
-  return bloopi_engine_prefix(err->status, err, m, op);
 }
+
+/* One page of g, synchronously, along the engine's route. */
+static bloop_status fetch(bloop_search *s, seg *g, bloop_error *err) {
+  seg_drop_page(g);
+  bloop_buf body = BLOOP_BUF_INIT;
+  build_page(s, g, &body);
+  bloop_status st = bloopi_engine_call(s->e, s->mode == BLOOP_SEARCH_QUERY ? "Query" : "Scan",
+                                       &body, &g->text, err);
+  bloop_buf_free(&body);
+  if (st) {
+    bloop_buf_free(&g->text);
+    return bloopi_engine_prefix(st, err, s->model, opname(s->mode));
+  }
+  g->data = g->text.data ? g->text.data : "";
+  g->len = g->text.len;
+  return take_page(s, g, err);
+}
+
+/* The next item of the held page of g into s->item. */
+static bloop_status read_item(bloop_search *s, seg *g, const bloop_value **item,
+                              bloop_error *err) {
+  bloopi_jr *r = &g->reader;
+  size_t k = g->next_index;
+  r->err = err;
+  r->a = &s->items;
+  bloopi_jr_seek(r, g->items_at);
+  int more = bloopi_jr_array_next(r, &k);
+  if (more == 0) {
+    g->in_items = 0;
+    return BLOOP_OK;
+  }
+  bloopi_jr_set_root(r, "Items", g->next_index);
+  if (more < 0 || bloopi_jr_item_text(r, &s->item, &s->item_text, &s->item_len)) {
+    g->in_items = 0;
+    bloopi_bad_answer(err);
+    return bloopi_engine_prefix(err->status, err, s->model, opname(s->mode));
+  }
+  g->next_index = k;
+  g->items_at = bloopi_jr_offset(r);
+  g->last_text = s->item_text;
+  g->last_len = s->item_len;
+  s->has_item = 1;
+  s->yielded++;
+  g->page_yielded++;
+  *item = &s->item;
+  if (limit_reached(s))   /* the other segments' pages in flight are not wanted now */
+    for (size_t i = 0; i < s->nsegs; i++)
+      if (s->segs[i].call) {
+        bloop_call_free(s->segs[i].call);
+        s->segs[i].call = NULL;
+        s->segs[i].arrived = 0;
+      }
+  return BLOOP_OK;
+}
+
+/* ---- several segments at once ----------------------------------------------------------- */
+
+static const char *opcall(const bloop_search *s) {
+  return s->mode == BLOOP_SEARCH_QUERY ? "Query" : "Scan";
+}
+
+/* Segments with a request out or a page held. */
+static size_t active(const bloop_search *s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s->nsegs; i++) n += s->segs[i].call || s->segs[i].has_page;
+  return n;
+}
+
+static int in_flight(const bloop_search *s) {
+  for (size_t i = 0; i < s->nsegs; i++)
+    if (s->segs[i].call && !s->segs[i].arrived) return 1;
+  return 0;
+}
+
+/* Moves the transfers along for up to timeout_ms (-1: until a page arrives), marking the
+ * segments whose answers came. A call whose client went away (the engine's client was
+ * replaced while pages were in flight) cannot arrive: it is dropped and its segment asks
+ * again on the next call, and the search fails once with "LostCall". */
+static bloop_status poll_calls(bloop_search *s, bloop_client *c, long timeout_ms,
+                               bloop_error *err) {
+  size_t n = 0;
+  for (size_t i = 0; i < s->nsegs; i++)
+    if (s->segs[i].call && !s->segs[i].arrived) s->calls[n++] = s->segs[i].call;
+  if (!n) return BLOOP_OK;
+  bloop_call *got = bloop_client_wait_for(c, s->calls, n, timeout_ms);
+  int any = 0;
+  for (size_t i = 0; i < s->nsegs; i++) {
+    seg *g = &s->segs[i];
+    if (!g->call || g->arrived || (g->call != got && !bloop_call_done(g->call))) continue;
+    g->arrived = 1;
+    g->order = ++s->arrivals;
+    any = 1;
+  }
+  if (any || timeout_ms >= 0) return BLOOP_OK;
+  for (size_t i = 0; i < s->nsegs; i++)
+    if (s->segs[i].call && !s->segs[i].arrived) {
+      bloop_call_free(s->segs[i].call);
+      s->segs[i].call = NULL;
+    }
+  return bloopi_engine_fail(err, BLOOP_ESTATE, "LostCall", s->model, opname(s->mode),
+                            "the engine's client changed while pages were in flight; "
+                            "they are asked for again on the next call");
+}
+
+/* Asks for g's next page on c, without waiting for it. */
+static bloop_status send_seg(bloop_search *s, seg *g, bloop_client *c, bloop_error *err) {
+  bloop_buf body = BLOOP_BUF_INIT;
+  build_page(s, g, &body);
+  bloop_status st = body.failed ? nomem(err)
+                                : bloop_client_submit(c, opcall(s), body.data, body.len, g,
+                                                      &g->call, err);
+  bloop_buf_free(&body);
+  g->arrived = 0;
+  return st ? bloopi_engine_prefix(st, err, s->model, opname(s->mode)) : BLOOP_OK;
+}
+
+/* Sends up to `most` idle segments' requests, taking segments in turn, then lets the
+ * transport put them on the wire. *sent counts what this bloop_search_next sent. */
+static bloop_status send_idle(bloop_search *s, bloop_client *c, int most, int *sent,
+                              bloop_error *err) {
+  size_t act = active(s), base = s->next_send;
+  int n = 0;
+  for (size_t i = 0; i < s->nsegs && act < MAX_ACTIVE && n < most; i++) {
+    size_t k = (base + i) % s->nsegs;
+    if (!seg_idle(&s->segs[k])) continue;
+    bloop_status st = send_seg(s, &s->segs[k], c, err);
+    if (st) return st;
+    act++;
+    n++;
+    s->next_send = (k + 1) % s->nsegs;
+  }
+  *sent += n;
+  return n ? poll_calls(s, c, 0, err) : BLOOP_OK;
+}
+
+/* An arrived answer of g becomes its held page (the call now holds the text). A failed
+ * call leaves g as it was before it asked: the next bloop_search_next asks again. */
+static bloop_status take_arrival(bloop_search *s, seg *g, bloop_error *err) {
+  bloop_call *call = g->call;
+  g->call = NULL;
+  g->arrived = 0;
+  const char *body;
+  size_t len;
+  bloop_status st = bloop_call_result(call, &body, &len, err);
+  if (st) {
+    bloop_call_free(call);
+    return bloopi_engine_prefix(st, err, s->model, opname(s->mode));
+  }
+  seg_drop_page(g);
+  g->held = call;
+  g->data = body;
+  g->len = len;
+  return take_page(s, g, err);
+}
+
+/* The segment whose page is read next: a held page with items, or an arrived answer,
+ * whichever came first; NULL when none. */
+static seg *earliest(bloop_search *s) {
+  seg *best = NULL;
+  for (size_t i = 0; i < s->nsegs; i++) {
+    seg *g = &s->segs[i];
+    int ready = (g->has_page && !page_over(g)) || (g->call && g->arrived);
+    if (ready && (!best || g->order < best->order)) best = g;
+  }
+  return best;
+}
+
+/* Without a native client (Scan goes through the session's call function) the segments
+ * fetch one after the other. */
+static bloop_status fetch_next_idle(bloop_search *s, bloop_error *err) {
+  for (size_t i = 0; i < s->nsegs; i++) {   /* pages asked on a client that went away */
+    bloop_call_free(s->segs[i].call);
+    s->segs[i].call = NULL;
+    s->segs[i].arrived = 0;
+  }
+  for (size_t i = 0; i < s->nsegs; i++) {
+    size_t k = (s->next_send + i) % s->nsegs;
+    seg *g = &s->segs[k];
+    if (!seg_idle(g)) continue;
+    s->next_send = (k + 1) % s->nsegs;
+    bloop_status st = fetch(s, g, err);
+    g->order = ++s->arrivals;
+    return st;
+  }
+  return BLOOP_OK;
+}
+
+/* Sets s->cur to a segment with items to read, sending and waiting as needed; leaves it
+ * NULL when every segment is finished. */
+static bloop_status next_segment(bloop_search *s, int *sent, bloop_error *err) {
+  for (;;) {
+    seg *g = earliest(s);
+    if (g) {
+      if (g->call) {
+        bloop_status st = take_arrival(s, g, err);
+        if (st) return st;
+      }
+      if (!page_over(g)) {
+        s->cur = g;
+        return BLOOP_OK;
+      }
+      seg_drop_page(g);   /* a page a filter emptied */
+      continue;
+    }
+    bloop_client *c = bloopi_engine_route(s->e, BLOOP_SERVICE_DYNAMODB, opcall(s));
+    int idle = 0;
+    for (size_t i = 0; i < s->nsegs; i++) idle |= seg_idle(&s->segs[i]);
+    if (!c) {
+      if (!idle) return BLOOP_OK;
+      bloop_status st = fetch_next_idle(s, err);
+      if (st) return st;
+      continue;
+    }
+    /* a paced search sends one request per call, unless nothing else is under way */
+    int most = s->paced ? (*sent ? 0 : 1) : MAX_ACTIVE;
+    if (!in_flight(s) && idle && !most) most = 1;
+    bloop_status st = send_idle(s, c, most, sent, err);
+    if (st) return st;
+    if (!in_flight(s)) {
+      if (earliest(s)) continue;
+      return BLOOP_OK;
+    }
+    if ((st = poll_calls(s, c, -1, err))) return st;
+  }
+}
+
+/* ---- the iterator ------------------------------------------------------------------------ */
 
 bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_error *err) {
   bloop_error_clear(err);
   *item = NULL;
+  if (limit_reached(s)) return BLOOP_OK;   /* the last item stays: a cursor resumes after it */
+  s->has_item = 0;
+  bloop_arena_reset(&s->items);
+  int sent = 0;
   for (;;) {
     if (limit_reached(s)) return BLOOP_OK;
-    if (s->in_items) {
-      bloopi_jr *r = &s->reader;
-      size_t k = s->next_index;
-      r->err = err;
-      bloopi_jr_seek(r, s->items_at);
-      int more = bloopi_jr_array_next(r, &k);
-      if (more == 0) {
-        s->in_items = 0;
-        continue;
+    seg *g = s->cur;
+    if (g && !page_over(g)) {
+      bloop_status st = read_item(s, g, item, err);
+      if (st || *item) {
+        /* keep the other segments' transfers moving while this page is read (on a real
+         * network an answer left unread in the socket stalls once the TCP window fills);
+         * every 256 items, a few microseconds each time */
+        if (!st && s->segmented && s->yielded % 256 == 0 && in_flight(s)) {
+          bloop_client *c = bloopi_engine_route(s->e, BLOOP_SERVICE_DYNAMODB, opcall(s));
+          if (c) poll_calls(s, c, 0, NULL);
+        }
+        return st;
       }
-      bloopi_jr_set_root(r, "Items", s->next_index);
-      s->has_item = 0;
-      if (more < 0 || bloopi_jr_item_text(r, &s->item, &s->item_text, &s->item_len)) {
-        s->in_items = 0;
-        bloopi_bad_answer(err);
-        return bloopi_engine_prefix(err->status, err, s->model, opname(s->mode));
-      }
-      s->next_index = k;
-      s->items_at = bloopi_jr_offset(r);
-      s->has_item = 1;
-      s->yielded++;
-      s->page_yielded++;
-      *item = &s->item;
-      return BLOOP_OK;
+      continue;
     }
-    if (s->done) return BLOOP_OK;
-    bloop_status st = fetch(s, err);
+    if (g) {
+      seg_drop_page(g);
+      s->cur = NULL;
+    }
+    bloop_status st = BLOOP_OK;
+    if (s->segmented) {
+      st = next_segment(s, &sent, err);
+    } else if (!s->segs[0].done) {
+      st = fetch(s, &s->segs[0], err);
+      if (!st) s->cur = &s->segs[0];
+    }
     if (st) return st;
+    if (!s->cur) return BLOOP_OK;
   }
 }
 
 const char *bloop_search_item_json(const bloop_search *s, size_t *len) {
-  if (!s->has_item || !s->in_items) {
+  if (!s->has_item) {
     if (len) *len = 0;
     return NULL;
   }
@@ -491,66 +842,43 @@ const char *bloop_search_item_json(const bloop_search *s, size_t *len) {
 }
 
 void bloop_search_reset(bloop_search *s) {
-  s->in_items = 0;
+  for (size_t i = 0; i < s->nsegs; i++) seg_reset(&s->segs[i]);
+  s->cur = NULL;
   s->has_item = 0;
-  s->has_last_key = 0;
-  bloop_arena_reset(&s->page);
-  bloop_buf_reset(&s->text);
-  bloop_buf_reset(&s->esk);
-  bloop_buf_reset(&s->sent);
-  if (s->start.len) bloop_buf_append(&s->esk, s->start.data, s->start.len);
+  bloop_arena_reset(&s->items);
   s->count = s->scanned = s->yielded = 0;
-  s->page_count = s->page_yielded = 0;
   s->consumed = 0;
-  s->done = 0;
+  s->next_send = 0;
 }
 
+void bloop_search_pace(bloop_search *s, int on) { s->paced = on != 0; }
+
 size_t bloop_search_count(const bloop_search *s) { return s->count; }
+size_t bloop_search_scanned(const bloop_search *s) { return s->scanned; }
 double bloop_search_consumed(const bloop_search *s) { return s->consumed; }
 
 int bloop_search_will_fetch(const bloop_search *s) {
-  return !limit_reached(s) && !s->done && s->page_yielded >= s->page_count;
+  if (limit_reached(s)) return 0;
+  for (size_t i = 0; i < s->nsegs; i++) {
+    const seg *g = &s->segs[i];
+    if (!g->done && !g->call && page_over(g)) return 1;
+  }
+  return 0;
 }
 
 int bloop_search_page_left(const bloop_search *s) {
-  return s->page_yielded < s->page_count ? (int)(s->page_count - s->page_yielded) : 0;
+  const seg *g = s->cur;
+  return g && g->page_yielded < g->page_count ? (int)(g->page_count - g->page_yielded) : 0;
 }
 
 int bloop_search_at_end(const bloop_search *s) {
-  return s->done && s->page_yielded >= s->page_count;
+  for (size_t i = 0; i < s->nsegs; i++)
+    if (!seg_finished(&s->segs[i])) return 0;
+  return 1;
 }
-
-bloop_status bloop_search_item_key(bloop_search *s, bloop_buf *out, bloop_error *err) {
-  bloop_error_clear(err);
-  const char *op = opname(s->mode);
-  if (!s->has_item || !s->in_items)
-    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidSearch", s->model, op,
-                              "no object has been returned");
-  const bloop_column *keys[4];
-  size_t n = search_keys(s, keys);
-  bloop_value key;
-  if (bloop_value_set_map(&key, &s->page, n, err)) return bloopi_engine_prefix(err->status, err, s->model, op);
-  for (size_t i = 0; i < n; i++) {
-    const bloop_member *m = NULL;
-    const char *name = keys[i]->dynamo_name;
-    for (size_t j = 0; j < s->item.u.map.count && !m; j++)
-      if (strlen(name) == s->item.u.map.members[j].name_len &&
-          memcmp(name, s->item.u.map.members[j].name, s->item.u.map.members[j].name_len) == 0)
-        m = &s->item.u.map.members[j];
-    if (!m)
-      return bloopi_engine_fail(err, BLOOP_EPROTOCOL, "BadResponse", s->model, op,
-                                "the item has no key attribute \"%s\"", name);
-    bloop_value *v = bloop_value_map_add(&key, &s->page, m->name, m->name_len);
-    if (!v) return nomem(err);
-    *v = m->value;
-  }
-  bloop_status st = bloop_item_to_json(&key, out, err);
-  return st ? bloopi_engine_prefix(st, err, s->model, op) : BLOOP_OK;
-}
-size_t bloop_search_scanned(const bloop_search *s) { return s->scanned; }
 
 int bloop_search_exhausted(const bloop_search *s) {
-  return limit_reached(s) || (s->done && !s->in_items);
+  return limit_reached(s) || bloop_search_at_end(s);
 }
 
 const bloop_column *const *bloop_search_columns(const bloop_search *s, size_t *count) {
@@ -559,18 +887,120 @@ const bloop_column *const *bloop_search_columns(const bloop_search *s, size_t *c
 }
 
 const bloop_value *bloop_search_last_key(const bloop_search *s) {
-  return s->has_last_key ? &s->last_key : NULL;
+  const seg *g = s->cur ? s->cur : &s->segs[0];
+  return g->has_last_key ? &g->last_key : NULL;
+}
+
+/* The ExclusiveStartKey after `item` (its table keys and, for an index, the index's),
+ * appended to out as JSON; the map is built in a. */
+static bloop_status key_after(bloop_search *s, const bloop_value *item, bloop_arena *a,
+                              bloop_buf *out, bloop_error *err) {
+  const char *op = opname(s->mode);
+  const bloop_column *keys[4];
+  size_t n = search_keys(s, keys);
+  bloop_value key;
+  if (bloop_value_set_map(&key, a, n, err)) return bloopi_engine_prefix(err->status, err, s->model, op);
+  for (size_t i = 0; i < n; i++) {
+    const bloop_member *m = NULL;
+    const char *name = keys[i]->dynamo_name;
+    for (size_t j = 0; j < item->u.map.count && !m; j++)
+      if (strlen(name) == item->u.map.members[j].name_len &&
+          memcmp(name, item->u.map.members[j].name, item->u.map.members[j].name_len) == 0)
+        m = &item->u.map.members[j];
+    if (!m)
+      return bloopi_engine_fail(err, BLOOP_EPROTOCOL, "BadResponse", s->model, op,
+                                "the item has no key attribute \"%s\"", name);
+    bloop_value *v = bloop_value_map_add(&key, a, m->name, m->name_len);
+    if (!v) return nomem(err);
+    *v = m->value;
+  }
+  bloop_status st = bloop_item_to_json(&key, out, err);
+  return st ? bloopi_engine_prefix(st, err, s->model, op) : BLOOP_OK;
+}
+
+bloop_status bloop_search_item_key(bloop_search *s, bloop_buf *out, bloop_error *err) {
+  bloop_error_clear(err);
+  if (!s->has_item)
+    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidSearch", s->model, opname(s->mode),
+                              "no object has been returned");
+  return key_after(s, &s->item, &s->items, out, err);
 }
 
 bloop_status bloop_search_start_after(bloop_search *s, const bloop_value *key,
                                       bloop_error *err) {
   bloop_error_clear(err);
-  bloop_buf_reset(&s->start);
+  if (s->segmented)
+    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidSearch", s->model, opname(s->mode),
+                              "a search over segments starts from one position per segment "
+                              "(bloop_search_segment_start)");
+  seg *g = &s->segs[0];
+  bloop_buf_reset(&g->start);
   if (key) {
-    bloop_status st = bloop_item_to_json(key, &s->start, err);
+    bloop_status st = bloop_item_to_json(key, &g->start, err);
     if (st) {
-      bloop_buf_reset(&s->start);
+      bloop_buf_reset(&g->start);
       return bloopi_engine_prefix(st, err, s->model, opname(s->mode));
+    }
+  }
+  bloop_search_reset(s);
+  return BLOOP_OK;
+}
+
+/* ---- segment positions ------------------------------------------------------------------ */
+
+int bloop_search_segments(const bloop_search *s) { return s->segmented ? s->total : 0; }
+
+static bloop_status bad_segment(bloop_search *s, int segment, bloop_error *err) {
+  if (!s->segmented)
+    return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidSearch", s->model, opname(s->mode),
+                              "not a search over segments");
+  return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidSearch", s->model, opname(s->mode),
+                            "segment %d is not one of 0..%d", segment, s->total - 1);
+}
+
+bloop_status bloop_search_segment_position(bloop_search *s, int segment,
+                                           bloop_segment_position *pos, bloop_buf *key,
+                                           bloop_error *err) {
+  bloop_error_clear(err);
+  *pos = BLOOP_SEGMENT_START;
+  if (!s->segmented || segment < 0 || segment >= s->total) return bad_segment(s, segment, err);
+  seg *g = &s->segs[segment];
+  if (seg_finished(g)) {
+    *pos = BLOOP_SEGMENT_DONE;
+    return BLOOP_OK;
+  }
+  const bloop_buf *after = g->has_page ? &g->sent : &g->esk;
+  if (g->has_page && g->last_text) {
+    /* the segment's last item is still in its page: the position is right after it */
+    bloop_arena tmp = BLOOP_ARENA_INIT;
+    bloop_value item;
+    bloop_status st = bloop_item_from_json(g->last_text, g->last_len, &tmp, &item, err);
+    if (!st) st = key_after(s, &item, &tmp, key, err);
+    else st = bloopi_engine_prefix(st, err, s->model, opname(s->mode));
+    bloop_arena_free(&tmp);
+    if (!st) *pos = BLOOP_SEGMENT_AFTER;
+    return st;
+  }
+  if (!after->len) return BLOOP_OK;
+  *pos = BLOOP_SEGMENT_AFTER;
+  return bloop_buf_append(key, after->data, after->len) ? nomem(err) : BLOOP_OK;
+}
+
+bloop_status bloop_search_segment_start(bloop_search *s, int segment,
+                                        bloop_segment_position pos, const bloop_value *key,
+                                        bloop_error *err) {
+  bloop_error_clear(err);
+  if (!s->segmented || segment < 0 || segment >= s->total) return bad_segment(s, segment, err);
+  seg *g = &s->segs[segment];
+  bloop_buf_reset(&g->start);
+  g->start_done = pos == BLOOP_SEGMENT_DONE;
+  if (pos == BLOOP_SEGMENT_AFTER) {
+    bloop_status st = key ? bloop_item_to_json(key, &g->start, err)
+                          : bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidSearch", s->model,
+                                               opname(s->mode), "a position after no key");
+    if (st) {
+      bloop_buf_reset(&g->start);
+      return key ? bloopi_engine_prefix(st, err, s->model, opname(s->mode)) : st;
     }
   }
   bloop_search_reset(s);
@@ -584,13 +1014,13 @@ bloop_status bloop_engine_explain_search(bloop_engine *e, const bloop_search_arg
   bloop_status st = search_make(e, a, &s, err);
   if (st) return st;
   bloop_buf req = BLOOP_BUF_INIT;
-  build_page(s, &req);
-  bloop_buf_printf(out, "{\"operation\":\"%s\",\"request\":",
-                   a->mode == BLOOP_SEARCH_QUERY ? "Query" : "Scan");
+  build_page(s, &s->segs[0], &req);
+  bloop_buf_printf(out, "{\"operation\":\"%s\",\"request\":", opcall(s));
   bloop_buf_append(out, req.data, req.len);
+  if (s->segmented) bloop_buf_printf(out, ",\"segments\":%d", s->total);
   bloop_buf_putc(out, '}');
   int failed = req.failed || out->failed;
   bloop_buf_free(&req);
   search_free(s);
-  return failed ? bloop_error_set(err, BLOOP_ENOMEM, "OutOfMemory", "out of memory") : BLOOP_OK;
+  return failed ? nomem(err) : BLOOP_OK;
 }

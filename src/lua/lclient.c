@@ -267,12 +267,8 @@ static int lcl_call_many(lua_State *L) {
     st = bloop_client_submit(c, op, body, len, (void *)(intptr_t)(i + 1), &calls[i], &err);
   }
   if (st != BLOOP_OK) return bloopL_raise_core_error(L, &err, BLOOPL_FROM_CLIENT);
-  lua_Integer done = 0;
-  while (done < n) {
-    bloop_call *call = bloop_client_wait(c, -1);
-    if (!call) break;
-    done++;
-  }
+  /* only these calls: a scan's pages in flight on the same client stay the scan's */
+  while (bloop_client_wait_for(c, calls, (size_t)n, -1)) {}
   lua_createtable(L, (int)n, 0);                          /* [.., results] */
   for (lua_Integer i = 0; i < n; i++) {
     const char *body;

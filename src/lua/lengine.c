@@ -628,7 +628,7 @@ static int le_batch(lua_State *L) {
 /* ---- searches ---------------------------------------------------------------------------- */
 
 /* Reads { mode=, model=, index=, key=, filter=, projection=, columns=, limit=, consistent=,
- * descending=, segment=, total= } at t. Strings stay alive in the table. */
+ * descending=, segment=, total=, segments= } at t. Strings stay alive in the table. */
 static void le_search_args(lua_State *L, int t, bloop_arena *a, bloop_search_args *s) {
   memset(s, 0, sizeof *s);
   lua_getfield(L, t, "mode");
@@ -660,7 +660,9 @@ static void le_search_args(lua_State *L, int t, bloop_arena *a, bloop_search_arg
   s->total_segments = (int)luaL_optinteger(L, -1, 0);
   lua_getfield(L, t, "page_size");
   s->page_size = (size_t)luaL_optinteger(L, -1, 0);
-  lua_pop(L, 6);
+  lua_getfield(L, t, "segments");
+  s->segments = (int)luaL_optinteger(L, -1, 0);
+  lua_pop(L, 7);
 }
 
 /* ce:search(args) -> CSearch */
@@ -820,6 +822,50 @@ static int le_search_start_after(lua_State *L) {
   return 0;
 }
 
+/* s:pace(on): one request per next (a rate limiter waits before each) */
+static int le_search_pace(lua_State *L) {
+  bloop_search_pace(le_check_search(L, 1)->s, lua_toboolean(L, 2));
+  return 0;
+}
+
+static int le_search_segments(lua_State *L) {
+  lua_pushinteger(L, bloop_search_segments(le_check_search(L, 1)->s));
+  return 1;
+}
+
+static const char *const positions[] = {"start", "after", "done", NULL};
+
+/* s:segment_position(k) -> "start" | "done" | the ExclusiveStartKey as JSON text */
+static int le_search_segment_position(lua_State *L) {
+  search_box *sb = le_check_search(L, 1);
+  int k = (int)luaL_checkinteger(L, 2);
+  bloop_buf *out = bloopL_push_buf(L);
+  bloop_error err = BLOOP_ERROR_INIT;
+  bloop_segment_position pos = BLOOP_SEGMENT_START;
+  bloop_status st = bloop_search_segment_position(sb->s, k, &pos, out, &err);
+  if (st == BLOOP_OK && out->failed)
+    st = bloop_error_set(&err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+  if (st == BLOOP_OK && pos == BLOOP_SEGMENT_AFTER) lua_pushlstring(L, out->data, out->len);
+  else if (st == BLOOP_OK) lua_pushstring(L, positions[pos]);
+  bloop_buf_free(out);
+  if (st != BLOOP_OK) return le_raise(L, &err);
+  return 1;
+}
+
+/* s:segment_start(k, "start" | "done" | key JSON text): where segment k starts; resets. */
+static int le_search_segment_start(lua_State *L) {
+  search_box *sb = le_check_search(L, 1);
+  int k = (int)luaL_checkinteger(L, 2);
+  const char *p = luaL_checkstring(L, 3);
+  bloop_segment_position pos = strcmp(p, "start") == 0 ? BLOOP_SEGMENT_START
+                             : strcmp(p, "done") == 0 ? BLOOP_SEGMENT_DONE : BLOOP_SEGMENT_AFTER;
+  bloop_arena *a = bloopL_push_arena(L);
+  const bloop_value *key = pos == BLOOP_SEGMENT_AFTER ? le_opt_wire(L, 3, a, "start") : NULL;
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_search_segment_start(sb->s, k, pos, key, &err) != BLOOP_OK) return le_raise(L, &err);
+  return 0;
+}
+
 static int le_search_gc(lua_State *L) {
   search_box *sb = luaL_checkudata(L, 1, BLOOP_CSEARCH_META);
   bloop_search_free(sb->s);
@@ -974,6 +1020,9 @@ static const luaL_Reg search_methods[] = {
     {"consumed", le_search_consumed},   {"will_fetch", le_search_will_fetch},
     {"page_left", le_search_page_left}, {"at_end", le_search_at_end},
     {"item_key", le_search_item_key},   {"start_after", le_search_start_after},
+    {"pace", le_search_pace},           {"segments", le_search_segments},
+    {"segment_position", le_search_segment_position},
+    {"segment_start", le_search_segment_start},
     {"close", le_search_gc},            {NULL, NULL}};
 static const luaL_Reg search_meta[] = {
     {"__gc", le_search_gc}, {"__close", le_search_gc}, {NULL, NULL}};

@@ -721,6 +721,171 @@ static void test_search(bloop_engine *e, bloop_model *m) {
   CHECK(bloop_search_new(e, &sa, &s, &err) == BLOOP_EINVAL);
 }
 
+static bloop_search *scan_over(bloop_engine *e, bloop_model *m, int segments, size_t page,
+                               bloop_cond *filter) {
+  bloop_search_args sa;
+  memset(&sa, 0, sizeof sa);
+  sa.mode = BLOOP_SEARCH_SCAN;
+  sa.model = m;
+  sa.segments = segments;
+  sa.page_size = page;
+  sa.filter = filter;
+  bloop_search *s = NULL;
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_search_new(e, &sa, &s, &err)) tap_note("scan over segments: %s", err.message);
+  return s;
+}
+
+static int all_seen(const seen *sn, int step_ok(int)) {
+  for (int i = 0; i < 100; i++)
+    if (sn->hit[i] != (step_ok ? step_ok(i) : 1)) return 0;
+  return !sn->dup;
+}
+
+static int high_score(int i) { return i % 10 >= 5; }
+
+/* A scan over all segments at once (user q's 100 items from test_search). */
+static void test_segments(bloop_engine *e, bloop_client *c, bloop_model *m) {
+  bloop_error err = BLOOP_ERROR_INIT;
+  int bad = 0;
+  size_t total = 0;
+  static const int ns[] = {1, 2, 4, 7};
+  for (size_t k = 0; k < sizeof ns / sizeof *ns; k++) {
+    seen sn;
+    memset(&sn, 0, sizeof sn);
+    bloop_search *s = scan_over(e, m, ns[k], 9, NULL);
+    if (!CHECK(s != NULL)) continue;
+    CHECK(bloop_search_segments(s) == ns[k]);
+    size_t n = drain(s, mark_seen, &sn, &bad);
+    tap_note("segments = %d: %zu items", ns[k], bloop_search_count(s));
+    CHECK_MSG(all_seen(&sn, NULL) && !bad, "every item once");
+    CHECK(n == bloop_search_count(s) && n == bloop_search_scanned(s) && n >= 100);
+    CHECK(bloop_search_consumed(s) > 0 && bloop_search_exhausted(s) && bloop_search_at_end(s));
+    if (k == 0) total = n;
+    CHECK_MSG(n == total, "the same items whatever the segments");
+    bloop_search_free(s);
+  }
+
+  /* 60 items under as many hash keys (user q's items share one, so one segment): every
+   * segment's first page has items that pass the filter below */
+  bloop_batch_item spread[60];
+  memset(spread, 0, sizeof spread);
+  for (int i = 0; i < 60; i++) {
+    char user[16];
+    snprintf(user, sizeof user, "spread-%d", i);
+    spread[i].model = m;
+    spread[i].item = post(user, 0, "s", 9);
+  }
+  CHECK_MSG(bloop_engine_batch_save(e, spread, 60, NULL, &err) == BLOOP_OK, err.message);
+
+  /* the four segments are asked at once: when the first item comes back, the three other
+   * requests are still the client's (in flight, or answered and not yet read), however
+   * fast or slow the server; freeing the search cancels them */
+  size_t idle = bloop_client_pending(c);
+  bloop_search *probe = scan_over(e, m, 4, 5, NULL);
+  const bloop_value *it = NULL;
+  CHECK(probe && bloop_search_next(probe, &it, &err) == BLOOP_OK && it);
+  CHECK_MSG(bloop_client_pending(c) == idle + 3, "three other segments' requests under way");
+  bloop_search_free(probe);
+  CHECK(bloop_client_pending(c) == idle);
+
+  /* a filter; and the client serving a save, a batch and another scan in between */
+  seen sn, other;
+  memset(&sn, 0, sizeof sn);
+  memset(&other, 0, sizeof other);
+  bloop_cond *f = leaf(BLOOP_COND_GE, "score", nval(5), NULL);
+  bloop_search *s = scan_over(e, m, 4, 11, f);
+  bloop_cond_release(f);   /* the search retains it */
+  bloop_search *s2 = scan_over(e, m, 3, 5, NULL);
+  CHECK(s && s2 && bloop_search_next(s, &it, &err) == BLOOP_OK && it);
+  if (it) mark_seen(it, &sn);
+  CHECK(bloop_search_next(s2, &it, &err) == BLOOP_OK && it);
+  if (it) mark_seen(it, &other);
+  bloop_write_args a;
+  memset(&a, 0, sizeof a);
+  a.model = m;
+  a.item = post("segments-side", 1, "t", 1);
+  CHECK_MSG(bloop_engine_save(e, &a, NULL, NULL, &err) == BLOOP_OK, err.message);
+  bloop_batch_item bi[30];
+  memset(bi, 0, sizeof bi);
+  for (int i = 0; i < 30; i++) bi[i].model = m, bi[i].item = post("segments-side", i + 2, "t", 1);
+  CHECK_MSG(bloop_engine_batch_save(e, bi, 30, NULL, &err) == BLOOP_OK, err.message);
+  for (;;) {   /* the two scans in turn */
+    const bloop_value *x = NULL, *y = NULL;
+    CHECK(bloop_search_next(s, &x, &err) == BLOOP_OK);
+    if (x) mark_seen(x, &sn);
+    CHECK(bloop_search_next(s2, &y, &err) == BLOOP_OK);
+    if (y) mark_seen(y, &other);
+    if (!x && !y) break;
+  }
+  CHECK_MSG(all_seen(&sn, high_score), "the filtered scan: items with score >= 5, once");
+  CHECK_MSG(all_seen(&other, NULL), "the other scan: every item once");
+  bloop_search_free(s);
+  bloop_search_free(s2);
+
+  /* positions: 30 items, then a new search from every segment's position */
+  s = scan_over(e, m, 1, 0, NULL);
+  total = drain(s, NULL, NULL, &bad);   /* the side items are in the table now */
+  bloop_search_free(s);
+  memset(&sn, 0, sizeof sn);
+  s = scan_over(e, m, 3, 7, NULL);
+  size_t taken = 0;
+  while (taken < 30 && bloop_search_next(s, &it, &err) == BLOOP_OK && it) {
+    mark_seen(it, &sn);
+    taken++;
+  }
+  s2 = scan_over(e, m, 3, 7, NULL);
+  bloop_arena pa = BLOOP_ARENA_INIT;
+  for (int k = 0; k < 3; k++) {
+    bloop_buf key = BLOOP_BUF_INIT;
+    bloop_segment_position pos;
+    CHECK(bloop_search_segment_position(s, k, &pos, &key, &err) == BLOOP_OK);
+    bloop_value kv;
+    if (pos == BLOOP_SEGMENT_AFTER)
+      CHECK(bloop_item_from_json(key.data, key.len, &pa, &kv, &err) == BLOOP_OK);
+    CHECK(bloop_search_segment_start(s2, k, pos, pos == BLOOP_SEGMENT_AFTER ? &kv : NULL,
+                                     &err) == BLOOP_OK);
+    bloop_buf_free(&key);
+  }
+  taken += drain(s2, mark_seen, &sn, &bad);
+  CHECK_MSG(all_seen(&sn, NULL) && !bad && taken == total, "resumed from the positions");
+  bloop_segment_position pos;
+  bloop_buf key = BLOOP_BUF_INIT;
+  CHECK(bloop_search_segment_position(s2, 1, &pos, &key, &err) == BLOOP_OK &&
+        pos == BLOOP_SEGMENT_DONE);
+  CHECK(bloop_search_segment_position(s2, 3, &pos, &key, &err) == BLOOP_EINVAL);
+  CHECK_STR(err.code, "InvalidSearch");
+  CHECK(bloop_search_start_after(s2, NULL, &err) == BLOOP_EINVAL);
+  bloop_buf_free(&key);
+  bloop_arena_free(&pa);
+  bloop_search_free(s);
+  bloop_search_free(s2);
+
+  /* a limit: exactly that many, the pages still in flight dropped */
+  bloop_search_args sa;
+  memset(&sa, 0, sizeof sa);
+  sa.mode = BLOOP_SEARCH_SCAN;
+  sa.model = m;
+  sa.segments = 4;
+  sa.limit = 17;
+  sa.page_size = 5;
+  CHECK(bloop_search_new(e, &sa, &s, &err) == BLOOP_OK);
+  CHECK(drain(s, NULL, NULL, &bad) == 17 && bloop_search_exhausted(s));
+  bloop_search_free(s);
+  bloop_buf out = BLOOP_BUF_INIT;
+  CHECK(bloop_engine_explain_search(e, &sa, &out, &err) == BLOOP_OK);
+  CHECK_MSG(strstr(out.data, "\"Segment\":0,\"TotalSegments\":4") &&
+                strstr(out.data, "\"segments\":4"), out.data);
+  bloop_buf_free(&out);
+  /* misuse */
+  sa.total_segments = 4;
+  CHECK(bloop_search_new(e, &sa, &s, &err) == BLOOP_EINVAL);
+  CHECK_STR(err.code, "InvalidSearch");
+  sa.total_segments = 0;
+  sa.segments = -1;
+  CHECK(bloop_search_new(e, &sa, &s, &err) == BLOOP_EINVAL);
+}
+
 static void test_batch(bloop_engine *e, bloop_model *m) {
   enum { NB = 1000 };
   bloop_error err = BLOOP_ERROR_INIT;
@@ -781,7 +946,8 @@ static bloop_status route_call(void *ud, bloop_service sv, const char *op, const
 static int route_overrides(void *ud, bloop_service sv, const char *op) {
   (void)ud;
   (void)sv;
-  return strncmp(op, "Batch", 5) == 0 || strcmp(op, "GetItem") == 0 || strcmp(op, "PutItem") == 0;
+  return strncmp(op, "Batch", 5) == 0 || strcmp(op, "GetItem") == 0 || strcmp(op, "PutItem") == 0 ||
+         strcmp(op, "Scan") == 0;
 }
 
 static void test_routing(bloop_client *c, bloop_model *m) {
@@ -821,6 +987,15 @@ static void test_routing(bloop_client *c, bloop_model *m) {
   a.item = items[0].item;
   CHECK(bloop_engine_save(e, &a, NULL, NULL, &err) == BLOOP_OK);
   CHECK(r.other == 0);
+  /* a scan over segments whose Scan is overridden: the segments take turns through it */
+  seen sn;
+  memset(&sn, 0, sizeof sn);
+  int bad = 0;
+  bloop_search *s = scan_over(e, m, 3, 20, NULL);
+  CHECK(s && drain(s, mark_seen, &sn, &bad) >= 100);
+  CHECK_MSG(all_seen(&sn, NULL) && !bad, "every item once through the session");
+  CHECK_MSG(r.other >= 3, "Scan calls through the session");
+  bloop_search_free(s);
   bloop_arena_free(&ra);
   bloop_engine_free(e);
 }
@@ -862,6 +1037,7 @@ int main(void) {
     test_version(e, doc);
     test_load_missing(e, post_m);
     test_search(e, post_m);
+    test_segments(e, c, post_m);
     test_batch(e, post_m);
     test_routing(c, post_m);
   }
