@@ -762,6 +762,12 @@ static bloop_status next_segment(bloop_search *s, int *sent, bloop_error *err) {
         if (st) return st;
       }
       if (!page_over(g)) {
+        /* a segment left idle on the way here (its page came back empty) asks again now,
+         * not after this page: every segment keeps a request out while items are read */
+        bloop_client *c = s->paced ? NULL : bloopi_engine_route(s->e, BLOOP_SERVICE_DYNAMODB,
+                                                                 opcall(s));
+        bloop_status st = c ? send_idle(s, c, MAX_ACTIVE, sent, err) : BLOOP_OK;
+        if (st) return st;   /* g's page stays held: the next call reads it */
         s->cur = g;
         return BLOOP_OK;
       }

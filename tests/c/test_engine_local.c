@@ -779,13 +779,16 @@ static void test_segments(bloop_engine *e, bloop_client *c, bloop_model *m) {
   CHECK_MSG(bloop_engine_batch_save(e, spread, 60, NULL, &err) == BLOOP_OK, err.message);
 
   /* the four segments are asked at once: when the first item comes back, the three other
-   * requests are still the client's (in flight, or answered and not yet read), however
-   * fast or slow the server; freeing the search cancels them */
+   * requests are out. The client counts a call as pending until a wait hands it to its
+   * owner, and each wait of the search takes one answer that came, so one of the three
+   * may already be the search's, held unread (seen under ASan, where answers come back
+   * before the search waits); freeing the search cancels the rest */
   size_t idle = bloop_client_pending(c);
   bloop_search *probe = scan_over(e, m, 4, 5, NULL);
   const bloop_value *it = NULL;
   CHECK(probe && bloop_search_next(probe, &it, &err) == BLOOP_OK && it);
-  CHECK_MSG(bloop_client_pending(c) == idle + 3, "three other segments' requests under way");
+  size_t under_way = bloop_client_pending(c) - idle;
+  CHECK_MSG(under_way == 2 || under_way == 3, "the other segments' requests under way");
   bloop_search_free(probe);
   CHECK(bloop_client_pending(c) == idle);
 
