@@ -454,7 +454,11 @@ void bloopL_write_args(lua_State *L, int t, bloop_arena *a, bloop_write_args *w,
                        const char *what) {
   memset(w, 0, sizeof *w);
   w->model = bloopL_field_model(L, t, "model");
-  w->item = bloopL_field_wire(L, t, "item", a);
+  /* the item a save just dumped, taken as it is rather than read back from its text */
+  lua_getfield(L, t, "item");
+  w->item = bloopL_dumped_take(L, -1, a);
+  if (!w->item) w->item = le_opt_wire(L, -1, a, "item");
+  lua_pop(L, 1);
   if (!w->item) luaL_error(L, "%s: item is required", what);
   w->previous = bloopL_field_wire(L, t, "previous", a);
   w->cleared = le_field_names(L, t, "cleared", a, &w->cleared_count);

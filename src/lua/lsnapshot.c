@@ -9,6 +9,7 @@
 #include <lauxlib.h>
 #include <string.h>
 
+#include "base/arena_internal.h"
 #include "base/value_json.h"
 #include "lua/larena.h"
 #include "lua/laux.h"
@@ -162,9 +163,104 @@ static int lsn_state(lua_State *L) {
   return 1;
 }
 
+/* ---- the kept dump -------------------------------------------------------------------
+ * A save dumps the object (core.dump_item) and hands the snapshot string to the C engine
+ * (lengine.c), which would read the text straight back into the item it had just been
+ * written from: a tenth of a save's instructions. So the last dump's item stays here, in
+ * one box per Lua state (the registry), with its snapshot string as the box's user value
+ * (which keeps the string, and so its address, unique while it is kept); the save that
+ * passes that very string takes the item (bloopL_dumped_take) instead of reading it. */
+
+typedef struct lsn_kept {
+  bloop_arena arena;       /* holds item */
+  bloop_value *item;       /* NULL: nothing kept */
+  const char *text;        /* the snapshot string's bytes */
+} lsn_kept;
+
+static const char lsn_kept_key = 'k';
+
+static int lsn_kept_gc(lua_State *L) {
+  lsn_kept *k = lua_touserdata(L, 1);
+  bloop_arena_free(&k->arena);
+  k->item = NULL;
+  return 0;
+}
+
+/* [] -> [box]: the state's box, made on first use. */
+static lsn_kept *lsn_kept_box(lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &lsn_kept_key) == LUA_TUSERDATA)
+    return lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  lsn_kept *k = lua_newuserdatauv(L, sizeof *k, 1);       /* [box] */
+  memset(k, 0, sizeof *k);
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, lsn_kept_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &lsn_kept_key);
+  return k;
+}
+
+/* Keeps item (built in a, a box's arena) as the dump whose snapshot string is at snap:
+ * a's chunks move to the state's box, the one kept before is freed. */
+static void lsn_keep(lua_State *L, bloop_arena *a, const bloop_value *item, int snap) {
+  snap = lua_absindex(L, snap);
+  bloop_value *copy = bloop_arena_alloc(a, sizeof *copy);
+  if (!copy) return;                            /* not kept: the save reads the text */
+  *copy = *item;
+  lsn_kept *k = lsn_kept_box(L);                /* [box] */
+  k->item = NULL;
+  bloop_arena_free(&k->arena);
+  bloopi_arena_absorb(&k->arena, a);
+  k->item = copy;
+  k->text = lua_tostring(L, snap);
+  lua_pushvalue(L, snap);
+  lua_setiuservalue(L, -2, 1);
+  lua_pop(L, 1);
+}
+
+/* Whether the text of v, read back, is v itself: what bloop_item_validate checks, and no
+ * NUL in a name (the reader refuses "\u0000" in names; values may hold it). */
+static int lsn_names_plain(const bloop_value *v, int depth) {
+  if (depth > BLOOP_MAX_DEPTH + 2) return 0;
+  if (v->type == BLOOP_TYPE_M) {
+    for (size_t i = 0; i < v->u.map.count; i++) {
+      const bloop_member *m = &v->u.map.members[i];
+      if (memchr(m->name, '\0', m->name_len) || !lsn_names_plain(&m->value, depth + 1))
+        return 0;
+    }
+  } else if (v->type == BLOOP_TYPE_L) {
+    for (size_t i = 0; i < v->u.list.count; i++)
+      if (!lsn_names_plain(&v->u.list.items[i], depth + 1)) return 0;
+  }
+  return 1;
+}
+
+const bloop_value *bloopL_dumped_take(lua_State *L, int idx, bloop_arena *into) {
+  if (lua_type(L, idx) != LUA_TSTRING) return NULL;
+  const char *text = lua_tostring(L, idx);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &lsn_kept_key) != LUA_TUSERDATA) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  lsn_kept *k = lua_touserdata(L, -1);
+  lua_pop(L, 1);                                /* the registry keeps the box */
+  const bloop_value *item = k->item;
+  if (!item || k->text != text) return NULL;
+  /* Anything the reader would refuse is left to it, so its error is the one raised. */
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_item_validate(item, "Item", &err) != BLOOP_OK || !lsn_names_plain(item, 0))
+    return NULL;
+  bloopi_arena_absorb(into, &k->arena);
+  k->item = NULL;
+  k->text = NULL;
+  return item;
+}
+
 /* core.dump_item(spec, data, context) -> snapshot, absent (lsnapshot.h). No wire table is
- * made: a save hands the string to C, which reads it back as its item, and keeps it as
- * the object's synced state. */
+ * made: a save hands the string to C, which takes the item kept here (or reads the text
+ * back), and keeps the string as the object's synced state. */
 static int lsn_dump_item(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 3);
@@ -211,7 +307,8 @@ static int lsn_dump_item(lua_State *L) {
   /* Not validated here: the C engine reads the snapshot back with the JSON reader, which
    * checks every rule, and reports a bad value under the model and operation. */
   lsn_push_text(L, &item);                      /* [.., absent, arena, snapshot] */
-  bloop_arena_free(a);
+  lsn_keep(L, a, &item, -1);
+  bloop_arena_free(a);                          /* empty when the item was kept */
   lua_pushvalue(L, 4);
   return 2;
 }
