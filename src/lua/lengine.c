@@ -486,7 +486,8 @@ static void le_push_write_result(lua_State *L, const bloop_write_result *r) {
 static int le_write_op(lua_State *L, int is_delete) {
   engine_box *box = le_check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
-  bloop_arena *a = bloopL_push_arena(L);
+  lua_settop(L, 2);
+  bloop_arena *a = bloopL_push_scratch(L);                 /* [e, args, arena] */
   bloop_write_args w;
   bloopL_write_args(L, 2, a, &w, "engine write");
   bloop_write_result r;
@@ -496,6 +497,7 @@ static int le_write_op(lua_State *L, int is_delete) {
                               : bloop_engine_save(box->e, &w, &r, a, &err);
   if (st != BLOOP_OK) return le_raise(L, &err);
   le_push_write_result(L, &r);
+  bloopL_scratch_done(L, 3);
   return 1;
 }
 
@@ -531,7 +533,7 @@ static int le_load(lua_State *L) {
   luaL_checktype(L, 2, LUA_TTABLE);
   int consistent = lua_toboolean(L, 3);
   lua_settop(L, 4);                                        /* [e, ops, consistent, ctx] */
-  bloop_arena *a = bloopL_push_arena(L);
+  bloop_arena *a = bloopL_push_scratch(L);
   size_t n;
   bloop_load_op *ops = bloopL_load_ops(L, 2, a, &n, "engine load");
   bloop_error err = BLOOP_ERROR_INIT;
@@ -558,6 +560,7 @@ static int le_load(lua_State *L) {
   }
   if (st != BLOOP_OK) bloopL_push_core_error(L, &err, BLOOPL_FROM_ENGINE);
   else lua_pushnil(L);
+  bloopL_scratch_done(L, 5);
   return 2;
 }
 

@@ -69,10 +69,10 @@ static void lsn_load(lua_State *L, int e, const bloop_value *v, int ctx_idx) {
 /* [] -> [snapshot]: item as DynamoDB JSON text, without validating it (the reader checks
  * it when the text is read back). */
 static void lsn_push_text(lua_State *L, const bloop_value *item) {
-  bloop_buf *b = bloopL_push_buf(L);            /* [buf] */
+  bloop_buf *b = bloopL_push_scratch_buf(L);    /* [buf] */
   if (bloopi_item_to_json_unchecked(item, b) != BLOOP_OK) bloopL_nomem(L);
   lua_pushlstring(L, b->data, b->len);          /* [buf, snapshot] */
-  bloop_buf_free(b);
+  bloopL_scratch_buf_done(L, -2);
   lua_remove(L, -2);
 }
 
@@ -142,7 +142,7 @@ static int lsn_state(lua_State *L) {
   lua_settop(L, 2);
   lua_Integer n = (lua_Integer)lua_rawlen(L, 2);
   lua_createtable(L, 0, (int)n);                /* [snap, spec, state] */
-  bloop_arena *a = bloopL_push_arena(L);        /* [.., state, arena] */
+  bloop_arena *a = bloopL_push_scratch(L);      /* [.., state, arena] */
   bloop_value item;
   lsn_read_item(L, 1, a, &item);
   for (lua_Integer i = 1; i <= n; i++) {
@@ -158,7 +158,7 @@ static int lsn_state(lua_State *L) {
     lua_rawset(L, 3);
     lua_settop(L, e - 1);
   }
-  bloop_arena_free(a);
+  bloopL_scratch_done(L, 4);
   lua_pop(L, 1);
   return 1;
 }
@@ -210,9 +210,12 @@ static void lsn_keep(lua_State *L, bloop_arena *a, const bloop_value *item, int 
   if (!copy) return;                            /* not kept: the save reads the text */
   *copy = *item;
   lsn_kept *k = lsn_kept_box(L);                /* [box] */
+  /* the arenas change places: the box's old chunks, emptied, serve a's next use */
+  bloop_arena old = k->arena;
   k->item = NULL;
-  bloop_arena_free(&k->arena);
-  bloopi_arena_absorb(&k->arena, a);
+  k->arena = *a;
+  bloop_arena_reset(&old);
+  *a = old;
   k->item = copy;
   k->text = lua_tostring(L, snap);
   lua_pushvalue(L, snap);
@@ -267,7 +270,7 @@ static int lsn_dump_item(lua_State *L) {
   int has_data = lua_type(L, 2) == LUA_TTABLE;
   lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
   lua_pushnil(L);                               /* [spec, data, ctx, absent] */
-  bloop_arena *a = bloopL_push_arena(L);        /* [.., absent, arena] */
+  bloop_arena *a = bloopL_push_scratch(L);      /* [.., absent, arena] */
   bloop_value item;
   bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_value_set_map(&item, a, (size_t)n, &err) != BLOOP_OK)
@@ -308,7 +311,7 @@ static int lsn_dump_item(lua_State *L) {
    * checks every rule, and reports a bad value under the model and operation. */
   lsn_push_text(L, &item);                      /* [.., absent, arena, snapshot] */
   lsn_keep(L, a, &item, -1);
-  bloop_arena_free(a);                          /* empty when the item was kept */
+  bloopL_scratch_done(L, 5);
   lua_pushvalue(L, 4);
   return 2;
 }
@@ -320,7 +323,7 @@ static int lsn_diff(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 3);
   lua_pushnil(L);                               /* [spec, a, b, names] */
-  bloop_arena *ar = bloopL_push_arena(L);       /* [.., names, arena] */
+  bloop_arena *ar = bloopL_push_scratch(L);     /* [.., names, arena] */
   bloop_value x, y;
   lsn_read_item(L, 2, ar, &x);
   lsn_read_item(L, 3, ar, &y);
@@ -340,7 +343,7 @@ static int lsn_diff(lua_State *L) {
     }
     lua_settop(L, e - 1);
   }
-  bloop_arena_free(ar);
+  bloopL_scratch_done(L, 5);
   lua_pushvalue(L, 4);
   return 1;
 }
