@@ -83,6 +83,17 @@ BLOOPI_FUNC bloop_status bloopi_jr_item_text(bloopi_jr *r, bloop_value *out, con
 /* One attribute value {"TAG": payload} into out. */
 BLOOPI_FUNC bloop_status bloopi_jr_value(bloopi_jr *r, bloop_value *out);
 
+/* Plain tokens, for a caller that reads the usual form of a text itself and hands
+ * anything else to the reader above (src/lua/lfast.c): each consumes its token and returns
+ * 1 when it is there in plain form, else 0, leaving the position unspecified.
+ *   peek: the next significant byte, or -1 at the end (nothing consumed);
+ *   eat: the byte c; word: the literal w (true, false, null);
+ *   plain_string: a string without escapes or control bytes, *s pointing into the text. */
+BLOOPI_FUNC int bloopi_jr_peek(bloopi_jr *r);
+BLOOPI_FUNC int bloopi_jr_eat(bloopi_jr *r, char c);
+BLOOPI_FUNC int bloopi_jr_word(bloopi_jr *r, const char *w, size_t n);
+BLOOPI_FUNC int bloopi_jr_plain_string(bloopi_jr *r, const char **s, size_t *len);
+
 /* BLOOP_OK when only whitespace is left. */
 BLOOPI_FUNC bloop_status bloopi_jr_end(bloopi_jr *r);
 

@@ -36,7 +36,9 @@ struct bloop_search {
   size_t items_at;                  /* offset of the next item (or the ']') in text */
   const char *item_text;            /* the last item's text, in text */
   size_t item_len;
+  size_t item_index;                /* its index in the page's Items */
   int has_item;
+  int item_read;                    /* item holds it (bloop_search_next_text leaves it unread) */
   int in_items;                     /* items of the page remain */
   size_t next_index;
   bloop_value item;
@@ -445,9 +447,34 @@ bad:
   return bloopi_engine_prefix(err->status, err, m, op);
 }
 
-bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_error *err) {
+/* The item at the reader (its '{' next) into s->item, with its text. */
+static bloop_status read_item(bloop_search *s, bloopi_jr *r) {
+  return bloopi_jr_item_text(r, &s->item, &s->item_text, &s->item_len);
+}
+
+/* The item at the reader, its text found by its brackets alone (bloopi_jr_pass) and left
+ * unread; one whose brackets do not close is read, for the reader's error. */
+static bloop_status pass_item(bloop_search *s, bloopi_jr *r) {
+  bloopi_jr_peek(r);
+  size_t at = bloopi_jr_offset(r);
+  if (bloopi_jr_pass(r) == BLOOP_OK) {
+    s->item_text = s->text.data + at;
+    s->item_len = bloopi_jr_offset(r) - at;
+    return BLOOP_OK;
+  }
+  r->failed = BLOOP_OK;
+  r->nframes = 0;
+  bloopi_jr_seek(r, at);
+  bloop_status st = read_item(s, r);
+  if (st == BLOOP_OK) s->item_read = 1;
+  return st;
+}
+
+/* Steps to the next item, read into s->item when `read`; *got says whether there was one
+ * (s->has_item keeps naming the last one after the end: item_key reads it). */
+static bloop_status step(bloop_search *s, int read, int *got, bloop_error *err) {
   bloop_error_clear(err);
-  *item = NULL;
+  *got = 0;
   for (;;) {
     if (limit_reached(s)) return BLOOP_OK;
     if (s->in_items) {
@@ -462,23 +489,78 @@ bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_
       }
       bloopi_jr_set_root(r, "Items", s->next_index);
       s->has_item = 0;
-      if (more < 0 || bloopi_jr_item_text(r, &s->item, &s->item_text, &s->item_len)) {
+      s->item_read = read;
+      if (more < 0 || (read ? read_item(s, r) : pass_item(s, r))) {
         s->in_items = 0;
         bloopi_bad_answer(err);
         return bloopi_engine_prefix(err->status, err, s->model, opname(s->mode));
       }
+      s->item_index = s->next_index;
       s->next_index = k;
       s->items_at = bloopi_jr_offset(r);
       s->has_item = 1;
       s->yielded++;
       s->page_yielded++;
-      *item = &s->item;
+      *got = 1;
       return BLOOP_OK;
     }
     if (s->done) return BLOOP_OK;
     bloop_status st = fetch(s, err);
     if (st) return st;
   }
+}
+
+bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_error *err) {
+  int got;
+  *item = NULL;
+  bloop_status st = step(s, 1, &got, err);
+  if (got) *item = &s->item;
+  return st;
+}
+
+bloop_status bloop_search_next_text(bloop_search *s, const char **text, size_t *len,
+                                    bloop_error *err) {
+  int got;
+  *text = NULL;
+  *len = 0;
+  bloop_status st = step(s, 0, &got, err);
+  if (got) {
+    *text = s->item_text;
+    *len = s->item_len;
+  }
+  return st;
+}
+
+/* Reads the item bloop_search_next_text stepped to, as bloop_search_next would have: when
+ * it cannot be read, the step is undone and the page dropped, with the same error. */
+static bloop_status ensure_read(bloop_search *s, bloop_error *err) {
+  if (s->item_read) return BLOOP_OK;
+  bloopi_jr *r = &s->reader;
+  r->err = err;
+  r->failed = BLOOP_OK;
+  r->nframes = 0;
+  bloopi_jr_seek(r, (size_t)(s->item_text - s->text.data));
+  bloopi_jr_set_root(r, "Items", s->item_index);
+  if (read_item(s, r) != BLOOP_OK) {
+    s->in_items = 0;
+    s->has_item = 0;
+    s->yielded--;
+    s->page_yielded--;
+    bloopi_bad_answer(err);
+    return bloopi_engine_prefix(err->status, err, s->model, opname(s->mode));
+  }
+  bloopi_jr_seek(r, s->items_at);
+  s->item_read = 1;
+  return BLOOP_OK;
+}
+
+bloop_status bloop_search_item(bloop_search *s, const bloop_value **item, bloop_error *err) {
+  bloop_error_clear(err);
+  *item = NULL;
+  if (!s->has_item || !s->in_items) return BLOOP_OK;
+  bloop_status st = ensure_read(s, err);
+  if (st == BLOOP_OK) *item = &s->item;
+  return st;
 }
 
 const char *bloop_search_item_json(const bloop_search *s, size_t *len) {
@@ -526,6 +608,8 @@ bloop_status bloop_search_item_key(bloop_search *s, bloop_buf *out, bloop_error 
   if (!s->has_item || !s->in_items)
     return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidSearch", s->model, op,
                               "no object has been returned");
+  bloop_status rst = ensure_read(s, err);
+  if (rst) return rst;
   const bloop_column *keys[4];
   size_t n = search_keys(s, keys);
   bloop_value key;

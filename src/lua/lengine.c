@@ -27,6 +27,7 @@
 #include "lua/lclient.h"
 #include "lua/lcond.h"
 #include "lua/lengine.h"
+#include "lua/lfast.h"
 #include "lua/lmodel.h"
 #include "lua/lsnapshot.h"
 #include "lua/lwire.h"
@@ -677,8 +678,10 @@ static search_box *le_check_search(lua_State *L, int idx) {
  * the column spec at spec_idx, and its snapshot (lsnapshot.h). key_idx: the key of the
  * object's column data table (bloop.column's DATA); 0 or nil fills nothing (a Column class
  * that stores on its own: the Lua layer loads through it). */
-static void le_push_loaded(lua_State *L, const bloop_value *item, const char *text,
-                        size_t text_len, int init_idx, int spec_idx, int ctx_idx, int key_idx) {
+/* [] -> [obj]: a fresh object from init; returns the index of its column data table (made
+ * with room for every column when init left it empty), or 0 when key_idx is 0 or nil.
+ * [obj, data] then. */
+static int le_new_object(lua_State *L, int init_idx, int spec_idx, int key_idx) {
   lua_pushvalue(L, init_idx);
   lua_call(L, 0, 1);                                       /* [obj] */
   int obj = lua_gettop(L);
@@ -702,8 +705,44 @@ static void le_push_loaded(lua_State *L, const bloop_value *item, const char *te
       lua_replace(L, data);                                /* [obj, data] */
     }
   }
+  return data;
+}
+
+static void le_push_loaded(lua_State *L, const bloop_value *item, const char *text,
+                        size_t text_len, int init_idx, int spec_idx, int ctx_idx, int key_idx) {
+  int data = le_new_object(L, init_idx, spec_idx, key_idx);  /* [obj, data?] */
   bloopL_fill_state(L, item, spec_idx, data, ctx_idx, text, text_len); /* [obj, data?, snap] */
   if (data) lua_remove(L, data);
+}
+
+/* le_search_next for objects whose column data C fills (key_idx not nil): the item's text
+ * read straight into the object when it can be (lfast.h), else the item read and loaded
+ * as le_push_loaded does. [] -> [obj, snapshot], or [nil] at the end. */
+static int le_search_next_fast(lua_State *L, search_box *sb, int spec_idx, int ctx_idx,
+                               int init_idx, int key_idx) {
+  const char *text;
+  size_t len;
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_search_next_text(sb->s, &text, &len, &err) != BLOOP_OK) return le_raise(L, &err);
+  if (!text) {
+    lua_pushnil(L);
+    return 1;
+  }
+  luaL_checktype(L, spec_idx, LUA_TTABLE);
+  int n = bloopL_fast_decode(L, spec_idx, text, len);    /* [block?] */
+  if (n) {
+    int block = lua_gettop(L) - n + 1;
+    int data = le_new_object(L, init_idx, spec_idx, key_idx);   /* [block, obj, data] */
+    lua_rotate(L, block, -n);                               /* [obj, data, block] */
+    bloopL_fast_store(L, block + 2, data - n);              /* [obj, data] */
+    lua_pushlstring(L, text, len);
+    lua_remove(L, -2);                                      /* [obj, snapshot] */
+    return 2;
+  }
+  const bloop_value *item = NULL;
+  if (bloop_search_item(sb->s, &item, &err) != BLOOP_OK) return le_raise(L, &err);
+  le_push_loaded(L, item, text, len, init_idx, spec_idx, ctx_idx, key_idx);
+  return 2;
 }
 
 /* s:next(spec, context, init, DATA) -> obj, snapshot (see le_push_loaded), or nil */
@@ -712,6 +751,7 @@ static int le_search_next(lua_State *L) {
   lua_getiuservalue(L, 1, 1);                              /* keep the engine box on the stack */
   engine_box *box = lua_touserdata(L, -1);
   box->index = lua_gettop(L);
+  if (!lua_isnoneornil(L, 5)) return le_search_next_fast(L, sb, 2, 3, 4, 5);
   const bloop_value *item = NULL;
   bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_search_next(sb->s, &item, &err) != BLOOP_OK) return le_raise(L, &err);

@@ -12,6 +12,7 @@
 #include "base/arena_internal.h"
 #include "base/value_json.h"
 #include "lua/larena.h"
+#include "lua/lfast.h"
 #include "lua/laux.h"
 #include "lua/lbloop.h"
 #include "lua/lmeta.h"
@@ -83,6 +84,15 @@ void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int 
                        int ctx_idx, const char *text, size_t text_len) {
   spec_idx = lua_absindex(L, spec_idx);
   if (data_idx) data_idx = lua_absindex(L, data_idx);
+  if (data_idx && text && item) {
+    /* the item's text read straight into data, when its columns allow (lfast.h) */
+    int n = bloopL_fast_decode(L, spec_idx, text, text_len);
+    if (n) {
+      bloopL_fast_store(L, -n, data_idx);
+      lua_pushlstring(L, text, text_len);
+      return;
+    }
+  }
   ctx_idx = ctx_idx && !lua_isnoneornil(L, ctx_idx) ? lua_absindex(L, ctx_idx) : 0;
   luaL_checkstack(L, 12, "bloop: column spec");
   lua_Integer n = (lua_Integer)lua_rawlen(L, spec_idx);
@@ -191,12 +201,7 @@ static lsn_kept *lsn_kept_box(lua_State *L) {
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &lsn_kept_key) == LUA_TUSERDATA)
     return lua_touserdata(L, -1);
   lua_pop(L, 1);
-  lsn_kept *k = lua_newuserdatauv(L, sizeof *k, 1);       /* [box] */
-  memset(k, 0, sizeof *k);
-  lua_createtable(L, 0, 1);
-  lua_pushcfunction(L, lsn_kept_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_setmetatable(L, -2);
+  lsn_kept *k = bloopL_newbox(L, sizeof *k, 1, BLOOP_KEPT_DUMP_META);   /* [box] */
   lua_pushvalue(L, -1);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &lsn_kept_key);
   return k;
@@ -353,7 +358,10 @@ static const luaL_Reg snapshot_funcs[] = {{"snapshot_state", lsn_state},
                                           {"snapshot_diff", lsn_diff},
                                           {NULL, NULL}};
 
+static const luaL_Reg kept_meta[] = {{"__gc", lsn_kept_gc}, {NULL, NULL}};
+
 int bloopL_open_snapshots(lua_State *L) {
+  bloopL_createmeta(L, BLOOP_KEPT_DUMP_META, NULL, kept_meta);
   luaL_setfuncs(L, snapshot_funcs, 0);
   return 0;
 }
