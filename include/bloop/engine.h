@@ -321,13 +321,18 @@ bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_
  * JSON of the item's attributes, an object), or NULL when there is none. Valid as long as
  * the item. Lets a caller keep an item as text without encoding it again. */
 const char *bloop_search_item_json(const bloop_search *s, size_t *len);
-/* bloop_search_next without reading the item: *text (NULL when there is no next item) and
- * *len are its JSON text as it stands in the answer, checked only for closing brackets, so
- * a caller that reads the text itself builds no item. bloop_search_item reads it (with the
- * error bloop_search_next would have returned for an item it cannot read, the step then
- * undone); bloop_search_item_key reads it when needed. */
+/* bloop_search_next without reading the item: *text (NULL when there is no next item) is
+ * where its JSON text starts in the answer, and *len how much of the answer is left from
+ * there (the item, then the rest). A caller that reads the text itself builds no item, and
+ * says where the item ended with bloop_search_item_end (else the next step finds it by its
+ * brackets). bloop_search_item reads it (with the error bloop_search_next would have
+ * returned for an item it cannot read, the step then undone); bloop_search_item_key and
+ * bloop_search_item_json read or measure it when needed. */
 bloop_status bloop_search_next_text(bloop_search *s, const char **text, size_t *len,
                                     bloop_error *err);
+/* The item bloop_search_next_text stepped to is its text's first len bytes (len as its
+ * reader found it; a len past what the answer holds is ignored). */
+void bloop_search_item_end(bloop_search *s, size_t len);
 /* The item the last bloop_search_next / _next_text stepped to, read if it was not
  * (*item NULL when there is none). */
 bloop_status bloop_search_item(bloop_search *s, const bloop_value **item, bloop_error *err);

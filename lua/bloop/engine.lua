@@ -346,7 +346,8 @@ local function loaded(self, obj, spec, snapshot)
     end
   end
   self.synced[obj] = snapshot
-  if rawget(obj, MARKED) then obj[MARKED] = {} end
+  local marked = rawget(obj, MARKED)
+  if marked and next(marked) ~= nil then obj[MARKED] = {} end
   local whole = spec.whole   -- the same for every object a search loads: found once
   if whole == nil then
     whole = #spec.columns == #model_of(obj).Meta.columns
@@ -1145,8 +1146,8 @@ local function new_search(engine, op, target, opts)
   local limiter = opts.rate_limit
   if type(limiter) == "number" then limiter = M.rate_limiter(limiter) end
   local s = setmetatable({ engine = engine, op = op, model = model, index = index,
-    native = native, spec = build_spec(cols), limiter = limiter, returned = false,
-    seen = 0 }, Search)
+    native = native, spec = build_spec(cols), limiter = limiter or false, returned = false,
+    seen = 0, meta = meta }, Search)
   if opts.start ~= nil then
     s.start = opts.start
     run(model, op, nil, native.start_after, native, decode_cursor(s, opts.start))
@@ -1166,8 +1167,14 @@ end
 function Search:next()
   local spec, engine, native, limiter = self.spec, self.engine, self.native, self.limiter
   if limiter and native:will_fetch() then limiter:wait() end
-  local obj, state = run(self.model, self.op, nil, native.next, native, spec,
-    engine.context, self.model.Meta.init, spec.load and DATA or nil)
+  local meta = self.meta
+  local init = meta.init
+  -- the default init makes the column data with room for the spec's columns, which C
+  -- then fills (le_search_next), rather than a table C replaces with such a one
+  local sized = spec.load and init == meta._sized_init and #spec or nil
+  local ok, obj, state = pcall(native.next, native, spec, engine.context, init,
+    spec.load and DATA or nil, sized)
+  if not ok then errors.rethrow(augment(obj, self.model, self.op, nil)) end
   if limiter then
     local c = native:consumed()
     limiter:add(c - self.seen)
@@ -1213,7 +1220,8 @@ end
 
 -- for obj in search:iter() do ... end
 function Search:iter()
-  return function() return self:next() end
+  local next_object = self.next   -- found once: Search's __index is a function
+  return function() return next_object(self) end
 end
 
 function Search:all()

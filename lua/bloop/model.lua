@@ -276,7 +276,7 @@ local function new_instance(cls, fields)
   local plan = new_plan(meta)
   local init = meta.init
   local obj
-  if init == meta._sized_init then obj = init(#plan) else obj = init() end
+  if init == meta._sized_init then obj = init(#plan, #plan) else obj = init() end
   local plain_ok = Column.set == column_set and Column.store == column_store
   local data, marked = rawget(obj, DATA), rawget(obj, MARKED)
   for i = 1, #plan do
@@ -347,15 +347,12 @@ local function make_model(name, parent, meta_in)
   local imt = instance_mt(cls)
   imt.__model = cls
   if not meta_in.init then
-    -- n (new_instance's, which fills both at once): room for that many columns in the
-    -- column tables. COMPLETE has its slot from the start: marking a loaded object then
-    -- grows no table.
-    meta.init = function(n)
-      if n then
-        return setmetatable({ [DATA] = table_new(0, n), [MARKED] = table_new(0, n),
-          [COMPLETE] = false }, imt)
-      end
-      return setmetatable({ [DATA] = {}, [MARKED] = {}, [COMPLETE] = false }, imt)
+    -- n, m (new_instance's, which fills both at once; a search's, which fills the data):
+    -- room for that many columns in the column data and the marks. COMPLETE has its slot
+    -- from the start: marking a loaded object then grows no table.
+    meta.init = function(n, m)
+      return setmetatable({ [DATA] = n and table_new(0, n) or {},
+        [MARKED] = m and table_new(0, m) or {}, [COMPLETE] = false }, imt)
     end
     meta._sized_init = meta.init
   end

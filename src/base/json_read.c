@@ -392,27 +392,6 @@ bloop_status bloopi_jr_count(bloopi_jr *r, size_t *out) {
   return BLOOP_OK;
 }
 
-/* ---- plain tokens --------------------------------------------------------------------- */
-
-int bloopi_jr_peek(bloopi_jr *r) { return r->failed ? -1 : peek(r); }
-
-int bloopi_jr_eat(bloopi_jr *r, char c) { return !r->failed && eat(r, c); }
-
-int bloopi_jr_word(bloopi_jr *r, const char *w, size_t n) {
-  return !r->failed && peek(r) >= 0 && read_word(r, w, n);
-}
-
-int bloopi_jr_plain_string(bloopi_jr *r, const char **s, size_t *len) {
-  if (r->failed || peek(r) != '"') return 0;
-  const char *start = r->p + 1, *p = start, *end = r->end;
-  while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20) p++;
-  if (p >= end || *p != '"') return 0;
-  *s = start;
-  *len = (size_t)(p - start);
-  r->p = p + 1;
-  return 1;
-}
-
 bloop_status bloopi_jr_end(bloopi_jr *r) {
   if (r->failed) return r->failed;
   if (peek(r) < 0) return BLOOP_OK;

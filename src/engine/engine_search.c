@@ -39,6 +39,8 @@ struct bloop_search {
   size_t item_index;                /* its index in the page's Items */
   int has_item;
   int item_read;                    /* item holds it (bloop_search_next_text leaves it unread) */
+  int item_ended;                   /* item_len is its length, items_at past it (else
+                                     * item_len is what the answer holds from it on) */
   int in_items;                     /* items of the page remain */
   size_t next_index;
   bloop_value item;
@@ -452,22 +454,31 @@ static bloop_status read_item(bloop_search *s, bloopi_jr *r) {
   return bloopi_jr_item_text(r, &s->item, &s->item_text, &s->item_len);
 }
 
-/* The item at the reader, its text found by its brackets alone (bloopi_jr_pass) and left
- * unread; one whose brackets do not close is read, for the reader's error. */
-static bloop_status pass_item(bloop_search *s, bloopi_jr *r) {
-  bloopi_jr_peek(r);
-  size_t at = bloopi_jr_offset(r);
-  if (bloopi_jr_pass(r) == BLOOP_OK) {
-    s->item_text = s->text.data + at;
-    s->item_len = bloopi_jr_offset(r) - at;
-    return BLOOP_OK;
-  }
-  r->failed = BLOOP_OK;
-  r->nframes = 0;
+/* Passes over the current item, stepped to but not read, whose end its caller did not
+ * give (bloop_search_item_end): found by its brackets alone (bloopi_jr_pass); one whose
+ * brackets do not close is read, for the reader's error. */
+static bloop_status end_item(bloop_search *s, bloop_error *err) {
+  bloopi_jr *r = &s->reader;
+  size_t at = (size_t)(s->item_text - s->text.data);
+  r->err = err;
   bloopi_jr_seek(r, at);
-  bloop_status st = read_item(s, r);
-  if (st == BLOOP_OK) s->item_read = 1;
-  return st;
+  bloop_status st = bloopi_jr_pass(r);
+  if (st != BLOOP_OK) {
+    r->failed = BLOOP_OK;
+    r->nframes = 0;
+    bloopi_jr_seek(r, at);
+    bloopi_jr_set_root(r, "Items", s->item_index);
+    if ((st = read_item(s, r)) == BLOOP_OK) s->item_read = 1;
+  }
+  if (st != BLOOP_OK) {
+    s->in_items = 0;
+    bloopi_bad_answer(err);
+    return bloopi_engine_prefix(err->status, err, s->model, opname(s->mode));
+  }
+  s->item_len = bloopi_jr_offset(r) - at;
+  s->items_at = bloopi_jr_offset(r);
+  s->item_ended = 1;
+  return BLOOP_OK;
 }
 
 /* Steps to the next item, read into s->item when `read`; *got says whether there was one
@@ -475,6 +486,10 @@ static bloop_status pass_item(bloop_search *s, bloopi_jr *r) {
 static bloop_status step(bloop_search *s, int read, int *got, bloop_error *err) {
   bloop_error_clear(err);
   *got = 0;
+  if (s->in_items && s->has_item && !s->item_ended) {
+    bloop_status st = end_item(s, err);
+    if (st) return st;
+  }
   for (;;) {
     if (limit_reached(s)) return BLOOP_OK;
     if (s->in_items) {
@@ -489,15 +504,23 @@ static bloop_status step(bloop_search *s, int read, int *got, bloop_error *err) 
       }
       bloopi_jr_set_root(r, "Items", s->next_index);
       s->has_item = 0;
-      s->item_read = read;
-      if (more < 0 || (read ? read_item(s, r) : pass_item(s, r))) {
+      s->item_read = s->item_ended = read;
+      if (more < 0 || (read && read_item(s, r))) {
         s->in_items = 0;
         bloopi_bad_answer(err);
         return bloopi_engine_prefix(err->status, err, s->model, opname(s->mode));
       }
+      if (read) {
+        s->items_at = bloopi_jr_offset(r);
+      } else {
+        /* where it starts; where it ends, its reader says (bloop_search_item_end), or
+         * the next step finds (end_item) */
+        bloopi_jr_peek(r);
+        s->item_text = s->text.data + bloopi_jr_offset(r);
+        s->item_len = s->text.len - bloopi_jr_offset(r);
+      }
       s->item_index = s->next_index;
       s->next_index = k;
-      s->items_at = bloopi_jr_offset(r);
       s->has_item = 1;
       s->yielded++;
       s->page_yielded++;
@@ -549,9 +572,16 @@ static bloop_status ensure_read(bloop_search *s, bloop_error *err) {
     bloopi_bad_answer(err);
     return bloopi_engine_prefix(err->status, err, s->model, opname(s->mode));
   }
-  bloopi_jr_seek(r, s->items_at);
-  s->item_read = 1;
+  s->items_at = bloopi_jr_offset(r);
+  s->item_read = s->item_ended = 1;
   return BLOOP_OK;
+}
+
+void bloop_search_item_end(bloop_search *s, size_t len) {
+  if (!s->has_item || !s->in_items || s->item_ended || len > s->item_len) return;
+  s->item_len = len;
+  s->items_at = (size_t)(s->item_text - s->text.data) + len;
+  s->item_ended = 1;
 }
 
 bloop_status bloop_search_item(bloop_search *s, const bloop_value **item, bloop_error *err) {
@@ -569,6 +599,12 @@ const char *bloop_search_item_json(const bloop_search *s, size_t *len) {
     return NULL;
   }
   if (len) *len = s->item_len;
+  if (!s->item_ended && len) {
+    /* its end not found yet: by its brackets, as the next step will */
+    bloopi_jr r;
+    bloopi_jr_init(&r, s->item_text, s->item_len, NULL, NULL, "Items");
+    *len = bloopi_jr_pass(&r) == BLOOP_OK ? bloopi_jr_offset(&r) : s->item_len;
+  }
   return s->item_text;
 }
 

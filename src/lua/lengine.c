@@ -664,14 +664,20 @@ static int le_search(lua_State *L) {
   return 1;
 }
 
-static search_box *le_check_search(lua_State *L, int idx) {
+static search_box *le_check_search_for(lua_State *L, int idx, int fetch) {
   search_box *sb = luaL_checkudata(L, idx, BLOOP_CSEARCH_META);
   if (!sb->s) luaL_error(L, "attempt to use a closed bloop.CSearch");
   /* the engine's session must point at this state's clients before a page is fetched */
-  lua_getiuservalue(L, idx, 1);
-  le_check_engine(L, lua_gettop(L));
-  lua_pop(L, 1);
+  if (fetch) {
+    lua_getiuservalue(L, idx, 1);
+    le_check_engine(L, lua_gettop(L));
+    lua_pop(L, 1);
+  }
   return sb;
+}
+
+static search_box *le_check_search(lua_State *L, int idx) {
+  return le_check_search_for(L, idx, 1);
 }
 
 /* [] -> [obj, snapshot]: a fresh object from init (a Meta.init) filled from item through
@@ -680,10 +686,13 @@ static search_box *le_check_search(lua_State *L, int idx) {
  * that stores on its own: the Lua layer loads through it). */
 /* [] -> [obj]: a fresh object from init; returns the index of its column data table (made
  * with room for every column when init left it empty), or 0 when key_idx is 0 or nil.
- * [obj, data] then. */
-static int le_new_object(lua_State *L, int init_idx, int spec_idx, int key_idx) {
+ * [obj, data] then. sized: init takes the column count and sizes the data itself (the
+ * default init, model.lua), so it is called with it; 0 otherwise. */
+static int le_new_object(lua_State *L, int init_idx, int spec_idx, int key_idx,
+                         lua_Integer sized) {
   lua_pushvalue(L, init_idx);
-  lua_call(L, 0, 1);                                       /* [obj] */
+  if (sized > 0) lua_pushinteger(L, sized);
+  lua_call(L, sized > 0, 1);                               /* [obj] */
   int obj = lua_gettop(L);
   int data = 0;
   if (key_idx && !lua_isnil(L, key_idx)) {
@@ -691,6 +700,7 @@ static int le_new_object(lua_State *L, int init_idx, int spec_idx, int key_idx) 
     if (lua_type(L, obj) != LUA_TTABLE || lua_rawget(L, obj) != LUA_TTABLE)
       luaL_error(L, "bloop: a model's init() made an object without column data");
     data = lua_gettop(L);
+    if (sized > 0) return data;
     /* A fresh object's column table is empty: one sized for every column at once, so
      * filling it does not grow it 1 -> 2 -> 4 -> 8 (each growth a rehash; together about
      * a seventh of a query item's instructions). */
@@ -710,7 +720,7 @@ static int le_new_object(lua_State *L, int init_idx, int spec_idx, int key_idx) 
 
 static void le_push_loaded(lua_State *L, const bloop_value *item, const char *text,
                         size_t text_len, int init_idx, int spec_idx, int ctx_idx, int key_idx) {
-  int data = le_new_object(L, init_idx, spec_idx, key_idx);  /* [obj, data?] */
+  int data = le_new_object(L, init_idx, spec_idx, key_idx, 0);  /* [obj, data?] */
   bloopL_fill_state(L, item, spec_idx, data, ctx_idx, text, text_len); /* [obj, data?, snap] */
   if (data) lua_remove(L, data);
 }
@@ -719,7 +729,7 @@ static void le_push_loaded(lua_State *L, const bloop_value *item, const char *te
  * read straight into the object when it can be (lfast.h), else the item read and loaded
  * as le_push_loaded does. [] -> [obj, snapshot], or [nil] at the end. */
 static int le_search_next_fast(lua_State *L, search_box *sb, int spec_idx, int ctx_idx,
-                               int init_idx, int key_idx) {
+                               int init_idx, int key_idx, lua_Integer sized) {
   const char *text;
   size_t len;
   bloop_error err = BLOOP_ERROR_INIT;
@@ -729,29 +739,40 @@ static int le_search_next_fast(lua_State *L, search_box *sb, int spec_idx, int c
     return 1;
   }
   luaL_checktype(L, spec_idx, LUA_TTABLE);
-  int n = bloopL_fast_decode(L, spec_idx, text, len);    /* [block?] */
+  size_t used = 0;
+  int n = bloopL_fast_decode(L, spec_idx, text, len, &used);    /* [block?] */
   if (n) {
+    bloop_search_item_end(sb->s, used);
     int block = lua_gettop(L) - n + 1;
-    int data = le_new_object(L, init_idx, spec_idx, key_idx);   /* [block, obj, data] */
+    int data = le_new_object(L, init_idx, spec_idx, key_idx, sized); /* [block, obj, data] */
     lua_rotate(L, block, -n);                               /* [obj, data, block] */
     bloopL_fast_store(L, block + 2, data - n);              /* [obj, data] */
-    lua_pushlstring(L, text, len);
+    lua_pushlstring(L, text, used);
     lua_remove(L, -2);                                      /* [obj, snapshot] */
     return 2;
   }
   const bloop_value *item = NULL;
   if (bloop_search_item(sb->s, &item, &err) != BLOOP_OK) return le_raise(L, &err);
+  text = bloop_search_item_json(sb->s, &len);
   le_push_loaded(L, item, text, len, init_idx, spec_idx, ctx_idx, key_idx);
   return 2;
 }
 
-/* s:next(spec, context, init, DATA) -> obj, snapshot (see le_push_loaded), or nil */
+/* s:next(spec, context, init, DATA [, sized]) -> obj, snapshot (see le_push_loaded), or
+ * nil; sized: see le_new_object */
 static int le_search_next(lua_State *L) {
-  search_box *sb = le_check_search(L, 1);
+  /* most calls take the next item of the page in hand: the session (which the engine's
+   * requests go through) is refreshed only for one that fetches a page */
+  search_box *sb = luaL_checkudata(L, 1, BLOOP_CSEARCH_META);
+  sb = le_check_search_for(L, 1, !sb->s || bloop_search_will_fetch(sb->s));
+  lua_settop(L, 6);
   lua_getiuservalue(L, 1, 1);                              /* keep the engine box on the stack */
   engine_box *box = lua_touserdata(L, -1);
+  if (!box->e) luaL_error(L, "attempt to use a closed bloop.CEngine");
+  box->L = L;
   box->index = lua_gettop(L);
-  if (!lua_isnoneornil(L, 5)) return le_search_next_fast(L, sb, 2, 3, 4, 5);
+  if (!lua_isnoneornil(L, 5))
+    return le_search_next_fast(L, sb, 2, 3, 4, 5, luaL_optinteger(L, 6, 0));
   const bloop_value *item = NULL;
   bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_search_next(sb->s, &item, &err) != BLOOP_OK) return le_raise(L, &err);

@@ -242,17 +242,13 @@ static int lf_more(lf_read *x, char close) {
 static int lf_set(lf_read *x, const lf_node *n) {
   lua_State *L = x->L;
   if (!bloopi_jr_eat(&x->r, '[') || bloopi_jr_peek(&x->r) == ']') return 0;  /* empty */
-  bloopL_set_new(L, 4);
-  int set = lua_gettop(L);
-  int more = 1;
-  while (more == 1) {
-    if (!lf_scalar(x, n->inner)) return 0;
-    size_t before = lua_rawlen(L, set);
-    bloopL_set_add(L, set);
-    if (lua_rawlen(L, set) == before) return 0;
+  int count = 0, more = 1;
+  while (more == 1) {                               /* the members, on the stack */
+    if (!lua_checkstack(L, 4) || !lf_scalar(x, n->inner)) return 0;
+    count++;
     more = lf_more(x, ']');
   }
-  return more == 0;
+  return more == 0 && bloopL_set_of(L, count);
 }
 
 /* [] -> [list]: a list payload, elements through n's inner type. */
@@ -338,7 +334,8 @@ static int lf_value(lf_read *x, const lf_node *n) {
   return ok && bloopi_jr_eat(&x->r, '}');
 }
 
-int bloopL_fast_decode(lua_State *L, int spec_idx, const char *text, size_t len) {
+int bloopL_fast_decode(lua_State *L, int spec_idx, const char *text, size_t len,
+                       size_t *used) {
   spec_idx = lua_absindex(L, spec_idx);
   int top = lua_gettop(L);
   lf_spec *cs;
@@ -357,8 +354,10 @@ int bloopL_fast_decode(lua_State *L, int spec_idx, const char *text, size_t len)
   lf_read x = {L, {0}, top + 2};
   bloopi_jr_init(&x.r, text, len, NULL, NULL, "Item");
   for (size_t i = 0; i < cs->ncols; i++) lua_pushnil(L);     /* [cs, refs, slots..] */
-  if (lf_members(&x, cs->cols, cs->ncols, top + 2) && bloopi_jr_peek(&x.r) < 0)
+  if (lf_members(&x, cs->cols, cs->ncols, top + 2)) {
+    *used = (size_t)(x.r.p - text);
     return (int)cs->ncols + 2;
+  }
   lua_settop(L, top);
   return 0;
 }

@@ -30,10 +30,12 @@
 
 #include "base/bloopi.h"
 
-/* Reads the item text[0..len) through the column spec at spec_idx (compiling it the first
- * time). On success pushes a block of values and returns how many; on failure returns 0
- * and pushes nothing. May raise only for memory. */
-BLOOPI_FUNC int bloopL_fast_decode(lua_State *L, int spec_idx, const char *text, size_t len);
+/* Reads the item at the start of text[0..len) through the column spec at spec_idx
+ * (compiling it the first time). On success pushes a block of values, sets *used to the
+ * item's length (up to its '}': what follows is not looked at) and returns the block's
+ * size; on failure returns 0 and pushes nothing. May raise only for memory. */
+BLOOPI_FUNC int bloopL_fast_decode(lua_State *L, int spec_idx, const char *text, size_t len,
+                                   size_t *used);
 
 /* Pops the block bloopL_fast_decode pushed (block: the index of its first value; it must
  * be on top), storing data[column name] = value for every column of the spec in its order

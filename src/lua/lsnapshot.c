@@ -86,12 +86,14 @@ void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int 
   if (data_idx) data_idx = lua_absindex(L, data_idx);
   if (data_idx && text && item) {
     /* the item's text read straight into data, when its columns allow (lfast.h) */
-    int n = bloopL_fast_decode(L, spec_idx, text, text_len);
-    if (n) {
+    size_t used = 0;
+    int n = bloopL_fast_decode(L, spec_idx, text, text_len, &used);
+    if (n && used == text_len) {
       bloopL_fast_store(L, -n, data_idx);
       lua_pushlstring(L, text, text_len);
       return;
     }
+    lua_pop(L, n);
   }
   ctx_idx = ctx_idx && !lua_isnoneornil(L, ctx_idx) ? lua_absindex(L, ctx_idx) : 0;
   luaL_checkstack(L, 12, "bloop: column spec");
