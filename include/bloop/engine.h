@@ -187,6 +187,10 @@ typedef struct bloop_write_args {
    * holds. Delete and ConditionCheck refuse them. */
   const bloop_write_action *actions;
   size_t action_count;
+  /* Nonzero when item passed bloop_item_validate (or was read from JSON by
+   * bloop_item_from_json, which checks the same rules): its values are then not validated
+   * again as they enter the request. Zero (what a zeroed struct holds) is always safe. */
+  int item_valid;
 } bloop_write_args;
 
 typedef struct bloop_write_result {

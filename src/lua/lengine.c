@@ -458,6 +458,8 @@ void bloopL_write_args(lua_State *L, int t, bloop_arena *a, bloop_write_args *w,
   /* the item a save just dumped, taken as it is rather than read back from its text */
   lua_getfield(L, t, "item");
   w->item = bloopL_dumped_take(L, -1, a);
+  /* taken (validated as it was) or read from text (the reader checks every rule) */
+  w->item_valid = w->item || lua_type(L, -1) == LUA_TSTRING;
   if (!w->item) w->item = le_opt_wire(L, -1, a, "item");
   lua_pop(L, 1);
   if (!w->item) luaL_error(L, "%s: item is required", what);
