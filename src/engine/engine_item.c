@@ -109,7 +109,9 @@ static bloop_status open_item_request(bloop_buf *o, const char *table, const cha
                                       const bloop_value *v, bloop_error *err) {
   bloop_buf_puts(o, "{\"TableName\":");
   bloopi_json_cstr(o, table);
-  bloop_buf_printf(o, ",\"%s\":", member);
+  bloop_buf_puts(o, ",\"");
+  bloop_buf_puts(o, member);   /* "Key" or "Item": no escapes */
+  bloop_buf_append(o, "\":", 2);
   return bloop_item_to_json(v, o, err);
 }
 

@@ -120,8 +120,15 @@ static bloop_status check_attr_bytes(render *r, size_t more) {
 /* "<prefix><i>": placeholders "#n3", ":v12"; "#n" plus at most 20 digits stays within
  * DynamoDB's 255-byte placeholder limit. */
 static void put_placeholder(bloop_buf *b, const char *prefix, size_t i) {
-  bloop_buf_append(b, prefix, 2);
-  bloop_buf_put_uint(b, i);
+  char t[24];
+  size_t n = sizeof t;
+  do {
+    t[--n] = (char)('0' + i % 10);
+    i /= 10;
+  } while (i);
+  t[--n] = prefix[1];
+  t[--n] = prefix[0];
+  bloop_buf_append(b, t + n, sizeof t - n);
 }
 
 /* Writes "#n<i>" for name (allocating it on first use). */

@@ -29,6 +29,8 @@
 #include <stddef.h>
 
 #include "base/bloopi.h"
+#include "bloop/arena.h"
+#include "bloop/value.h"
 
 /* Reads the item at the start of text[0..len) through the column spec at spec_idx
  * (compiling it the first time). On success pushes a block of values, sets *used to the
@@ -41,5 +43,13 @@ BLOOPI_FUNC int bloopL_fast_decode(lua_State *L, int spec_idx, const char *text,
  * be on top), storing data[column name] = value for every column of the spec in its order
  * (nil for those the item lacks), as bloopL_fill_state stores them. */
 BLOOPI_FUNC void bloopL_fast_store(lua_State *L, int block, int data_idx);
+
+/* The other way, as lsnapshot.c's core.dump_item does it: every column's data[name]
+ * through its type into item (an M, built in a). On success pushes the absent table
+ * ({ [column name] = true } for the columns that dump to nothing, or nil) and returns 1;
+ * on failure (a value the full path would refuse, or a spec this cannot dump) returns 0,
+ * pushes nothing, and may have left allocations in a. May raise only for memory. */
+BLOOPI_FUNC int bloopL_fast_dump(lua_State *L, int spec_idx, int data_idx, bloop_arena *a,
+                                 bloop_value *item);
 
 #endif

@@ -268,6 +268,19 @@ const bloop_value *bloopL_dumped_take(lua_State *L, int idx, bloop_arena *into) 
   return item;
 }
 
+/* [spec, data, ctx, absent, arena] -> returns snapshot, absent: the dumped item's text,
+ * the item kept for the save that follows. */
+static int lsn_dump_done(lua_State *L, bloop_arena *a, const bloop_value *item) {
+  /* Not validated here: the C engine reads the snapshot back with the JSON reader (or
+   * takes the kept item once bloop_item_validate passes it), which checks every rule, and
+   * reports a bad value under the model and operation. */
+  lsn_push_text(L, item);                       /* [.., absent, arena, snapshot] */
+  lsn_keep(L, a, item, -1);
+  bloopL_scratch_done(L, 5);
+  lua_pushvalue(L, 4);
+  return 2;
+}
+
 /* core.dump_item(spec, data, context) -> snapshot, absent (lsnapshot.h). No wire table is
  * made: a save hands the string to C, which takes the item kept here (or reads the text
  * back), and keeps the string as the object's synced state. */
@@ -279,6 +292,12 @@ static int lsn_dump_item(lua_State *L) {
   lua_pushnil(L);                               /* [spec, data, ctx, absent] */
   bloop_arena *a = bloopL_push_scratch(L);      /* [.., absent, arena] */
   bloop_value item;
+  /* the columns' types compiled, where they dump plainly (lfast.h) */
+  if (has_data && bloopL_fast_dump(L, 1, 2, a, &item)) {   /* [.., arena, absent] */
+    lua_replace(L, 4);
+    return lsn_dump_done(L, a, &item);
+  }
+  bloop_arena_reset(a);
   bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_value_set_map(&item, a, (size_t)n, &err) != BLOOP_OK)
     return bloopL_raise_error(L, "ClientError", &err);
@@ -314,13 +333,7 @@ static int lsn_dump_item(lua_State *L) {
     }
     lua_settop(L, e - 1);
   }
-  /* Not validated here: the C engine reads the snapshot back with the JSON reader, which
-   * checks every rule, and reports a bad value under the model and operation. */
-  lsn_push_text(L, &item);                      /* [.., absent, arena, snapshot] */
-  lsn_keep(L, a, &item, -1);
-  bloopL_scratch_done(L, 5);
-  lua_pushvalue(L, 4);
-  return 2;
+  return lsn_dump_done(L, a, &item);
 }
 
 /* core.snapshot_diff(spec, a, b) -> nil, or the names of the spec's columns whose
