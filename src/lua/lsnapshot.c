@@ -187,6 +187,7 @@ typedef struct lsn_kept {
   bloop_arena arena;       /* holds item */
   bloop_value *item;       /* NULL: nothing kept */
   const char *text;        /* the snapshot string's bytes */
+  int valid;               /* item is valid as made (the compiled dump's, lfast.h) */
 } lsn_kept;
 
 static const char lsn_kept_key = 'k';
@@ -211,7 +212,8 @@ static lsn_kept *lsn_kept_box(lua_State *L) {
 
 /* Keeps item (built in a, a box's arena) as the dump whose snapshot string is at snap:
  * a's chunks move to the state's box, the one kept before is freed. */
-static void lsn_keep(lua_State *L, bloop_arena *a, const bloop_value *item, int snap) {
+static void lsn_keep(lua_State *L, bloop_arena *a, const bloop_value *item, int snap,
+                     int valid) {
   snap = lua_absindex(L, snap);
   bloop_value *copy = bloop_arena_alloc(a, sizeof *copy);
   if (!copy) return;                            /* not kept: the save reads the text */
@@ -224,6 +226,7 @@ static void lsn_keep(lua_State *L, bloop_arena *a, const bloop_value *item, int 
   bloop_arena_reset(&old);
   *a = old;
   k->item = copy;
+  k->valid = valid;
   k->text = lua_tostring(L, snap);
   lua_pushvalue(L, snap);
   lua_setiuservalue(L, -2, 1);
@@ -258,10 +261,16 @@ const bloop_value *bloopL_dumped_take(lua_State *L, int idx, bloop_arena *into) 
   lua_pop(L, 1);                                /* the registry keeps the box */
   const bloop_value *item = k->item;
   if (!item || k->text != text) return NULL;
-  /* Anything the reader would refuse is left to it, so its error is the one raised. */
-  bloop_error err = BLOOP_ERROR_INIT;
-  if (bloop_item_validate(item, "Item", &err) != BLOOP_OK || !lsn_names_plain(item, 0))
-    return NULL;
+  /* Anything the reader would refuse is left to it, so its error is the one raised. The
+   * compiled dump makes only what it would accept: strings checked for UTF-8, numbers from
+   * decimals (which are always within DynamoDB's rules), sets deduplicated and never empty,
+   * names from the model's declaration (lfast.c refuses a spec whose names the reader
+   * would not take). */
+  if (!k->valid) {
+    bloop_error err = BLOOP_ERROR_INIT;
+    if (bloop_item_validate(item, "Item", &err) != BLOOP_OK || !lsn_names_plain(item, 0))
+      return NULL;
+  }
   bloopi_arena_absorb(into, &k->arena);
   k->item = NULL;
   k->text = NULL;
@@ -270,12 +279,12 @@ const bloop_value *bloopL_dumped_take(lua_State *L, int idx, bloop_arena *into) 
 
 /* [spec, data, ctx, absent, arena] -> returns snapshot, absent: the dumped item's text,
  * the item kept for the save that follows. */
-static int lsn_dump_done(lua_State *L, bloop_arena *a, const bloop_value *item) {
+static int lsn_dump_done(lua_State *L, bloop_arena *a, const bloop_value *item, int valid) {
   /* Not validated here: the C engine reads the snapshot back with the JSON reader (or
    * takes the kept item once bloop_item_validate passes it), which checks every rule, and
    * reports a bad value under the model and operation. */
   lsn_push_text(L, item);                       /* [.., absent, arena, snapshot] */
-  lsn_keep(L, a, item, -1);
+  lsn_keep(L, a, item, -1, valid);
   bloopL_scratch_done(L, 5);
   lua_pushvalue(L, 4);
   return 2;
@@ -295,7 +304,7 @@ static int lsn_dump_item(lua_State *L) {
   /* the columns' types compiled, where they dump plainly (lfast.h) */
   if (has_data && bloopL_fast_dump(L, 1, 2, a, &item)) {   /* [.., arena, absent] */
     lua_replace(L, 4);
-    return lsn_dump_done(L, a, &item);
+    return lsn_dump_done(L, a, &item, 1);
   }
   bloop_arena_reset(a);
   bloop_error err = BLOOP_ERROR_INIT;
@@ -333,7 +342,7 @@ static int lsn_dump_item(lua_State *L) {
     }
     lua_settop(L, e - 1);
   }
-  return lsn_dump_done(L, a, &item);
+  return lsn_dump_done(L, a, &item, 0);
 }
 
 /* core.snapshot_diff(spec, a, b) -> nil, or the names of the spec's columns whose
