@@ -37,6 +37,9 @@ typedef struct engine_box {
   bloop_engine *e;
   lua_State *L;   /* the state driving the current call: the session callbacks use it */
   int index;      /* absolute stack index of the box during the current call */
+  /* the session's client is the native client itself, no Lua layer above it (per
+   * service, as le_refresh_session found it): nothing can be overridden */
+  int direct[2];
 } engine_box;
 
 typedef struct search_box {
@@ -207,6 +210,9 @@ static int le_overrides_lua(lua_State *L) {
 
 static int le_session_overrides(void *ud, bloop_service service, const char *op) {
   engine_box *box = ud;
+  /* a native client the session holds as it is: no Lua to ask (and no Lua runs during a
+   * call on it that could put another client in its place) */
+  if (box->direct[service == BLOOP_SERVICE_STREAMS]) return 0;
   bloop_error err = BLOOP_ERROR_INIT;
   le_call c = {box, service, op, le_snake_of(service, op), NULL, 0, NULL, &err, BLOOP_OK, 1};
   /* a lookup that raises routes the call through Lua, where the same lookup fails again
@@ -293,11 +299,13 @@ static void le_refresh_session(lua_State *L, engine_box *box, int idx) {
   bloop_session *s = bloop_engine_session(box->e);
   le_push_session_client(L, box->index, BLOOP_SERVICE_DYNAMODB);
   s->native_dynamodb = le_native_under(L, -1, 0);
+  box->direct[0] = bloopL_test_client(L, -1, NULL);
   lua_pop(L, 1);
   lua_getiuservalue(L, box->index, 1);
   lua_pushliteral(L, "dynamodbstreams_client");
   lua_rawget(L, -2);                                       /* not created just for this */
   s->native_streams = le_native_under(L, -1, 0);
+  box->direct[1] = bloopL_test_client(L, -1, NULL);
   lua_pop(L, 2);
   s->call = le_session_call;
   s->overrides = le_session_overrides;
