@@ -1169,11 +1169,11 @@ function Search:next()
   if limiter and native:will_fetch() then limiter:wait() end
   local meta = self.meta
   local init = meta.init
-  -- the default init makes the column data with room for the spec's columns, which C
-  -- then fills (le_search_next), rather than a table C replaces with such a one
-  local sized = spec.load and init == meta._sized_init and #spec or nil
+  -- the default init's objects C makes itself (le_search_next), with the column data
+  -- sized for the spec's columns it then fills
+  local layout = spec.load and init == meta._sized_init and meta._layout or nil
   local ok, obj, state = pcall(native.next, native, spec, engine.context, init,
-    spec.load and DATA or nil, sized)
+    spec.load and DATA or nil, layout)
   if not ok then errors.rethrow(augment(obj, self.model, self.op, nil)) end
   if limiter then
     local c = native:consumed()

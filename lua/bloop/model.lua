@@ -355,6 +355,9 @@ local function make_model(name, parent, meta_in)
         [MARKED] = m and table_new(0, m) or {}, [COMPLETE] = false }, imt)
     end
     meta._sized_init = meta.init
+    -- what that init makes, for C to make it itself (a search's objects: lengine.c
+    -- le_new_object): the instance metatable and the keys beside DATA
+    meta._layout = { imt, MARKED, COMPLETE }
   end
   -- copy the parent's columns and indexes (a local definition assigned later overrides)
   if parent and models[parent] then

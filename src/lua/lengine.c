@@ -694,15 +694,38 @@ static search_box *le_check_search(lua_State *L, int idx) {
  * the column spec at spec_idx, and its snapshot (lsnapshot.h). key_idx: the key of the
  * object's column data table (bloop.column's DATA); 0 or nil fills nothing (a Column class
  * that stores on its own: the Lua layer loads through it). */
+/* [] -> [obj, data]: the object model.lua's default init would make (layout at
+ * layout_idx: { instance metatable, MARKED, COMPLETE }; DATA at key_idx), made here, its
+ * column data with room for n columns: a table per key, in the order init's constructor
+ * makes them, without a Lua call. Returns data's index. */
+static int le_layout_object(lua_State *L, int layout_idx, int key_idx, int n) {
+  lua_createtable(L, 0, 3);                                /* [obj] */
+  int obj = lua_gettop(L);
+  lua_createtable(L, 0, n);                                /* [obj, data] */
+  lua_pushvalue(L, key_idx);
+  lua_pushvalue(L, obj + 1);
+  lua_rawset(L, obj);                                      /* obj[DATA] = data */
+  lua_rawgeti(L, layout_idx, 2);
+  lua_newtable(L);
+  lua_rawset(L, obj);                                      /* obj[MARKED] = {} */
+  lua_rawgeti(L, layout_idx, 3);
+  lua_pushboolean(L, 0);
+  lua_rawset(L, obj);                                      /* obj[COMPLETE] = false */
+  lua_rawgeti(L, layout_idx, 1);
+  lua_setmetatable(L, obj);
+  return obj + 1;
+}
+
 /* [] -> [obj]: a fresh object from init; returns the index of its column data table (made
  * with room for every column when init left it empty), or 0 when key_idx is 0 or nil.
- * [obj, data] then. sized: init takes the column count and sizes the data itself (the
- * default init, model.lua), so it is called with it; 0 otherwise. */
+ * [obj, data] then. layout_idx: not 0 when init is model.lua's default, whose objects are
+ * then made here (le_layout_object). */
 static int le_new_object(lua_State *L, int init_idx, int spec_idx, int key_idx,
-                         lua_Integer sized) {
+                         int layout_idx) {
+  if (layout_idx && key_idx && !lua_isnil(L, key_idx))
+    return le_layout_object(L, layout_idx, key_idx, (int)lua_rawlen(L, spec_idx));
   lua_pushvalue(L, init_idx);
-  if (sized > 0) lua_pushinteger(L, sized);
-  lua_call(L, sized > 0, 1);                               /* [obj] */
+  lua_call(L, 0, 1);                                       /* [obj] */
   int obj = lua_gettop(L);
   int data = 0;
   if (key_idx && !lua_isnil(L, key_idx)) {
@@ -710,7 +733,6 @@ static int le_new_object(lua_State *L, int init_idx, int spec_idx, int key_idx,
     if (lua_type(L, obj) != LUA_TTABLE || lua_rawget(L, obj) != LUA_TTABLE)
       luaL_error(L, "bloop: a model's init() made an object without column data");
     data = lua_gettop(L);
-    if (sized > 0) return data;
     /* A fresh object's column table is empty: one sized for every column at once, so
      * filling it does not grow it 1 -> 2 -> 4 -> 8 (each growth a rehash; together about
      * a seventh of a query item's instructions). */
@@ -739,7 +761,7 @@ static void le_push_loaded(lua_State *L, const bloop_value *item, const char *te
  * read straight into the object when it can be (lfast.h), else the item read and loaded
  * as le_push_loaded does. [] -> [obj, snapshot], or [nil] at the end. */
 static int le_search_next_fast(lua_State *L, search_box *sb, int spec_idx, int ctx_idx,
-                               int init_idx, int key_idx, lua_Integer sized) {
+                               int init_idx, int key_idx, int layout_idx) {
   const char *text;
   size_t len;
   bloop_error err = BLOOP_ERROR_INIT;
@@ -754,7 +776,7 @@ static int le_search_next_fast(lua_State *L, search_box *sb, int spec_idx, int c
   if (n) {
     bloop_search_item_end(sb->s, used);
     int block = lua_gettop(L) - n + 1;
-    int data = le_new_object(L, init_idx, spec_idx, key_idx, sized); /* [block, obj, data] */
+    int data = le_new_object(L, init_idx, spec_idx, key_idx, layout_idx); /* [block, obj, data] */
     lua_rotate(L, block, -n);                               /* [obj, data, block] */
     bloopL_fast_store(L, block + 2, data - n);              /* [obj, data] */
     lua_pushlstring(L, text, used);
@@ -768,8 +790,8 @@ static int le_search_next_fast(lua_State *L, search_box *sb, int spec_idx, int c
   return 2;
 }
 
-/* s:next(spec, context, init, DATA [, sized]) -> obj, snapshot (see le_push_loaded), or
- * nil; sized: see le_new_object */
+/* s:next(spec, context, init, DATA [, layout]) -> obj, snapshot (see le_push_loaded), or
+ * nil; layout: see le_new_object */
 static int le_search_next(lua_State *L) {
   /* most calls take the next item of the page in hand: the session (which the engine's
    * requests go through) is refreshed only for one that fetches a page */
@@ -782,7 +804,7 @@ static int le_search_next(lua_State *L) {
   box->L = L;
   box->index = lua_gettop(L);
   if (!lua_isnoneornil(L, 5))
-    return le_search_next_fast(L, sb, 2, 3, 4, 5, luaL_optinteger(L, 6, 0));
+    return le_search_next_fast(L, sb, 2, 3, 4, 5, lua_istable(L, 6) ? 6 : 0);
   const bloop_value *item = NULL;
   bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_search_next(sb->s, &item, &err) != BLOOP_OK) return le_raise(L, &err);
