@@ -31,7 +31,7 @@ LAYERS = {
     "save": [
         ("Lua: Model{}, Column:set, engine.lua (VM, tables)", "rest"),
         ("object -> item snapshot (core.dump_item)", ["lsn_dump_item"]),
-        ("snapshot -> C item (le_save write args, JSON reader)", ["bloopL_write_args"]),
+        ("write arguments, the kept dump taken (bloopL_write_args)", ["bloopL_write_args"]),
         ("update expression + request JSON (bloopi_write_body)", ["bloopi_write_body"]),
         ("SigV4 signing", ["bloop_sigv4_sign"]),
         ("libcurl (easy setup + multi_perform)", ["bloopi_http_submit", "curl_multi_perform"]),
@@ -43,19 +43,20 @@ LAYERS = {
         ("key dump (core.type_dump)", ["ltf_dump"]),
         ("SigV4 signing", ["bloop_sigv4_sign"]),
         ("libcurl (easy setup + multi_perform)", ["bloopi_http_submit", "curl_multi_perform"]),
-        ("answer -> C item (JSON reader)", ["bloopi_jr_item"]),
-        ("C item -> object + snapshot (bloopL_fill_state)", ["bloopL_fill_state"]),
+        ("answer -> C item (JSON reader)", ["bloopi_jr_item_text"]),
+        ("item text -> object + snapshot (bloopL_fill_state; lfast.c)", ["bloopL_fill_state"]),
         ("C engine, other: GetItem request, client (le_load minus above)", ("other", "le_load")),
         ("(GC steps, overlapping the above)", ["luaC_step"]),
     ],
     "query": [
-        ("Lua: Search:next, Model.init, signals (VM, tables)", "rest"),
-        ("C item -> object + snapshot (bloopL_fill_state)", ["bloopL_fill_state"]),
-        ("  of which C value -> Lua value through the types (load)", ["llo_load"]),
-        ("  of which the snapshot, when encoded (projections)", ["bloopi_item_to_json_unchecked"]),
-        ("page text -> C item (JSON reader), amortized", ["bloopi_jr_item"]),
-        ("page skim for counts and key (bloopi_jr_pass), amortized", ["bloopi_jr_pass"]),
-        ("search next in C, other (request, paging)", "search_other"),
+        ("Lua: Search:next, loaded(), signals (VM, tables)", "rest"),
+        ("item text -> column values, read directly (lfast.c)",
+         ["bloopL_fast_decode", "bloopL_fast_store"]),
+        ("the object, from Meta.init (le_new_object)",
+         ["le_new_object", "le_new_object.constprop.0"]),
+        ("item read, then loaded through the types (bloopL_fill_state)", ["bloopL_fill_state"]),
+        ("search step in C: paging, request (bloop_search_next_text)", ["bloop_search_next_text"]),
+        ("  of which the page skim for counts and key (bloopi_jr_pass)", ["bloopi_jr_pass"]),
         ("(GC steps incl. __gc finalizers, overlapping)", ["luaC_step"]),
         ("  of which __gc finalizers (GCTM)", ["GCTM"]),
     ],
@@ -84,8 +85,6 @@ for op in ("save", "load", "query"):
             v = per([names[1]]) - per(c_rows)
         elif names == "rest":
             v = rest
-        elif names == "search_other":
-            v = per(["bloop_search_next"]) - per(["bloopi_jr_item", "bloopi_jr_pass"])
         else:
             v = per(names)
         print(f"  {label:62s} {v / 1000:7.1f}k {100 * v / t:5.1f}%")

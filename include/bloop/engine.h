@@ -189,6 +189,10 @@ typedef struct bloop_write_args {
    * holds. Delete and ConditionCheck refuse them. */
   const bloop_write_action *actions;
   size_t action_count;
+  /* Nonzero when item passed bloop_item_validate (or was read from JSON by
+   * bloop_item_from_json, which checks the same rules): its values are then not validated
+   * again as they enter the request. Zero (what a zeroed struct holds) is always safe. */
+  int item_valid;
 } bloop_write_args;
 
 typedef struct bloop_write_result {
@@ -352,6 +356,21 @@ bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_
  * JSON of the item's attributes, an object), or NULL when there is none. Valid as long as
  * the item. Lets a caller keep an item as text without encoding it again. */
 const char *bloop_search_item_json(const bloop_search *s, size_t *len);
+/* bloop_search_next without reading the item: *text (NULL when there is no next item) is
+ * where its JSON text starts in the answer, and *len how much of the answer is left from
+ * there (the item, then the rest). A caller that reads the text itself builds no item, and
+ * says where the item ended with bloop_search_item_end (else the next step finds it by its
+ * brackets). bloop_search_item reads it (with the error bloop_search_next would have
+ * returned for an item it cannot read, the step then undone); bloop_search_item_key and
+ * bloop_search_item_json read or measure it when needed. */
+bloop_status bloop_search_next_text(bloop_search *s, const char **text, size_t *len,
+                                    bloop_error *err);
+/* The item bloop_search_next_text stepped to is its text's first len bytes (len as its
+ * reader found it; a len past what the answer holds is ignored). */
+void bloop_search_item_end(bloop_search *s, size_t len);
+/* The item the last bloop_search_next / _next_text stepped to, read if it was not
+ * (*item NULL when there is none). */
+bloop_status bloop_search_item(bloop_search *s, const bloop_value **item, bloop_error *err);
 /* Back to the start: counts zeroed, pages dropped, requests in flight cancelled, no
  * ExclusiveStartKey (or the start_after / segment_start positions). */
 void bloop_search_reset(bloop_search *s);

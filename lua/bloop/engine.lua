@@ -149,6 +149,7 @@ end
 local WRITE_OPTS = { condition = true, atomic = true, sync = true, capacity = true }
 local LOAD_OPTS = { consistent = true, capacity = true }
 local BATCH_OPTS = { capacity = true }
+local NO_OPTS = {}
 
 -- opts.capacity: runs fn with the engine's requests asking for ConsumedCapacity and returns
 -- { consumed = units } (src/engine/engine.c bloop_engine_meter); otherwise runs fn, nil.
@@ -274,12 +275,21 @@ end
 -- engine's: a template makes a descriptor of its own). n: model's argument position, for
 -- the message when it is not a model.
 local function concrete(self, model, op, n)
+  -- what an earlier call found, while the model is unchanged (a refresh clears _validated
+  -- and _cmodel): the same answer as the checks below, without them (every save and load
+  -- of an object comes here)
+  local cm = self.cmodels[model]
+  if cm then
+    local meta = cm.meta
+    if meta._validated and cm.validated == meta._cmodel and not meta.abstract then
+      return meta, cm.handle
+    end
+  end
   if not is_model(model) then errors.argerror(n, ("engine:%s: a model is required"):format(op)) end
   if model.Meta.abstract then
     fail(E.InvalidModel, op, model, "the model is abstract: it has no table")
   end
   local meta = model_mod.validate(model)
-  local cm = self.cmodels[model]
   if cm and cm.meta == meta and cm.validated == meta._cmodel then return meta, cm.handle end
   local name = self:table_name(model)
   local handle = meta._cmodel
@@ -313,8 +323,8 @@ end
 
 -- The spec of every column of a model (rebuilt when a column changes: model.lua's refresh
 -- clears meta._spec).
-local function spec_of(model)
-  local meta = model.Meta
+local function spec_of(model, meta)
+  meta = meta or model.Meta
   local spec = meta._spec
   if spec == nil or spec.columns ~= meta.columns or #spec ~= #meta.columns then
     spec = build_spec(meta.columns)
@@ -344,7 +354,8 @@ local function loaded(self, obj, spec, snapshot)
     end
   end
   self.synced[obj] = snapshot
-  if rawget(obj, MARKED) then obj[MARKED] = {} end
+  local marked = rawget(obj, MARKED)
+  if marked and next(marked) ~= nil then obj[MARKED] = {} end
   local whole = spec.whole   -- the same for every object a search loads: found once
   if whole == nil then
     whole = #spec.columns == #model_of(obj).Meta.columns
@@ -381,8 +392,8 @@ end
 -- column names with no value (nil when none).
 -- skip: the columns holding an update action (nil when none): left out of `now` entirely,
 -- neither present nor absent, as the row's value after the write is DynamoDB's to compute.
-local function dump_now(self, obj, model, skip)
-  local spec = spec_of(model)
+local function dump_now(self, obj, model, skip, meta)
+  local spec = spec_of(model, meta)
   if spec.dump and not skip then return core.dump_item(spec, rawget(obj, DATA), self.context) end
   local now, absent = {}, nil
   for i, c in ipairs(spec.columns) do
@@ -564,39 +575,49 @@ end
 
 local function write_args(self, obj, opts, op)
   local model = model_of(obj)
-  local _, handle = concrete(self, model, op)
-  local skip, acts = pending_actions(self, obj, model, op)
-  local ok, now, absent = pcall(dump_now, self, obj, model, skip)
+  local meta, handle = concrete(self, model, op)
+  local skip, acts
+  if rawget(obj, ACTIONS) then skip, acts = pending_actions(self, obj, model, op) end
+  local ok, now, absent = pcall(dump_now, self, obj, model, skip, meta)
   if not ok then
     nested_action(model, obj, op)
     errors.rethrow(now)
   end
-  check_keys(model, absent, op)
-  if op ~= "delete" then now, absent = keep_unchanged(self, obj, model, now, absent) end
+  if absent then check_keys(model, absent, op) end
   local synced = self.synced[obj]
+  if op ~= "delete" and synced ~= nil then
+    now, absent = keep_unchanged(self, obj, model, now, absent)
+  end
   -- REMOVEd although `previous` lacks them: columns the user set to nil and, when this
   -- engine never synced an object built from a whole item (COMPLETE: a load through another
   -- engine, a stream image), every column it lacks, so the save writes that whole item.
-  local cleared = {}
-  local marked = rawget(obj, MARKED)
-  local whole = synced == nil and rawget(obj, COMPLETE)
-  if absent and (marked or whole) then
-    for _, c in ipairs(model.Meta.columns) do
-      if absent[c.name] and (whole or marked[c.name]) then cleared[#cleared + 1] = c.name end
+  -- (None: nil, which C reads as an empty list.)
+  local cleared
+  if absent then
+    local marked = rawget(obj, MARKED)
+    local whole = synced == nil and rawget(obj, COMPLETE)
+    if marked or whole then
+      for _, c in ipairs(meta.columns) do
+        if absent[c.name] and (whole or marked[c.name]) then
+          cleared = cleared or {}
+          cleared[#cleared + 1] = c.name
+        end
+      end
     end
   end
-  local cond = check_condition(op, "condition", opts.condition, model)
+  local cond = opts.condition
+  if cond ~= nil then cond = check_condition(op, "condition", cond, model) end
   return model, now, {
     model = handle,
-    item = item_now(model, now, op == "delete"),
     -- a snapshot string goes to C as it is (lengine.c reads item JSON text)
+    item = type(now) == "string" and now or item_of(model, now, op == "delete"),
     previous = type(synced) == "table" and item_of(model, synced) or synced,
     cleared = cleared,
     condition = cond,
     atomic = opts.atomic and true or false,
     sync = opts.sync,
     actions = op == "save" and acts or nil,   -- a delete leaves them pending
-  }
+  }, meta
 end
 
 -- After a save that sent actions and did not sync "new": what the row holds is DynamoDB's
@@ -614,8 +635,8 @@ local function forget_actions(obj, model, pending)
   rawset(obj, COMPLETE, false)
 end
 
-local function after_write(self, obj, model, now, res, sync)
-  local meta = model.Meta
+local function after_write(self, obj, model, now, res, sync, meta)
+  meta = meta or model.Meta
   -- the columns the write sent actions for (write_args left only live ones), taken before
   -- a sync "old" stores the old values over them
   local pending = rawget(obj, ACTIONS)
@@ -641,8 +662,23 @@ local function after_write(self, obj, model, now, res, sync)
   if rawget(obj, MARKED) then obj[MARKED] = {} end
 end
 
+local function save_one(self, obj, opts)
+  local model, now, args, meta = write_args(self, obj, opts, "save")
+  local res = run(model, "save", obj, self.native.save, self.native, args)
+  after_write(self, obj, model, now, res, opts.sync, meta)
+  if signals.object_saved:has_receivers() then
+    signals.object_saved:send{ engine = self, obj = obj }
+  end
+end
+
 -- engine:save(obj, ..., { condition=, atomic=, sync= }): one UpdateItem per object.
 function Engine:save(...)
+  -- one object and no options, the usual call: what the loop below does for it, without
+  -- the argument lists and the closure
+  if select("#", ...) == 1 and model_of((...)) then
+    save_one(self, (...), NO_OPTS)
+    return
+  end
   local objs, opts = split_args("engine", "save", ...)
   check_opts("save", opts, WRITE_OPTS)
   if opts.sync ~= nil and opts.sync ~= "new" and opts.sync ~= "old" then
@@ -650,14 +686,7 @@ function Engine:save(...)
       :format(tostring(opts.sync)))
   end
   return with_capacity(self, opts, function()
-  for _, obj in ipairs(objs) do
-    local model, now, args = write_args(self, obj, opts, "save")
-    local res = run(model, "save", obj, self.native.save, self.native, args)
-    after_write(self, obj, model, now, res, opts.sync)
-    if signals.object_saved:has_receivers() then
-      signals.object_saved:send{ engine = self, obj = obj }
-    end
-  end
+    for _, obj in ipairs(objs) do save_one(self, obj, opts) end
   end)
 end
 
@@ -1186,8 +1215,8 @@ local function new_search(engine, op, target, opts)
   local limiter = opts.rate_limit
   if type(limiter) == "number" then limiter = M.rate_limiter(limiter) end
   local s = setmetatable({ engine = engine, op = op, model = model, index = index,
-    native = native, spec = build_spec(cols), limiter = limiter, returned = false,
-    seen = 0, segments = args.segments }, Search)
+    native = native, spec = build_spec(cols), limiter = limiter or false, returned = false,
+    seen = 0, segments = args.segments, meta = meta }, Search)
   if limiter then native:pace(true) end
   if opts.start ~= nil then
     s.start = opts.start
@@ -1213,8 +1242,14 @@ end
 function Search:next()
   local spec, engine, native, limiter = self.spec, self.engine, self.native, self.limiter
   if limiter and native:will_fetch() then limiter:wait() end
-  local obj, state = run(self.model, self.op, nil, native.next, native, spec,
-    engine.context, self.model.Meta.init, spec.load and DATA or nil)
+  local meta = self.meta
+  local init = meta.init
+  -- the default init's objects C makes itself (le_search_next), with the column data
+  -- sized for the spec's columns it then fills
+  local layout = spec.load and init == meta._sized_init and meta._layout or nil
+  local ok, obj, state = pcall(native.next, native, spec, engine.context, init,
+    spec.load and DATA or nil, layout)
+  if not ok then errors.rethrow(augment(obj, self.model, self.op, nil)) end
   if limiter then
     local c = native:consumed()
     limiter:add(c - self.seen)
@@ -1260,7 +1295,8 @@ end
 
 -- for obj in search:iter() do ... end
 function Search:iter()
-  return function() return self:next() end
+  local next_object = self.next   -- found once: Search's __index is a function
+  return function() return next_object(self) end
 end
 
 function Search:all()

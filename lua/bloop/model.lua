@@ -28,6 +28,7 @@ local index_mod = require("bloop.index")
 local errors = require("bloop.errors")
 
 local core = require("bloop.core")
+local table_new = core.table_new
 local signals = require("bloop.signals")
 
 local DATA, MARKED, COMPLETE = column_mod.DATA, column_mod.MARKED, column_mod.COMPLETE
@@ -75,6 +76,7 @@ local function refresh(cls)
   meta._validated = nil
   meta._cmodel = nil
   meta._spec = nil   -- engine.lua's column spec
+  meta._new = nil    -- new_instance's plan
 end
 
 local function bind_column(cls, name, col)
@@ -233,22 +235,65 @@ local function instance_mt(cls)
   return mt
 end
 
+-- Column's own set and store, as this module found them: a column whose class is Column
+-- and that overrides neither on itself is assigned by storing directly while they are
+-- still Column's (see new_instance).
+local Column = column_mod.Column
+local column_set, column_store = Column.set, Column.store
+local Action = require("bloop.actions").Action
+local modified_receivers = signals.object_modified.receivers
+
+-- For each column of meta (in order): its name, its default (a value, a function, or nil)
+-- and whether Column:set on it is the plain store-and-mark (no subclass, no override on
+-- the column). Made once per column set: refresh clears meta._new.
+local function new_plan(meta)
+  local plan = meta._new
+  if plan and plan.columns == meta.columns then return plan end
+  plan = { columns = meta.columns }
+  for i, c in ipairs(meta.columns) do
+    plan[i] = { c, c.name, getmetatable(c) == Column and rawget(c, "set") == nil
+      and rawget(c, "store") == nil }
+  end
+  meta._new = plan
+  return plan
+end
+
 -- Model:new(fields): a new instance; each column takes fields[name] or its default through
 -- Column:set. A name that is not a column raises (a misspelling never passes silently).
+-- Where Column:set would only store the value and mark the column (a plain column, no
+-- update action, no object_modified receiver), it is done here: the same effect without
+-- two method calls per column (construction is a large share of a save).
 local function new_instance(cls, fields)
   local meta = models[cls]
   if fields ~= nil and type(fields) ~= "table" then
     errors.argerror(1, ("%s{...}: fields must be a table"):format(meta.name))
   end
   fields = fields or {}
+  local by_name = meta.columns_by_name
   for k in pairs(fields) do
-    if not meta.columns_by_name[k] then no_column(meta, k) end
+    if not by_name[k] then no_column(meta, k) end
   end
-  local obj = meta.init()
-  for _, c in ipairs(meta.columns) do
-    local v = fields[c.name]
+  local plan = new_plan(meta)
+  local init = meta.init
+  local obj
+  if init == meta._sized_init then obj = init(#plan, #plan) else obj = init() end
+  local plain_ok = Column.set == column_set and Column.store == column_store
+  local data, marked = rawget(obj, DATA), rawget(obj, MARKED)
+  for i = 1, #plan do
+    local p = plan[i]
+    local c, name = p[1], p[2]
+    local v = fields[name]
     if v == nil then v = c:default_value() end
-    if v ~= nil then c:set(obj, v) end
+    if v ~= nil then
+      if p[3] and plain_ok and data and #modified_receivers == 0
+          and not (type(v) == "table" and getmetatable(v) == Action) then
+        data[name] = v
+        if marked then marked[name] = true end
+      else
+        c:set(obj, v)
+        data, marked = rawget(obj, DATA), rawget(obj, MARKED)
+      end
+    end
   end
   return obj
 end
@@ -302,10 +347,17 @@ local function make_model(name, parent, meta_in)
   local imt = instance_mt(cls)
   imt.__model = cls
   if not meta_in.init then
-    meta.init = function()
-      -- COMPLETE has its slot from the start: marking a loaded object then grows no table
-      return setmetatable({ [DATA] = {}, [MARKED] = {}, [COMPLETE] = false }, imt)
+    -- n, m (new_instance's, which fills both at once; a search's, which fills the data):
+    -- room for that many columns in the column data and the marks. COMPLETE has its slot
+    -- from the start: marking a loaded object then grows no table.
+    meta.init = function(n, m)
+      return setmetatable({ [DATA] = n and table_new(0, n) or {},
+        [MARKED] = m and table_new(0, m) or {}, [COMPLETE] = false }, imt)
     end
+    meta._sized_init = meta.init
+    -- what that init makes, for C to make it itself (a search's objects: lengine.c
+    -- le_new_object): the instance metatable and the keys beside DATA
+    meta._layout = { imt, MARKED, COMPLETE }
   end
   -- copy the parent's columns and indexes (a local definition assigned later overrides)
   if parent and models[parent] then

@@ -1,5 +1,6 @@
 /* arena.c: bump allocator. See include/bloop/arena.h. */
 #include "bloop/arena.h"
+#include "base/arena_internal.h"
 
 #include <stdalign.h>
 #include <stdint.h>
@@ -120,4 +121,28 @@ char *bloop_arena_memdup(bloop_arena *a, const void *p, size_t len) {
   if (len) memcpy(s, p, len);
   s[len] = '\0';
   return s;
+}
+
+/* The chunks in use go behind into's current one (which keeps being filled), the spare
+ * ones to its spares. */
+void bloopi_arena_absorb(bloop_arena *into, bloop_arena *from) {
+  if (into == from) return;
+  bloopi_arena_chunk *tail;
+  if (from->head) {
+    for (tail = from->head; tail->next; tail = tail->next) {}
+    if (into->head) {
+      tail->next = into->head->next;
+      into->head->next = from->head;
+    } else {
+      into->head = from->head;
+    }
+  }
+  if (from->spare) {
+    for (tail = from->spare; tail->next; tail = tail->next) {}
+    tail->next = into->spare;
+    into->spare = from->spare;
+  }
+  if (!into->next_size) into->next_size = from->next_size;
+  into->used += from->used;
+  bloop_arena_init(from);
 }

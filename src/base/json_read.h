@@ -20,6 +20,7 @@
 #define BLOOP_CORE_JSON_READ_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "base/bloopi.h"
 #include "bloop/value.h"
@@ -82,6 +83,48 @@ BLOOPI_FUNC bloop_status bloopi_jr_item(bloopi_jr *r, bloop_value *out);
 BLOOPI_FUNC bloop_status bloopi_jr_item_text(bloopi_jr *r, bloop_value *out, const char **text, size_t *len);
 /* One attribute value {"TAG": payload} into out. */
 BLOOPI_FUNC bloop_status bloopi_jr_value(bloopi_jr *r, bloop_value *out);
+
+/* Plain tokens, for a caller that reads the usual form of a text itself and hands
+ * anything else to the reader above (src/lua/lfast.c): each consumes its token and returns
+ * 1 when it is there in plain form, else 0, leaving the position unspecified. Inline: a
+ * query item is some fifty of them.
+ *   peek: the next significant byte, or -1 at the end (nothing consumed);
+ *   eat: the byte c; word: the literal w (true, false, null);
+ *   plain_string: a string without escapes or control bytes, *s pointing into the text. */
+static inline int bloopi_jr_peek(bloopi_jr *r) {
+  const char *p = r->p, *end = r->end;
+  if (r->failed) return -1;
+  while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+  r->p = p;
+  return p < end ? (unsigned char)*p : -1;
+}
+
+static inline int bloopi_jr_eat(bloopi_jr *r, char c) {
+  if (r->p < r->end && *r->p == c) {   /* the usual case: no whitespace before it */
+    r->p++;
+    return !r->failed;
+  }
+  if (bloopi_jr_peek(r) != (unsigned char)c) return 0;
+  r->p++;
+  return 1;
+}
+
+static inline int bloopi_jr_word(bloopi_jr *r, const char *w, size_t n) {
+  if (bloopi_jr_peek(r) < 0 || (size_t)(r->end - r->p) < n || memcmp(r->p, w, n) != 0) return 0;
+  r->p += n;
+  return 1;
+}
+
+static inline int bloopi_jr_plain_string(bloopi_jr *r, const char **s, size_t *len) {
+  if (!bloopi_jr_eat(r, '"')) return 0;
+  const char *start = r->p, *p = start, *end = r->end;
+  while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20) p++;
+  if (p >= end || *p != '"') return 0;
+  *s = start;
+  *len = (size_t)(p - start);
+  r->p = p + 1;
+  return 1;
+}
 
 /* BLOOP_OK when only whitespace is left. */
 BLOOPI_FUNC bloop_status bloopi_jr_end(bloopi_jr *r);

@@ -122,36 +122,53 @@ bloop_status bloop_item_from_json(const char *text, size_t len, bloop_arena *a,
 
 /* ---- encoding ------------------------------------------------------------------------- */
 
-/* The escaping loop behind bloop_json_put_string and bloopi_json_escape. Runs of bytes that
- * need no escape go out in one append. */
+/* Room for n more bytes (and the NUL) at the end of b: where to write them, or NULL when
+ * b failed or cannot grow. The encoder writes straight into the buffer and counts b->len
+ * itself: a value's pieces are a few bytes each, and an append call per piece was most of
+ * the encoding's instructions. */
+static inline char *room(bloop_buf *b, size_t n) {
+  if (b->failed) return NULL;
+  if (b->len + n + 1 > b->cap && bloop_buf_reserve(b, n) != BLOOP_OK) return NULL;
+  return b->data + b->len;
+}
+
+/* The escaping loop behind bloop_json_put_string and bloopi_json_escape: bytes that need
+ * no escape are copied as they are scanned; each other one is written escaped. */
 static bloop_status put_json_string(bloop_buf *b, const char *str, size_t len) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *s = (const unsigned char *)str;
-  if (bloop_buf_reserve(b, len + 2) != BLOOP_OK) return BLOOP_ENOMEM;
-  b->data[b->len++] = '"';
-  size_t run = 0;
+  char *o = room(b, len + 2);
+  if (!o) return BLOOP_ENOMEM;
+  *o++ = '"';
   for (size_t i = 0; i < len; i++) {
     unsigned char c = s[i];
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    bloop_buf_append(b, s + run, i - run);
-    run = i + 1;
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      *o++ = (char)c;
+      continue;
+    }
+    /* an escape: up to 6 bytes for it, and room kept for the rest and the quote */
+    b->len = (size_t)(o - b->data);
+    if (!(o = room(b, 6 + (len - i - 1) + 1))) return BLOOP_ENOMEM;
+    *o++ = '\\';
     switch (c) {
-      case '"': bloop_buf_append(b, "\\\"", 2); break;
-      case '\\': bloop_buf_append(b, "\\\\", 2); break;
-      case '\n': bloop_buf_append(b, "\\n", 2); break;
-      case '\r': bloop_buf_append(b, "\\r", 2); break;
-      case '\t': bloop_buf_append(b, "\\t", 2); break;
-      case '\b': bloop_buf_append(b, "\\b", 2); break;
-      case '\f': bloop_buf_append(b, "\\f", 2); break;
-      default: {
-        char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-        bloop_buf_append(b, e, 6);
-      }
+      case '"': *o++ = '"'; break;
+      case '\\': *o++ = '\\'; break;
+      case '\n': *o++ = 'n'; break;
+      case '\r': *o++ = 'r'; break;
+      case '\t': *o++ = 't'; break;
+      case '\b': *o++ = 'b'; break;
+      case '\f': *o++ = 'f'; break;
+      default:
+        memcpy(o, "u00", 3);
+        o[3] = hex[c >> 4];
+        o[4] = hex[c & 15];
+        o += 5;
     }
   }
-  bloop_buf_append(b, s + run, len - run);
-  bloop_buf_putc(b, '"');
-  return b->failed ? BLOOP_ENOMEM : BLOOP_OK;
+  *o++ = '"';
+  b->len = (size_t)(o - b->data);
+  b->data[b->len] = '\0';
+  return BLOOP_OK;
 }
 
 bloop_status bloop_json_put_string(bloop_buf *b, const char *s, size_t len) {
@@ -162,32 +179,59 @@ bloop_status bloop_json_put_string(bloop_buf *b, const char *s, size_t len) {
 
 void bloopi_json_escape(bloop_buf *b, const char *s, size_t len) { put_json_string(b, s, len); }
 
+/* n bytes of text, as they are (JSON punctuation). */
+static inline void put_raw(bloop_buf *b, const char *t, size_t n) {
+  char *o = room(b, n);
+  if (!o) return;
+  memcpy(o, t, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+
+static inline void put_byte(bloop_buf *b, char c) {
+  char *o = room(b, 1);
+  if (!o) return;
+  o[0] = c;
+  o[1] = '\0';
+  b->len++;
+}
 
 static void enc_value(bloop_buf *b, const bloop_value *v);
 
 static void enc_members(bloop_buf *b, const bloop_value *m) {
-  bloop_buf_putc(b, '{');
+  put_byte(b, '{');
   for (size_t i = 0; i < m->u.map.count; i++) {
-    if (i) bloop_buf_putc(b, ',');
-    bloopi_json_escape(b, m->u.map.members[i].name, m->u.map.members[i].name_len);
-    bloop_buf_putc(b, ':');
+    if (i) put_byte(b, ',');
+    put_json_string(b, m->u.map.members[i].name, m->u.map.members[i].name_len);
+    put_byte(b, ':');
     enc_value(b, &m->u.map.members[i].value);
   }
-  bloop_buf_putc(b, '}');
+  put_byte(b, '}');
 }
 
 static void enc_scalar(bloop_buf *b, const bloop_value *v) {
   if (v->type == BLOOP_TYPE_B) {
-    bloop_buf_putc(b, '"');
+    put_byte(b, '"');
     bloopi_base64_encode((const unsigned char *)v->u.bytes.ptr, v->u.bytes.len, b);
-    bloop_buf_putc(b, '"');
+    put_byte(b, '"');
   } else {
-    bloopi_json_escape(b, v->u.bytes.ptr, v->u.bytes.len);
+    put_json_string(b, v->u.bytes.ptr, v->u.bytes.len);
   }
 }
 
-/* "{\"S\":" and friends, by type, so a value opens with one append. */
+/* {"S": and friends, by type, so a value opens with one write. */
 static void put_type_open(bloop_buf *b, bloop_type t) {
+  static const struct { const char *text; size_t len; } opens[] = {
+      [BLOOP_TYPE_S] = {"{\"S\":", 5},       [BLOOP_TYPE_N] = {"{\"N\":", 5},
+      [BLOOP_TYPE_B] = {"{\"B\":", 5},       [BLOOP_TYPE_BOOL] = {"{\"BOOL\":", 8},
+      [BLOOP_TYPE_NULL] = {"{\"NULL\":", 8}, [BLOOP_TYPE_SS] = {"{\"SS\":", 6},
+      [BLOOP_TYPE_NS] = {"{\"NS\":", 6},     [BLOOP_TYPE_BS] = {"{\"BS\":", 6},
+      [BLOOP_TYPE_L] = {"{\"L\":", 5},       [BLOOP_TYPE_M] = {"{\"M\":", 5},
+  };
+  if ((unsigned)t < sizeof opens / sizeof opens[0] && opens[t].text) {
+    put_raw(b, opens[t].text, opens[t].len);
+    return;
+  }
   const char *name = bloop_type_name(t);
   size_t n = strlen(name);
   char open[12] = {'{', '"'};
@@ -195,7 +239,7 @@ static void put_type_open(bloop_buf *b, bloop_type t) {
   memcpy(open + 2, name, n);
   open[2 + n] = '"';
   open[3 + n] = ':';
-  bloop_buf_append(b, open, n + 4);
+  put_raw(b, open, n + 4);
 }
 
 static void enc_value(bloop_buf *b, const bloop_value *v) {
@@ -207,24 +251,25 @@ static void enc_value(bloop_buf *b, const bloop_value *v) {
       enc_scalar(b, v);
       break;
     case BLOOP_TYPE_BOOL:
-      bloop_buf_puts(b, v->u.boolean ? "true" : "false");
+      if (v->u.boolean) put_raw(b, "true", 4);
+      else put_raw(b, "false", 5);
       break;
     case BLOOP_TYPE_NULL:
-      bloop_buf_puts(b, "true");
+      put_raw(b, "true", 4);
       break;
     case BLOOP_TYPE_SS:
     case BLOOP_TYPE_NS:
     case BLOOP_TYPE_BS:
     case BLOOP_TYPE_L:
-      bloop_buf_putc(b, '[');
+      put_byte(b, '[');
       for (size_t i = 0; i < v->u.list.count; i++) {
-        if (i) bloop_buf_putc(b, ',');
+        if (i) put_byte(b, ',');
         if (v->type == BLOOP_TYPE_L)
           enc_value(b, &v->u.list.items[i]);
         else
           enc_scalar(b, &v->u.list.items[i]);
       }
-      bloop_buf_putc(b, ']');
+      put_byte(b, ']');
       break;
     case BLOOP_TYPE_M:
       enc_members(b, v);
@@ -232,7 +277,7 @@ static void enc_value(bloop_buf *b, const bloop_value *v) {
     case BLOOP_TYPE_NONE:
       break;   /* validation refuses it before we get here */
   }
-  bloop_buf_putc(b, '}');
+  put_byte(b, '}');
 }
 
 static bloop_status enc_done(bloop_buf *b, bloop_error *err) {

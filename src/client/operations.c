@@ -79,7 +79,22 @@ const bloop_operation *bloop_operation_at(size_t i) {
 
 size_t bloop_operation_count(void) { return NOPS; }
 
+/* The DynamoDB operations come first, in strcmp order: a binary search finds one (every
+ * request looks its operation up, twice); anything else, and a name it misses, is looked
+ * for one by one, so the table stays right even if an entry lands out of order. */
+#define NDYNAMODB 57
+
 const bloop_operation *bloop_operation_find(bloop_service service, const char *name) {
+  if (service == BLOOP_SERVICE_DYNAMODB) {
+    size_t lo = 0, hi = NDYNAMODB;
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      int c = strcmp(operations[mid].name, name);
+      if (c == 0 && operations[mid].service == service) return &operations[mid];
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+  }
   for (size_t i = 0; i < NOPS; i++)
     if (operations[i].service == service && strcmp(operations[i].name, name) == 0)
       return &operations[i];

@@ -10,6 +10,7 @@
 
 #include "base/bloopi.h"
 #include "bloop/engine.h"
+#include "bloop/expr.h"
 
 
 struct bloop_engine {
@@ -58,6 +59,11 @@ BLOOPI_FUNC bloop_status bloopi_engine_fail(bloop_error *err, bloop_status st,
 BLOOPI_FUNC bloop_status bloopi_item_key(const bloop_model *m, const bloop_value *item,
                                                 bloop_arena *a, bloop_value *out,
                                                 const char *op, bloop_error *err);
+/* The values rendered into x from now on are valid (bloop_value_validate) and outlive it:
+ * they are neither validated nor copied again (a save whose item the caller validated,
+ * engine_item.c). expr.c. */
+BLOOPI_FUNC void bloopi_expr_values_checked(bloop_expr *x);
+
 /* A one-element path to a top-level attribute (elems allocated in a). */
 BLOOPI_FUNC bloop_path *bloopi_attr_path(bloop_arena *a, const char *dynamo_name,
                                                 const char *label);

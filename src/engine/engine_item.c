@@ -31,9 +31,10 @@ static const char *label(bloop_arena *a, const bloop_model *m, const bloop_colum
   return s;
 }
 
-/* Checks that every attribute of item is a column of m with the column's type. */
+/* Checks that every attribute of item is a column of m with the column's type, and that
+ * it is within DynamoDB's item size; *size: the item's size. */
 static bloop_status check_item(const bloop_model *m, const bloop_value *item, const char *op,
-                               bloop_error *err) {
+                               size_t *size, bloop_error *err) {
   if (!item || item->type != BLOOP_TYPE_M)
     return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, op,
                               "the item is not a map of attributes");
@@ -58,7 +59,8 @@ static bloop_status check_item(const bloop_model *m, const bloop_value *item, co
   }
   /* The saved object is the stored item afterwards: refuse one DynamoDB would refuse, with
    * its key in the message, before anything is sent. */
-  if (bloop_item_size(item) <= BLOOP_ITEM_SIZE_MAX) return BLOOP_OK;
+  *size = bloop_item_size(item);
+  if (*size <= BLOOP_ITEM_SIZE_MAX) return BLOOP_OK;
   const bloop_column *h = bloop_model_hash_key(m), *r = bloop_model_range_key(m);
   char keys[520];
   snprintf(keys, sizeof keys, "%s%s%s", h ? h->dynamo_name : "", r ? "," : "",
@@ -117,7 +119,9 @@ static bloop_status open_item_request(bloop_buf *o, const char *table, const cha
                                       const bloop_value *v, bloop_error *err) {
   bloop_buf_puts(o, "{\"TableName\":");
   bloopi_json_cstr(o, table);
-  bloop_buf_printf(o, ",\"%s\":", member);
+  bloop_buf_puts(o, ",\"");
+  bloop_buf_puts(o, member);   /* "Key" or "Item": no escapes */
+  bloop_buf_append(o, "\":", 2);
   return bloop_item_to_json(v, o, err);
 }
 
@@ -185,10 +189,10 @@ static bloop_status check_action(const bloop_write_args *a, size_t i, const char
 
 /* The misuse a write is refused for before anything is built. */
 static bloop_status check_args(const bloop_write_args *a, int del, const char *opname,
-                               bloop_error *err) {
+                               size_t *size, bloop_error *err) {
   const bloop_model *m = a->model;
   bloop_status st;
-  if (!del && (st = check_item(m, a->item, opname, err))) return st;
+  if (!del && (st = check_item(m, a->item, opname, size, err))) return st;
   if (a->previous && a->previous->type != BLOOP_TYPE_M)
     return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", m, opname,
                               "previous is not a map of attributes");
@@ -323,6 +327,10 @@ static bloop_status put_body(const bloop_write_args *a, const char *opname,
   const bloop_model *m = a->model;
   bloop_expr *x = bloop_expr_new();
   if (!x) return nomem(m, opname, err);
+  /* The item's values were validated by the caller, the version's is made here, and
+   * condition values are validated as their leaves are made: nothing to check or copy
+   * again, unless an action brings a value of its own. */
+  if (a->item_valid && !a->action_count) bloopi_expr_values_checked(x);
   int wrote = 0;
   bloop_status st = bloop_expr_condition(x, BLOOP_EXPR_CONDITION, pl->cond, err);
   if (!st && pl->nup) st = bloop_expr_update(x, pl->ups, pl->nup, err);
@@ -355,13 +363,14 @@ bloop_status bloopi_write_body(const bloop_write_args *a, bloopi_write_kind kind
   w->op = kind == BLOOPI_WRITE_SAVE ? "UpdateItem"
           : kind == BLOOPI_WRITE_DELETE ? "DeleteItem" : "ConditionCheck";
   bloop_value key;
+  size_t size = 0;
   plan pl = {NULL, 0, bloop_cond_retain(a->condition)};
-  bloop_status st = check_args(a, del, opname, err);
+  bloop_status st = check_args(a, del, opname, &size, err);
   if (!st) st = bloopi_item_key(m, a->item, tmp, &key, opname, err);
   if (!st) st = plan_columns(a, del, opname, tmp, &pl, w, err);
   if (!st) st = check_cleared(a, opname, err);
   if (!st) st = put_body(a, opname, &key, &pl, body, w, err);
-  if (!st) w->item_size = del ? 0 : bloop_item_size(a->item);
+  if (!st) w->item_size = del ? 0 : size;
   bloop_cond_release(pl.cond);
   return st;
 }
@@ -970,7 +979,8 @@ static bloop_status batch_prepare(const bloopi_batch_entry *ents, size_t n, int 
       return bloop_error_set(err, BLOOP_EINVAL, "InvalidRequest", "engine %s: item %zu has no model",
                              opname, i);
     bloop_status st;
-    if (!del && (st = check_item(m, ents[i].item, opname, err))) return st;
+    size_t size;
+    if (!del && (st = check_item(m, ents[i].item, opname, &size, err))) return st;
     if ((st = bloopi_item_key(m, ents[i].item, tmp, &keys[i], opname, err))) return st;
     wire[i] = del ? &keys[i] : ents[i].item;
   }

@@ -80,7 +80,11 @@ struct bloop_search {
   bloop_arena items;                /* the item returned last, and keys built from it */
   const char *item_text;            /* the last item's text, in its segment's page */
   size_t item_len;
-  int has_item;
+  size_t item_index;                /* its index in the page's Items */
+  int has_item;                     /* item_text is s->cur's item returned last */
+  int item_read;                    /* item holds it (bloop_search_next_text leaves it unread) */
+  int item_ended;                   /* item_len is its length and cur's items_at is past it
+                                     * (else item_len is what the answer holds from it on) */
   bloop_value item;
   size_t count, scanned, yielded;
   double consumed;                  /* ConsumedCapacity.CapacityUnits summed over pages */
@@ -368,12 +372,14 @@ static void seg_reset(seg *g) {
 
 /* Every item of the held page has been returned (or it has none). The ']' is looked at
  * rather than the answer's Count, so a page is never let go with items left in it. */
-static int page_over(const seg *g) {
+static int page_over_at(const seg *g, size_t at) {
   if (!g->has_page || !g->in_items) return 1;
-  const char *p = g->data + g->items_at, *end = g->data + g->len;
+  const char *p = g->data + at, *end = g->data + g->len;
   while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
   return p >= end || *p == ']';
 }
+
+static int page_over(const seg *g) { return page_over_at(g, g->items_at); }
 
 /* No request in flight, no page held, more to ask for. */
 static int seg_idle(const seg *g) { return !g->done && !g->call && !g->has_page; }
@@ -582,9 +588,11 @@ static bloop_status fetch(bloop_search *s, seg *g, bloop_error *err) {
   return take_page(s, g, err);
 }
 
-/* The next item of the held page of g into s->item. */
-static bloop_status read_item(bloop_search *s, seg *g, const bloop_value **item,
-                              bloop_error *err) {
+/* Steps to the next item of g's held page, read into s->item when `read`; *got says
+ * whether there was one. Unread, the item's text starts where it does and runs to the
+ * answer's end until its reader says where it ends (bloop_search_item_end) or the next
+ * step finds it (end_item): a reader that reads the text itself needs no skim first. */
+static bloop_status next_item(bloop_search *s, seg *g, int read, int *got, bloop_error *err) {
   bloopi_jr *r = &g->reader;
   size_t k = g->next_index;
   r->err = err;
@@ -596,19 +604,27 @@ static bloop_status read_item(bloop_search *s, seg *g, const bloop_value **item,
     return BLOOP_OK;
   }
   bloopi_jr_set_root(r, "Items", g->next_index);
-  if (more < 0 || bloopi_jr_item_text(r, &s->item, &s->item_text, &s->item_len)) {
+  s->item_read = s->item_ended = read;
+  if (more < 0 || (read && bloopi_jr_item_text(r, &s->item, &s->item_text, &s->item_len))) {
     g->in_items = 0;
     bloopi_bad_answer(err);
     return bloopi_engine_prefix(err->status, err, s->model, opname(s->mode));
   }
+  if (read) {
+    g->items_at = bloopi_jr_offset(r);
+  } else {
+    bloopi_jr_peek(r);
+    s->item_text = g->data + bloopi_jr_offset(r);
+    s->item_len = g->len - bloopi_jr_offset(r);
+  }
+  s->item_index = g->next_index;
   g->next_index = k;
-  g->items_at = bloopi_jr_offset(r);
   g->last_text = s->item_text;
   g->last_len = s->item_len;
   s->has_item = 1;
   s->yielded++;
   g->page_yielded++;
-  *item = &s->item;
+  *got = 1;
   if (limit_reached(s))   /* the other segments' pages in flight are not wanted now */
     for (size_t i = 0; i < s->nsegs; i++)
       if (s->segs[i].call) {
@@ -616,6 +632,38 @@ static bloop_status read_item(bloop_search *s, seg *g, const bloop_value **item,
         s->segs[i].call = NULL;
         s->segs[i].arrived = 0;
       }
+  return BLOOP_OK;
+}
+
+/* The current item's end, when it was stepped to unread and its reader did not give it:
+ * found by its brackets alone (bloopi_jr_pass); one whose brackets do not close is read,
+ * for the reader's error. */
+static bloop_status end_item(bloop_search *s, bloop_error *err) {
+  seg *g = s->cur;
+  if (!s->has_item || s->item_ended || !g) return BLOOP_OK;
+  bloopi_jr *r = &g->reader;
+  size_t at = (size_t)(s->item_text - g->data);
+  r->err = err;
+  r->a = &s->items;
+  bloopi_jr_seek(r, at);
+  bloop_status st = bloopi_jr_pass(r);
+  if (st != BLOOP_OK) {
+    r->failed = BLOOP_OK;
+    r->nframes = 0;
+    bloopi_jr_seek(r, at);
+    bloopi_jr_set_root(r, "Items", s->item_index);
+    st = bloopi_jr_item_text(r, &s->item, &s->item_text, &s->item_len);
+    if (st == BLOOP_OK) s->item_read = 1;
+  }
+  if (st != BLOOP_OK) {
+    g->in_items = 0;
+    bloopi_bad_answer(err);
+    return bloopi_engine_prefix(err->status, err, s->model, opname(s->mode));
+  }
+  s->item_len = bloopi_jr_offset(r) - at;
+  g->items_at = bloopi_jr_offset(r);
+  g->last_len = s->item_len;
+  s->item_ended = 1;
   return BLOOP_OK;
 }
 
@@ -798,9 +846,12 @@ static bloop_status next_segment(bloop_search *s, int *sent, bloop_error *err) {
 
 /* ---- the iterator ------------------------------------------------------------------------ */
 
-bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_error *err) {
+/* Steps to the next item, read into s->item when `read`; *got says whether there was one. */
+static bloop_status step(bloop_search *s, int read, int *got, bloop_error *err) {
   bloop_error_clear(err);
-  *item = NULL;
+  *got = 0;
+  bloop_status est = end_item(s, err);
+  if (est) return est;
   if (limit_reached(s)) return BLOOP_OK;   /* the last item stays: a cursor resumes after it */
   s->has_item = 0;
   bloop_arena_reset(&s->items);
@@ -809,8 +860,8 @@ bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_
     if (limit_reached(s)) return BLOOP_OK;
     seg *g = s->cur;
     if (g && !page_over(g)) {
-      bloop_status st = read_item(s, g, item, err);
-      if (st || *item) {
+      bloop_status st = next_item(s, g, read, got, err);
+      if (st || *got) {
         /* keep the other segments' transfers moving while this page is read (on a real
          * network an answer left unread in the socket stalls once the TCP window fills);
          * every 256 items, a few microseconds each time */
@@ -838,12 +889,83 @@ bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_
   }
 }
 
+bloop_status bloop_search_next(bloop_search *s, const bloop_value **item, bloop_error *err) {
+  int got;
+  *item = NULL;
+  bloop_status st = step(s, 1, &got, err);
+  if (got) *item = &s->item;
+  return st;
+}
+
+bloop_status bloop_search_next_text(bloop_search *s, const char **text, size_t *len,
+                                    bloop_error *err) {
+  int got;
+  *text = NULL;
+  *len = 0;
+  bloop_status st = step(s, 0, &got, err);
+  if (got) {
+    *text = s->item_text;
+    *len = s->item_len;
+  }
+  return st;
+}
+
+/* Reads the item bloop_search_next_text stepped to, as bloop_search_next would have: when
+ * it cannot be read, the step is undone and the page dropped, with the same error. */
+static bloop_status ensure_read(bloop_search *s, bloop_error *err) {
+  seg *g = s->cur;
+  if (s->item_read || !g) return BLOOP_OK;
+  bloopi_jr *r = &g->reader;
+  r->err = err;
+  r->a = &s->items;
+  r->failed = BLOOP_OK;
+  r->nframes = 0;
+  bloopi_jr_seek(r, (size_t)(s->item_text - g->data));
+  bloopi_jr_set_root(r, "Items", s->item_index);
+  if (bloopi_jr_item_text(r, &s->item, &s->item_text, &s->item_len) != BLOOP_OK) {
+    g->in_items = 0;
+    s->has_item = 0;
+    s->yielded--;
+    g->page_yielded--;
+    bloopi_bad_answer(err);
+    return bloopi_engine_prefix(err->status, err, s->model, opname(s->mode));
+  }
+  g->items_at = bloopi_jr_offset(r);
+  g->last_len = s->item_len;
+  s->item_read = s->item_ended = 1;
+  return BLOOP_OK;
+}
+
+void bloop_search_item_end(bloop_search *s, size_t len) {
+  seg *g = s->cur;
+  if (!s->has_item || !g || s->item_ended || len > s->item_len) return;
+  s->item_len = len;
+  g->items_at = (size_t)(s->item_text - g->data) + len;
+  g->last_len = len;
+  s->item_ended = 1;
+}
+
+bloop_status bloop_search_item(bloop_search *s, const bloop_value **item, bloop_error *err) {
+  bloop_error_clear(err);
+  *item = NULL;
+  if (!s->has_item) return BLOOP_OK;
+  bloop_status st = ensure_read(s, err);
+  if (st == BLOOP_OK) *item = &s->item;
+  return st;
+}
+
 const char *bloop_search_item_json(const bloop_search *s, size_t *len) {
   if (!s->has_item) {
     if (len) *len = 0;
     return NULL;
   }
   if (len) *len = s->item_len;
+  if (!s->item_ended && len) {
+    /* its end not found yet: by its brackets, as the next step will */
+    bloopi_jr r;
+    bloopi_jr_init(&r, s->item_text, s->item_len, NULL, NULL, "Items");
+    *len = bloopi_jr_pass(&r) == BLOOP_OK ? bloopi_jr_offset(&r) : s->item_len;
+  }
   return s->item_text;
 }
 
@@ -867,7 +989,15 @@ int bloop_search_will_fetch(const bloop_search *s) {
   if (limit_reached(s)) return 0;
   for (size_t i = 0; i < s->nsegs; i++) {
     const seg *g = &s->segs[i];
-    if (!g->done && !g->call && page_over(g)) return 1;
+    size_t at = g->items_at;
+    if (g == s->cur && s->has_item && !s->item_ended) {
+      /* the item stepped to unread: past it, as the next step will find its end */
+      bloopi_jr r;
+      bloopi_jr_init(&r, s->item_text, s->item_len, NULL, NULL, "Items");
+      at = (size_t)(s->item_text - g->data) +
+           (bloopi_jr_pass(&r) == BLOOP_OK ? bloopi_jr_offset(&r) : s->item_len);
+    }
+    if (!g->done && !g->call && page_over_at(g, at)) return 1;
   }
   return 0;
 }
@@ -929,7 +1059,8 @@ bloop_status bloop_search_item_key(bloop_search *s, bloop_buf *out, bloop_error 
   if (!s->has_item)
     return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidSearch", s->model, opname(s->mode),
                               "no object has been returned");
-  return key_after(s, &s->item, &s->items, out, err);
+  bloop_status st = ensure_read(s, err);
+  return st ? st : key_after(s, &s->item, &s->items, out, err);
 }
 
 bloop_status bloop_search_start_after(bloop_search *s, const bloop_value *key,
@@ -971,6 +1102,10 @@ bloop_status bloop_search_segment_position(bloop_search *s, int segment,
   *pos = BLOOP_SEGMENT_START;
   if (!s->segmented || segment < 0 || segment >= s->total) return bad_segment(s, segment, err);
   seg *g = &s->segs[segment];
+  if (g == s->cur) {
+    bloop_status st = end_item(s, err);
+    if (st) return st;
+  }
   if (seg_finished(g)) {
     *pos = BLOOP_SEGMENT_DONE;
     return BLOOP_OK;

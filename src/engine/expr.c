@@ -14,6 +14,7 @@
 
 #include "bloop/arena.h"
 #include "base/value_internal.h"
+#include "engine/engine_internal.h"
 
 typedef struct name_ref {
   const char *ptr;
@@ -24,11 +25,12 @@ struct bloop_expr {
   bloop_arena arena;      /* copies of names and values */
   name_ref *names;
   size_t nnames, capnames;
-  bloop_value **values;
+  const bloop_value **values;
   size_t nvalues, capvalues;
   size_t attr_bytes;      /* names + values, for the 2 MB rule */
   char *text[BLOOP_EXPR_PARTS];
   int done[BLOOP_EXPR_PARTS];
+  int checked;            /* bloopi_expr_values_checked */
 };
 
 static const char *const part_names[] = {"ConditionExpression", "FilterExpression",
@@ -56,6 +58,8 @@ void bloop_expr_free(bloop_expr *x) {
   bloop_arena_free(&x->arena);
   free(x);
 }
+
+void bloopi_expr_values_checked(bloop_expr *x) { x->checked = 1; }
 
 const char *bloop_expr_text(const bloop_expr *x, bloop_expr_part part) {
   return (unsigned)part < BLOOP_EXPR_PARTS ? x->text[part] : NULL;
@@ -116,8 +120,15 @@ static bloop_status check_attr_bytes(render *r, size_t more) {
 /* "<prefix><i>": placeholders "#n3", ":v12"; "#n" plus at most 20 digits stays within
  * DynamoDB's 255-byte placeholder limit. */
 static void put_placeholder(bloop_buf *b, const char *prefix, size_t i) {
-  bloop_buf_append(b, prefix, 2);
-  bloop_buf_put_uint(b, i);
+  char t[24];
+  size_t n = sizeof t;
+  do {
+    t[--n] = (char)('0' + i % 10);
+    i /= 10;
+  } while (i);
+  t[--n] = prefix[1];
+  t[--n] = prefix[0];
+  bloop_buf_append(b, t + n, sizeof t - n);
 }
 
 /* Writes "#n<i>" for name (allocating it on first use). */
@@ -147,12 +158,16 @@ static bloop_status put_value(render *r, const bloop_value *v) {
     if (bloop_value_equal(x->values[i], v)) break;
   if (i == x->nvalues) {
     if (!grow((void **)&x->values, &x->capvalues, x->nvalues, sizeof *x->values)) return oom(r);
-    bloop_value *copy = bloop_arena_alloc(&x->arena, sizeof *copy);
-    if (!copy) return oom(r);
-    bloop_status st = bloop_value_copy(copy, v, &x->arena, r->err);
-    if (st != BLOOP_OK) return st;
+    bloop_status st;
     if ((st = check_attr_bytes(r, bloop_value_size(v))) != BLOOP_OK) return st;
-    x->values[x->nvalues++] = copy;
+    if (x->checked) {
+      x->values[x->nvalues++] = v;   /* outlives x: not copied */
+    } else {
+      bloop_value *copy = bloop_arena_alloc(&x->arena, sizeof *copy);
+      if (!copy) return oom(r);
+      if ((st = bloop_value_copy(copy, v, &x->arena, r->err)) != BLOOP_OK) return st;
+      x->values[x->nvalues++] = copy;
+    }
   }
   put_placeholder(&r->out, ":v", i);
   return r->out.failed ? BLOOP_ENOMEM : BLOOP_OK;
@@ -473,7 +488,7 @@ static bloop_status check_update(render *r, const bloop_update *u, size_t i) {
     }
     return BLOOP_OK;
   }
-  if ((st = bloop_value_validate(o->value, what, r->err)) != BLOOP_OK) {
+  if (!r->x->checked && (st = bloop_value_validate(o->value, what, r->err)) != BLOOP_OK) {
     r->err->status = BLOOP_EINVAL;
     snprintf(r->err->code, sizeof r->err->code, "%s", r->code);
     return st;

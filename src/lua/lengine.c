@@ -28,6 +28,7 @@
 #include "lua/lclient.h"
 #include "lua/lcond.h"
 #include "lua/lengine.h"
+#include "lua/lfast.h"
 #include "lua/lmodel.h"
 #include "lua/lsnapshot.h"
 #include "lua/lwire.h"
@@ -37,6 +38,9 @@ typedef struct engine_box {
   bloop_engine *e;
   lua_State *L;   /* the state driving the current call: the session callbacks use it */
   int index;      /* absolute stack index of the box during the current call */
+  /* the session's client is the native client itself, no Lua layer above it (per
+   * service, as le_refresh_session found it): nothing can be overridden */
+  int direct[2];
 } engine_box;
 
 typedef struct search_box {
@@ -207,6 +211,9 @@ static int le_overrides_lua(lua_State *L) {
 
 static int le_session_overrides(void *ud, bloop_service service, const char *op) {
   engine_box *box = ud;
+  /* a native client the session holds as it is: no Lua to ask (and no Lua runs during a
+   * call on it that could put another client in its place) */
+  if (box->direct[service == BLOOP_SERVICE_STREAMS]) return 0;
   bloop_error err = BLOOP_ERROR_INIT;
   le_call c = {box, service, op, le_snake_of(service, op), NULL, 0, NULL, &err, BLOOP_OK, 1};
   /* a lookup that raises routes the call through Lua, where the same lookup fails again
@@ -300,11 +307,13 @@ static void le_refresh_session(lua_State *L, engine_box *box, int idx) {
   bloop_session *s = bloop_engine_session(box->e);
   le_push_session_client(L, box->index, BLOOP_SERVICE_DYNAMODB);
   s->native_dynamodb = le_native_under(L, -1, 0);
+  box->direct[0] = bloopL_test_client(L, -1, NULL);
   lua_pop(L, 1);
   lua_getiuservalue(L, box->index, 1);
   lua_pushliteral(L, "dynamodbstreams_client");
   lua_rawget(L, -2);                                       /* not created just for this */
   s->native_streams = le_native_under(L, -1, 0);
+  box->direct[1] = bloopL_test_client(L, -1, NULL);
   lua_pop(L, 2);
   s->call = le_session_call;
   s->overrides = le_session_overrides;
@@ -462,7 +471,13 @@ void bloopL_write_args(lua_State *L, int t, bloop_arena *a, bloop_write_args *w,
                        const char *what) {
   memset(w, 0, sizeof *w);
   w->model = bloopL_field_model(L, t, "model");
-  w->item = bloopL_field_wire(L, t, "item", a);
+  /* the item a save just dumped, taken as it is rather than read back from its text */
+  lua_getfield(L, t, "item");
+  w->item = bloopL_dumped_take(L, -1, a);
+  /* taken (validated as it was) or read from text (the reader checks every rule) */
+  w->item_valid = w->item || lua_type(L, -1) == LUA_TSTRING;
+  if (!w->item) w->item = le_opt_wire(L, -1, a, "item");
+  lua_pop(L, 1);
   if (!w->item) luaL_error(L, "%s: item is required", what);
   w->previous = bloopL_field_wire(L, t, "previous", a);
   w->cleared = le_field_names(L, t, "cleared", a, &w->cleared_count);
@@ -490,7 +505,8 @@ static void le_push_write_result(lua_State *L, const bloop_write_result *r) {
 static int le_write_op(lua_State *L, int is_delete) {
   engine_box *box = le_check_engine(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
-  bloop_arena *a = bloopL_push_arena(L);
+  lua_settop(L, 2);
+  bloop_arena *a = bloopL_push_scratch(L);                 /* [e, args, arena] */
   bloop_write_args w;
   bloopL_write_args(L, 2, a, &w, "engine write");
   bloop_write_result r;
@@ -500,6 +516,7 @@ static int le_write_op(lua_State *L, int is_delete) {
                               : bloop_engine_save(box->e, &w, &r, a, &err);
   if (st != BLOOP_OK) return le_raise(L, &err);
   le_push_write_result(L, &r);
+  bloopL_scratch_done(L, 3);
   return 1;
 }
 
@@ -535,7 +552,7 @@ static int le_load(lua_State *L) {
   luaL_checktype(L, 2, LUA_TTABLE);
   int consistent = lua_toboolean(L, 3);
   lua_settop(L, 4);                                        /* [e, ops, consistent, ctx] */
-  bloop_arena *a = bloopL_push_arena(L);
+  bloop_arena *a = bloopL_push_scratch(L);
   size_t n;
   bloop_load_op *ops = bloopL_load_ops(L, 2, a, &n, "engine load");
   bloop_error err = BLOOP_ERROR_INIT;
@@ -562,6 +579,7 @@ static int le_load(lua_State *L) {
   }
   if (st != BLOOP_OK) bloopL_push_core_error(L, &err, BLOOPL_FROM_ENGINE);
   else lua_pushnil(L);
+  bloopL_scratch_done(L, 5);
   return 2;
 }
 
@@ -683,22 +701,56 @@ static int le_search(lua_State *L) {
   return 1;
 }
 
-static search_box *le_check_search(lua_State *L, int idx) {
+static search_box *le_check_search_for(lua_State *L, int idx, int fetch) {
   search_box *sb = luaL_checkudata(L, idx, BLOOP_CSEARCH_META);
   if (!sb->s) luaL_error(L, "attempt to use a closed bloop.CSearch");
   /* the engine's session must point at this state's clients before a page is fetched */
-  lua_getiuservalue(L, idx, 1);
-  le_check_engine(L, lua_gettop(L));
-  lua_pop(L, 1);
+  if (fetch) {
+    lua_getiuservalue(L, idx, 1);
+    le_check_engine(L, lua_gettop(L));
+    lua_pop(L, 1);
+  }
   return sb;
+}
+
+static search_box *le_check_search(lua_State *L, int idx) {
+  return le_check_search_for(L, idx, 1);
 }
 
 /* [] -> [obj, snapshot]: a fresh object from init (a Meta.init) filled from item through
  * the column spec at spec_idx, and its snapshot (lsnapshot.h). key_idx: the key of the
  * object's column data table (bloop.column's DATA); 0 or nil fills nothing (a Column class
  * that stores on its own: the Lua layer loads through it). */
-static void le_push_loaded(lua_State *L, const bloop_value *item, const char *text,
-                        size_t text_len, int init_idx, int spec_idx, int ctx_idx, int key_idx) {
+/* [] -> [obj, data]: the object model.lua's default init would make (layout at
+ * layout_idx: { instance metatable, MARKED, COMPLETE }; DATA at key_idx), made here, its
+ * column data with room for n columns: a table per key, in the order init's constructor
+ * makes them, without a Lua call. Returns data's index. */
+static int le_layout_object(lua_State *L, int layout_idx, int key_idx, int n) {
+  lua_createtable(L, 0, 3);                                /* [obj] */
+  int obj = lua_gettop(L);
+  lua_createtable(L, 0, n);                                /* [obj, data] */
+  lua_pushvalue(L, key_idx);
+  lua_pushvalue(L, obj + 1);
+  lua_rawset(L, obj);                                      /* obj[DATA] = data */
+  lua_rawgeti(L, layout_idx, 2);
+  lua_newtable(L);
+  lua_rawset(L, obj);                                      /* obj[MARKED] = {} */
+  lua_rawgeti(L, layout_idx, 3);
+  lua_pushboolean(L, 0);
+  lua_rawset(L, obj);                                      /* obj[COMPLETE] = false */
+  lua_rawgeti(L, layout_idx, 1);
+  lua_setmetatable(L, obj);
+  return obj + 1;
+}
+
+/* [] -> [obj]: a fresh object from init; returns the index of its column data table (made
+ * with room for every column when init left it empty), or 0 when key_idx is 0 or nil.
+ * [obj, data] then. layout_idx: not 0 when init is model.lua's default, whose objects are
+ * then made here (le_layout_object). */
+static int le_new_object(lua_State *L, int init_idx, int spec_idx, int key_idx,
+                         int layout_idx) {
+  if (layout_idx && key_idx && !lua_isnil(L, key_idx))
+    return le_layout_object(L, layout_idx, key_idx, (int)lua_rawlen(L, spec_idx));
   lua_pushvalue(L, init_idx);
   lua_call(L, 0, 1);                                       /* [obj] */
   int obj = lua_gettop(L);
@@ -722,16 +774,64 @@ static void le_push_loaded(lua_State *L, const bloop_value *item, const char *te
       lua_replace(L, data);                                /* [obj, data] */
     }
   }
+  return data;
+}
+
+static void le_push_loaded(lua_State *L, const bloop_value *item, const char *text,
+                        size_t text_len, int init_idx, int spec_idx, int ctx_idx, int key_idx) {
+  int data = le_new_object(L, init_idx, spec_idx, key_idx, 0);  /* [obj, data?] */
   bloopL_fill_state(L, item, spec_idx, data, ctx_idx, text, text_len); /* [obj, data?, snap] */
   if (data) lua_remove(L, data);
 }
 
-/* s:next(spec, context, init, DATA) -> obj, snapshot (see le_push_loaded), or nil */
+/* le_search_next for objects whose column data C fills (key_idx not nil): the item's text
+ * read straight into the object when it can be (lfast.h), else the item read and loaded
+ * as le_push_loaded does. [] -> [obj, snapshot], or [nil] at the end. */
+static int le_search_next_fast(lua_State *L, search_box *sb, int spec_idx, int ctx_idx,
+                               int init_idx, int key_idx, int layout_idx) {
+  const char *text;
+  size_t len;
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_search_next_text(sb->s, &text, &len, &err) != BLOOP_OK) return le_raise(L, &err);
+  if (!text) {
+    lua_pushnil(L);
+    return 1;
+  }
+  luaL_checktype(L, spec_idx, LUA_TTABLE);
+  size_t used = 0;
+  int n = bloopL_fast_decode(L, spec_idx, text, len, &used);    /* [block?] */
+  if (n) {
+    bloop_search_item_end(sb->s, used);
+    int block = lua_gettop(L) - n + 1;
+    int data = le_new_object(L, init_idx, spec_idx, key_idx, layout_idx); /* [block, obj, data] */
+    lua_rotate(L, block, -n);                               /* [obj, data, block] */
+    bloopL_fast_store(L, block + 2, data - n);              /* [obj, data] */
+    lua_pushlstring(L, text, used);
+    lua_remove(L, -2);                                      /* [obj, snapshot] */
+    return 2;
+  }
+  const bloop_value *item = NULL;
+  if (bloop_search_item(sb->s, &item, &err) != BLOOP_OK) return le_raise(L, &err);
+  text = bloop_search_item_json(sb->s, &len);
+  le_push_loaded(L, item, text, len, init_idx, spec_idx, ctx_idx, key_idx);
+  return 2;
+}
+
+/* s:next(spec, context, init, DATA [, layout]) -> obj, snapshot (see le_push_loaded), or
+ * nil; layout: see le_new_object */
 static int le_search_next(lua_State *L) {
-  search_box *sb = le_check_search(L, 1);
+  /* most calls take the next item of the page in hand: the session (which the engine's
+   * requests go through) is refreshed only for one that fetches a page */
+  search_box *sb = luaL_checkudata(L, 1, BLOOP_CSEARCH_META);
+  sb = le_check_search_for(L, 1, !sb->s || bloop_search_will_fetch(sb->s));
+  lua_settop(L, 6);
   lua_getiuservalue(L, 1, 1);                              /* keep the engine box on the stack */
   engine_box *box = lua_touserdata(L, -1);
+  if (!box->e) luaL_error(L, "attempt to use a closed bloop.CEngine");
+  box->L = L;
   box->index = lua_gettop(L);
+  if (!lua_isnoneornil(L, 5))
+    return le_search_next_fast(L, sb, 2, 3, 4, 5, lua_istable(L, 6) ? 6 : 0);
   const bloop_value *item = NULL;
   bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_search_next(sb->s, &item, &err) != BLOOP_OK) return le_raise(L, &err);

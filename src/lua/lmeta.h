@@ -34,7 +34,9 @@
 #define BLOOP_DATETIME_META "bloop.DateTime"    /* lvalues.c */
 #define BLOOP_DECIMAL_META "bloop.Decimal"      /* ldecimal.c */
 #define BLOOP_ERROR_META "bloop.Error"          /* lerrors.c: errors of unregistered classes */
+#define BLOOP_FAST_SPEC_META "bloop.FastSpec"   /* lfast.c: a column spec compiled */
 #define BLOOP_JSON_TREE_META "bloop.JSONTree"   /* ljson.c: a parsed answer being pushed */
+#define BLOOP_KEPT_DUMP_META "bloop.KeptDump"   /* lsnapshot.c: the last dump's item */
 #define BLOOP_SET_META "bloop.Set"              /* lvalues.c makes it; lua/bloop/set.lua fills it */
 #define BLOOP_UUID_META "bloop.UUID"            /* lvalues.c */
 

@@ -9,8 +9,10 @@
 #include <lauxlib.h>
 #include <string.h>
 
+#include "base/arena_internal.h"
 #include "base/value_json.h"
 #include "lua/larena.h"
+#include "lua/lfast.h"
 #include "lua/laux.h"
 #include "lua/lbloop.h"
 #include "lua/lmeta.h"
@@ -68,10 +70,10 @@ static void lsn_load(lua_State *L, int e, const bloop_value *v, int ctx_idx) {
 /* [] -> [snapshot]: item as DynamoDB JSON text, without validating it (the reader checks
  * it when the text is read back). */
 static void lsn_push_text(lua_State *L, const bloop_value *item) {
-  bloop_buf *b = bloopL_push_buf(L);            /* [buf] */
+  bloop_buf *b = bloopL_push_scratch_buf(L);    /* [buf] */
   if (bloopi_item_to_json_unchecked(item, b) != BLOOP_OK) bloopL_nomem(L);
   lua_pushlstring(L, b->data, b->len);          /* [buf, snapshot] */
-  bloop_buf_free(b);
+  bloopL_scratch_buf_done(L, -2);
   lua_remove(L, -2);
 }
 
@@ -82,6 +84,17 @@ void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int 
                        int ctx_idx, const char *text, size_t text_len) {
   spec_idx = lua_absindex(L, spec_idx);
   if (data_idx) data_idx = lua_absindex(L, data_idx);
+  if (data_idx && text && item) {
+    /* the item's text read straight into data, when its columns allow (lfast.h) */
+    size_t used = 0;
+    int n = bloopL_fast_decode(L, spec_idx, text, text_len, &used);
+    if (n && used == text_len) {
+      bloopL_fast_store(L, -n, data_idx);
+      lua_pushlstring(L, text, text_len);
+      return;
+    }
+    lua_pop(L, n);
+  }
   ctx_idx = ctx_idx && !lua_isnoneornil(L, ctx_idx) ? lua_absindex(L, ctx_idx) : 0;
   luaL_checkstack(L, 12, "bloop: column spec");
   lua_Integer n = (lua_Integer)lua_rawlen(L, spec_idx);
@@ -141,7 +154,7 @@ static int lsn_state(lua_State *L) {
   lua_settop(L, 2);
   lua_Integer n = (lua_Integer)lua_rawlen(L, 2);
   lua_createtable(L, 0, (int)n);                /* [snap, spec, state] */
-  bloop_arena *a = bloopL_push_arena(L);        /* [.., state, arena] */
+  bloop_arena *a = bloopL_push_scratch(L);      /* [.., state, arena] */
   bloop_value item;
   lsn_read_item(L, 1, a, &item);
   for (lua_Integer i = 1; i <= n; i++) {
@@ -157,22 +170,143 @@ static int lsn_state(lua_State *L) {
     lua_rawset(L, 3);
     lua_settop(L, e - 1);
   }
-  bloop_arena_free(a);
+  bloopL_scratch_done(L, 4);
   lua_pop(L, 1);
   return 1;
 }
 
+/* ---- the kept dump -------------------------------------------------------------------
+ * A save dumps the object (core.dump_item) and hands the snapshot string to the C engine
+ * (lengine.c), which would read the text straight back into the item it had just been
+ * written from: a tenth of a save's instructions. So the last dump's item stays here, in
+ * one box per Lua state (the registry), with its snapshot string as the box's user value
+ * (which keeps the string, and so its address, unique while it is kept); the save that
+ * passes that very string takes the item (bloopL_dumped_take) instead of reading it. */
+
+typedef struct lsn_kept {
+  bloop_arena arena;       /* holds item */
+  bloop_value *item;       /* NULL: nothing kept */
+  const char *text;        /* the snapshot string's bytes */
+  int valid;               /* item is valid as made (the compiled dump's, lfast.h) */
+} lsn_kept;
+
+static const char lsn_kept_key = 'k';
+
+static int lsn_kept_gc(lua_State *L) {
+  lsn_kept *k = lua_touserdata(L, 1);
+  bloop_arena_free(&k->arena);
+  k->item = NULL;
+  return 0;
+}
+
+/* [] -> [box]: the state's box, made on first use. */
+static lsn_kept *lsn_kept_box(lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &lsn_kept_key) == LUA_TUSERDATA)
+    return lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  lsn_kept *k = bloopL_newbox(L, sizeof *k, 1, BLOOP_KEPT_DUMP_META);   /* [box] */
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &lsn_kept_key);
+  return k;
+}
+
+/* Keeps item (built in a, a box's arena) as the dump whose snapshot string is at snap:
+ * a's chunks move to the state's box, the one kept before is freed. */
+static void lsn_keep(lua_State *L, bloop_arena *a, const bloop_value *item, int snap,
+                     int valid) {
+  snap = lua_absindex(L, snap);
+  bloop_value *copy = bloop_arena_alloc(a, sizeof *copy);
+  if (!copy) return;                            /* not kept: the save reads the text */
+  *copy = *item;
+  lsn_kept *k = lsn_kept_box(L);                /* [box] */
+  /* the arenas change places: the box's old chunks, emptied, serve a's next use */
+  bloop_arena old = k->arena;
+  k->item = NULL;
+  k->arena = *a;
+  bloop_arena_reset(&old);
+  *a = old;
+  k->item = copy;
+  k->valid = valid;
+  k->text = lua_tostring(L, snap);
+  lua_pushvalue(L, snap);
+  lua_setiuservalue(L, -2, 1);
+  lua_pop(L, 1);
+}
+
+/* Whether the text of v, read back, is v itself: what bloop_item_validate checks, and no
+ * NUL in a name (the reader refuses "\u0000" in names; values may hold it). */
+static int lsn_names_plain(const bloop_value *v, int depth) {
+  if (depth > BLOOP_MAX_DEPTH + 2) return 0;
+  if (v->type == BLOOP_TYPE_M) {
+    for (size_t i = 0; i < v->u.map.count; i++) {
+      const bloop_member *m = &v->u.map.members[i];
+      if (memchr(m->name, '\0', m->name_len) || !lsn_names_plain(&m->value, depth + 1))
+        return 0;
+    }
+  } else if (v->type == BLOOP_TYPE_L) {
+    for (size_t i = 0; i < v->u.list.count; i++)
+      if (!lsn_names_plain(&v->u.list.items[i], depth + 1)) return 0;
+  }
+  return 1;
+}
+
+const bloop_value *bloopL_dumped_take(lua_State *L, int idx, bloop_arena *into) {
+  if (lua_type(L, idx) != LUA_TSTRING) return NULL;
+  const char *text = lua_tostring(L, idx);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &lsn_kept_key) != LUA_TUSERDATA) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  lsn_kept *k = lua_touserdata(L, -1);
+  lua_pop(L, 1);                                /* the registry keeps the box */
+  const bloop_value *item = k->item;
+  if (!item || k->text != text) return NULL;
+  /* Anything the reader would refuse is left to it, so its error is the one raised. The
+   * compiled dump makes only what it would accept: strings checked for UTF-8, numbers from
+   * decimals (which are always within DynamoDB's rules), sets deduplicated and never empty,
+   * names from the model's declaration (lfast.c refuses a spec whose names the reader
+   * would not take). */
+  if (!k->valid) {
+    bloop_error err = BLOOP_ERROR_INIT;
+    if (bloop_item_validate(item, "Item", &err) != BLOOP_OK || !lsn_names_plain(item, 0))
+      return NULL;
+  }
+  bloopi_arena_absorb(into, &k->arena);
+  k->item = NULL;
+  k->text = NULL;
+  return item;
+}
+
+/* [spec, data, ctx, absent, arena] -> returns snapshot, absent: the dumped item's text,
+ * the item kept for the save that follows. */
+static int lsn_dump_done(lua_State *L, bloop_arena *a, const bloop_value *item, int valid) {
+  /* Not validated here: the C engine reads the snapshot back with the JSON reader (or
+   * takes the kept item once bloop_item_validate passes it), which checks every rule, and
+   * reports a bad value under the model and operation. */
+  lsn_push_text(L, item);                       /* [.., absent, arena, snapshot] */
+  lsn_keep(L, a, item, -1, valid);
+  bloopL_scratch_done(L, 5);
+  lua_pushvalue(L, 4);
+  return 2;
+}
+
 /* core.dump_item(spec, data, context) -> snapshot, absent (lsnapshot.h). No wire table is
- * made: a save hands the string to C, which reads it back as its item, and keeps it as
- * the object's synced state. */
+ * made: a save hands the string to C, which takes the item kept here (or reads the text
+ * back), and keeps the string as the object's synced state. */
 static int lsn_dump_item(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 3);
   int has_data = lua_type(L, 2) == LUA_TTABLE;
   lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
   lua_pushnil(L);                               /* [spec, data, ctx, absent] */
-  bloop_arena *a = bloopL_push_arena(L);        /* [.., absent, arena] */
+  bloop_arena *a = bloopL_push_scratch(L);      /* [.., absent, arena] */
   bloop_value item;
+  /* the columns' types compiled, where they dump plainly (lfast.h) */
+  if (has_data && bloopL_fast_dump(L, 1, 2, a, &item)) {   /* [.., arena, absent] */
+    lua_replace(L, 4);
+    return lsn_dump_done(L, a, &item, 1);
+  }
+  bloop_arena_reset(a);
   bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_value_set_map(&item, a, (size_t)n, &err) != BLOOP_OK)
     return bloopL_raise_error(L, "ClientError", &err);
@@ -208,12 +342,7 @@ static int lsn_dump_item(lua_State *L) {
     }
     lua_settop(L, e - 1);
   }
-  /* Not validated here: the C engine reads the snapshot back with the JSON reader, which
-   * checks every rule, and reports a bad value under the model and operation. */
-  lsn_push_text(L, &item);                      /* [.., absent, arena, snapshot] */
-  bloop_arena_free(a);
-  lua_pushvalue(L, 4);
-  return 2;
+  return lsn_dump_done(L, a, &item, 0);
 }
 
 /* core.snapshot_diff(spec, a, b) -> nil, or the names of the spec's columns whose
@@ -223,7 +352,7 @@ static int lsn_diff(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 3);
   lua_pushnil(L);                               /* [spec, a, b, names] */
-  bloop_arena *ar = bloopL_push_arena(L);       /* [.., names, arena] */
+  bloop_arena *ar = bloopL_push_scratch(L);     /* [.., names, arena] */
   bloop_value x, y;
   lsn_read_item(L, 2, ar, &x);
   lsn_read_item(L, 3, ar, &y);
@@ -243,7 +372,7 @@ static int lsn_diff(lua_State *L) {
     }
     lua_settop(L, e - 1);
   }
-  bloop_arena_free(ar);
+  bloopL_scratch_done(L, 5);
   lua_pushvalue(L, 4);
   return 1;
 }
@@ -253,7 +382,10 @@ static const luaL_Reg snapshot_funcs[] = {{"snapshot_state", lsn_state},
                                           {"snapshot_diff", lsn_diff},
                                           {NULL, NULL}};
 
+static const luaL_Reg kept_meta[] = {{"__gc", lsn_kept_gc}, {NULL, NULL}};
+
 int bloopL_open_snapshots(lua_State *L) {
+  bloopL_createmeta(L, BLOOP_KEPT_DUMP_META, NULL, kept_meta);
   luaL_setfuncs(L, snapshot_funcs, 0);
   return 0;
 }

@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 #include "base/bloopi.h"
+#include "bloop/arena.h"
 #include "bloop/value.h"
 
 /* [] -> [snapshot]. When data_idx != 0, data[name] = each entry's attribute of item loaded
@@ -37,5 +38,10 @@
 BLOOPI_FUNC void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx,
                                    int data_idx, int ctx_idx, const char *text,
                                    size_t text_len);
+
+/* The item of the last core.dump_item when the string at idx is its snapshot (the same
+ * Lua string) and the item reads as its text would: its memory moves into `into` and it is
+ * returned, no longer kept. NULL otherwise (the caller reads the text). Never raises. */
+BLOOPI_FUNC const bloop_value *bloopL_dumped_take(lua_State *L, int idx, bloop_arena *into);
 
 #endif

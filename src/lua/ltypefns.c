@@ -28,7 +28,7 @@ static const char *ltf_opt_where(lua_State *L, int idx) {
 static int ltf_dump(lua_State *L) {
   luaL_checkany(L, 1);
   lua_settop(L, 4);
-  bloop_arena *a = bloopL_push_arena(L);             /* [.., arena] */
+  bloop_arena *a = bloopL_push_scratch(L);           /* [.., arena] */
   bloop_value out;
   int present;
   bloopL_type_dump_ctx(L, 1, 2, 3, a, &out, &present, ltf_opt_where(L, 4));
@@ -36,7 +36,7 @@ static int ltf_dump(lua_State *L) {
     bloopL_push_wire(L, &out);
   else
     lua_pushnil(L);
-  bloop_arena_free(a);
+  bloopL_scratch_done(L, 5);
   return 1;
 }
 
@@ -44,7 +44,7 @@ static int ltf_dump(lua_State *L) {
 static int ltf_load(lua_State *L) {
   luaL_checkany(L, 1);
   lua_settop(L, 4);
-  bloop_arena *a = bloopL_push_arena(L);
+  bloop_arena *a = bloopL_push_scratch(L);           /* [.., arena] */
   bloop_value v;
   const bloop_value *pv = NULL;
   if (!lua_isnil(L, 2)) {
@@ -52,7 +52,7 @@ static int ltf_load(lua_State *L) {
     pv = &v;
   }
   bloopL_type_load_ctx(L, 1, pv, 3, ltf_opt_where(L, 4));
-  bloop_arena_free(a);
+  bloopL_scratch_done(L, 5);
   return 1;
 }
 

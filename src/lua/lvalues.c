@@ -474,6 +474,30 @@ void bloopL_set_new(lua_State *L, size_t n) {
   luaL_setmetatable(L, BLOOP_SET_META);
 }
 
+int bloopL_set_of(lua_State *L, int n) {
+  int first = lua_gettop(L) - n + 1;
+  lua_createtable(L, n, 1);                         /* [v.., set] */
+  lua_createtable(L, 0, n);                         /* [v.., set, index] */
+  for (int i = 0; i < n; i++) {
+    bloopL_push_set_key(L, first + i);              /* [.., key] */
+    lua_pushvalue(L, -1);
+    if (lua_rawget(L, -3) != LUA_TNIL) {            /* a second v of one member */
+      lua_settop(L, first + n - 1);
+      return 0;
+    }
+    lua_pop(L, 1);
+    lua_pushinteger(L, (lua_Integer)i + 1);
+    lua_rawset(L, -3);                              /* index[key] = i + 1 */
+    lua_pushvalue(L, first + i);
+    lua_rawseti(L, -3, (lua_Integer)i + 1);         /* set[i + 1] = v */
+  }
+  lua_setfield(L, -2, SET_INDEX);                   /* [v.., set] */
+  luaL_setmetatable(L, BLOOP_SET_META);
+  lua_replace(L, first);
+  lua_settop(L, first);
+  return 1;
+}
+
 void bloopL_set_add(lua_State *L, int idx) {
   idx = lua_absindex(L, idx);                       /* [v] */
   lua_getfield(L, idx, SET_INDEX);                  /* [v, index] */

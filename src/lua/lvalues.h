@@ -48,6 +48,10 @@ BLOOPI_FUNC void bloopL_set_new(lua_State *L, size_t n);
 /* Adds the value on top of the stack (popped) to the set at idx unless a member with the
  * same key is there. Raises on nil and NaN. */
 BLOOPI_FUNC void bloopL_set_add(lua_State *L, int idx);
+/* [v1..vn] -> [set]: the n (> 0) values on top as a set, in their order, as bloopL_set_new
+ * and bloopL_set_add of each would make it; 0 (the values left as they were) when two of
+ * them are one member. */
+BLOOPI_FUNC int bloopL_set_of(lua_State *L, int n);
 
 /* The null sentinel that stands for DynamoDB's NULL inside lists: the NULL light userdata,
  * so it is the same value as cjson.null. */

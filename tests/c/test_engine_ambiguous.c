@@ -126,7 +126,7 @@ static void failure_with(char *out, size_t n, const char *stored) {
  * attempt's body, since a retry resends those bytes. */
 static void test_request(bloop_model *m) {
   bloop_cond *c = s_missing();
-  bloop_write_args a = {m, item(MINE), NULL, NULL, 0, c, 0, BLOOP_SYNC_NONE, NULL, 0};
+  bloop_write_args a = {m, item(MINE), NULL, NULL, 0, c, 0, BLOOP_SYNC_NONE, NULL, 0, 0};
   script s = {0};
   outcome o = run(&s, &a, 0);
   CHECK(o.st == BLOOP_OK && strstr(s.write_body, ASK) != NULL);
@@ -146,7 +146,7 @@ static void test_save(bloop_model *m) {
   failure_with(fail_mine, sizeof fail_mine, MINE);
   failure_with(fail_theirs, sizeof fail_theirs, THEIRS);
   bloop_cond *c = s_missing();
-  bloop_write_args a = {m, item(MINE), NULL, NULL, 0, c, 0, BLOOP_SYNC_NONE, NULL, 0};
+  bloop_write_args a = {m, item(MINE), NULL, NULL, 0, c, 0, BLOOP_SYNC_NONE, NULL, 0, 0};
 
   /* the failure's answer holds the item this save wrote: it was applied */
   script s = {1, 1, fail_mine, NULL, 0, 0, "", ""};
@@ -226,7 +226,7 @@ static void test_save(bloop_model *m) {
 static void test_version_and_actions(bloop_model *vm) {
   /* a first save: rev attribute_not_exists, SET rev = 1 */
   bloop_write_args a = {vm, item("{\"id\":{\"S\":\"a\"},\"s\":{\"S\":\"mine\"}}"), NULL, NULL, 0,
-                        NULL, 0, BLOOP_SYNC_NONE, NULL, 0};
+                        NULL, 0, BLOOP_SYNC_NONE, NULL, 0, 0};
   char fail[512];
   failure_with(fail, sizeof fail, "{\"id\":{\"S\":\"a\"},\"s\":{\"S\":\"mine\"},\"rev\":{\"N\":\"1\"}}");
   script s = {1, 1, fail, NULL, 0, 0, "", ""};
@@ -254,7 +254,7 @@ static void test_version_and_actions(bloop_model *vm) {
 static void test_delete(bloop_model *m) {
   bloop_cond *c = s_missing();
   bloop_write_args a = {m, item("{\"id\":{\"S\":\"a\"}}"), NULL, NULL, 0, c, 0, BLOOP_SYNC_OLD,
-                        NULL, 0};
+                        NULL, 0, 0};
   /* gone: the delete was applied (sync "old": the answer that held the item was lost) */
   script s = {1, 1, "{\"__type\":\"" CCF "\"}", "{}", 0, 0, "", ""};
   outcome o = run(&s, &a, 1);
@@ -277,7 +277,7 @@ static void test_no_error_record(bloop_model *m) {
   char fail[512];
   failure_with(fail, sizeof fail, MINE);
   bloop_cond *c = s_missing();
-  bloop_write_args a = {m, item(MINE), NULL, NULL, 0, c, 0, BLOOP_SYNC_NONE, NULL, 0};
+  bloop_write_args a = {m, item(MINE), NULL, NULL, 0, c, 0, BLOOP_SYNC_NONE, NULL, 0, 0};
   script s = {1, 1, fail, NULL, 0, 0, "", ""};
   bloop_session ses = {scripted, NULL, &s, NULL, NULL};
   bloop_engine *e = NULL;

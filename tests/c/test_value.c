@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/arena_internal.h"
 #include "base/json_read.h"
 #include "tap.h"
 
@@ -624,6 +625,35 @@ static void test_arena(void) {
   CHECK(a.head == NULL);
 }
 
+/* bloopi_arena_absorb: what one arena allocated lives on in the other, which keeps
+ * allocating, and frees it all (ASan runs this). */
+static void test_arena_absorb(void) {
+  bloop_arena into = BLOOP_ARENA_INIT, from = BLOOP_ARENA_INIT, empty = BLOOP_ARENA_INIT;
+  char *before = bloop_arena_memdup(&into, "into", 4);
+  char *moved[40];
+  for (int i = 0; i < 40; i++) moved[i] = bloop_arena_memdup(&from, "abcdefghij", 10);
+  char *big = bloop_arena_alloc(&from, 100000);
+  memset(big, 7, 100000);
+  bloop_arena_reset(&empty);
+  bloopi_arena_absorb(&into, &from);
+  CHECK(from.head == NULL && from.spare == NULL && from.used == 0);
+  char *after = bloop_arena_memdup(&into, "after", 5);
+  int ok = strcmp(before, "into") == 0 && strcmp(after, "after") == 0 && big[99999] == 7;
+  for (int i = 0; i < 40; i++) ok &= strcmp(moved[i], "abcdefghij") == 0;
+  CHECK(ok);
+  /* into an empty arena, and an arena with spare chunks */
+  char *again = bloop_arena_memdup(&from, "again", 5);
+  bloopi_arena_absorb(&empty, &from);
+  CHECK(strcmp(again, "again") == 0 && empty.head != NULL);
+  bloop_arena_reset(&empty);
+  bloopi_arena_absorb(&into, &empty);
+  CHECK(into.spare != NULL && empty.head == NULL && empty.spare == NULL);
+  bloopi_arena_absorb(&into, &into);   /* itself: nothing moves */
+  CHECK(strcmp(after, "after") == 0);
+  bloop_arena_free(&into);
+  CHECK(into.head == NULL && into.spare == NULL);
+}
+
 /* ---- sizes --------------------------------------------------------------------------------
  * Rules from the AWS guide "DynamoDB item sizes and formats" (CapacityUnitCalculations):
  * name bytes + String UTF-8 bytes; Number (digits/2)+1; Binary raw bytes; Null/Boolean 1;
@@ -714,6 +744,7 @@ int main(void) {
   test_build();
   test_build_helpers();
   test_arena();
+  test_arena_absorb();
   test_sizes();
   test_check_size();
   return tap_done();

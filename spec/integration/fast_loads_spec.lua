@@ -1,0 +1,166 @@
+-- The compiled load (src/lua/lfast.c) against the full one (#integration): items written
+-- through the low-level client, as another SDK would write them (escapes, NULLs, numbers
+-- in any form, fields a Map does not declare, attributes that are no column, values of the
+-- wrong type), are loaded and queried through a model whose columns all load plainly (read
+-- straight from the answer's text) and through the same model plus one column whose type
+-- has a Lua dynamo_load (the full path: the item read, then loaded column by column).
+-- Both must give the same objects, the same later save, or the same error.
+local bloop = require("bloop")
+local helpers = require("spec.helpers")
+local values = require("bloop.values")
+local Column = bloop.Column
+
+local Plain = bloop.String:extend("PlainString")
+function Plain:dynamo_dump(v, ctx) return Plain.super.dynamo_dump(self, v, ctx) end
+function Plain:dynamo_load(v, ctx) return Plain.super.dynamo_load(self, v, ctx) end
+
+local NAMES = { "s", "n", "i", "f", "ok", "ss", "ns", "l", "m" }
+
+local function model(name, tbl, slow)
+  local M = bloop.Model:extend(name, { table_name = tbl })
+  M.pk = Column(bloop.String, { hash_key = true })
+  M.sk = Column(bloop.Number, { range_key = true })
+  M.s = Column(bloop.String)
+  M.n = Column(bloop.Number)
+  M.i = Column(bloop.Integer)
+  M.f = Column(bloop.Float)
+  M.ok = Column(bloop.Boolean)
+  M.ss = Column(bloop.Set(bloop.String))
+  M.ns = Column(bloop.Set(bloop.Number))
+  M.l = Column(bloop.List(bloop.String))
+  M.m = Column(bloop.Map{ x = bloop.String, y = bloop.Integer,
+    inner = bloop.Map{ z = bloop.Set(bloop.Integer) } })
+  if slow then M.slow = Column(Plain) end
+  return M
+end
+
+-- What another writer may have stored in each attribute (wire form).
+local stored = {
+  s = { { S = "plain" }, { S = "" }, { S = 'q"uote \\ back' }, { S = "tab\tnl\n" },
+    { S = "é€😀" }, { NULL = true }, { N = "5" } },
+  n = { { N = "1.50" }, { N = "-0" }, { N = "1E+30" }, { N = "0.000001" },
+    { N = "12345678901234567890123456789012345678" }, { S = "x" }, { NULL = true } },
+  i = { { N = "3" }, { N = "-7" }, { N = "3.5" }, { N = "99999999999999999999" },
+    { N = "1E+2" } },
+  f = { { N = "0.1" }, { N = "1E-130" }, { N = "-2.5" } },
+  ok = { { BOOL = true }, { BOOL = false }, { NULL = true }, { S = "true" } },
+  ss = { { SS = { "a", "b" } }, { SS = { "é", 'q"' } }, { NS = { "1" } } },
+  ns = { { NS = { "1", "2.50" } }, { NS = { "1E+2", "-3" } }, { SS = { "a" } } },
+  l = { { L = { { S = "a" }, { NULL = true } } }, { L = {} }, { L = { { N = "1" } } },
+    { L = { { S = "x" }, { S = "" } } } },
+  m = { { M = { x = { S = "a" }, y = { N = "2" } } }, { M = { undeclared = { S = "z" } } },
+    { M = { inner = { M = { z = { NS = { "1", "2" } } } } } }, { M = {} },
+    { M = { x = { S = "a" }, inner = { M = { z = { NS = { "1.5" } } } } } },
+    { M = { y = { NULL = true } } } },
+  extra = { { S = "not a column" } },
+}
+
+local function outcome(fn)
+  local ok, res = pcall(fn)
+  if ok then return { value = res } end
+  return { error = true, name = res.name, code = res.code,
+    message = tostring(res.message):gsub("Full", "Fast") }
+end
+
+-- The columns of obj as one table (nil where a column has no value).
+local function columns_of(obj)
+  local out = {}
+  for _, k in ipairs(NAMES) do out[k] = obj[k] end
+  out.pk, out.sk = obj.pk, obj.sk
+  return out
+end
+
+local function same(explain, fast, full, what)
+  assert.equal(full.error, fast.error, what)
+  if fast.error then
+    assert.same({ full.name, full.code, full.message }, { fast.name, fast.code, fast.message }, what)
+    return
+  end
+  local a, b = columns_of(fast.value), columns_of(full.value)
+  for k, v in pairs(b) do
+    assert.is_true(values.equal(a[k], v), ("%s: column %s: %s vs %s"):format(what, k,
+      tostring(a[k]), tostring(v)))
+  end
+  for k in pairs(a) do assert.is_not_nil(b[k], ("%s: column %s"):format(what, k)) end
+  -- the snapshot each kept: the same save follows
+  fast.value.s, full.value.s = "changed", "changed"
+  local save_fast = outcome(function() return explain(fast.value) end)
+  local save_full = outcome(function() return explain(full.value) end)
+  assert.same(save_full, save_fast, what .. ": the save after it")
+end
+
+describe("the compiled load #integration", function()
+  local engine, raw, tbl, Fast, Full
+  setup(function()
+    engine = helpers.engine()
+    raw = helpers.client()
+    tbl = helpers.table_name("fastload")
+    helpers.create_table(raw, tbl, { range = true })
+    Fast, Full = model("Fast", tbl), model("Full", tbl, true)
+    engine:bind(Fast)
+    engine:bind(Full)
+  end)
+  teardown(function() raw:delete_table{ TableName = tbl } end)
+
+  local function explain(obj) return engine:explain("save", obj)[1].request end
+
+  local function put(pk, sk, attrs)
+    local item = { pk = { S = pk }, sk = { N = tostring(sk) } }
+    for k, v in pairs(attrs) do item[k] = v end
+    raw:put_item{ TableName = tbl, Item = item }
+  end
+
+  it("loads every stored form of every column as the full path does", function()
+    local n = 0
+    for col, forms in pairs(stored) do
+      for i, w in ipairs(forms) do
+        n = n + 1
+        put("one", n, { [col] = w })
+        local fast = outcome(function()
+          local o = Fast{ pk = "one", sk = n }
+          engine:load(o)
+          return o
+        end)
+        local full = outcome(function()
+          local o = Full{ pk = "one", sk = n }
+          engine:load(o)
+          return o
+        end)
+        same(explain, fast, full, ("load: %s form %d"):format(col, i))
+      end
+    end
+  end)
+
+  it("queries random items as the full path does", function()
+    local seed = os.time()
+    math.randomseed(seed)
+    local names = { "extra" }
+    for _, k in ipairs(NAMES) do names[#names + 1] = k end
+    for sk = 1, 60 do
+      local attrs = {}
+      for _, k in ipairs(names) do
+        -- mostly valid forms (the first ones), sometimes anything
+        local forms = stored[k]
+        if math.random(3) > 1 then
+          attrs[k] = forms[math.random(4) > 1 and 1 or math.random(#forms)]
+        end
+      end
+      if math.random(2) == 1 then attrs.extra = nil end
+      put("many", sk, attrs)
+    end
+    local function all(M)
+      local out = {}
+      local search = engine:query(M, { key = M.pk:eq("many") })
+      for i = 1, 61 do
+        local r = outcome(function() return search:next() end)
+        if not r.error and r.value == nil then break end
+        out[i] = r
+        if r.error then break end   -- an item that cannot load ends the page, as always
+      end
+      return out
+    end
+    local fast, full = all(Fast), all(Full)
+    assert.equal(#full, #fast, "seed " .. seed)
+    for i = 1, #full do same(explain, fast[i], full[i], ("seed %d, item %d"):format(seed, i)) end
+  end)
+end)
