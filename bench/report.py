@@ -185,13 +185,13 @@ if rss_path:
         out.append(f"| {label} | " + " | ".join(f"{x:.1f}" for x in mb)
                    + f" | {mb[-1] - mb[0]:+.1f} | {row[-1]['before_kb'] / 1024:.1f} |")
     out.append("\nMemory follows pages, not items: a search holds one DynamoDB answer at a time "
-               "(a scan over segments one per segment), and the object returned last. A 1 MB "
-               "page of these items is about 14,000 items and 2.4 MB of JSON, which is the step "
-               "from the small table (whose whole answer is one page of 0.16 MB) to the large "
-               "ones; past the first full page the peak stays where it is, whatever the number "
-               "of items. A smaller `page_size` lowers the step. A scan over 4 segments can hold "
-               "up to 4 pages at once (about 10 MB for these items) and reaches more of that "
-               "bound the more full pages each segment has.\n")
+               "(a scan over segments one per segment), and the object returned last. DynamoDB "
+               "stops a page at 1 MB of item data, about 14,000 of these items and 2.4 MB of "
+               "JSON; without `page_size` the engine asks for pages of about 1 MB of text in "
+               "all instead (its Limit starts at 1,000 items and follows the text per item of "
+               "the page before; segments share the budget: docs/engine.md, Page size and "
+               "memory). The small table's whole answer is one page of 0.16 MB; past the first "
+               "full page the peak stays where it is, whatever the number of items.\n")
     out.append(f"Reproduce: `build-bench/bin/bloop bench/rss.lua ENDPOINT {','.join(map(str, sizes))}` "
                "(bench/run runs it against its dynalite).")
 

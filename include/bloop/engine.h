@@ -322,7 +322,8 @@ typedef struct bloop_search_args {
                                  unless it projects ALL (else "InvalidSearch") */
   size_t column_count;
   size_t limit;               /* most items returned overall; 0 = no limit */
-  size_t page_size;           /* DynamoDB Limit per request; 0 = none (1 MB pages) */
+  size_t page_size;           /* DynamoDB Limit per request; 0 = sized for memory: 1,000
+                               * items first, then about 1 MB of answer text a page */
   int consistent;             /* ConsistentRead; silently dropped for a GSI */
   int descending;             /* query: ScanIndexForward = false */
   int segment, total_segments;  /* scan: parallel {segment, total} (total 0 = no) */

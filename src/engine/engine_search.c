@@ -30,6 +30,18 @@
  * over many segments (and its connection count). */
 #define MAX_ACTIVE 32
 
+/* Without a page_size, a search asks for pages of about PAGE_TEXT bytes of answer text in
+ * all (shared by the segments under way, none below PAGE_TEXT_MIN), so its memory stays
+ * flat however many items it reads: DynamoDB's own limit is 1 MB of item data, which is
+ * about 2.4 MB of JSON for small items, held while its items are read. The first page asks
+ * for PAGE_FIRST items; each next one scales the Limit by the last page's text per item
+ * read, growing at most PAGE_GROWTH times a page. */
+#define PAGE_TEXT (1024 * 1024)
+#define PAGE_TEXT_MIN (64 * 1024)
+#define PAGE_FIRST 1000
+#define PAGE_GROWTH 4
+#define PAGE_LIMIT_MAX 10000000
+
 /* One segment's paging. */
 typedef struct seg {
   int number;                       /* the Segment it asks for; -1: not a parallel scan */
@@ -55,6 +67,7 @@ typedef struct seg {
   bloop_value last_key;
   int has_last_key;
   size_t page_count, page_yielded;  /* the held page's Count, and how many it gave */
+  size_t auto_limit;                /* the Limit of its next page without a page_size */
   int done;                         /* no more pages */
 } seg;
 
@@ -449,6 +462,8 @@ static void build_page(const bloop_search *s, const seg *g, bloop_buf *b) {
   if (g->number >= 0)
     bloop_buf_printf(b, ",\"Segment\":%d,\"TotalSegments\":%d", g->number, s->total);
   size_t lim = s->page_size;
+  if (!lim && s->projection != BLOOP_SEARCH_COUNT)
+    lim = g->auto_limit ? g->auto_limit : PAGE_FIRST;
   if (s->limit && s->projection != BLOOP_SEARCH_COUNT) {
     size_t left = s->limit - s->yielded;
     if (!lim || left < lim) lim = left;
@@ -530,6 +545,20 @@ static bloop_status read_members(bloop_search *s, seg *g, int *has_items, bloop_
 }
 
 /* The answer g->data (already in g->text or g->held) becomes the held page. */
+/* The Limit of g's next page when the search has no page_size (see PAGE_TEXT). A filter
+ * that drops most items makes a page's text small for the items read, so the Limit grows
+ * (up to PAGE_LIMIT_MAX: DynamoDB's 1 MB of data a page bounds the answer anyway). */
+static void next_limit(const bloop_search *s, seg *g, size_t scanned) {
+  if (s->page_size || s->projection == BLOOP_SEARCH_COUNT || !scanned) return;
+  size_t now = g->auto_limit ? g->auto_limit : PAGE_FIRST;
+  size_t share = s->nsegs < MAX_ACTIVE ? s->nsegs : MAX_ACTIVE;
+  size_t text = PAGE_TEXT / share < PAGE_TEXT_MIN ? PAGE_TEXT_MIN : PAGE_TEXT / share;
+  double fit = g->len ? (double)scanned * (double)text / (double)g->len : 0;
+  size_t next = fit >= (double)now * PAGE_GROWTH || !g->len ? now * PAGE_GROWTH
+                : fit < 1 ? 1 : (size_t)fit;
+  g->auto_limit = next > PAGE_LIMIT_MAX ? PAGE_LIMIT_MAX : next;
+}
+
 static bloop_status take_page(bloop_search *s, seg *g, bloop_error *err) {
   const char *op = opname(s->mode);
   const bloop_model *m = s->model;
@@ -544,6 +573,7 @@ static bloop_status take_page(bloop_search *s, seg *g, bloop_error *err) {
   g->esk = sent;
   bloop_buf_reset(&g->esk);
   int has_items = 0;
+  size_t scanned_before = s->scanned;
   if (read_members(s, g, &has_items, err)) {
     g->has_last_key = 0;
     g->done = 1;
@@ -565,6 +595,7 @@ static bloop_status take_page(bloop_search *s, seg *g, bloop_error *err) {
                               (int)(g->esk.len > 200 ? 200 : g->esk.len), g->esk.data);
   }
   if (!g->has_last_key) g->done = 1;
+  next_limit(s, g, s->scanned - scanned_before);
   g->in_items = has_items;
   g->next_index = 0;
   g->order = ++s->arrivals;
