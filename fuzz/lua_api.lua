@@ -18,6 +18,16 @@ print(("lua_api fuzz: seed %d, %g s"):format(seed, seconds))
 io.stdout:flush()
 math.randomseed(seed)
 
+-- A hang is a finding too: a minute of CPU past the deadline, say where it is and stop
+-- (the caller's timeout would only say that it took too long).
+local hang_at = os.clock() + seconds + 60
+debug.sethook(function()
+  if os.clock() > hang_at then
+    io.stderr:write(debug.traceback(("lua_api fuzz: seed %d hangs"):format(seed), 2), "\n")
+    os.exit(3)
+  end
+end, "", 1000000)
+
 local bloop = require("bloop")
 local core = require("bloop.core")
 
