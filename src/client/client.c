@@ -48,6 +48,7 @@ struct bloop_call {
   int attempts;
   int last_retry_cost;           /* tokens paid for the latest retry; 0 if none */
   int skew_retried;
+  int replay_retried;            /* a dead kept-alive connection was asked again at once */
   int maybe_applied;             /* an attempt may have been applied unseen (err.ambiguous) */
   char signature[65];            /* the latest attempt's, scrubbed from error messages */
   long long deadline_ms;         /* monotonic */
@@ -540,6 +541,18 @@ static void handle_done(bloop_client *c, bloopi_http_xfer *x) {
   }
 
   call->maybe_applied |= unseen;
+
+  /* A kept-alive connection the server closed while idle, found dead only once the request
+   * was on it: asked again at once on a new connection, once a call, with no backoff and
+   * nothing taken from the retry quota (a race of every idle timeout, not a sign of
+   * trouble). It still counts as an attempt and marks the call as maybe applied. */
+  if (r->outcome == BLOOPI_HTTP_NETWORK && r->replayed && !call->replay_retried &&
+      call->attempts < c->cfg.max_attempts) {
+    call->replay_retried = 1;
+    bloopi_http_release(c->http, x);
+    start_attempt(c, call);
+    return;
+  }
 
   if (cls == BLOOPI_RETRY_SKEW) {
     time_t server, local = time(NULL) + c->clock_offset_s;

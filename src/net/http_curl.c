@@ -439,6 +439,7 @@ static void collect(bloopi_http *h) {
     curl_easy_getinfo(x->easy, CURLINFO_SIZE_UPLOAD_T, &up);
     /* goes > 1: the replay on_prereq refused, after a send that may have been whole */
     r->request_sent = x->goes > 1 || (up > 0 && up == (curl_off_t)x->body_len);
+    r->replayed = x->goes > 1;
     if (x->goes > 1) {
       r->outcome = BLOOPI_HTTP_NETWORK;
       snprintf(r->error, sizeof r->error, "%s", "the connection was lost after the request "

@@ -55,9 +55,11 @@ typedef struct bloopi_http_response {
   /* The whole request body went out on a connection, so the server may have acted on it
    * whatever the outcome. A request libcurl would replay on a fresh connection after a
    * reused one died unanswered is not replayed: that transfer ends NETWORK with this set,
-   * and the client decides about another attempt (it counts, backs off, and knows the
-   * first may have been applied). */
+   * and the client decides about another attempt (it counts and knows the first may have
+   * been applied; the first such one of a call is asked again at once, see client.c). */
   int request_sent;
+  int replayed;                /* a kept-alive connection died under the request with no
+                                * answer: curl's replay was refused (http_curl.c on_prereq) */
 } bloopi_http_response;
 
 typedef struct bloopi_http_request {

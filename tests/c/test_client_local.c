@@ -143,7 +143,11 @@ static void stale_connection(bloop_client *c) {
   sleep(6);
   CHECK(callf(c, "GetItem", &resp, &err, "{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"k01\"}}}",
               table) == BLOOP_OK);
-  CHECK_MSG(err.attempts == 1, "a connection dynalite closed is not a failed attempt");
+  /* Usually curl sees the close before it reuses the connection. When dynalite's idle
+   * timer fires late (a busy machine), the request goes out on the dying connection: the
+   * client asks again at once, as a second attempt (curl's silent replay is refused, since
+   * the first send may have been applied: ambiguous writes, docs/errors.md). */
+  CHECK_MSG(err.attempts == 1 || err.attempts == 2, "a connection dynalite closed costs no wait");
   bloop_buf_free(&resp);
 }
 
