@@ -985,18 +985,21 @@ bloop_status bloop_search_item(bloop_search *s, const bloop_value **item, bloop_
   return st;
 }
 
+/* The current item's length: known once it ended, else found by its brackets as the next
+ * step will (without moving the search: for the const readers below). */
+static size_t item_length(const bloop_search *s) {
+  if (s->item_ended) return s->item_len;
+  bloopi_jr r;
+  bloopi_jr_init(&r, s->item_text, s->item_len, NULL, NULL, "Items");
+  return bloopi_jr_pass(&r) == BLOOP_OK ? bloopi_jr_offset(&r) : s->item_len;
+}
+
 const char *bloop_search_item_json(const bloop_search *s, size_t *len) {
   if (!s->has_item) {
     if (len) *len = 0;
     return NULL;
   }
-  if (len) *len = s->item_len;
-  if (!s->item_ended && len) {
-    /* its end not found yet: by its brackets, as the next step will */
-    bloopi_jr r;
-    bloopi_jr_init(&r, s->item_text, s->item_len, NULL, NULL, "Items");
-    *len = bloopi_jr_pass(&r) == BLOOP_OK ? bloopi_jr_offset(&r) : s->item_len;
-  }
+  if (len) *len = item_length(s);
   return s->item_text;
 }
 
@@ -1021,13 +1024,8 @@ int bloop_search_will_fetch(const bloop_search *s) {
   for (size_t i = 0; i < s->nsegs; i++) {
     const seg *g = &s->segs[i];
     size_t at = g->items_at;
-    if (g == s->cur && s->has_item && !s->item_ended) {
-      /* the item stepped to unread: past it, as the next step will find its end */
-      bloopi_jr r;
-      bloopi_jr_init(&r, s->item_text, s->item_len, NULL, NULL, "Items");
-      at = (size_t)(s->item_text - g->data) +
-           (bloopi_jr_pass(&r) == BLOOP_OK ? bloopi_jr_offset(&r) : s->item_len);
-    }
+    if (g == s->cur && s->has_item && !s->item_ended)   /* stepped to unread: past it */
+      at = (size_t)(s->item_text - g->data) + item_length(s);
     if (!g->done && !g->call && page_over_at(g, at)) return 1;
   }
   return 0;
