@@ -77,6 +77,43 @@ function helpers.recording(engine, ops)
   return calls
 end
 
+-- Declares on M one column of each type the compiled dump and load serve (src/lua/lfast.c)
+-- and, with `slow`, one more whose type dumps and loads in Lua (and straight on to the
+-- built-ins), which sends the whole object down the full path: the fast path specs compare
+-- the two. Keys are the caller's, declared first.
+local PlainString
+function helpers.fast_path_columns(M, slow)
+  local bloop = require("bloop")
+  local Column = bloop.Column
+  M.s = Column(bloop.String)
+  M.n = Column(bloop.Number)
+  M.i = Column(bloop.Integer)
+  M.f = Column(bloop.Float)
+  M.ok = Column(bloop.Boolean)
+  M.ss = Column(bloop.Set(bloop.String))
+  M.ns = Column(bloop.Set(bloop.Number))
+  M.l = Column(bloop.List(bloop.String))
+  M.m = Column(bloop.Map{ x = bloop.String, y = bloop.Integer,
+    inner = bloop.Map{ z = bloop.Set(bloop.Integer) } })
+  if slow then
+    if not PlainString then
+      PlainString = bloop.String:extend("PlainString")
+      function PlainString:dynamo_dump(v, ctx) return PlainString.super.dynamo_dump(self, v, ctx) end
+      function PlainString:dynamo_load(v, ctx) return PlainString.super.dynamo_load(self, v, ctx) end
+    end
+    M.slow = Column(PlainString)
+  end
+  return M
+end
+
+-- This process's open file descriptors (the shell io.popen starts is its child).
+function helpers.open_fds()
+  local f = io.popen("ls /proc/$PPID/fd | wc -l")
+  local n = tonumber(f:read("a"))
+  f:close()
+  return n
+end
+
 local counter = 0
 function helpers.table_name(prefix)
   counter = counter + 1

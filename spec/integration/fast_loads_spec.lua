@@ -10,9 +10,6 @@ local helpers = require("spec.helpers")
 local values = require("bloop.values")
 local Column = bloop.Column
 
-local Plain = bloop.String:extend("PlainString")
-function Plain:dynamo_dump(v, ctx) return Plain.super.dynamo_dump(self, v, ctx) end
-function Plain:dynamo_load(v, ctx) return Plain.super.dynamo_load(self, v, ctx) end
 
 local NAMES = { "s", "n", "i", "f", "ok", "ss", "ns", "l", "m" }
 
@@ -20,18 +17,7 @@ local function model(name, tbl, slow)
   local M = bloop.Model:extend(name, { table_name = tbl })
   M.pk = Column(bloop.String, { hash_key = true })
   M.sk = Column(bloop.Number, { range_key = true })
-  M.s = Column(bloop.String)
-  M.n = Column(bloop.Number)
-  M.i = Column(bloop.Integer)
-  M.f = Column(bloop.Float)
-  M.ok = Column(bloop.Boolean)
-  M.ss = Column(bloop.Set(bloop.String))
-  M.ns = Column(bloop.Set(bloop.Number))
-  M.l = Column(bloop.List(bloop.String))
-  M.m = Column(bloop.Map{ x = bloop.String, y = bloop.Integer,
-    inner = bloop.Map{ z = bloop.Set(bloop.Integer) } })
-  if slow then M.slow = Column(Plain) end
-  return M
+  return helpers.fast_path_columns(M, slow)
 end
 
 -- What another writer may have stored in each attribute (wire form).

@@ -42,14 +42,6 @@ local function control(port, query)
   return counts
 end
 
--- this process's open file descriptors (the shell io.popen starts is its child)
-local function open_fds()
-  local f = io.popen("ls /proc/$PPID/fd | wc -l")
-  local n = tonumber(f:read("a"))
-  f:close()
-  return n
-end
-
 -- Every failure is a bloop error with a name and a code.
 local function check_error(err)
   assert.equal("table", type(err), tostring(err))
@@ -286,7 +278,7 @@ describe("engine through a faulty proxy #integration #dynalite_only", function()
     local M = model()
     control(port, "?rate=0&seed=1")
     for i = 1, 5 do faulty:save(M{ pk = ("k%d"):format(i), v = i }) end
-    local fds = open_fds()
+    local fds = helpers.open_fds()
     os.execute("kill " .. pid)
     pipe:close()
     pid, pipe = nil, nil
@@ -306,6 +298,6 @@ describe("engine through a faulty proxy #integration #dynalite_only", function()
     end
     assert.equal(5, stored(M, M{ pk = "after5" }).v)
     -- the connections to the dead proxy were closed, not kept
-    assert.is_true(open_fds() <= fds, "file descriptors leaked across the restart")
+    assert.is_true(helpers.open_fds() <= fds, "file descriptors leaked across the restart")
   end)
 end)

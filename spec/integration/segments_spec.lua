@@ -237,19 +237,11 @@ describe("scans over segments #integration", function()
   end)
 
   describe("errors mid-scan", function()
-    -- this process's open file descriptors (the shell io.popen starts is its child)
-    local function open_fds()
-      local f = io.popen("ls /proc/$PPID/fd | wc -l")
-      local n = tonumber(f:read("a"))
-      f:close()
-      return n
-    end
-
     it("a table dropped while pages are in flight raises a bloop error; nothing is kept",
         function()
       local raw = helpers.client()
       raw:list_tables{}
-      local fds = open_fds()
+      local fds = helpers.open_fds()
       for round = 1, 8 do
         local Gone = bloop.Model:extend("Gone", { table_name = helpers.table_name("segone") })
         Gone.id = Column(String, { hash_key = true })
@@ -274,8 +266,8 @@ describe("scans over segments #integration", function()
         -- the connections the first round opened are reused, never piled up
         -- requests cancelled mid-answer close their connections and later ones open anew:
         -- the count may move a little, but never grows with the rounds
-        assert.is_true(open_fds() <= fds + 8, ("round %d: %d descriptors open, %d before")
-          :format(round, open_fds(), fds))
+        assert.is_true(helpers.open_fds() <= fds + 8, ("round %d: %d descriptors open, %d before")
+          :format(round, helpers.open_fds(), fds))
       end
     end)
   end)

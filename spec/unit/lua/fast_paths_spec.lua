@@ -6,31 +6,16 @@
 -- anything unusual and the full path, run from the start, raises). The loads are
 -- spec/integration/fast_loads_spec.lua (they need a server's answers).
 local bloop = require("bloop")
+local helpers = require("spec.helpers")
 local Column = bloop.Column
 
--- A String whose dump and load go through Lua (and straight on to the built-ins).
-local Plain = bloop.String:extend("PlainString")
-function Plain:dynamo_dump(v, ctx) return Plain.super.dynamo_dump(self, v, ctx) end
-function Plain:dynamo_load(v, ctx) return Plain.super.dynamo_load(self, v, ctx) end
-
-local function columns(M)
+local function columns(M, slow)
   M.id = Column(bloop.String, { hash_key = true })
-  M.s = Column(bloop.String)
-  M.n = Column(bloop.Number)
-  M.i = Column(bloop.Integer)
-  M.f = Column(bloop.Float)
-  M.ok = Column(bloop.Boolean)
-  M.ss = Column(bloop.Set(bloop.String))
-  M.ns = Column(bloop.Set(bloop.Number))
-  M.l = Column(bloop.List(bloop.String))
-  M.m = Column(bloop.Map{ x = bloop.String, y = bloop.Integer,
-    inner = bloop.Map{ z = bloop.Set(bloop.Integer) } })
-  return M
+  return helpers.fast_path_columns(M, slow)
 end
 
 local Fast = columns(bloop.Model:extend("Fast", { table_name = "fast-paths" }))
-local Full = columns(bloop.Model:extend("Full", { table_name = "fast-paths" }))
-Full.slow = Column(Plain)
+local Full = columns(bloop.Model:extend("Full", { table_name = "fast-paths" }), true)
 
 local engine = bloop.Engine{ endpoint = "http://127.0.0.1:9", region = "us-east-1",
   credentials = { access_key_id = "x", secret_access_key = "y" } }
