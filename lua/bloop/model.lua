@@ -169,8 +169,14 @@ ModelClass.__index = function(cls, key)
   return nil
 end
 
+local Model   -- the base model (made below)
+
+-- Model{...}: Model:new, unless a model redefines new (looked up through __index then)
 ModelClass.__call = function(cls, fields)
-  return cls:new(fields)
+  local new = rawget(cls, "new")
+  if new == nil and rawget(cls, "__parent") == Model then new = rawget(Model, "new") end
+  if new == nil then new = cls.new end
+  return new(cls, fields)
 end
 
 ModelClass.__tostring = function(cls) return "<Model " .. models[cls].name .. ">" end
@@ -239,7 +245,7 @@ end
 -- and that overrides neither on itself is assigned by storing directly while they are
 -- still Column's (see new_instance).
 local Column = column_mod.Column
-local column_set, column_store = Column.set, Column.store
+local column_set, column_store, column_default = Column.set, Column.store, Column.default_value
 local Action = require("bloop.actions").Action
 local modified_receivers = signals.object_modified.receivers
 
@@ -251,8 +257,10 @@ local function new_plan(meta)
   if plan and plan.columns == meta.columns then return plan end
   plan = { columns = meta.columns }
   for i, c in ipairs(meta.columns) do
-    plan[i] = { c, c.name, getmetatable(c) == Column and rawget(c, "set") == nil
-      and rawget(c, "store") == nil }
+    local plain = getmetatable(c) == Column
+    -- 4: the default is Column:default_value's (read here from c.default, no method call)
+    plan[i] = { c, c.name, plain and rawget(c, "set") == nil and rawget(c, "store") == nil,
+      plain and rawget(c, "default_value") == nil }
   end
   meta._new = plan
   return plan
@@ -273,17 +281,26 @@ local function new_instance(cls, fields)
   for k in pairs(fields) do
     if not by_name[k] then no_column(meta, k) end
   end
-  local plan = new_plan(meta)
+  local plan = meta._new
+  if not plan or plan.columns ~= meta.columns then plan = new_plan(meta) end
   local init = meta.init
   local obj
   if init == meta._sized_init then obj = init(#plan, #plan) else obj = init() end
   local plain_ok = Column.set == column_set and Column.store == column_store
+  local own_default = Column.default_value == column_default
   local data, marked = rawget(obj, DATA), rawget(obj, MARKED)
   for i = 1, #plan do
     local p = plan[i]
     local c, name = p[1], p[2]
     local v = fields[name]
-    if v == nil then v = c:default_value() end
+    if v == nil then
+      if p[4] and own_default then
+        v = rawget(c, "default")
+        if type(v) == "function" then v = v() end
+      else
+        v = c:default_value()
+      end
+    end
     if v ~= nil then
       if p[3] and plain_ok and data and #modified_receivers == 0
           and not (type(v) == "table" and getmetatable(v) == Action) then
@@ -381,7 +398,7 @@ function M.walk(cls)
 end
 
 -- The root model: abstract, no columns.
-local Model = make_model("Model", nil, { abstract = true })
+Model = make_model("Model", nil, { abstract = true })
 rawset(Model, "extend", function(parent, name, meta)
   return make_model(name, parent, meta)
 end)
