@@ -252,6 +252,10 @@ bloop_status bloop_engine_delete(bloop_engine *e, const bloop_write_args *a,
 typedef struct bloop_load_op {
   const bloop_model *model;   /* in */
   const bloop_value *key;     /* in: an item holding (at least) the model's key attributes */
+  int text_only;              /* in: a GetItem's FOUND item is left as text: item holds only
+                               * the key attributes, item_json the whole item, unchecked
+                               * beyond its brackets (bloop_load_op_read reads it). For a
+                               * caller that reads the text itself (the Lua binding). */
   bloop_batch_outcome outcome;  /* out: FOUND, MISSING, FAILED, UNPROCESSED */
   bloop_value item;           /* out: FOUND: the item (in the arena) */
   const char *item_json;      /* out: FOUND by GetItem: the item's JSON text as answered (in
@@ -268,6 +272,11 @@ typedef struct bloop_load_op {
  * has its outcome. */
 bloop_status bloop_engine_load(bloop_engine *e, bloop_load_op *ops, size_t n, int consistent,
                                bloop_arena *arena, size_t *missing, bloop_error *err);
+
+/* A FOUND op's item read from its item_json into op->item (in arena), every rule checked,
+ * failing as bloop_engine_load would have for that item ("BadResponse", the model and
+ * "load" in the message). For an op loaded text_only whose text the caller could not use. */
+bloop_status bloop_load_op_read(bloop_load_op *op, bloop_arena *arena, bloop_error *err);
 
 typedef struct bloop_batch_item {
   const bloop_model *model;   /* in */

@@ -794,11 +794,45 @@ local function load_run(self, objs, ops, opts)
   end
 end
 
+-- One object and no options, the usual call: what load_ops and load_run do for it, with the
+-- key dumped in C (ce:load_one) and none of their tables. A key that does not dump plainly
+-- there goes the general way, which raises what it always raised.
+local function load_one(self, obj)
+  local model = model_of(obj)
+  local meta, handle = concrete(self, model, "load")
+  local spec = spec_of(model, meta)
+  local data = rawget(obj, DATA)
+  if not (spec.load and data) then return false end
+  local key_spec = spec.key_spec
+  if key_spec == nil then
+    key_spec = build_spec(meta.keys)
+    spec.key_spec = key_spec
+  end
+  if not key_spec.dump then return false end
+  local snapshot, err = self.native:load_one(handle, spec, key_spec, data, false, self.context)
+  if snapshot then
+    loaded(self, obj, spec, snapshot)
+    if signals.object_loaded:has_receivers() then
+      signals.object_loaded:send{ engine = self, obj = obj }
+    end
+    return true
+  elseif snapshot == false then
+    fail(E.MissingObjects, "load", model, ("1 object(s) not found: %s"):format(tostring(obj)),
+      { objects = { obj }, code = "MissingObjects" })
+  elseif err then
+    err = batch_failure(err, model, "load", { obj }, { obj }, "loaded")
+    err.missing = {}
+    errors.rethrow(err)
+  end
+  return false
+end
+
 -- engine:load(obj, ..., { consistent = false, capacity = true }): GetItem for one object;
 -- for more, BatchGetItem in chunks of 100 keys (several in flight), UnprocessedKeys resent
 -- with backoff (include/bloop/engine.h). Raises MissingObjects listing every missing object
 -- (the found ones are loaded). Returns nothing, or with capacity { consumed = units }.
 function Engine:load(...)
+  if select("#", ...) == 1 and model_of((...)) and load_one(self, (...)) then return end
   local objs, opts = split_args("engine", "load", ...)
   check_opts("load", opts, LOAD_OPTS)
   local ops = load_ops(self, objs)

@@ -543,9 +543,41 @@ static int has_key(const bloop_value *item, const bloop_value *key) {
   return 1;
 }
 
+/* The item next in r into out, holding only the attributes key names (each checked as the
+ * reader checks values), the others passed over by their brackets; *text and *len where
+ * the item stands. For a text_only op: its reader checks the text. */
+static bloop_status read_key_attrs(bloopi_jr *r, const bloop_value *key, bloop_arena *a,
+                                   bloop_value *out, const char **text, size_t *len) {
+  memset(out, 0, sizeof *out);
+  bloopi_jr_peek(r);
+  const char *start = r->p;
+  if (bloopi_jr_object_begin(r)) return r->failed;
+  if (bloop_value_set_map(out, a, key->u.map.count, r->err))
+    return r->failed = BLOOP_ENOMEM;
+  size_t i = 0, nlen;
+  const char *name;
+  int more;
+  while ((more = bloopi_jr_object_next(r, &i, &name, &nlen)) == 1) {
+    if (!bloop_value_get(key, name, nlen)) {
+      if (bloopi_jr_pass(r)) return r->failed;
+      continue;
+    }
+    bloop_value v;
+    if (bloopi_jr_value(r, &v)) return r->failed;
+    bloop_value *slot = bloop_value_map_add(out, a, name, nlen);
+    if (!slot)
+      return r->failed = bloop_error_set(r->err, BLOOP_ENOMEM, "OutOfMemory", "out of memory");
+    *slot = v;
+  }
+  if (more < 0) return r->failed;
+  *text = start;
+  *len = (size_t)(r->p - start);
+  return BLOOP_OK;
+}
+
 /* A GetItem answer: FOUND with the item, MISSING without one, FAILED when it is not a
  * GetItem answer for key (an item with another key would overwrite the object's key).
- * Read straight into the arena (json_read.h). */
+ * Read straight into the arena (json_read.h); text_only, its key attributes only. */
 static void read_get_answer(const bloop_buf *resp, bloop_arena *arena, const bloop_value *asked,
                             bloop_load_op *op) {
   bloopi_jr r;
@@ -558,7 +590,10 @@ static void read_get_answer(const bloop_buf *resp, bloop_arena *arena, const blo
       if (klen == 4 && memcmp(key, "Item", 4) == 0) {
         r.root = "Item";  /* paths of the item's errors: "Item.tags.SS[2]" */
         const char *text;
-        if (bloopi_jr_item_text(&r, &op->item, &text, &op->item_json_len)) break;
+        if (op->text_only
+                ? read_key_attrs(&r, asked, arena, &op->item, &text, &op->item_json_len)
+                : bloopi_jr_item_text(&r, &op->item, &text, &op->item_json_len))
+          break;
         op->item_json = bloop_arena_memdup(arena, text, op->item_json_len);
         found = 1;
       } else if (bloopi_jr_skip(&r)) {
@@ -794,6 +829,24 @@ done:
   free(ts.t);
   bloop_arena_free(&tmp);
   return st;
+}
+
+bloop_status bloop_load_op_read(bloop_load_op *op, bloop_arena *arena, bloop_error *err) {
+  bloop_error_clear(err);
+  if (op->outcome != BLOOP_BATCH_FOUND || !op->item_json)
+    return bloop_error_set(err, BLOOP_EINVAL, "InvalidArgument",
+                           "bloop_load_op_read: the op holds no item text");
+  bloopi_jr r;
+  bloopi_jr_init(&r, op->item_json, op->item_json_len, arena, err, "GetItem answer");
+  r.root = "Item";
+  bloop_value item;
+  if (bloopi_jr_item(&r, &item) == BLOOP_OK) bloopi_jr_end(&r);
+  if (r.failed) {
+    bloopi_bad_answer(err);
+    return bloopi_engine_prefix(err->status, err, op->model, "load");
+  }
+  op->item = item;
+  return BLOOP_OK;
 }
 
 bloop_status bloop_engine_explain_load(bloop_engine *e, const bloop_load_op *ops, size_t n,

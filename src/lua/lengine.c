@@ -541,6 +541,68 @@ bloop_load_op *bloopL_load_ops(lua_State *L, int t, bloop_arena *a, size_t *coun
   return ops;
 }
 
+/* ce:load_one(model, spec, keyspec, data, consistent, context) -> snapshot | false, or
+ * nil, err | nil: ce:load for one object whose columns load plainly (engine.lua's
+ * load_one, the usual engine:load), with no op table, no key item built in Lua and no
+ * result table. The key is dumped here from data through keyspec, the key columns' spec
+ * (lfast.h). nil and no err: the key does not dump plainly (a column without a value, a
+ * value its type refuses, a type that dumps in Lua); the caller takes ce:load, whose key
+ * dump raises what it always raised. */
+static int le_load_one(lua_State *L) {
+  engine_box *box = le_check_engine(L, 1);
+  bloop_model *model = bloopL_check_model(L, 2);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  luaL_checktype(L, 4, LUA_TTABLE);
+  luaL_checktype(L, 5, LUA_TTABLE);
+  int consistent = lua_toboolean(L, 6);
+  lua_settop(L, 7);                                /* [e, m, spec, keyspec, data, c, ctx] */
+  bloop_arena *a = bloopL_push_scratch(L);         /* [.., arena] */
+  bloop_load_op op = {.model = model, .text_only = 1};   /* the text read below */
+  bloop_value key;
+  if (!bloopL_fast_dump(L, 4, 5, a, &key)) {
+    bloopL_scratch_done(L, 8);
+    return 0;
+  }
+  int absent = !lua_isnil(L, -1);                  /* [.., arena, absent] */
+  lua_pop(L, 1);
+  if (absent) {
+    bloopL_scratch_done(L, 8);
+    return 0;
+  }
+  op.key = &key;
+  bloop_error err = BLOOP_ERROR_INIT;
+  bloop_status st = bloop_engine_load(box->e, &op, 1, consistent, a, NULL, &err);
+  if (st != BLOOP_OK) {
+    lua_pushnil(L);
+    bloopL_push_core_error(L, &err, BLOOPL_FROM_ENGINE);
+    bloopL_scratch_done(L, 8);
+    return 2;
+  }
+  if (op.outcome != BLOOP_BATCH_FOUND) {
+    lua_pushboolean(L, 0);                         /* MISSING: the only other outcome of OK */
+    bloopL_scratch_done(L, 8);
+    return 1;
+  }
+  /* the item's text straight into data (lfast.h); else read whole, every rule checked */
+  size_t used = 0;
+  int block = bloopL_fast_decode(L, 3, op.item_json, op.item_json_len, &used);
+  if (block && used == op.item_json_len) {
+    bloopL_fast_store(L, -block, 5);
+    lua_pushlstring(L, op.item_json, op.item_json_len);
+  } else {
+    lua_pop(L, block);
+    if (bloop_load_op_read(&op, a, &err) != BLOOP_OK) {
+      lua_pushnil(L);
+      bloopL_push_core_error(L, &err, BLOOPL_FROM_ENGINE);
+      bloopL_scratch_done(L, 8);
+      return 2;
+    }
+    bloopL_fill_state(L, &op.item, 3, 5, 7, op.item_json, op.item_json_len);
+  }
+  bloopL_scratch_done(L, 8);
+  return 1;
+}
+
 /* ce:load({ {model=, key=, spec=, data=}, ... }, consistent, context) -> { snapshot, false
  * or outcome name, ... }, err: spec is the objects' column spec (lsnapshot.h), data the
  * object's column data or nil; a found item fills data and its result is the item's snapshot
@@ -1108,7 +1170,7 @@ static int le_cursor_key_tostring(lua_State *L) {
 
 static const luaL_Reg engine_methods[] = {
     {"bind", le_bind},   {"save", le_save},       {"delete", le_delete},
-    {"load", le_load},   {"batch", le_batch},     {"search", le_search},
+    {"load", le_load},   {"load_one", le_load_one},   {"batch", le_batch},     {"search", le_search},
     {"explain", le_explain}, {"meter", le_meter}, {"metered", le_metered},
     {"close", le_gc},    {NULL, NULL}};
 static const luaL_Reg engine_meta[] = {{"__gc", le_gc}, {"__close", le_gc}, {NULL, NULL}};
