@@ -28,7 +28,7 @@ local index_mod = require("bloop.index")
 local errors = require("bloop.errors")
 
 local core = require("bloop.core")
-local table_new = core.table_new
+local table_new, object_new = core.table_new, core.object_new
 local signals = require("bloop.signals")
 
 local DATA, MARKED, COMPLETE = column_mod.DATA, column_mod.MARKED, column_mod.COMPLETE
@@ -276,18 +276,24 @@ local function new_instance(cls, fields)
   if fields ~= nil and type(fields) ~= "table" then
     errors.argerror(1, ("%s{...}: fields must be a table"):format(meta.name))
   end
+  local plan = meta._new
+  if not plan or plan.columns ~= meta.columns then plan = new_plan(meta) end
+  local init = meta.init
+  local plain_ok = Column.set == column_set and Column.store == column_store
+  local own_default = Column.default_value == column_default
+  -- the usual object (the default init, plain columns and values): made whole in C
+  -- (src/lua/lobject.c), which answers nil, having changed nothing, for anything else
+  if init == meta._sized_init and plain_ok and own_default and #modified_receivers == 0 then
+    local obj = object_new(meta._layout, plan, fields, DATA, Action)
+    if obj then return obj end
+  end
   fields = fields or {}
   local by_name = meta.columns_by_name
   for k in pairs(fields) do
     if not by_name[k] then no_column(meta, k) end
   end
-  local plan = meta._new
-  if not plan or plan.columns ~= meta.columns then plan = new_plan(meta) end
-  local init = meta.init
   local obj
   if init == meta._sized_init then obj = init(#plan, #plan) else obj = init() end
-  local plain_ok = Column.set == column_set and Column.store == column_store
-  local own_default = Column.default_value == column_default
   local data, marked = rawget(obj, DATA), rawget(obj, MARKED)
   for i = 1, #plan do
     local p = plan[i]

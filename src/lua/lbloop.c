@@ -29,6 +29,7 @@ int luaopen_bloop_core(lua_State *L) {
   bloopL_open_types(L);
   bloopL_open_snapshots(L);
   bloopL_open_fast(L);
+  bloopL_open_object(L);
   bloopL_open_cond(L);
   bloopL_open_model(L);
   bloopL_open_engine(L);

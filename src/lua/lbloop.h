@@ -28,6 +28,7 @@ BLOOPI_FUNC int bloopL_open_types(lua_State *L);    /* ltypes.c: type_kinds, typ
 /* lsnapshot.c: dump_item, snapshot_state */
 BLOOPI_FUNC int bloopL_open_snapshots(lua_State *L);
 BLOOPI_FUNC int bloopL_open_fast(lua_State *L);
+BLOOPI_FUNC int bloopL_open_object(lua_State *L);   /* lobject.c: object_new */
 /* lcond.c: Condition, condition, is_condition, render */
 BLOOPI_FUNC int bloopL_open_cond(lua_State *L);
 BLOOPI_FUNC int bloopL_open_model(lua_State *L);    /* lmodel.c: model_new, ... */

@@ -30,6 +30,7 @@
 #include "lua/lengine.h"
 #include "lua/lfast.h"
 #include "lua/lmodel.h"
+#include "lua/lobject.h"
 #include "lua/lsnapshot.h"
 #include "lua/lwire.h"
 
@@ -779,40 +780,14 @@ static search_box *le_check_search(lua_State *L, int idx) {
   return le_check_search_for(L, idx, 1);
 }
 
-/* [] -> [obj, snapshot]: a fresh object from init (a Meta.init) filled from item through
- * the column spec at spec_idx, and its snapshot (lsnapshot.h). key_idx: the key of the
- * object's column data table (bloop.column's DATA); 0 or nil fills nothing (a Column class
- * that stores on its own: the Lua layer loads through it). */
-/* [] -> [obj, data]: the object model.lua's default init would make (layout at
- * layout_idx: { instance metatable, MARKED, COMPLETE }; DATA at key_idx), made here, its
- * column data with room for n columns: a table per key, in the order init's constructor
- * makes them, without a Lua call. Returns data's index. */
-static int le_layout_object(lua_State *L, int layout_idx, int key_idx, int n) {
-  lua_createtable(L, 0, 3);                                /* [obj] */
-  int obj = lua_gettop(L);
-  lua_createtable(L, 0, n);                                /* [obj, data] */
-  lua_pushvalue(L, key_idx);
-  lua_pushvalue(L, obj + 1);
-  lua_rawset(L, obj);                                      /* obj[DATA] = data */
-  lua_rawgeti(L, layout_idx, 2);
-  lua_newtable(L);
-  lua_rawset(L, obj);                                      /* obj[MARKED] = {} */
-  lua_rawgeti(L, layout_idx, 3);
-  lua_pushboolean(L, 0);
-  lua_rawset(L, obj);                                      /* obj[COMPLETE] = false */
-  lua_rawgeti(L, layout_idx, 1);
-  lua_setmetatable(L, obj);
-  return obj + 1;
-}
-
 /* [] -> [obj]: a fresh object from init; returns the index of its column data table (made
  * with room for every column when init left it empty), or 0 when key_idx is 0 or nil.
  * [obj, data] then. layout_idx: not 0 when init is model.lua's default, whose objects are
- * then made here (le_layout_object). */
+ * then made here (lobject.h). */
 static int le_new_object(lua_State *L, int init_idx, int spec_idx, int key_idx,
                          int layout_idx) {
   if (layout_idx && key_idx && !lua_isnil(L, key_idx))
-    return le_layout_object(L, layout_idx, key_idx, (int)lua_rawlen(L, spec_idx));
+    return bloopL_object_layout(L, layout_idx, key_idx, (int)lua_rawlen(L, spec_idx), 0);
   lua_pushvalue(L, init_idx);
   lua_call(L, 0, 1);                                       /* [obj] */
   int obj = lua_gettop(L);
@@ -839,6 +814,10 @@ static int le_new_object(lua_State *L, int init_idx, int spec_idx, int key_idx,
   return data;
 }
 
+/* [] -> [obj, snapshot]: a fresh object from init (a Meta.init) filled from item through
+ * the column spec at spec_idx, and its snapshot (lsnapshot.h). key_idx: the key of the
+ * object's column data table (bloop.column's DATA); 0 or nil fills nothing (a Column class
+ * that stores on its own: the Lua layer loads through it). */
 static void le_push_loaded(lua_State *L, const bloop_value *item, const char *text,
                         size_t text_len, int init_idx, int spec_idx, int ctx_idx, int key_idx) {
   int data = le_new_object(L, init_idx, spec_idx, key_idx, 0);  /* [obj, data?] */

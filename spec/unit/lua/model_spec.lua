@@ -294,6 +294,46 @@ describe("bloop.Model", function()
       assert.equal(M.Meta, a.Meta)
     end)
 
+    -- Model{...} is made in C when every part is plain (src/lua/lobject.c) and by Column:set
+    -- otherwise; a connected object_modified receiver forces the second way, so each case
+    -- is made both ways and must come out the same: values, marks, or the error.
+    it("construct the same in C and through Column:set, whatever the fields", function()
+      local column = require("bloop.column")
+      local Plain = bloop.Model:extend("Plain")
+      Plain.id = Column(String, { hash_key = true })
+      Plain.n = Column(Integer, { default = 7 })
+      Plain.s = Column(bloop.Set(String))
+      Plain.l = Column(bloop.List(Integer), { default = {} })
+      local Called = bloop.Model:extend("Called")
+      Called.id = Column(String, { hash_key = true })
+      Called.n = Column(Integer, { default = 7 })
+      Called.f = Column(Integer, { default = function() return 9 end })
+      Called.s = Column(bloop.Set(String))
+      local cases = {
+        { id = "a" }, {}, { id = "a", n = 1, s = bloop.set{ "x" }, l = { 1 } }, { f = 2 },
+        { id = "a", n = bloop.actions.add(1) }, { id = "a", [1] = "x" }, { nope = 1 },
+        setmetatable({ id = "a" }, { __index = function(_, k) if k == "n" then return 5 end end }),
+      }
+      local function make(M, fields)
+        local ok, obj = pcall(M, fields)
+        if not ok then return { error = tostring(obj) } end
+        local data, marked = {}, {}
+        for k, v in pairs(rawget(obj, column.DATA)) do data[k] = v end
+        for k, v in pairs(rawget(obj, column.MARKED)) do marked[k] = v end
+        return { data = data, marked = marked, meta = getmetatable(obj) }
+      end
+      for _, M in ipairs({ Plain, Called }) do
+        for i, fields in ipairs(cases) do
+          local fast = make(M, fields)
+          local fn = bloop.signals.object_modified:connect(function() end)
+          local slow = make(M, fields)
+          bloop.signals.object_modified:disconnect(fn)
+          assert.same(slow, fast, M.Meta.name .. " case " .. i)
+        end
+        assert.equal(5, M(cases[8]).n)
+      end
+    end)
+
     it("tostring shows model and keys", function()
       local T = bloop.Model:extend("Tweet")
       T.account = Column(String, { hash_key = true })

@@ -1,0 +1,110 @@
+/* lobject.c: model objects made in C (lobject.h). */
+#include "lua/lobject.h"
+
+#include <lauxlib.h>
+
+#include "lua/lbloop.h"
+
+int bloopL_object_layout(lua_State *L, int layout_idx, int key_idx, int ndata, int nmarked) {
+  layout_idx = lua_absindex(L, layout_idx);
+  key_idx = lua_absindex(L, key_idx);
+  lua_createtable(L, 0, 3);                                /* [obj] */
+  int obj = lua_gettop(L);
+  lua_createtable(L, 0, ndata);                            /* [obj, data] */
+  lua_pushvalue(L, key_idx);
+  lua_pushvalue(L, obj + 1);
+  lua_rawset(L, obj);                                      /* obj[DATA] = data */
+  lua_rawgeti(L, layout_idx, 2);
+  lua_createtable(L, 0, nmarked);
+  lua_rawset(L, obj);                                      /* obj[MARKED] = {} */
+  lua_rawgeti(L, layout_idx, 3);
+  lua_pushboolean(L, 0);
+  lua_rawset(L, obj);                                      /* obj[COMPLETE] = false */
+  lua_rawgeti(L, layout_idx, 1);
+  lua_setmetatable(L, obj);
+  return obj + 1;
+}
+
+/* core.object_new(layout, plan, fields, DATA, Action) -> obj, or nil: Model:new's plain
+ * case, the whole of it or nothing. plan: model.lua's new_plan, one { column, name,
+ * plain set, plain default } per column. Each column takes fields[name], else its default
+ * (column.default). nil, with nothing changed anywhere, when any part is not plain: a
+ * value for a column whose set is not a plain store, an update action (a table whose
+ * metatable is Action), a default that is a function or not Column's, a field that names
+ * no column, a fields table with a metatable. model.lua then runs the whole of Model:new,
+ * which stores through the columns and raises what it raises. The caller has checked
+ * what is the same for every column: Meta.init is the layout's, Column's set, store and
+ * default_value are Column's own, and no object_modified receiver is connected. */
+static int lo_object_new(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  int has_fields = lua_type(L, 3) == LUA_TTABLE;
+  if (!has_fields && !lua_isnoneornil(L, 3)) return 0;
+  lua_settop(L, 5);
+  if (has_fields && lua_getmetatable(L, 3)) return 0;
+  int nfields = 0;
+  if (has_fields) {
+    lua_pushnil(L);
+    while (lua_next(L, 3)) {
+      nfields++;
+      lua_pop(L, 1);
+    }
+  }
+  int n = (int)lua_rawlen(L, 2);
+  int data = bloopL_object_layout(L, 1, 4, n, nfields);    /* [.., obj, data] */
+  lua_rawgeti(L, 1, 2);
+  lua_rawget(L, data - 1);                                 /* [.., obj, data, marked] */
+  int marked = data + 1, given = 0;
+  luaL_checkstack(L, 8, "bloop: object_new");
+  for (int i = 1; i <= n; i++) {
+    lua_rawgeti(L, 2, i);                                  /* [.., p] */
+    int p = lua_gettop(L);
+    lua_rawgeti(L, p, 2);                                  /* [.., p, name] */
+    if (has_fields) {
+      lua_pushvalue(L, p + 1);
+      lua_rawget(L, 3);
+    } else {
+      lua_pushnil(L);
+    }                                                      /* [.., p, name, v] */
+    if (!lua_isnil(L, p + 2)) {
+      given++;
+    } else {
+      lua_rawgeti(L, p, 4);
+      int plain_default = lua_toboolean(L, -1);
+      lua_pop(L, 1);
+      if (!plain_default) return 0;
+      lua_rawgeti(L, p, 1);
+      lua_pushliteral(L, "default");
+      lua_rawget(L, -2);                                   /* [.., p, name, nil, c, d] */
+      if (lua_type(L, -1) == LUA_TFUNCTION) return 0;
+      lua_replace(L, p + 2);
+      lua_settop(L, p + 2);
+    }
+    if (!lua_isnil(L, p + 2)) {
+      lua_rawgeti(L, p, 3);
+      int plain_set = lua_toboolean(L, -1);
+      lua_pop(L, 1);
+      if (!plain_set) return 0;
+      if (lua_type(L, p + 2) == LUA_TTABLE && lua_getmetatable(L, p + 2)) {
+        if (lua_rawequal(L, -1, 5)) return 0;
+        lua_pop(L, 1);
+      }
+      lua_pushvalue(L, p + 1);
+      lua_pushvalue(L, p + 2);
+      lua_rawset(L, data);
+      lua_pushvalue(L, p + 1);
+      lua_pushboolean(L, 1);
+      lua_rawset(L, marked);
+    }
+    lua_settop(L, p - 1);
+  }
+  if (given != nfields) return 0;                          /* a name no column has */
+  lua_settop(L, data - 1);
+  return 1;
+}
+
+int bloopL_open_object(lua_State *L) {
+  lua_pushcfunction(L, lo_object_new);
+  lua_setfield(L, -2, "object_new");
+  return 0;
+}
