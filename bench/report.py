@@ -67,7 +67,9 @@ out.append(f"Client CPU per operation (user + system time of the measured proces
            f"server is another process), median of {rounds} rounds of {ops} operations"
            + (f", median over {len(runs)} runs" if len(runs) > 1 else "")
            + f"; the query reads all {qitems} items under one hash key, page by page, per "
-           "round. The peers run one after the other against the same server in one run. "
+           "round. The peers run one after the other against the same server in one run; bare C "
+           "and bloop alternate round by round (each round a process of its own after the "
+           "same warm-up; `bench/rounds.py` says why). "
            "All read and write the same six attributes (String hash key, Number, Boolean, "
            "Set(String), Map{city, zip}, String).\n")
 out.append(f"- bare C: `bench/bare_c.c`, {bare_name}: one libcurl easy handle kept alive, "
