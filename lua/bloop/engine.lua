@@ -554,9 +554,13 @@ end
 -- dump refused it as a value it cannot store; say what was meant. Update actions apply to
 -- whole columns only (docs/actions.md).
 local function nested_action(model, obj, op)
+  -- Each table once: a value that holds itself (or one table many times) would otherwise
+  -- take exponential time to walk.
+  local seen = {}
   local function find(v, depth)
     if actions_mod.is_action(v) then return v end
-    if type(v) ~= "table" or depth > 32 then return nil end
+    if type(v) ~= "table" or seen[v] or depth > 32 then return nil end
+    seen[v] = true
     for _, x in next, v do
       local a = find(x, depth + 1)
       if a then return a end
@@ -581,7 +585,7 @@ local function write_args(self, obj, opts, op)
   local ok, now, absent = pcall(dump_now, self, obj, model, skip, meta)
   if not ok then
     nested_action(model, obj, op)
-    errors.rethrow(now)
+    errors.rethrow_at(now)
   end
   if absent then check_keys(model, absent, op) end
   local synced = self.synced[obj]
@@ -864,7 +868,8 @@ local function batch_entries(self, op, objs)
         tostring(model.Meta.columns_by_name[name]:get(obj))),
         { model = model, obj = obj, operation = op })
     end
-    local now, absent = dump_now(self, obj, model, skip)
+    local ok, now, absent = pcall(dump_now, self, obj, model, skip)
+    if not ok then errors.rethrow_at(now) end
     check_keys(model, absent, op)
     if op == "batch_save" then now = keep_unchanged(self, obj, model, now, absent) end
     models[i], items[i], nows[i] = handle, item_now(model, now, op == "batch_delete"), now

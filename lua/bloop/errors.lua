@@ -238,4 +238,15 @@ function errors.rethrow(err)
   error(err, 0)
 end
 
+-- errors.rethrow_at(err): rethrow(err), an error object's message starting at the caller's
+-- position when it does not yet: for a value the C core refused only when it dumped the
+-- item (a Map's unknown key, a value too deep), which the caller finds by its line.
+function errors.rethrow_at(err)
+  if type(err) == "table" and type(err.message) == "string" then
+    local at = where()
+    if at ~= "" and err.message:sub(1, #at) ~= at then err.message = at .. err.message end
+  end
+  errors.rethrow(err)
+end
+
 return errors

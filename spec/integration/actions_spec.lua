@@ -206,6 +206,20 @@ describe("bloop.actions #integration", function()
     at_caller(err)
     assert.matches("Post.stats holds bloop.actions.add(1) inside its value", err.message, 1, true)
     assert.has_error(function() stored("p8") end)   -- nothing was written
+    -- A value that holds itself many times is refused as the value it is, promptly: the
+    -- search for an action inside it visits each table once.
+    local loop = {}
+    for i = 1, 40 do loop["k" .. i] = loop end
+    post.stats = { views = 1, loop = loop }
+    local t0 = os.clock()
+    err = helpers.raises(function() engine:save(post) end)
+    assert.is_true(os.clock() - t0 < 1)
+    at_caller(err)
+    assert.matches('Post.stats got a table with an unknown key "loop"', err.message, 1, true)
+    err = helpers.raises(function() engine:batch_save(post) end)
+    at_caller(err)
+    assert.matches('Post.stats got a table with an unknown key "loop"', err.message, 1, true)
+    assert.has_error(function() stored("p8") end)
   end)
 
   describe("in a write transaction #moto_only", function()
