@@ -350,7 +350,9 @@ static void print_rounds(const double *s, int n) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 6) die("usage: bare_c ENDPOINT TABLE ROUNDS OPS QUERY_ITEMS");
+  if (argc < 6) die("usage: bare_c ENDPOINT TABLE ROUNDS OPS QUERY_ITEMS [ONLY]");
+  /* ONLY (save, increment, put or get): that operation alone, for perf stat and callgrind */
+  const char *only = argc > 6 ? argv[6] : NULL;
   int rounds = atoi(argv[3]), ops = atoi(argv[4]), qitems = atoi(argv[5]);
   if (rounds < 1 || rounds > 64 || ops < 1) die("bad ROUNDS or OPS");
   static struct peer p;
@@ -371,6 +373,17 @@ int main(int argc, char **argv) {
   static const char *const keys[NK] = {"save_us", "increment_us", "put_us", "get_us"};
   void (*const fns[NK])(struct peer *, int) = {save, increment, put, get};
   double all[NK + 1][64], med[NK + 1];
+  if (only) {
+    for (int k = 0; k < NK; k++) {
+      if (strncmp(keys[k], only, strlen(only)) != 0 || keys[k][strlen(only)] != '_') continue;
+      for (int i = 1; i <= ops; i++) fns[k](&p, i);
+      curl_easy_cleanup(p.curl);
+      free(p.resp.data);
+      curl_global_cleanup();
+      return 0;
+    }
+    die("ONLY: save, increment, put or get");
+  }
   for (int k = 0; k < NK; k++) {
     for (int r = 0; r < rounds; r++) {
       double c0 = cpu_us();
