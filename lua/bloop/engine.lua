@@ -675,12 +675,38 @@ local function save_one(self, obj, opts)
   end
 end
 
+-- One new object and no options, the usual call: what save_one does for it when every
+-- column has a value that dumps plainly, in one C call (ce:save_one) with none of the
+-- argument tables. Anything else (a synced object, whose save sends only what changed; an
+-- action; a version column; a column without a value, which may need a REMOVE or a key
+-- check) goes the general way, which also raises what it always raised.
+local function save_plain(self, obj)
+  local model = model_of(obj)
+  local meta, handle = concrete(self, model, "save")
+  if meta.version or rawget(obj, ACTIONS) or self.synced[obj] ~= nil then return false end
+  local spec = spec_of(model, meta)
+  local data = rawget(obj, DATA)
+  if not (spec.dump and data) then return false end
+  local snapshot, err = self.native:save_one(handle, spec, data, self.context)
+  if snapshot then
+    self.synced[obj] = snapshot
+    if rawget(obj, MARKED) then obj[MARKED] = {} end
+    if signals.object_saved:has_receivers() then
+      signals.object_saved:send{ engine = self, obj = obj }
+    end
+    return true
+  elseif err then
+    errors.rethrow(augment(err, model, "save", obj))
+  end
+  return false
+end
+
 -- engine:save(obj, ..., { condition=, atomic=, sync= }): one UpdateItem per object.
 function Engine:save(...)
   -- one object and no options, the usual call: what the loop below does for it, without
   -- the argument lists and the closure
   if select("#", ...) == 1 and model_of((...)) then
-    save_one(self, (...), NO_OPTS)
+    if not save_plain(self, (...)) then save_one(self, (...), NO_OPTS) end
     return
   end
   local objs, opts = split_args("engine", "save", ...)

@@ -521,6 +521,57 @@ static int le_write_op(lua_State *L, int is_delete) {
   return 1;
 }
 
+/* The columns of spec_idx dumped from data_idx into *item (lfast.h), when every one has a
+ * value that dumps plainly: 1. Else 0, for the caller's general way. Leaves the stack as
+ * it was. */
+static int le_dump_whole(lua_State *L, int spec_idx, int data_idx, bloop_arena *a,
+                         bloop_value *item) {
+  if (!bloopL_fast_dump(L, spec_idx, data_idx, a, item)) return 0;
+  int absent = !lua_isnil(L, -1);                  /* [.., absent] */
+  lua_pop(L, 1);
+  return !absent;
+}
+
+/* ce:save_one(model, spec, data, context) -> snapshot, or nil, err | nil: ce:save of one
+ * object that was never synced and has no action, condition or option (engine.lua's
+ * save_plain, the usual engine:save of a new object), with no argument table, no kept dump
+ * and no result table. Every column is dumped here from data through spec (lfast.h); the
+ * snapshot returned is the item written. nil and no err: a column has no value or does
+ * not dump plainly, and the caller takes the general way, which raises what it always
+ * raised and REMOVEs what it must. */
+static int le_save_one(lua_State *L) {
+  engine_box *box = le_check_engine(L, 1);
+  bloop_model *model = bloopL_check_model(L, 2);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  luaL_checktype(L, 4, LUA_TTABLE);
+  lua_settop(L, 5);                                /* [e, m, spec, data, ctx] */
+  bloop_arena *a = bloopL_push_scratch(L);         /* [.., arena] */
+  bloop_value item;
+  if (!le_dump_whole(L, 3, 4, a, &item)) {
+    bloopL_scratch_done(L, 6);
+    return 0;
+  }
+  /* the compiled dump makes only what the reader would take (lsnapshot.c, the kept dump) */
+  bloop_write_args w;
+  memset(&w, 0, sizeof w);
+  w.model = model;
+  w.item = &item;
+  w.item_valid = 1;
+  w.sync = BLOOP_SYNC_NONE;
+  bloop_write_result r;
+  memset(&r, 0, sizeof r);
+  bloop_error err = BLOOP_ERROR_INIT;
+  if (bloop_engine_save(box->e, &w, &r, a, &err) != BLOOP_OK) {
+    lua_pushnil(L);
+    bloopL_push_core_error(L, &err, BLOOPL_FROM_ENGINE);
+    bloopL_scratch_done(L, 6);
+    return 2;
+  }
+  bloopL_snapshot_push(L, &item);                  /* [.., arena, snapshot] */
+  bloopL_scratch_done(L, 6);
+  return 1;
+}
+
 static int le_save(lua_State *L) { return le_write_op(L, 0); }
 static int le_delete(lua_State *L) { return le_write_op(L, 1); }
 
@@ -560,13 +611,7 @@ static int le_load_one(lua_State *L) {
   bloop_arena *a = bloopL_push_scratch(L);         /* [.., arena] */
   bloop_load_op op = {.model = model, .text_only = 1};   /* the text read below */
   bloop_value key;
-  if (!bloopL_fast_dump(L, 4, 5, a, &key)) {
-    bloopL_scratch_done(L, 8);
-    return 0;
-  }
-  int absent = !lua_isnil(L, -1);                  /* [.., arena, absent] */
-  lua_pop(L, 1);
-  if (absent) {
+  if (!le_dump_whole(L, 4, 5, a, &key)) {
     bloopL_scratch_done(L, 8);
     return 0;
   }
@@ -1149,7 +1194,8 @@ static int le_cursor_key_tostring(lua_State *L) {
 
 static const luaL_Reg engine_methods[] = {
     {"bind", le_bind},   {"save", le_save},       {"delete", le_delete},
-    {"load", le_load},   {"load_one", le_load_one},   {"batch", le_batch},     {"search", le_search},
+    {"load", le_load},   {"load_one", le_load_one},
+    {"save_one", le_save_one},   {"batch", le_batch},     {"search", le_search},
     {"explain", le_explain}, {"meter", le_meter}, {"metered", le_metered},
     {"close", le_gc},    {NULL, NULL}};
 static const luaL_Reg engine_meta[] = {{"__gc", le_gc}, {"__close", le_gc}, {NULL, NULL}};

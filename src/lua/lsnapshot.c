@@ -69,7 +69,7 @@ static void lsn_load(lua_State *L, int e, const bloop_value *v, int ctx_idx) {
 
 /* [] -> [snapshot]: item as DynamoDB JSON text, without validating it (the reader checks
  * it when the text is read back). */
-static void lsn_push_text(lua_State *L, const bloop_value *item) {
+void bloopL_snapshot_push(lua_State *L, const bloop_value *item) {
   bloop_buf *b = bloopL_push_scratch_buf(L);    /* [buf] */
   if (bloopi_item_to_json_unchecked(item, b) != BLOOP_OK) bloopL_nomem(L);
   lua_pushlstring(L, b->data, b->len);          /* [buf, snapshot] */
@@ -127,7 +127,7 @@ void bloopL_fill_state(lua_State *L, const bloop_value *item, int spec_idx, int 
     snap.type = BLOOP_TYPE_M;
     snap.u.map.members = kept;
     snap.u.map.count = snap.u.map.cap = nkept;
-    lsn_push_text(L, &snap);
+    bloopL_snapshot_push(L, &snap);
   }
   if (kept != stack) lua_remove(L, keep_idx);
 }
@@ -283,7 +283,7 @@ static int lsn_dump_done(lua_State *L, bloop_arena *a, const bloop_value *item, 
   /* Not validated here: the C engine reads the snapshot back with the JSON reader (or
    * takes the kept item once bloop_item_validate passes it), which checks every rule, and
    * reports a bad value under the model and operation. */
-  lsn_push_text(L, item);                       /* [.., absent, arena, snapshot] */
+  bloopL_snapshot_push(L, item);                       /* [.., absent, arena, snapshot] */
   lsn_keep(L, a, item, -1, valid);
   bloopL_scratch_done(L, 5);
   lua_pushvalue(L, 4);

@@ -39,6 +39,10 @@ BLOOPI_FUNC void bloopL_fill_state(lua_State *L, const bloop_value *item, int sp
                                    int data_idx, int ctx_idx, const char *text,
                                    size_t text_len);
 
+/* [] -> [snapshot]: item (an M value) as its snapshot text, unvalidated (whoever reads the
+ * text back checks it). Raises only for memory. */
+BLOOPI_FUNC void bloopL_snapshot_push(lua_State *L, const bloop_value *item);
+
 /* The item of the last core.dump_item when the string at idx is its snapshot (the same
  * Lua string) and the item reads as its text would: its memory moves into `into` and it is
  * returned, no longer kept. NULL otherwise (the caller reads the text). Never raises. */
