@@ -23,7 +23,13 @@ M.defaults = {
   indent = "  ",
   max_items = 200,  -- entries shown per table; the rest are counted
   max_string = 200, -- bytes of a string shown inside a model object; the rest are counted
+  max_tables = 2000, -- tables expanded in one call; the rest print as {...}
 }
+
+-- The count of tables expanded so far, kept in `seen` under a key no value can be: a
+-- table shared many times over (each level's entries all the same table) prints again at
+-- every reference, which without a bound is the entries per level to the power of depth.
+local EXPANDED = {}
 
 local keywords = {}
 for w in ([[and break do else elseif end false for function goto if in local nil not or
@@ -96,6 +102,9 @@ end
 local function format_table(t, opts, seen, level)
   if seen[t] then return "<cycle>" end
   if level >= opts.depth then return next(t) == nil and "{}" or "{...}" end
+  local expanded = (seen[EXPANDED] or 0) + 1
+  if expanded > opts.max_tables then return next(t) == nil and "{}" or "{...}" end
+  seen[EXPANDED] = expanded
   seen[t] = true
 
   -- Collect with pairs (honours __pairs: a bloop.set lists its members).

@@ -41,6 +41,22 @@ describe("bloop.pretty", function()
       assert.are.equal("{ { 1 }, { 1 } }", pretty.format({ s, s }))
     end)
 
+    it("expands at most max_tables tables in one call, so a table shared many times prints promptly", function()
+      -- 50 entries a level, each the same table, six levels: 50^6 references
+      local t = { 1 }
+      for _ = 1, 6 do
+        local up = {}
+        for i = 1, 50 do up[i] = t end
+        t = up
+      end
+      local c0 = os.clock()
+      local text = pretty.format(t)
+      assert.is_true(os.clock() - c0 < 2)
+      assert.truthy(text:find("{...}", 1, true))
+      local small = pretty.format({ { 1 }, { 2 }, { 3 } }, { max_tables = 2 })
+      assert.are.equal("{ { 1 }, {...}, {...} }", small)
+    end)
+
     it("limits the depth", function()
       local deep = { a = { b = { c = { d = 1 } } } }
       assert.are.equal("{ a = { b = {...} } }", pretty.format(deep, { depth = 2 }))
