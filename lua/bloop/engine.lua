@@ -666,14 +666,21 @@ local function after_write(self, obj, model, now, res, sync, meta)
   if rawget(obj, MARKED) then obj[MARKED] = {} end
 end
 
-local function save_one(self, obj, opts)
-  local model, now, args, meta = write_args(self, obj, opts, "save")
-  local res = run(model, "save", obj, self.native.save, self.native, args)
-  after_write(self, obj, model, now, res, opts.sync, meta)
+local function announce_saved(self, obj)
   if signals.object_saved:has_receivers() then
     signals.object_saved:send{ engine = self, obj = obj }
   end
 end
+
+local function save_one(self, obj, opts)
+  local model, now, args, meta = write_args(self, obj, opts, "save")
+  local res = run(model, "save", obj, self.native.save, self.native, args)
+  after_write(self, obj, model, now, res, opts.sync, meta)
+  announce_saved(self, obj)
+end
+
+-- What ce:save_one's write answers: no version, no attributes (it syncs nothing back).
+local NO_RESULT = {}
 
 -- One new object and no options, the usual call: what save_one does for it when every
 -- column has a value that dumps plainly, in one C call (ce:save_one) with none of the
@@ -689,11 +696,8 @@ local function save_plain(self, obj)
   if not (spec.dump and data) then return false end
   local snapshot, err = self.native:save_one(handle, spec, data, self.context)
   if snapshot then
-    self.synced[obj] = snapshot
-    if rawget(obj, MARKED) then obj[MARKED] = {} end
-    if signals.object_saved:has_receivers() then
-      signals.object_saved:send{ engine = self, obj = obj }
-    end
+    after_write(self, obj, model, snapshot, NO_RESULT, nil, meta)
+    announce_saved(self, obj)
     return true
   elseif err then
     errors.rethrow(augment(err, model, "save", obj))

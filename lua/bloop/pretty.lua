@@ -101,9 +101,10 @@ end
 
 local function format_table(t, opts, seen, level)
   if seen[t] then return "<cycle>" end
-  if level >= opts.depth then return next(t) == nil and "{}" or "{...}" end
   local expanded = (seen[EXPANDED] or 0) + 1
-  if expanded > opts.max_tables then return next(t) == nil and "{}" or "{...}" end
+  if level >= opts.depth or expanded > opts.max_tables then
+    return next(t) == nil and "{}" or "{...}"
+  end
   seen[EXPANDED] = expanded
   seen[t] = true
 

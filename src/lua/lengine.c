@@ -552,14 +552,8 @@ static int le_save_one(lua_State *L) {
     return 0;
   }
   /* the compiled dump makes only what the reader would take (lsnapshot.c, the kept dump) */
-  bloop_write_args w;
-  memset(&w, 0, sizeof w);
-  w.model = model;
-  w.item = &item;
-  w.item_valid = 1;
-  w.sync = BLOOP_SYNC_NONE;
-  bloop_write_result r;
-  memset(&r, 0, sizeof r);
+  bloop_write_args w = {.model = model, .item = &item, .item_valid = 1, .sync = BLOOP_SYNC_NONE};
+  bloop_write_result r = {0};
   bloop_error err = BLOOP_ERROR_INIT;
   if (bloop_engine_save(box->e, &w, &r, a, &err) != BLOOP_OK) {
     lua_pushnil(L);

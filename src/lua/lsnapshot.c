@@ -283,7 +283,7 @@ static int lsn_dump_done(lua_State *L, bloop_arena *a, const bloop_value *item, 
   /* Not validated here: the C engine reads the snapshot back with the JSON reader (or
    * takes the kept item once bloop_item_validate passes it), which checks every rule, and
    * reports a bad value under the model and operation. */
-  bloopL_snapshot_push(L, item);                       /* [.., absent, arena, snapshot] */
+  bloopL_snapshot_push(L, item);                /* [.., absent, arena, snapshot] */
   lsn_keep(L, a, item, -1, valid);
   bloopL_scratch_done(L, 5);
   lua_pushvalue(L, 4);
