@@ -47,15 +47,19 @@ static int read_page(const char *text, size_t size) {
   bloopi_jr_init(&r, text, size, &a, &err, "answer");
   size_t i = 0, klen, n, items_at = 0, k = 0;
   const char *key;
-  int more, has_items = 0, ok = 0;
+  int more, has_items = 0, has_count = 0, has_key = 0, ok = 0;
   bloop_value v;
   if (bloopi_jr_object_begin(&r)) goto done;
+  /* a member met twice is refused, as engine_search.c refuses it */
   while ((more = bloopi_jr_object_next(&r, &i, &key, &klen)) == 1) {
     if (klen == 5 && memcmp(key, "Count", 5) == 0) {
+      if (has_count++) goto twice;
       if (bloopi_jr_count(&r, &n)) goto done;
     } else if (klen == 16 && memcmp(key, "LastEvaluatedKey", 16) == 0) {
+      if (has_key++) goto twice;
       if (bloopi_jr_item(&r, &v)) goto done;
     } else if (klen == 5 && memcmp(key, "Items", 5) == 0) {
+      if (has_items) goto twice;
       if (bloopi_jr_array_begin(&r)) goto done;
       items_at = bloopi_jr_offset(&r);
       has_items = 1;
@@ -79,6 +83,9 @@ static int read_page(const char *text, size_t size) {
     }
     items_at = bloopi_jr_offset(&r);
   }
+  goto done;
+twice:
+  bloop_error_set(&err, BLOOP_EINVAL, "InvalidJSON", "answer: a member appears twice");
 done:
   check(ok || err.message[0] != '\0');
   bloop_arena_free(&a);

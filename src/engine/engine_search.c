@@ -514,8 +514,21 @@ static bloop_status read_members(bloop_search *s, seg *g, int *has_items, bloop_
   int more;
   size_t i = 0, n, klen;
   const char *key;
+  /* Each member read once: JSON leaves a repeated name's meaning open (RFC 8259, 4), and a
+   * second Items would leave the first array passed over and never checked, a second Count
+   * count twice. DynamoDB never repeats one. */
+  static const char *const members[] = {"Count", "ScannedCount", "ConsumedCapacity",
+                                        "LastEvaluatedKey", "Items"};
+  unsigned seen = 0;
   if (bloopi_jr_object_begin(r)) return BLOOP_EINVAL;
   while ((more = bloopi_jr_object_next(r, &i, &key, &klen)) == 1) {
+    for (unsigned m = 0; m < sizeof members / sizeof *members; m++) {
+      if (strlen(members[m]) != klen || memcmp(key, members[m], klen) != 0) continue;
+      if (seen & 1u << m)
+        return bloop_error_set(err, BLOOP_EINVAL, "InvalidJSON", "answer: %s appears twice",
+                               members[m]);
+      seen |= 1u << m;
+    }
 #define IS(k) (klen == sizeof k - 1 && memcmp(key, k, klen) == 0)
     if (IS("Count") || IS("ScannedCount")) {
       if (bloopi_jr_count(r, &n)) return BLOOP_EINVAL;

@@ -87,6 +87,18 @@ static void test_bind_without_status(bloop_model *m) {
   }
 }
 
+/* A scan of m's table through e, or NULL (the failed check said why). */
+static bloop_search *scan_of(bloop_engine *e, bloop_model *m) {
+  bloop_search_args a;
+  memset(&a, 0, sizeof a);
+  a.mode = BLOOP_SEARCH_SCAN;
+  a.model = m;
+  bloop_search *s = NULL;
+  bloop_error err = BLOOP_ERROR_INIT;
+  CHECK_MSG(bloop_search_new(e, &a, &s, &err) == BLOOP_OK, err.message);
+  return s;
+}
+
 /* A server that answers a page with the very key it was asked to start after would make
  * the search ask for that page forever: the second time is an error. */
 static void test_scan_same_key(bloop_model *m) {
@@ -96,13 +108,9 @@ static void test_scan_same_key(bloop_model *m) {
               "{\"Items\":[],\"Count\":0,\"ScannedCount\":0}", 0, 0, NULL};
   bloop_engine *e = make_engine(&c);
   if (!e) return;
-  bloop_search_args a;
-  memset(&a, 0, sizeof a);
-  a.mode = BLOOP_SEARCH_SCAN;
-  a.model = m;
-  bloop_search *s = NULL;
+  bloop_search *s = scan_of(e, m);
   bloop_error err = BLOOP_ERROR_INIT;
-  if (CHECK(bloop_search_new(e, &a, &s, &err) == BLOOP_OK)) {
+  if (s) {
     const bloop_value *item = NULL;
     CHECK(bloop_search_next(s, &item, &err) == BLOOP_EPROTOCOL && item == NULL);
     CHECK_STR(err.code, "BadResponse");
@@ -117,6 +125,30 @@ static void test_scan_same_key(bloop_model *m) {
   }
   bloop_search_free(s);
   bloop_engine_free(e);
+}
+
+/* An answer that names a member twice is refused whole: a second Items would leave the
+ * first array (here not even JSON) passed over unread, a second Count count twice. */
+static void test_scan_member_twice(bloop_model *m) {
+  static const char *const pages[] = {
+      "{\"Items\":[{\"id\":{\"BOOL\":falsK}}],\"Count\":1,"
+      "\"Items\":[{\"id\":{\"S\":\"a\"}}]}",
+      "{\"Items\":[],\"Count\":0,\"Count\":0}"};
+  for (size_t i = 0; i < sizeof pages / sizeof *pages; i++) {
+    canned c = {NULL, pages[i], NULL, 0, 0, NULL};
+    bloop_engine *e = make_engine(&c);
+    if (!e) return;
+    bloop_search *s = scan_of(e, m);
+    bloop_error err = BLOOP_ERROR_INIT;
+    if (s) {
+      const bloop_value *item = NULL;
+      CHECK_MSG(bloop_search_next(s, &item, &err) == BLOOP_EPROTOCOL && item == NULL, pages[i]);
+      CHECK_STR(err.code, "BadResponse");
+      CHECK_MSG(strstr(err.message, "appears twice") != NULL, err.message);
+    }
+    bloop_search_free(s);
+    bloop_engine_free(e);
+  }
 }
 
 /* A batch naming one item twice is refused before anything is sent: N keys compare by
@@ -257,6 +289,7 @@ int main(void) {
   if (CHECK(m != NULL)) {
     test_bind_without_status(m);
     test_scan_same_key(m);
+    test_scan_member_twice(m);
     test_load_text_only(m);
   }
   test_batch_same_key();
