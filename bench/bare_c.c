@@ -351,7 +351,8 @@ static void print_rounds(const double *s, int n) {
 
 int main(int argc, char **argv) {
   if (argc < 6) die("usage: bare_c ENDPOINT TABLE ROUNDS OPS QUERY_ITEMS [ONLY]");
-  /* ONLY (save, increment, put or get): that operation alone, for perf stat and callgrind */
+  /* ONLY (save, increment, put or get): that operation alone, its one measure printed (perf,
+   * callgrind, or timing one operation over many processes) */
   const char *only = argc > 6 ? argv[6] : NULL;
   int rounds = atoi(argv[3]), ops = atoi(argv[4]), qitems = atoi(argv[5]);
   if (rounds < 1 || rounds > 64 || ops < 1) die("bad ROUNDS or OPS");
@@ -379,7 +380,9 @@ int main(int argc, char **argv) {
     int k = 0;
     while (k < NK && strcmp(keys[k], want) != 0) k++;
     if (k == NK) die("ONLY: save, increment, put or get");
+    double c0 = cpu_us();
     for (int i = 1; i <= ops; i++) fns[k](&p, i);
+    printf("{\"%s\": %.2f}\n", keys[k], (cpu_us() - c0) / ops);
     goto done;
   }
   for (int k = 0; k < NK; k++) {
