@@ -55,7 +55,6 @@ cold_rows = [
 
 bare_name = runs[0]["bare"]["peer"]
 has_js = all(r.get("js") for r in runs)
-has_mi = all(r.get("bare_mi") for r in runs)   # bare C again, mimalloc preloaded (bench/run)
 ours_name, peer_name = runs[0]["ours"]["peer"], runs[0]["peer"]["peer"]
 out = ["# Benchmark results\n"]
 out.append(f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {cpu_name()} "
@@ -76,25 +75,17 @@ out.append(f"Client CPU per operation (user + system time of the measured proces
 out.append(f"- bare C: `bench/bare_c.c`, {bare_name}: one libcurl easy handle kept alive, "
            "SigV4 by hand with OpenSSL's one-shot `SHA256`/`HMAC` (signing key derived once "
            "a day), bodies built and answers decoded into a C struct with cJSON.")
-if has_mi:
-    out.append("- bare C + mimalloc: the same program and rounds with the mimalloc library the "
-               "`bloop` program links preloaded (`LD_PRELOAD`): bloop's program allocates with "
-               "mimalloc (docs/install.md), bare C as written with the C library's malloc, so "
-               "this column compares the two on the same allocator.")
 out.append(f"- {ours_name}: `bench/bloop_bench.lua`, the engine with Lua models "
-           "(`bench/models.lua`) and the low-level client with wire tables"
-           + (", in the `bloop` program (mimalloc)." if has_mi else "."))
+           "(`bench/models.lua`) and the low-level client with wire tables.")
 out.append(f"- {peer_name}: `bench/peer_boto3.py`, the low-level client with "
            "TypeSerializer/TypeDeserializer" + ("." if has_js else ".\n"))
 if has_js:
     out.append(f"- {runs[0]['js']['peer']}: `bench/js/peer.mjs`, `DynamoDBClient` with "
                "`marshall`/`unmarshall` from `@aws-sdk/util-dynamodb` (`process.cpuUsage`).\n")
 out.append("## Side by side (µs of client CPU per operation)\n")
-out.append(f"| operation | bare C | bloop | bloop / bare C | target | met |"
-           + (" bare C + mimalloc | bloop / that |" if has_mi else "")
-           + " boto3 | boto3 / bare C |" + (" JavaScript SDK | JS / bare C |" if has_js else ""))
-out.append("| --- | ---: | ---: | ---: | ---: | :---: |" + (" ---: | ---: |" if has_mi else "")
-           + " ---: | ---: |" + (" ---: | ---: |" if has_js else ""))
+out.append(f"| operation | bare C | bloop | bloop / bare C | target | met | boto3 | boto3 / bare C |"
+           + (" JavaScript SDK | JS / bare C |" if has_js else ""))
+out.append("| --- | ---: | ---: | ---: | ---: | :---: | ---: | ---: |" + (" ---: | ---: |" if has_js else ""))
 for name, bk, ok, pk, target in side_rows:
     b, o, p = med(lambda r: r["bare"][bk]), med(lambda r: r["ours"][ok]), med(lambda r: r["peer"][pk])
     js = f" {fmt(med(lambda r: r['js'][pk]))} | {med(lambda r: r['js'][pk]) / b:.1f}x |" if has_js else ""
@@ -104,11 +95,7 @@ for name, bk, ok, pk, target in side_rows:
         t, met = f"≤ {target[1]}x", "yes" if o / b <= target[1] else "**no**"
     else:
         t, met = f"≤ {target[1]} µs", "yes" if o <= target[1] else "**no**"
-    mi = ""
-    if has_mi:
-        bm = med(lambda r: r["bare_mi"][bk])
-        mi = f" {fmt(bm)} | {o / bm:.2f}x |"
-    out.append(f"| {name} | {fmt(b)} | {fmt(o)} | {o / b:.2f}x | {t} | {met} |{mi} {fmt(p)} "
+    out.append(f"| {name} | {fmt(b)} | {fmt(o)} | {o / b:.2f}x | {t} | {met} | {fmt(p)} "
                f"| {p / b:.1f}x |" + js)
 out.append("\nbare C's save row sends the same UpdateItem as `engine:save` of a new object (SET "
            "of the five non-key attributes, names and values as placeholders); its increment "
@@ -211,14 +198,12 @@ if rss_path:
                "(bench/run runs it against its dynalite).")
 
 if len(runs) > 1:
-    out.append("\n## Every run (bare C / bloop / boto3"
-               + (" / bare C + mimalloc" if has_mi else "") + ")\n")
+    out.append("\n## Every run (bare C / bloop / boto3)\n")
     out.append("| operation | " + " | ".join(f"run {i + 1}" for i in range(len(runs))) + " |")
     out.append("| --- |" + " ---: |" * len(runs))
     for name, bk, ok, pk, _ in side_rows:
         out.append(f"| {name} | " + " | ".join(
-            f"{fmt(r['bare'][bk])} / {fmt(r['ours'][ok])} / {fmt(r['peer'][pk])}"
-            + (f" / {fmt(r['bare_mi'][bk])}" if has_mi else "") for r in runs) + " |")
+            f"{fmt(r['bare'][bk])} / {fmt(r['ours'][ok])} / {fmt(r['peer'][pk])}" for r in runs) + " |")
 out.append("\nThe machine is shared (2 cores; the client and dynalite take one each): another "
            "busy process inflates client CPU, so runs differ; `bench/profile` gives "
            "instruction counts, which do not vary (bench/PROFILE.md). Every round's number "

@@ -6,7 +6,7 @@
  * that `bloop.core` is linked in and preloaded, package.path already finds the bloop Lua
  * modules (bloop_runtime_openlibs), `bloop` is a global in everything it runs, messages
  * start with "bloop:" (a bloop error's with the user's file:line), and the REPL (repl.c)
- * pretty-prints results. Its malloc is mimalloc when built with it (CMakeLists.txt).
+ * pretty-prints results.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +16,6 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
-#ifdef BLOOP_HOST_MIMALLOC
-#include <mimalloc.h>
-#endif
 
 #include "bloop/bloop.h"
 #include "host/docall.h"
@@ -305,14 +302,6 @@ static int pmain(lua_State *L) {
 }
 
 int main(int argc, char **argv) {
-#ifdef BLOOP_HOST_MIMALLOC
-  /* mimalloc hands pages back to the system once unused for 25 ms: a search that reads a big
-   * page into Lua tables, which the collector then frees, faulted the same memory back in for
-   * the next page and spent twice the CPU per item (bench/PROFILE.md, "The allocator"). A
-   * second keeps it across pages and still returns it when idle; MIMALLOC_DECOMMIT_DELAY, when
-   * set, decides instead. */
-  mi_option_set_default(mi_option_decommit_delay, 1000);
-#endif
   lua_State *L = luaL_newstate();
   if (L == NULL) {
     fprintf(stderr, "%s: cannot create state: not enough memory\n", PROGNAME);
