@@ -506,6 +506,20 @@ static bloop_status read_consumed(bloop_search *s, bloopi_jr *r) {
   return more < 0 ? BLOOP_EINVAL : BLOOP_OK;
 }
 
+/* The members of an answer that read_members reads, in the order of the names below;
+ * M_OTHER is any other member, skipped. */
+enum { M_COUNT, M_SCANNED, M_CONSUMED, M_LAST_KEY, M_ITEMS, M_OTHER };
+static const char *const member_names[M_OTHER] = {"Count", "ScannedCount", "ConsumedCapacity",
+                                                  "LastEvaluatedKey", "Items"};
+
+static int member_of(const char *key, size_t klen) {
+  int m = 0;
+  while (m < M_OTHER &&
+         !(strlen(member_names[m]) == klen && memcmp(key, member_names[m], klen) == 0))
+    m++;
+  return m;
+}
+
 /* The members of a page's answer (g->data): counts and the key now, the items passed over
  * and read later, one per bloop_search_next. */
 static bloop_status read_members(bloop_search *s, seg *g, int *has_items, bloop_error *err) {
@@ -514,45 +528,52 @@ static bloop_status read_members(bloop_search *s, seg *g, int *has_items, bloop_
   int more;
   size_t i = 0, n, klen;
   const char *key;
-  /* Each member read once: JSON leaves a repeated name's meaning open (RFC 8259, 4), and a
-   * second Items would leave the first array passed over and never checked, a second Count
-   * count twice. DynamoDB never repeats one. */
-  static const char *const members[] = {"Count", "ScannedCount", "ConsumedCapacity",
-                                        "LastEvaluatedKey", "Items"};
   unsigned seen = 0;
   if (bloopi_jr_object_begin(r)) return BLOOP_EINVAL;
   while ((more = bloopi_jr_object_next(r, &i, &key, &klen)) == 1) {
-    for (unsigned m = 0; m < sizeof members / sizeof *members; m++) {
-      if (strlen(members[m]) != klen || memcmp(key, members[m], klen) != 0) continue;
+    int m = member_of(key, klen);
+    /* Each member read once: JSON leaves a repeated name's meaning open (RFC 8259, 4), and
+     * a second Items would leave the first array passed over and never checked, a second
+     * Count count twice. DynamoDB never repeats one. */
+    if (m != M_OTHER) {
       if (seen & 1u << m)
         return bloop_error_set(err, BLOOP_EINVAL, "InvalidJSON", "answer: %s appears twice",
-                               members[m]);
+                               member_names[m]);
       seen |= 1u << m;
     }
-#define IS(k) (klen == sizeof k - 1 && memcmp(key, k, klen) == 0)
-    if (IS("Count") || IS("ScannedCount")) {
+    switch (m) {
+    case M_COUNT:
+    case M_SCANNED:
       if (bloopi_jr_count(r, &n)) return BLOOP_EINVAL;
-      if (IS("Count")) s->count += n, g->page_count = n;
+      if (m == M_COUNT) s->count += n, g->page_count = n;
       else s->scanned += n;
-    } else if (IS("ConsumedCapacity")) {
+      break;
+    case M_CONSUMED:
       if (read_consumed(s, r)) return BLOOP_EINVAL;
-    } else if (IS("LastEvaluatedKey")) {
+      break;
+    case M_LAST_KEY: {
       const char *text;
       size_t len;
       if (bloopi_jr_item_text(r, &g->last_key, &text, &len)) return BLOOP_EINVAL;
       bloop_buf_append(&g->esk, text, len);
       g->has_last_key = 1;
-    } else if (IS("Items") && s->projection != BLOOP_SEARCH_COUNT) {
-      /* (a COUNT answer has none; moto sends them anyway, and they are skipped) */
-      if (bloopi_jr_array_begin(r)) return BLOOP_EINVAL;
-      g->items_at = bloopi_jr_offset(r);
-      *has_items = 1;
-      bloopi_jr_seek(r, g->items_at - 1);  /* back on the '[': past the array, unchecked */
-      if (bloopi_jr_pass(r)) return BLOOP_EINVAL;
-    } else if (bloopi_jr_skip(r)) {
-      return BLOOP_EINVAL;
+      break;
     }
-#undef IS
+    case M_ITEMS:
+      if (s->projection != BLOOP_SEARCH_COUNT) {
+        if (bloopi_jr_array_begin(r)) return BLOOP_EINVAL;
+        g->items_at = bloopi_jr_offset(r);
+        *has_items = 1;
+        bloopi_jr_seek(r, g->items_at - 1);  /* back on the '[': past the array, unchecked */
+        if (bloopi_jr_pass(r)) return BLOOP_EINVAL;
+        break;
+      }
+      /* a COUNT answer has none; moto sends them anyway, and they are skipped */
+      if (bloopi_jr_skip(r)) return BLOOP_EINVAL;
+      break;
+    default:
+      if (bloopi_jr_skip(r)) return BLOOP_EINVAL;
+    }
   }
   return more < 0 || bloopi_jr_end(r) ? BLOOP_EINVAL : BLOOP_OK;
 }
