@@ -354,8 +354,12 @@ local function loaded(self, obj, spec, snapshot)
     end
   end
   self.synced[obj] = snapshot
+  -- the marks are cleared where they are: a load then makes no table (assigning nil to a
+  -- field while next walks the table is allowed)
   local marked = rawget(obj, MARKED)
-  if marked and next(marked) ~= nil then obj[MARKED] = {} end
+  if marked then
+    for k in next, marked do marked[k] = nil end
+  end
   local whole = spec.whole   -- the same for every object a search loads: found once
   if whole == nil then
     whole = #spec.columns == #model_of(obj).Meta.columns

@@ -255,12 +255,19 @@ local modified_receivers = signals.object_modified.receivers
 local function new_plan(meta)
   local plan = meta._new
   if plan and plan.columns == meta.columns then return plan end
-  plan = { columns = meta.columns }
+  -- fast: every column is plain in both senses, so C (lobject.c) follows the fields given
+  -- and the columns with a default (defaults: their entries), not every column. A default
+  -- is read from the column at each new object; which columns have one is read here, when
+  -- the columns are declared.
+  plan = { columns = meta.columns, by_name = meta.columns_by_name, fast = true, defaults = {} }
   for i, c in ipairs(meta.columns) do
     local plain = getmetatable(c) == Column
     -- 4: the default is Column:default_value's (read here from c.default, no method call)
-    plan[i] = { c, c.name, plain and rawget(c, "set") == nil and rawget(c, "store") == nil,
+    local p = { c, c.name, plain and rawget(c, "set") == nil and rawget(c, "store") == nil,
       plain and rawget(c, "default_value") == nil }
+    plan[i] = p
+    if not (p[3] and p[4]) then plan.fast = false end
+    if rawget(c, "default") ~= nil then plan.defaults[#plan.defaults + 1] = p end
   end
   meta._new = plan
   return plan

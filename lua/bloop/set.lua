@@ -1,7 +1,9 @@
 -- bloop.set: the value set columns hold (SS / NS / BS).
 --
 -- A set is a table holding its members at 1..n (in insertion order; a removal moves the
--- last member into the hole) and `_index`, a map from each member's key to its position.
+-- last member into the hole) and `_index`, a map from each member's key to its position,
+-- made on first use (index_of): a small set loaded from an item (src/lua/lvalues.c) has
+-- none, as most loaded sets are only read or written back.
 -- The key (core.set_key, shared with the C loader) is the member itself, except for numbers
 -- and decimals, which are keyed by value: 2, 2.0 and bloop.decimal("2") are one member, as
 -- they are one member of a DynamoDB NS. Keeping members in an array lets the C dumper read
@@ -20,6 +22,16 @@ local methods = {}
 Set.__name = "bloop.set"
 Set.__index = methods
 
+local function index_of(self)
+  local index = rawget(self, "_index")
+  if index == nil then
+    index = {}
+    for i = 1, rawlen(self) do index[key_of(rawget(self, i))] = i end
+    rawset(self, "_index", index)
+  end
+  return index
+end
+
 local function new(members)
   local s = setmetatable({ _index = {} }, Set)
   if members ~= nil then
@@ -37,7 +49,7 @@ end
 
 function methods:add(v)
   local k = key_of(v)
-  local index = rawget(self, "_index")
+  local index = index_of(self)
   if index[k] == nil then
     local n = rawlen(self) + 1
     rawset(self, n, v)
@@ -49,7 +61,7 @@ end
 -- Removes v; returns true when it was a member.
 function methods:remove(v)
   local k = key_of(v)
-  local index = rawget(self, "_index")
+  local index = index_of(self)
   local pos = index[k]
   if pos == nil then return false end
   local n = rawlen(self)
@@ -63,7 +75,7 @@ end
 
 function methods:has(v)
   if v == nil or v ~= v then return false end
-  return rawget(self, "_index")[key_of(v)] ~= nil
+  return index_of(self)[key_of(v)] ~= nil
 end
 
 -- The members as a plain array (a copy), in the set's order.
@@ -90,8 +102,8 @@ end
 Set.__eq = function(a, b)
   if getmetatable(a) ~= Set or getmetatable(b) ~= Set then return false end
   if rawlen(a) ~= rawlen(b) then return false end
-  local bi = rawget(b, "_index")
-  for k in pairs(rawget(a, "_index")) do
+  local bi = index_of(b)
+  for k in pairs(index_of(a)) do
     if bi[k] == nil then return false end
   end
   return true

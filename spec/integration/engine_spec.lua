@@ -741,6 +741,34 @@ describe("bloop.Engine #integration", function()
       assert.same({ User.Meta.table_name }, seen)
     end)
 
+    -- The engine finds the session's clients again on every call (src/lua/lengine.c keeps
+    -- what it found while they are the same objects): a client swapped in between two calls,
+    -- or swapped back, takes the very next call.
+    it("follows the session's client from one call to the next", function()
+      local User = user_model()
+      engine:bind(User)
+      local real = engine.session.dynamodb_client
+      local seen = 0
+      local wrapped = bloop.wrap_client(real, {
+        get_item = function(_, req) seen = seen + 1; return real:get_item(req) end,
+      })
+      engine:save(User{ id = "sw", age = 1 })
+      local function load() engine:load(User{ id = "sw" }) end
+      load()
+      assert.equal(0, seen)
+      engine.session.dynamodb_client = wrapped
+      load()
+      assert.equal(1, seen)
+      engine.session.dynamodb_client = real
+      load()
+      assert.equal(1, seen)
+      engine.session.dynamodb_client = wrapped
+      load()
+      load()
+      assert.equal(3, seen)
+      engine.session.dynamodb_client = real
+    end)
+
     -- Columns whose class reads or stores on its own go through its methods, not the C
     -- fast path that reads and writes the object's column data directly.
     it("saves, loads and queries through a Column class's own get and store", function()

@@ -44,6 +44,14 @@ fail:
 }
 
 bloop_status bloop_buf_append(bloop_buf *b, const void *data, size_t len) {
+  /* room already (cap > len + the NUL; cap > 0 means not failed-empty): no reserve call,
+   * as most appends are a few bytes into a buffer reused across calls */
+  if (len < b->cap - b->len && !b->failed) {
+    if (len) memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return BLOOP_OK;
+  }
   if (bloop_buf_reserve(b, len) != BLOOP_OK) return BLOOP_ENOMEM;
   if (len) memcpy(b->data + b->len, data, len);
   b->len += len;

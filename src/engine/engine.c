@@ -45,6 +45,9 @@ bloop_status bloop_engine_new(const bloop_session *session, const bloop_engine_c
   if (e->cfg.bind_poll_base_ms <= 0) e->cfg.bind_poll_base_ms = 50;
   if (e->cfg.bind_poll_max_ms <= 0) e->cfg.bind_poll_max_ms = 2000;
   if (e->cfg.bind_timeout_ms <= 0) e->cfg.bind_timeout_ms = 300000;
+  bloop_arena_init(&e->scratch.arena);
+  bloop_buf_init(&e->scratch.body);
+  bloop_buf_init(&e->scratch.resp);
   *out = e;
   return BLOOP_OK;
 }
@@ -55,7 +58,36 @@ void bloop_engine_free(bloop_engine *e) {
   for (size_t i = 0; i < e->ncreated; i++) free(e->created[i]);
   free(e->bound);
   free(e->created);
+  bloop_arena_free(&e->scratch.arena);
+  bloop_buf_free(&e->scratch.body);
+  bloop_buf_free(&e->scratch.resp);
   free(e);
+}
+
+/* A call that grew the scratch past this gives the memory back rather than keep it. */
+#define SCRATCH_KEEP (64u * 1024u)
+
+bloopi_scratch *bloopi_engine_scratch(bloop_engine *e, bloopi_scratch *own) {
+  bloopi_scratch *s = &e->scratch;
+  if (s->lent) {
+    s = own;
+    bloop_arena_init(&s->arena);
+    bloop_buf_init(&s->body);
+    bloop_buf_init(&s->resp);
+  }
+  s->lent = 1;
+  return s;
+}
+
+void bloopi_engine_scratch_done(bloop_engine *e, bloopi_scratch *s) {
+  int keep = s == &e->scratch;
+  if (!keep || s->arena.used > SCRATCH_KEEP) bloop_arena_free(&s->arena);
+  else bloop_arena_reset(&s->arena);
+  if (!keep || s->body.cap > SCRATCH_KEEP || s->body.failed) bloop_buf_free(&s->body);
+  else bloop_buf_reset(&s->body);
+  if (!keep || s->resp.cap > SCRATCH_KEEP || s->resp.failed) bloop_buf_free(&s->resp);
+  else bloop_buf_reset(&s->resp);
+  s->lent = 0;
 }
 
 bloop_session *bloop_engine_session(bloop_engine *e) { return &e->session; }

@@ -9,9 +9,19 @@
 #include <stddef.h>
 
 #include "base/bloopi.h"
+#include "bloop/arena.h"
+#include "bloop/buf.h"
 #include "bloop/engine.h"
 #include "bloop/expr.h"
 
+
+/* An arena and two buffers for one synchronous call's own work (its request, its answer,
+ * what it builds on the way); nothing in them outlives the call. */
+typedef struct bloopi_scratch {
+  bloop_arena arena;
+  bloop_buf body, resp;
+  int lent;                   /* the engine's own: a call holds it */
+} bloopi_scratch;
 
 struct bloop_engine {
   bloop_session session;
@@ -22,7 +32,16 @@ struct bloop_engine {
   size_t ncreated, capcreated;
   int metering;               /* bloop_engine_meter: calls ask for ConsumedCapacity */
   double metered;             /* CapacityUnits of the answers since metering began */
+  bloopi_scratch scratch;     /* lent to one call at a time (bloopi_engine_scratch) */
 };
+
+/* The engine's scratch, reset, for one call; when a call already holds it (a session call
+ * function that calls the engine again), own, fresh. Its chunks and buffers, already
+ * touched, then serve the next call instead of a malloc and a free each time. */
+BLOOPI_FUNC bloopi_scratch *bloopi_engine_scratch(bloop_engine *e, bloopi_scratch *own);
+/* Gives s back: the engine's is kept for the next call (unless a large call grew it),
+ * an own one freed. */
+BLOOPI_FUNC void bloopi_engine_scratch_done(bloop_engine *e, bloopi_scratch *s);
 
 /* The native client for op, or NULL when op must go through session.call. */
 BLOOPI_FUNC bloop_client *bloopi_engine_route(bloop_engine *e, bloop_service service,

@@ -444,18 +444,19 @@ static bloop_status run_write(bloop_engine *e, const bloop_write_args *a,
   if (result && !arena)
     return bloopi_engine_fail(err, BLOOP_EINVAL, "InvalidRequest", a->model, opname,
                               "a result needs an arena");
-  bloop_arena tmp = BLOOP_ARENA_INIT;
-  bloop_buf body = BLOOP_BUF_INIT, resp = BLOOP_BUF_INIT;
+  bloopi_scratch spare, *s = bloopi_engine_scratch(e, &spare);
+  bloop_arena *tmp = &s->arena;
+  bloop_buf *body = &s->body, *resp = &s->resp;
   bloopi_write w;
   cJSON *root = NULL;
-  bloop_status st = write_request(a, kind, &tmp, &body, &w, err);
+  bloop_status st = write_request(a, kind, tmp, body, &w, err);
   if (st) goto done;
-  st = bloopi_engine_call(e, w.op, &body, &resp, err);
+  st = bloopi_engine_call(e, w.op, body, resp, err);
   if (st) {
     int ccf = err->status == BLOOP_ESERVICE && strcmp(err->code, CCF) == 0;
     if (ccf) snprintf(err->code, sizeof err->code, "ConstraintViolation");
     if (ccf && err->ambiguous) {
-      st = reconcile(e, a, kind != BLOOPI_WRITE_SAVE, &w, &resp, &tmp, result, arena, err);
+      st = reconcile(e, a, kind != BLOOPI_WRITE_SAVE, &w, resp, tmp, result, arena, err);
       if (!st) goto done;
     }
     st = bloopi_engine_prefix(st, err, a->model, opname);
@@ -465,7 +466,7 @@ static bloop_status run_write(bloop_engine *e, const bloop_write_args *a,
   if (w.has_version && (st = bloop_value_copy(&result->version, &w.version, arena, err)))
     goto done;
   if (a->sync != BLOOP_SYNC_NONE) {
-    root = cJSON_ParseWithLength(resp.data ? resp.data : "", resp.len);
+    root = cJSON_ParseWithLength(resp->data ? resp->data : "", resp->len);
     if (!root) {
       st = bloopi_engine_fail(err, BLOOP_EPROTOCOL, "BadResponse", a->model, opname,
                               "%s answer is not JSON", w.op);
@@ -483,9 +484,7 @@ static bloop_status run_write(bloop_engine *e, const bloop_write_args *a,
   }
 done:
   cJSON_Delete(root);
-  bloop_buf_free(&body);
-  bloop_buf_free(&resp);
-  bloop_arena_free(&tmp);
+  bloopi_engine_scratch_done(e, s);
   return st;
 }
 
@@ -735,20 +734,18 @@ static bloop_status reconcile(bloop_engine *e, const bloop_write_args *a, int de
 /* One GetItem per op through the session: for a single object (one request, nothing to
  * batch), and the route when BatchGetItem is overridden. */
 static bloop_status load_each(bloop_engine *e, bloop_load_op *ops, const bloop_value *keys,
-                              size_t n, int consistent, bloop_arena *arena) {
-  bloop_buf body = BLOOP_BUF_INIT, resp = BLOOP_BUF_INIT;
+                              size_t n, int consistent, bloopi_scratch *s, bloop_arena *arena) {
   for (size_t i = 0; i < n; i++) {
     bloop_load_op *op = &ops[i];
-    bloop_buf_reset(&body);
-    put_key_request(&body, bloop_model_table_name(op->model), &keys[i], consistent, &op->error);
-    if (bloopi_engine_call(e, "GetItem", &body, &resp, &op->error)) {
+    bloop_buf_reset(&s->body);
+    put_key_request(&s->body, bloop_model_table_name(op->model), &keys[i], consistent,
+                    &op->error);
+    if (bloopi_engine_call(e, "GetItem", &s->body, &s->resp, &op->error)) {
       op->outcome = BLOOP_BATCH_FAILED;
       continue;
     }
-    read_get_answer(&resp, arena, &keys[i], op);
+    read_get_answer(&s->resp, arena, &keys[i], op);
   }
-  bloop_buf_free(&body);
-  bloop_buf_free(&resp);
   return BLOOP_OK;
 }
 
@@ -777,15 +774,15 @@ bloop_status bloop_engine_load(bloop_engine *e, bloop_load_op *ops, size_t n, in
     bloop_error_clear(&ops[i].error);
   }
   if (!n) return BLOOP_OK;
-  bloop_arena tmp = BLOOP_ARENA_INIT;
+  bloopi_scratch spare, *s = bloopi_engine_scratch(e, &spare);
   bloop_value *keys = NULL;
   bloop_batch_get_op *gops = NULL;
   tables ts = {NULL, 0};
-  bloop_status st = load_keys(ops, n, &tmp, &keys, err);
+  bloop_status st = load_keys(ops, n, &s->arena, &keys, err);
   if (st) goto done;
   bloop_client *c = n == 1 ? NULL : bloopi_engine_route(e, BLOOP_SERVICE_DYNAMODB, "BatchGetItem");
   if (!c) {
-    st = load_each(e, ops, keys, n, consistent, arena);
+    st = load_each(e, ops, keys, n, consistent, s, arena);
   } else {
     gops = calloc(n, sizeof *gops);
     ts.t = calloc(n, sizeof *ts.t);
@@ -827,7 +824,7 @@ bloop_status bloop_engine_load(bloop_engine *e, bloop_load_op *ops, size_t n, in
 done:
   free(gops);
   free(ts.t);
-  bloop_arena_free(&tmp);
+  bloopi_engine_scratch_done(e, s);
   return st;
 }
 

@@ -28,6 +28,10 @@ int bloopL_test_client(lua_State *L, int idx, bloop_client **c) {
   return box != NULL;
 }
 
+bloop_client *bloopL_client_of(lua_State *L, int idx) {
+  return ((client_box *)lua_touserdata(L, idx))->c;
+}
+
 static bloop_client *lcl_check_client(lua_State *L, int idx) {
   client_box *box = luaL_checkudata(L, idx, BLOOP_CLIENT_META);
   if (!box->c) luaL_error(L, "attempt to use a closed bloop.Client");

@@ -42,6 +42,9 @@ typedef struct engine_box {
   /* the session's client is the native client itself, no Lua layer above it (per
    * service, as le_refresh_session found it): nothing can be overridden */
   int direct[2];
+  /* the session's two clients are the values in user values 2 and 3 (kept there, so they
+   * are the very same objects), each a native client box or nil: direct[] still holds */
+  int cached;
 } engine_box;
 
 typedef struct search_box {
@@ -301,20 +304,41 @@ static bloop_status le_session_call(void *ud, bloop_service service, const char 
   return c.st;
 }
 
-/* Points the engine's session at the current Lua clients. [..] unchanged. */
+/* Is the value at v the one in user value slot of the box at box? */
+static int le_same(lua_State *L, int box, int slot, int v) {
+  lua_getiuservalue(L, box, slot);
+  int same = lua_rawequal(L, -1, v);
+  lua_pop(L, 1);
+  return same;
+}
+
+/* Points the engine's session at the current Lua clients. [..] unchanged. The walk below
+ * each client (le_native_under) is skipped while both are the native clients (or nil)
+ * the last call found: every engine call comes here. */
 static void le_refresh_session(lua_State *L, engine_box *box, int idx) {
   box->L = L;
   box->index = lua_absindex(L, idx);
   bloop_session *s = bloop_engine_session(box->e);
-  le_push_session_client(L, box->index, BLOOP_SERVICE_DYNAMODB);
-  s->native_dynamodb = le_native_under(L, -1, 0);
-  box->direct[0] = bloopL_test_client(L, -1, NULL);
-  lua_pop(L, 1);
+  le_push_session_client(L, box->index, BLOOP_SERVICE_DYNAMODB);  /* [ddb] */
+  int ddb = lua_gettop(L), streams = ddb + 1;
   lua_getiuservalue(L, box->index, 1);
   lua_pushliteral(L, "dynamodbstreams_client");
   lua_rawget(L, -2);                                       /* not created just for this */
-  s->native_streams = le_native_under(L, -1, 0);
-  box->direct[1] = bloopL_test_client(L, -1, NULL);
+  lua_remove(L, -2);                                       /* [ddb, streams] */
+  if (box->cached && le_same(L, box->index, 2, ddb) && le_same(L, box->index, 3, streams)) {
+    s->native_dynamodb = box->direct[0] ? bloopL_client_of(L, ddb) : NULL;
+    s->native_streams = box->direct[1] ? bloopL_client_of(L, streams) : NULL;
+  } else {
+    s->native_dynamodb = le_native_under(L, ddb, 0);
+    box->direct[0] = bloopL_test_client(L, ddb, NULL);
+    s->native_streams = le_native_under(L, streams, 0);
+    box->direct[1] = bloopL_test_client(L, streams, NULL);
+    box->cached = (box->direct[0] || lua_isnil(L, ddb)) && (box->direct[1] || lua_isnil(L, streams));
+    lua_pushvalue(L, ddb);
+    lua_setiuservalue(L, box->index, 2);
+    lua_pushvalue(L, streams);
+    lua_setiuservalue(L, box->index, 3);
+  }
   lua_pop(L, 2);
   s->call = le_session_call;
   s->overrides = le_session_overrides;
@@ -358,7 +382,7 @@ static int le_new(lua_State *L) {
     lua_pop(L, 1);                                         /* [session, cfg] */
   }
   lua_settop(L, 1);                                        /* [session] */
-  engine_box *box = bloopL_newbox(L, sizeof *box, 1, BLOOP_CENGINE_META); /* [session, box] */
+  engine_box *box = bloopL_newbox(L, sizeof *box, 3, BLOOP_CENGINE_META); /* [session, box] */
   lua_pushvalue(L, 1);
   lua_setiuservalue(L, -2, 1);
   bloop_session s;

@@ -25,6 +25,93 @@ int bloopL_object_layout(lua_State *L, int layout_idx, int key_idx, int ndata, i
   return obj + 1;
 }
 
+/* Whether the value on top is a table whose metatable is the one at action_idx (an update
+ * action, which Column:set handles). Leaves the stack as it was. */
+static int is_action(lua_State *L, int action_idx) {
+  if (lua_type(L, -1) != LUA_TTABLE || !lua_getmetatable(L, -1)) return 0;
+  int yes = lua_rawequal(L, -1, action_idx);
+  lua_pop(L, 1);
+  return yes;
+}
+
+/* lo_object_new for a plan whose every column stores plainly and takes Column's default
+ * (plan.fast): the work follows the fields given and the columns with a default
+ * (plan.defaults), not every column. Checks everything before it makes the object. */
+static int object_new_fast(lua_State *L, int has_fields) {
+  luaL_checkstack(L, 12, "bloop: object_new");
+  lua_getfield(L, 2, "by_name");                           /* [6 by_name] */
+  lua_getfield(L, 2, "defaults");                          /* [7 defaults] */
+  if (!lua_istable(L, 6) || !lua_istable(L, 7)) return 0;
+  int nfields = 0, nmarks = 0;
+  if (has_fields) {
+    lua_pushnil(L);
+    while (lua_next(L, 3)) {                               /* [.., k, v] */
+      lua_pushvalue(L, -2);
+      int column = lua_rawget(L, 6) != LUA_TNIL;
+      lua_pop(L, 1);
+      if (!column || is_action(L, 5)) return 0;            /* no column's name, an action */
+      nfields++;
+      lua_pop(L, 1);
+    }
+  }
+  nmarks = nfields;
+  int ndefaults = (int)lua_rawlen(L, 7);
+  for (int i = 1; i <= ndefaults; i++) {
+    lua_rawgeti(L, 7, i);                                  /* [.., p] */
+    int given = 0;
+    if (has_fields) {
+      lua_rawgeti(L, -1, 2);
+      given = lua_rawget(L, 3) != LUA_TNIL;
+      lua_pop(L, 1);
+    }
+    if (!given) {
+      lua_rawgeti(L, -1, 1);
+      lua_pushliteral(L, "default");
+      int t = lua_rawget(L, -2);                           /* [.., p, c, d] */
+      if (t == LUA_TFUNCTION || is_action(L, 5)) return 0;
+      if (t != LUA_TNIL) nmarks++;
+      lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
+  }
+  int data = bloopL_object_layout(L, 1, 4, (int)lua_rawlen(L, 2), nmarks); /* [.., obj, data] */
+  lua_rawgeti(L, 1, 2);
+  lua_rawget(L, data - 1);                                 /* [.., obj, data, marked] */
+  int marked = data + 1;
+  if (has_fields) {
+    lua_pushnil(L);
+    while (lua_next(L, 3)) {                               /* [.., k, v] */
+      lua_pushvalue(L, -2);
+      lua_insert(L, -2);                                   /* [.., k, k, v] */
+      lua_rawset(L, data);
+      lua_pushvalue(L, -1);
+      lua_pushboolean(L, 1);
+      lua_rawset(L, marked);
+    }
+  }
+  for (int i = 1; i <= ndefaults; i++) {
+    lua_rawgeti(L, 7, i);                                  /* [.., p] */
+    lua_rawgeti(L, -1, 2);                                 /* [.., p, name] */
+    if (!has_fields || (lua_pushvalue(L, -1), lua_rawget(L, 3) == LUA_TNIL)) {
+      if (has_fields) lua_pop(L, 1);
+      lua_rawgeti(L, -2, 1);
+      lua_pushliteral(L, "default");
+      lua_rawget(L, -2);                                   /* [.., p, name, c, d] */
+      if (!lua_isnil(L, -1)) {
+        lua_pushvalue(L, -3);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, data);
+        lua_pushvalue(L, -3);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, marked);
+      }
+    }
+    lua_settop(L, marked);
+  }
+  lua_settop(L, data - 1);
+  return 1;
+}
+
 /* core.object_new(layout, plan, fields, DATA, Action) -> obj, or nil: Model:new's plain
  * case, the whole of it or nothing. plan: model.lua's new_plan, one { column, name,
  * plain set, plain default } per column. Each column takes fields[name], else its default
@@ -42,6 +129,11 @@ static int lo_object_new(lua_State *L) {
   if (!has_fields && !lua_isnoneornil(L, 3)) return 0;
   lua_settop(L, 5);
   if (has_fields && lua_getmetatable(L, 3)) return 0;
+  if (lua_getfield(L, 2, "fast") == LUA_TBOOLEAN && lua_toboolean(L, -1)) {
+    lua_settop(L, 5);
+    return object_new_fast(L, has_fields);
+  }
+  lua_settop(L, 5);
   int nfields = 0;
   if (has_fields) {
     lua_pushnil(L);

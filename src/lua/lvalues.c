@@ -474,33 +474,75 @@ void bloopL_set_new(lua_State *L, size_t n) {
   luaL_setmetatable(L, BLOOP_SET_META);
 }
 
+/* Up to this many members, a set made from values (bloopL_set_of) finds repeats by
+ * comparing keys pairwise and gets no index (set.lua makes it on first use). */
+#define SET_PAIRWISE 8
+
 int bloopL_set_of(lua_State *L, int n) {
   int first = lua_gettop(L) - n + 1;
-  lua_createtable(L, n, 1);                         /* [v.., set] */
-  lua_createtable(L, 0, n);                         /* [v.., set, index] */
-  for (int i = 0; i < n; i++) {
-    bloopL_push_set_key(L, first + i);              /* [.., key] */
-    lua_pushvalue(L, -1);
-    if (lua_rawget(L, -3) != LUA_TNIL) {            /* a second v of one member */
-      lua_settop(L, first + n - 1);
-      return 0;
+  if (n <= SET_PAIRWISE) {
+    luaL_checkstack(L, n + 2, "bloop: set");
+    for (int i = 0; i < n; i++) {
+      bloopL_push_set_key(L, first + i);            /* [v.., keys..] */
+      for (int j = 0; j < i; j++) {
+        if (lua_rawequal(L, -1, first + n + j)) {   /* a second v of one member */
+          lua_settop(L, first + n - 1);
+          return 0;
+        }
+      }
     }
-    lua_pop(L, 1);
-    lua_pushinteger(L, (lua_Integer)i + 1);
-    lua_rawset(L, -3);                              /* index[key] = i + 1 */
-    lua_pushvalue(L, first + i);
-    lua_rawseti(L, -3, (lua_Integer)i + 1);         /* set[i + 1] = v */
+    lua_createtable(L, n, 1);                       /* [v.., keys.., set] */
+    for (int i = 0; i < n; i++) {
+      lua_pushvalue(L, first + i);
+      lua_rawseti(L, -2, (lua_Integer)i + 1);       /* set[i + 1] = v */
+    }
+  } else {
+    lua_createtable(L, n, 1);                       /* [v.., set] */
+    lua_createtable(L, 0, n);                       /* [v.., set, index] */
+    for (int i = 0; i < n; i++) {
+      bloopL_push_set_key(L, first + i);            /* [.., key] */
+      lua_pushvalue(L, -1);
+      if (lua_rawget(L, -3) != LUA_TNIL) {          /* a second v of one member */
+        lua_settop(L, first + n - 1);
+        return 0;
+      }
+      lua_pop(L, 1);
+      lua_pushinteger(L, (lua_Integer)i + 1);
+      lua_rawset(L, -3);                            /* index[key] = i + 1 */
+      lua_pushvalue(L, first + i);
+      lua_rawseti(L, -3, (lua_Integer)i + 1);       /* set[i + 1] = v */
+    }
+    lua_setfield(L, -2, SET_INDEX);                 /* [v.., set] */
   }
-  lua_setfield(L, -2, SET_INDEX);                   /* [v.., set] */
   luaL_setmetatable(L, BLOOP_SET_META);
   lua_replace(L, first);
   lua_settop(L, first);
   return 1;
 }
 
+/* [] -> [index]: the index of the set at idx, made from its members when it has none
+ * (set.lua's index_of). */
+static void lv_push_set_index(lua_State *L, int idx) {
+  lua_pushliteral(L, SET_INDEX);
+  if (lua_rawget(L, idx) != LUA_TNIL) return;
+  lua_pop(L, 1);
+  lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+  lua_createtable(L, 0, (int)(n < 1 << 20 ? n : 0)); /* [index] */
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, idx, i);
+    bloopL_push_set_key(L, -1);                     /* [index, v, key] */
+    lua_pushinteger(L, i);
+    lua_rawset(L, -4);
+    lua_pop(L, 1);
+  }
+  lua_pushliteral(L, SET_INDEX);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, idx);
+}
+
 void bloopL_set_add(lua_State *L, int idx) {
   idx = lua_absindex(L, idx);                       /* [v] */
-  lua_getfield(L, idx, SET_INDEX);                  /* [v, index] */
+  lv_push_set_index(L, idx);                        /* [v, index] */
   bloopL_push_set_key(L, -2);                       /* [v, index, key] */
   lua_pushvalue(L, -1);
   if (lua_rawget(L, -3) != LUA_TNIL) {              /* [v, index, key, pos] */
