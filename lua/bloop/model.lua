@@ -256,9 +256,9 @@ local function new_plan(meta)
   local plan = meta._new
   if plan and plan.columns == meta.columns then return plan end
   -- fast: every column is plain in both senses, so C (lobject.c) follows the fields given
-  -- and the columns with a default (defaults: their entries), not every column. A default
-  -- is read from the column at each new object; which columns have one is read here, when
-  -- the columns are declared.
+  -- and the columns with a default (defaults: their entries), not every column. A default's
+  -- value is read from the column at each new object; which columns have one is read here,
+  -- with the rest of the plan (p[5]), and the Lua loop of new_instance follows the same.
   plan = { columns = meta.columns, by_name = meta.columns_by_name, fast = true, defaults = {} }
   for i, c in ipairs(meta.columns) do
     local plain = getmetatable(c) == Column
@@ -267,7 +267,10 @@ local function new_plan(meta)
       plain and rawget(c, "default_value") == nil }
     plan[i] = p
     if not (p[3] and p[4]) then plan.fast = false end
-    if rawget(c, "default") ~= nil then plan.defaults[#plan.defaults + 1] = p end
+    if rawget(c, "default") ~= nil then
+      p[5] = true   -- has a default: the C path and the loop below follow the same columns
+      plan.defaults[#plan.defaults + 1] = p
+    end
   end
   meta._new = plan
   return plan
@@ -308,7 +311,7 @@ local function new_instance(cls, fields)
     local v = fields[name]
     if v == nil then
       if p[4] and own_default then
-        v = rawget(c, "default")
+        if p[5] then v = rawget(c, "default") end
         if type(v) == "function" then v = v() end
       else
         v = c:default_value()

@@ -114,8 +114,8 @@ static int object_new_fast(lua_State *L, int has_fields) {
 
 /* core.object_new(layout, plan, fields, DATA, Action) -> obj, or nil: Model:new's plain
  * case, the whole of it or nothing. plan: model.lua's new_plan, one { column, name,
- * plain set, plain default } per column. Each column takes fields[name], else its default
- * (column.default). nil, with nothing changed anywhere, when any part is not plain: a
+ * plain set, plain default, has a default } per column. Each column takes fields[name], else
+ * its default (column.default, for a column that had one when declared). nil, with nothing changed anywhere, when any part is not plain: a
  * value for a column whose set is not a plain store, an update action (a table whose
  * metatable is Action), a default that is a function or not Column's, a field that names
  * no column, a fields table with a metatable. model.lua then runs the whole of Model:new,
@@ -165,11 +165,13 @@ static int lo_object_new(lua_State *L) {
       int plain_default = lua_toboolean(L, -1);
       lua_pop(L, 1);
       if (!plain_default) return 0;
-      lua_rawgeti(L, p, 1);
-      lua_pushliteral(L, "default");
-      lua_rawget(L, -2);                                   /* [.., p, name, nil, c, d] */
-      if (lua_type(L, -1) == LUA_TFUNCTION) return 0;
-      lua_replace(L, p + 2);
+      if (lua_rawgeti(L, p, 5) != LUA_TNIL) {              /* had one when declared */
+        lua_rawgeti(L, p, 1);
+        lua_pushliteral(L, "default");
+        lua_rawget(L, -2);                                 /* [.., p, name, nil, t, c, d] */
+        if (lua_type(L, -1) == LUA_TFUNCTION) return 0;
+        lua_replace(L, p + 2);
+      }
       lua_settop(L, p + 2);
     }
     if (!lua_isnil(L, p + 2)) {

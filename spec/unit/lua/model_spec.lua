@@ -334,6 +334,27 @@ describe("bloop.Model", function()
       end
     end)
 
+    -- Which columns have a default is read with the rest of how the columns store (once,
+    -- at the first instance after the columns change); the default's value is read for
+    -- each new instance. Both ways of making one agree.
+    it("takes defaults given in the column's options, in C and through Column:set alike", function()
+      local Late = bloop.Model:extend("Late")
+      Late.id = Column(String, { hash_key = true })
+      Late.n = Column(Integer, { default = 1 })
+      Late.m = Column(Integer)
+      assert.equal(1, Late{ id = "first" }.n)
+      Late.n.default = 2      -- a new value of a declared default: used
+      Late.m.default = 3      -- no default when declared: none
+      local fast = Late{ id = "a" }
+      local fn = bloop.signals.object_modified:connect(function() end)
+      local slow = Late{ id = "a" }
+      bloop.signals.object_modified:disconnect(fn)
+      for _, o in ipairs({ fast, slow }) do
+        assert.equal(2, o.n)
+        assert.is_nil(o.m)
+      end
+    end)
+
     it("tostring shows model and keys", function()
       local T = bloop.Model:extend("Tweet")
       T.account = Column(String, { hash_key = true })
