@@ -333,7 +333,8 @@ static void le_refresh_session(lua_State *L, engine_box *box, int idx) {
     box->direct[0] = bloopL_test_client(L, ddb, NULL);
     s->native_streams = le_native_under(L, streams, 0);
     box->direct[1] = bloopL_test_client(L, streams, NULL);
-    box->cached = (box->direct[0] || lua_isnil(L, ddb)) && (box->direct[1] || lua_isnil(L, streams));
+    box->cached = (box->direct[0] || lua_isnil(L, ddb)) &&
+                  (box->direct[1] || lua_isnil(L, streams));
     lua_pushvalue(L, ddb);
     lua_setiuservalue(L, box->index, 2);
     lua_pushvalue(L, streams);

@@ -36,13 +36,13 @@ static int is_action(lua_State *L, int action_idx) {
 
 /* lo_object_new for a plan whose every column stores plainly and takes Column's default
  * (plan.fast): the work follows the fields given and the columns with a default
- * (plan.defaults), not every column. Checks everything before it makes the object. */
+ * (plan.defaults), not every column. Everything is checked, and each default read once
+ * (its name and value left on the stack), before the object is made. */
 static int object_new_fast(lua_State *L, int has_fields) {
-  luaL_checkstack(L, 12, "bloop: object_new");
   lua_getfield(L, 2, "by_name");                           /* [6 by_name] */
   lua_getfield(L, 2, "defaults");                          /* [7 defaults] */
   if (!lua_istable(L, 6) || !lua_istable(L, 7)) return 0;
-  int nfields = 0, nmarks = 0;
+  int nfields = 0;
   if (has_fields) {
     lua_pushnil(L);
     while (lua_next(L, 3)) {                               /* [.., k, v] */
@@ -54,27 +54,29 @@ static int object_new_fast(lua_State *L, int has_fields) {
       lua_pop(L, 1);
     }
   }
-  nmarks = nfields;
   int ndefaults = (int)lua_rawlen(L, 7);
+  luaL_checkstack(L, 2 * ndefaults + 8, "bloop: object_new");
+  int defaults = lua_gettop(L) + 1;                        /* [.., name, default ..] */
   for (int i = 1; i <= ndefaults; i++) {
-    lua_rawgeti(L, 7, i);                                  /* [.., p] */
-    int given = 0;
-    if (has_fields) {
-      lua_rawgeti(L, -1, 2);
-      given = lua_rawget(L, 3) != LUA_TNIL;
-      lua_pop(L, 1);
+    lua_rawgeti(L, 7, i);
+    int p = lua_gettop(L);                                 /* [.., p] */
+    lua_rawgeti(L, p, 2);                                  /* [.., p, name] */
+    lua_pushvalue(L, -1);
+    if (has_fields && lua_rawget(L, 3) != LUA_TNIL) {      /* given: no default */
+      lua_settop(L, p - 1);
+      continue;
     }
-    if (!given) {
-      lua_rawgeti(L, -1, 1);
-      lua_pushliteral(L, "default");
-      int t = lua_rawget(L, -2);                           /* [.., p, c, d] */
-      if (t == LUA_TFUNCTION || is_action(L, 5)) return 0;
-      if (t != LUA_TNIL) nmarks++;
-      lua_pop(L, 2);
-    }
-    lua_pop(L, 1);
+    lua_settop(L, p + 1);
+    lua_rawgeti(L, p, 1);
+    lua_pushliteral(L, "default");
+    int t = lua_rawget(L, -2);                             /* [.., p, name, c, d] */
+    if (t == LUA_TFUNCTION || is_action(L, 5)) return 0;
+    lua_remove(L, p + 2);
+    lua_remove(L, p);                                      /* [.., name, d] */
+    if (t == LUA_TNIL) lua_settop(L, p - 1);
   }
-  int data = bloopL_object_layout(L, 1, 4, (int)lua_rawlen(L, 2), nmarks); /* [.., obj, data] */
+  int ndefaulted = (lua_gettop(L) - defaults + 1) / 2;
+  int data = bloopL_object_layout(L, 1, 4, (int)lua_rawlen(L, 2), nfields + ndefaulted);
   lua_rawgeti(L, 1, 2);
   lua_rawget(L, data - 1);                                 /* [.., obj, data, marked] */
   int marked = data + 1;
@@ -89,24 +91,13 @@ static int object_new_fast(lua_State *L, int has_fields) {
       lua_rawset(L, marked);
     }
   }
-  for (int i = 1; i <= ndefaults; i++) {
-    lua_rawgeti(L, 7, i);                                  /* [.., p] */
-    lua_rawgeti(L, -1, 2);                                 /* [.., p, name] */
-    if (!has_fields || (lua_pushvalue(L, -1), lua_rawget(L, 3) == LUA_TNIL)) {
-      if (has_fields) lua_pop(L, 1);
-      lua_rawgeti(L, -2, 1);
-      lua_pushliteral(L, "default");
-      lua_rawget(L, -2);                                   /* [.., p, name, c, d] */
-      if (!lua_isnil(L, -1)) {
-        lua_pushvalue(L, -3);
-        lua_pushvalue(L, -2);
-        lua_rawset(L, data);
-        lua_pushvalue(L, -3);
-        lua_pushboolean(L, 1);
-        lua_rawset(L, marked);
-      }
-    }
-    lua_settop(L, marked);
+  for (int d = defaults; d < data - 1; d += 2) {
+    lua_pushvalue(L, d);
+    lua_pushvalue(L, d + 1);
+    lua_rawset(L, data);
+    lua_pushvalue(L, d);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, marked);
   }
   lua_settop(L, data - 1);
   return 1;
@@ -115,8 +106,9 @@ static int object_new_fast(lua_State *L, int has_fields) {
 /* core.object_new(layout, plan, fields, DATA, Action) -> obj, or nil: Model:new's plain
  * case, the whole of it or nothing. plan: model.lua's new_plan, one { column, name,
  * plain set, plain default, has a default } per column. Each column takes fields[name], else
- * its default (column.default, for a column that had one when declared). nil, with nothing changed anywhere, when any part is not plain: a
- * value for a column whose set is not a plain store, an update action (a table whose
+ * its default (column.default, for a column that had one when the plan was made). nil,
+ * with nothing changed anywhere, when any part is not plain: a value for a column whose
+ * set is not a plain store, an update action (a table whose
  * metatable is Action), a default that is a function or not Column's, a field that names
  * no column, a fields table with a metatable. model.lua then runs the whole of Model:new,
  * which stores through the columns and raises what it raises. The caller has checked
@@ -165,7 +157,7 @@ static int lo_object_new(lua_State *L) {
       int plain_default = lua_toboolean(L, -1);
       lua_pop(L, 1);
       if (!plain_default) return 0;
-      if (lua_rawgeti(L, p, 5) != LUA_TNIL) {              /* had one when declared */
+      if (lua_rawgeti(L, p, 5) != LUA_TNIL) {              /* had one when planned */
         lua_rawgeti(L, p, 1);
         lua_pushliteral(L, "default");
         lua_rawget(L, -2);                                 /* [.., p, name, nil, t, c, d] */
@@ -179,10 +171,7 @@ static int lo_object_new(lua_State *L) {
       int plain_set = lua_toboolean(L, -1);
       lua_pop(L, 1);
       if (!plain_set) return 0;
-      if (lua_type(L, p + 2) == LUA_TTABLE && lua_getmetatable(L, p + 2)) {
-        if (lua_rawequal(L, -1, 5)) return 0;
-        lua_pop(L, 1);
-      }
+      if (is_action(L, 5)) return 0;                      /* v is on top */
       lua_pushvalue(L, p + 1);
       lua_pushvalue(L, p + 2);
       lua_rawset(L, data);

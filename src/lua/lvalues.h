@@ -49,8 +49,9 @@ BLOOPI_FUNC void bloopL_set_new(lua_State *L, size_t n);
  * same key is there. Raises on nil and NaN. */
 BLOOPI_FUNC void bloopL_set_add(lua_State *L, int idx);
 /* [v1..vn] -> [set]: the n (> 0) values on top as a set, in their order, as bloopL_set_new
- * and bloopL_set_add of each would make it; 0 (the values left as they were) when two of
- * them are one member. */
+ * and bloopL_set_add of each would make it (up to 8 members without its member index,
+ * which set.lua and bloopL_set_add make on first use); 0 (the values left as they were)
+ * when two of them are one member. */
 BLOOPI_FUNC int bloopL_set_of(lua_State *L, int n);
 
 /* The null sentinel that stands for DynamoDB's NULL inside lists: the NULL light userdata,
